@@ -1,0 +1,122 @@
+import { readConfig } from '../src/config';
+import { InputError } from '../src/core/errors';
+
+const TENANT = '11111111-2222-3333-4444-555555555555';
+const CLIENT = '66666666-7777-8888-9999-000000000000';
+
+function env(inputs: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = { GITHUB_REPOSITORY: 'octo/app', ...extra };
+  for (const [k, v] of Object.entries(inputs)) out[`INPUT_${k.toUpperCase()}`] = v;
+  return out;
+}
+
+const base = { 'tenant-id': TENANT, 'client-id': CLIENT, 'app-name': 'billing', 'github-token': 'ghp_x' };
+
+function problemsOf(inputs: Record<string, string>, extra: Record<string, string> = {}): string[] {
+  try {
+    readConfig(env(inputs, extra));
+  } catch (error) {
+    if (error instanceof InputError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('readConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = readConfig(env(base));
+    expect(c.signIn.authorityHost).toBe('https://login.microsoftonline.com');
+    expect(c.signIn.graphEndpoint).toBe('https://graph.microsoft.com');
+    expect(c.signIn.clientSecret).toBeUndefined();
+    expect(c.signIn.oidcAudience).toBe('api://AzureADTokenExchange');
+    expect(c.app).toMatchObject({ name: 'billing', appId: undefined, createIfMissing: true, signInAudience: 'AzureADMyOrg', signInAudienceGiven: false, servicePrincipal: true });
+    expect(c.rotation).toEqual({ credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1 });
+    expect(c.github.targets).toEqual([{ scope: { owner: 'octo', repo: 'app' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }]);
+    expect(c.github.apiUrl).toBe('https://api.github.com');
+    expect(c.dryRun).toBe(false);
+  });
+
+  it('picks the endpoints of the cloud, and lets any https host override them', () => {
+    expect(readConfig(env({ ...base, cloud: 'AzureUSGovernment' })).signIn).toMatchObject({
+      authorityHost: 'https://login.microsoftonline.us',
+      graphEndpoint: 'https://graph.microsoft.us',
+    });
+    expect(readConfig(env({ ...base, cloud: 'AzureChinaCloud' })).signIn.graphEndpoint).toBe('https://microsoftgraph.chinacloudapi.cn');
+    expect(
+      readConfig(env({ ...base, 'authority-host': 'https://127.0.0.1:8443/', 'graph-endpoint': 'https://graph.example.internal' })).signIn,
+    ).toMatchObject({ authorityHost: 'https://127.0.0.1:8443', graphEndpoint: 'https://graph.example.internal' });
+  });
+
+  it('makes one target per scope and name; environments replace the repository secret', () => {
+    const c = readConfig(
+      env({
+        ...base,
+        environments: 'prod\n\n  staging area  \n',
+        'client-id-secret-name': 'AZURE_CLIENT_ID',
+        'credentials-secret-name': 'AZURE_CREDENTIALS',
+        'subscription-id': TENANT,
+      }),
+    );
+    expect(c.github.scopes.map((s) => s.environment)).toEqual(['prod', 'staging area']);
+    expect(c.github.targets.map((t) => `${t.scope.environment}:${t.name}:${t.kind}`)).toEqual([
+      'prod:AZURE_CLIENT_SECRET:secret',
+      'prod:AZURE_CREDENTIALS:credentials',
+      'prod:AZURE_CLIENT_ID:client-id',
+      'staging area:AZURE_CLIENT_SECRET:secret',
+      'staging area:AZURE_CREDENTIALS:credentials',
+      'staging area:AZURE_CLIENT_ID:client-id',
+    ]);
+  });
+
+  it('keeps secrets out of every printed form', () => {
+    const c = readConfig(env({ ...base, 'client-secret': 'abc8Q~very-secret' }));
+    expect(String(c.signIn.clientSecret)).toBe('***');
+    expect(JSON.stringify(c)).not.toContain('very-secret');
+    expect(c.signIn.clientSecret?.reveal()).toBe('abc8Q~very-secret');
+  });
+
+  it('needs no github-token in a dry run', () => {
+    const c = readConfig(env({ ...base, 'github-token': '', 'dry-run': 'true' }));
+    expect(c.github.token).toBeUndefined();
+    expect(c.dryRun).toBe(true);
+  });
+
+  it.each([
+    [{ 'tenant-id': '' }, 'tenant-id: required'],
+    [{ 'tenant-id': 'contoso.onmicrosoft.com' }, "tenant-id: got 'contoso.onmicrosoft.com', expected a GUID"],
+    [{ 'client-id': '1234' }, "client-id: got '1234', expected a GUID"],
+    [{ 'app-name': '' }, 'app-name / app-id: one is required'],
+    [{ 'app-id': CLIENT }, 'app-name / app-id: give one, not both'],
+    [{ 'app-name': '', 'app-id': 'nope' }, "app-id: got 'nope', expected a GUID"],
+    [{ cloud: 'AzureGermanCloud' }, "cloud: got 'AzureGermanCloud', expected one of AzureCloud, AzureUSGovernment, AzureChinaCloud"],
+    [{ 'authority-host': 'http://login.example' }, 'authority-host: got \'http://login.example\', expected an https:// URL'],
+    [{ 'graph-endpoint': 'graph.microsoft.com' }, "graph-endpoint: got 'graph.microsoft.com', expected an https:// URL"],
+    [{ 'graph-endpoint': 'https://graph.microsoft.com/v1.0' }, 'graph-endpoint: got \'https://graph.microsoft.com/v1.0\', expected the root URL'],
+    [{ 'sign-in-audience': 'single' }, "sign-in-audience: got 'single', expected one of AzureADMyOrg"],
+    [{ 'create-if-missing': 'yes' }, "create-if-missing: got 'yes', expected true or false"],
+    [{ 'dry-run': '1' }, "dry-run: got '1', expected true or false"],
+    [{ 'secret-lifetime-days': 'six months' }, "secret-lifetime-days: got 'six months', expected a whole number from 1 to 730"],
+    [{ 'secret-lifetime-days': '0' }, "secret-lifetime-days: got '0', expected a whole number from 1 to 730"],
+    [{ 'secret-lifetime-days': '1000' }, "secret-lifetime-days: got '1000', expected a whole number from 1 to 730"],
+    [{ 'rotate-before-days': '-1' }, "rotate-before-days: got '-1', expected a whole number"],
+    [{ 'rotate-before-days': '180' }, 'rotate-before-days: got 180, expected fewer days than secret-lifetime-days (180)'],
+    [{ 'keep-previous': '2.5' }, "keep-previous: got '2.5', expected a whole number from 0 to 10"],
+    [{ 'github-token': '' }, 'github-token: required (unless dry-run is true)'],
+    [{ repository: 'just-a-name' }, "repository: got 'just-a-name', expected owner/name"],
+    [{ 'secret-name': 'GITHUB_SECRET' }, "secret-name: got 'GITHUB_SECRET', expected a GitHub secret name that does not start with GITHUB_"],
+    [{ 'secret-name': '1SECRET' }, "secret-name: got '1SECRET', expected a GitHub secret name: only letters"],
+    [{ 'secret-name': 'AZURE-SECRET' }, "secret-name: got 'AZURE-SECRET', expected a GitHub secret name: only letters"],
+    [{ 'client-id-secret-name': 'azure_client_secret' }, "client-id-secret-name: got 'azure_client_secret', expected a name different from secret-name"],
+    [{ environments: 'prod\nPROD' }, "environments: got 'PROD', expected each environment once"],
+    [{ 'subscription-id': TENANT }, 'subscription-id: only used in the credentials JSON'],
+  ])('rejects %j', (inputs, expected) => {
+    const problems = problemsOf({ ...base, ...inputs });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  it('reports every bad input at once', () => {
+    const problems = problemsOf({ 'tenant-id': 'x', 'client-id': 'y', 'dry-run': 'maybe', 'keep-previous': 'all' }, { GITHUB_REPOSITORY: '' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['tenant-id', 'client-id', 'app-name / app-id', 'keep-previous', 'dry-run', 'github-token', 'repository']);
+  });
+});

@@ -1,0 +1,71 @@
+/** The facts the action reasons about. Pure data: no I/O, no SDK types. */
+
+export type SignInAudience =
+  | 'AzureADMyOrg'
+  | 'AzureADMultipleOrgs'
+  | 'AzureADandPersonalMicrosoftAccount'
+  | 'PersonalMicrosoftAccount';
+
+export const SIGN_IN_AUDIENCES: readonly SignInAudience[] = [
+  'AzureADMyOrg',
+  'AzureADMultipleOrgs',
+  'AzureADandPersonalMicrosoftAccount',
+  'PersonalMicrosoftAccount',
+];
+
+/** A client secret as Graph shows it after creation (no value). */
+export interface PasswordInfo {
+  keyId: string;
+  displayName: string | null;
+  hint: string | null;
+  startDateTime: Date;
+  endDateTime: Date;
+}
+
+export interface AppRegistration {
+  /** Object id. */
+  id: string;
+  /** Application (client) id. */
+  appId: string;
+  displayName: string;
+  signInAudience: string;
+  passwordCredentials: PasswordInfo[];
+}
+
+/** Where GitHub secrets are written: the repository, or one of its environments. */
+export interface Scope {
+  owner: string;
+  repo: string;
+  environment?: string;
+}
+
+/** What a target secret holds. Only `secret` and `credentials` carry the client secret value. */
+export type TargetKind = 'secret' | 'credentials' | 'client-id' | 'tenant-id';
+
+export interface Target {
+  scope: Scope;
+  name: string;
+  kind: TargetKind;
+}
+
+/** Metadata GitHub shows for a stored secret. */
+export interface StoredSecretInfo {
+  updatedAt: Date;
+}
+
+export function carriesSecretValue(kind: TargetKind): boolean {
+  return kind === 'secret' || kind === 'credentials';
+}
+
+export function scopeLabel(scope: Scope): string {
+  const repo = `${scope.owner}/${scope.repo}`;
+  return scope.environment === undefined ? `repository ${repo}` : `environment '${scope.environment}' of ${repo}`;
+}
+
+export function targetLabel(t: Target): string {
+  return `${t.name} (${scopeLabel(t.scope)})`;
+}
+
+export function scopeKey(scope: Scope): string {
+  return `${scope.owner}/${scope.repo}#${scope.environment?.toLowerCase() ?? ''}`;
+}

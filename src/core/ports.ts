@@ -1,0 +1,31 @@
+/** What the core needs from the outside world. Adapters implement these over HTTPS; tests may use fakes. */
+import type { AppRegistration, PasswordInfo, Scope, StoredSecretInfo, Target } from './model';
+import type { Secret } from './secret';
+
+export interface Directory {
+  /** The app with this client ID, or undefined. */
+  appByAppId(appId: string): Promise<AppRegistration | undefined>;
+  /** Apps whose display name is this one (as Graph matches it; the core re-checks exactly). */
+  appsByName(displayName: string): Promise<AppRegistration[]>;
+  createApp(displayName: string, signInAudience: string): Promise<AppRegistration>;
+  servicePrincipalExists(app: AppRegistration): Promise<boolean>;
+  createServicePrincipal(app: AppRegistration): Promise<void>;
+  /** Adds a client secret. The value is masked by the adapter the moment it is parsed. */
+  addPassword(app: AppRegistration, displayName: string, endDateTime: Date): Promise<{ info: PasswordInfo; value: Secret }>;
+  removePassword(app: AppRegistration, keyId: string): Promise<void>;
+}
+
+export interface SecretStore {
+  /** Metadata of a stored secret, or undefined when it does not exist. */
+  info(target: Target): Promise<StoredSecretInfo | undefined>;
+  /** Fetches what writing to a scope needs (its public key), so a bad token fails before anything changes. */
+  prepare(scope: Scope): Promise<void>;
+  write(target: Target, value: Secret): Promise<void>;
+}
+
+export interface Log {
+  info(message: string): void;
+  warning(message: string): void;
+  /** Registers a value with the runner's masking before it can be printed anywhere. */
+  mask(value: string): void;
+}

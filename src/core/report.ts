@@ -1,0 +1,103 @@
+/** The plan and the outcome as text for the log and Markdown for the job summary. Never a secret value. */
+import { scopeLabel, targetLabel, type PasswordInfo } from './model';
+import type { Plan } from './plan';
+import type { Outcome } from './rotate';
+
+const date = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function secretLine(p: PasswordInfo & { managed: boolean }): string {
+  return `${p.keyId}  hint ${p.hint ?? '?'}…  ${date(p.startDateTime)} → ${date(p.endDateTime)}  ${
+    p.managed ? 'managed' : `not managed (description '${p.displayName ?? ''}')`
+  }`;
+}
+
+export function formatPlan(plan: Plan, dryRun: boolean): string {
+  const lines: string[] = [dryRun ? 'Plan (dry-run: nothing will be changed):' : 'Plan:'];
+  lines.push(
+    plan.app.action === 'create'
+      ? `  app: create '${plan.app.displayName}'`
+      : `  app: '${plan.app.displayName}' (client ID ${plan.app.appId}, object ID ${plan.app.objectId})`,
+  );
+  if (plan.servicePrincipal !== 'skip') lines.push(`  service principal: ${plan.servicePrincipal === 'create' ? 'create' : 'make sure it exists'}`);
+  lines.push(`  client secrets (${plan.secrets.length}):`);
+  for (const s of plan.secrets) lines.push(`    ${secretLine(s)}`);
+  lines.push(plan.rotate ? '  rotation: due, because' : '  rotation: not due:');
+  for (const r of plan.reasons) lines.push(`    - ${r}`);
+  if (plan.newSecret) lines.push(`  add client secret '${plan.newSecret.displayName}' valid until ${date(plan.newSecret.endDateTime)}`);
+  for (const w of plan.writes) lines.push(`  write ${targetLabel(w.target)}: ${w.reason}`);
+  for (const t of plan.targets) {
+    if (t.stored === 'unread') lines.push(`  not read (no github-token): ${targetLabel(t.target)}`);
+  }
+  for (const r of plan.removals) lines.push(`  then remove client secret ${r.secret.keyId}: ${r.reason}`);
+  if (plan.writes.length === 0 && plan.removals.length === 0 && !plan.rotate && plan.app.action === 'use') lines.push('  nothing to change');
+  return lines.join('\n');
+}
+
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function summaryMarkdown(outcome: Outcome, tenantId: string): string {
+  const { plan } = outcome;
+  const out: string[] = ['## Entra client secret rotation', ''];
+  const app = outcome.app;
+  if (app !== undefined) {
+    out.push(
+      `**App:** ${cell(app.displayName)} · **client ID** \`${app.appId}\` · **object ID** \`${app.id}\` · **tenant** \`${tenantId}\`${
+        outcome.appCreated ? ' · created by this run' : ''
+      }`,
+    );
+  } else if (plan?.app.action === 'create') {
+    out.push(`**App:** ${cell(plan.app.displayName)} (${outcome.dryRun ? 'would be created' : 'not created'})`);
+  }
+  out.push('');
+  const status = outcome.error
+    ? '❌ Failed'
+    : outcome.dryRun
+      ? '🔎 Dry run: nothing was changed'
+      : outcome.rotated
+        ? '✅ Rotated'
+        : '✅ Nothing to rotate';
+  out.push(`**Result:** ${status}`, '');
+  if (plan) {
+    out.push(plan.rotate ? '**Rotation due because:**' : '**Rotation not due:**');
+    for (const r of plan.reasons) out.push(`- ${cell(r)}`);
+    out.push('');
+    const rows = [...plan.secrets];
+    if (outcome.newSecret) rows.unshift({ ...outcome.newSecret, managed: true });
+    if (rows.length > 0) {
+      out.push('| Client secret (key ID) | Hint | Start | End | Managed | This run |', '|---|---|---|---|---|---|');
+      for (const s of rows) {
+        const change =
+          s.keyId === outcome.newSecret?.keyId
+            ? 'added'
+            : outcome.removed.some((r) => r.keyId === s.keyId)
+              ? 'removed'
+              : outcome.dryRun && plan.removals.some((r) => r.secret.keyId === s.keyId)
+                ? 'would be removed'
+                : '';
+        out.push(
+          `| \`${s.keyId}\` | ${cell(s.hint ?? '')}… | ${date(s.startDateTime)} | ${date(s.endDateTime)} | ${s.managed ? 'yes' : `no (${cell(s.displayName ?? '')})`} | ${change} |`,
+        );
+      }
+      out.push('');
+    }
+    out.push('| GitHub secret | Where | This run |', '|---|---|---|');
+    for (const t of plan.targets) {
+      const failed = outcome.failed.find((f) => f.target === t.target);
+      const state = outcome.written.includes(t.target)
+        ? 'written'
+        : failed
+          ? '**failed**'
+          : plan.writes.some((w) => w.target === t.target)
+            ? outcome.dryRun
+              ? 'would be written'
+              : 'not written'
+            : t.stored === 'unread'
+              ? 'not read'
+              : 'unchanged';
+      out.push(`| \`${t.target.name}\` | ${cell(scopeLabel(t.target.scope))} | ${state} |`);
+    }
+    out.push('');
+  }
+  if (outcome.error) out.push('**Error:**', '', '```text', outcome.error.message, '```', '');
+  return out.join('\n');
+}

@@ -1,0 +1,265 @@
+/**
+ * The run, in the order that never leaves a target without a working secret:
+ * read → plan → (create app) → add the new secret → write every target → only then remove old managed secrets.
+ */
+import { AggregateFailure } from './errors';
+import { carriesSecretValue, scopeKey, targetLabel, type AppRegistration, type PasswordInfo, type Scope, type Target } from './model';
+import { makePlan, managedSecrets, type Plan, type RotationSettings, type TargetState } from './plan';
+import type { Directory, Log, SecretStore } from './ports';
+import { formatPlan } from './report';
+import { Secret } from './secret';
+
+export interface RunSettings {
+  app: { name: string | undefined; appId: string | undefined; createIfMissing: boolean; signInAudience: string; servicePrincipal: boolean };
+  rotation: RotationSettings;
+  targets: Target[];
+  tenantId: string;
+  subscriptionId: string | undefined;
+  dryRun: boolean;
+  /** False when there is no GitHub token (dry-run): targets are then not read. */
+  readTargets: boolean;
+}
+
+export interface Ports {
+  directory: Directory;
+  store: SecretStore;
+  log: Log;
+  now: () => Date;
+}
+
+export interface Outcome {
+  plan: Plan | undefined;
+  app: AppRegistration | undefined;
+  appCreated: boolean;
+  rotated: boolean;
+  newSecret: PasswordInfo | undefined;
+  /** The newest managed secret after the run (the new one when rotated). */
+  currentSecret: PasswordInfo | undefined;
+  written: Target[];
+  failed: Array<{ target: Target; error: Error }>;
+  removed: PasswordInfo[];
+  /** Set when the step must fail; the outcome still says what was done. */
+  error: Error | undefined;
+  dryRun: boolean;
+}
+
+export async function run(settings: RunSettings, ports: Ports): Promise<Outcome> {
+  const runStart = ports.now();
+  const outcome: Outcome = {
+    plan: undefined,
+    app: undefined,
+    appCreated: false,
+    rotated: false,
+    newSecret: undefined,
+    currentSecret: undefined,
+    written: [],
+    failed: [],
+    removed: [],
+    error: undefined,
+    dryRun: settings.dryRun,
+  };
+  try {
+    await rotate(settings, ports, runStart, outcome);
+  } catch (error) {
+    outcome.error = error instanceof Error ? error : new Error(String(error));
+  }
+  return outcome;
+}
+
+async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outcome: Outcome): Promise<void> {
+  const { directory, store, log } = ports;
+
+  // 1. Read the app and every target at once: they are independent.
+  const [found, targets] = await Promise.all([findApp(settings, directory), readTargets(settings, store)]);
+  outcome.app = found;
+  const plan = makePlan({
+    app:
+      found === undefined
+        ? { create: settings.app.name ?? '' }
+        : { displayName: found.displayName, appId: found.appId, objectId: found.id, passwords: found.passwordCredentials },
+    targets,
+    settings: settings.rotation,
+    servicePrincipal: settings.app.servicePrincipal,
+    now: runStart,
+    runStart,
+  });
+  outcome.plan = plan;
+  outcome.currentSecret = found === undefined ? undefined : managedSecrets(found.passwordCredentials, settings.rotation.credentialName)[0];
+  log.info(formatPlan(plan, settings.dryRun));
+  if (settings.dryRun) return;
+
+  // 2. The app.
+  let app = found;
+  if (app === undefined) {
+    log.info(`Creating app registration '${plan.app.displayName}' (sign-in audience ${settings.app.signInAudience})`);
+    app = await directory.createApp(plan.app.displayName, settings.app.signInAudience);
+    outcome.app = app;
+    outcome.appCreated = true;
+    log.info(`Created app registration '${app.displayName}': client ID ${app.appId}, object ID ${app.id}`);
+  }
+  const theApp = app;
+
+  const writesValue = plan.writes.some((w) => carriesSecretValue(w.target.kind));
+  const scopes = uniqueScopes(plan.writes.map((w) => w.target));
+
+  // 3. In parallel: the public key of every scope written to, the service principal, and (when due) the new secret.
+  const spTask =
+    plan.servicePrincipal === 'skip' ? Promise.resolve() : ensureServicePrincipal(theApp, plan.servicePrincipal === 'create', directory, log);
+  const prepareTask = Promise.all(scopes.map((s) => store.prepare(s)));
+  const addTask = plan.rotate
+    ? directory.addPassword(theApp, plan.newSecret?.displayName ?? settings.rotation.credentialName, plan.newSecret?.endDateTime ?? runStart)
+    : Promise.resolve(undefined);
+  const [spResult, prepared, added] = await Promise.allSettled([spTask, prepareTask, addTask]);
+
+  const newSecret = added.status === 'fulfilled' ? added.value : undefined;
+  if (newSecret !== undefined) {
+    outcome.newSecret = newSecret.info;
+    log.info(`Added client secret ${newSecret.info.keyId} (hint ${newSecret.info.hint ?? '?'}…, valid until ${newSecret.info.endDateTime.toISOString()})`);
+  }
+  if (added.status === 'rejected') throw added.reason;
+  if (prepared.status === 'rejected') {
+    if (newSecret !== undefined) await undoNewSecret(theApp, newSecret.info, directory, log, 'no target could be written');
+    throw prepared.reason;
+  }
+
+  // 4. Write every target.
+  const values = newSecret === undefined ? undefined : derivedValues(newSecret.value, theApp, settings, log);
+  const writes = plan.writes.map((w) => w.target);
+  const results = await Promise.allSettled(writes.map((t) => store.write(t, valueFor(t, theApp, settings, values))));
+  results.forEach((r, i) => {
+    const target = writes[i] as Target;
+    if (r.status === 'fulfilled') {
+      outcome.written.push(target);
+      log.info(`Wrote ${targetLabel(target)}`);
+    } else outcome.failed.push({ target, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) });
+  });
+
+  const failures: Error[] = [];
+  if (newSecret !== undefined && writesValue) {
+    const tookValue = outcome.written.filter((t) => carriesSecretValue(t.kind));
+    const stale = outcome.failed.filter((f) => carriesSecretValue(f.target.kind));
+    if (tookValue.length === 0) {
+      await undoNewSecret(theApp, newSecret.info, directory, log, 'no target took its value');
+      throw new AggregateFailure(
+        'No target could be written, so the new client secret was removed again and the existing secrets were left as they were:',
+        outcome.failed.map((f) => f.error),
+      );
+    }
+    outcome.rotated = true;
+    outcome.currentSecret = newSecret.info;
+    if (stale.length > 0) {
+      throw new AggregateFailure(
+        `The new client secret ${newSecret.info.keyId} was written to ${tookValue.map(targetLabel).join(', ')}, but these targets still hold the previous value: ${stale
+          .map((f) => targetLabel(f.target))
+          .join(', ')}. Every existing client secret was kept, so all of them still work. Fix the cause and run again:`,
+        outcome.failed.map((f) => f.error),
+      );
+    }
+  } else if (newSecret !== undefined) {
+    outcome.rotated = true;
+    outcome.currentSecret = newSecret.info;
+  }
+  for (const f of outcome.failed) failures.push(f.error);
+
+  // 5. Every target holds the new value: now, and only now, remove old managed secrets.
+  if (outcome.rotated) {
+    for (const removal of plan.removals) {
+      try {
+        await directory.removePassword(theApp, removal.secret.keyId);
+        outcome.removed.push(removal.secret);
+        log.info(`Removed client secret ${removal.secret.keyId} (${removal.reason})`);
+      } catch (error) {
+        log.warning(
+          `Could not remove the old client secret ${removal.secret.keyId}; it stays valid until ${removal.secret.endDateTime.toISOString()} and the next run tries again. ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        );
+      }
+    }
+  }
+
+  if (spResult.status === 'rejected') failures.push(spResult.reason instanceof Error ? spResult.reason : new Error(String(spResult.reason)));
+  const [first, ...more] = failures;
+  if (first !== undefined) throw more.length === 0 ? first : new AggregateFailure(`${failures.length} steps failed:`, failures);
+}
+
+async function findApp(settings: RunSettings, directory: Directory): Promise<AppRegistration | undefined> {
+  const { appId, name, createIfMissing } = settings.app;
+  if (appId !== undefined) {
+    const app = await directory.appByAppId(appId);
+    if (app === undefined) {
+      throw new Error(
+        `No app registration with client ID ${appId} was found. Check app-id; with Application.ReadWrite.OwnedBy the rotator only sees apps it owns (add it as an owner of the app).`,
+      );
+    }
+    return app;
+  }
+  const displayName = name ?? '';
+  const matches = (await directory.appsByName(displayName)).filter((a) => a.displayName === displayName);
+  if (matches.length > 1) {
+    throw new Error(
+      `${matches.length} app registrations are named '${displayName}' (object IDs ${matches.map((a) => a.id).join(', ')}; client IDs ${matches
+        .map((a) => a.appId)
+        .join(', ')}). Display names are not unique: set app-id to the client ID of the one to manage.`,
+    );
+  }
+  if (matches[0] === undefined && !createIfMissing) {
+    throw new Error(
+      `No app registration named '${displayName}' was found and create-if-missing is false. Check app-name (the match is exact, case included); with Application.ReadWrite.OwnedBy the rotator only sees apps it owns.`,
+    );
+  }
+  return matches[0];
+}
+
+async function readTargets(settings: RunSettings, store: SecretStore): Promise<TargetState[]> {
+  if (!settings.readTargets) return settings.targets.map((target) => ({ target, stored: 'unread' as const }));
+  return Promise.all(settings.targets.map(async (target) => ({ target, stored: await store.info(target) })));
+}
+
+async function ensureServicePrincipal(app: AppRegistration, justCreated: boolean, directory: Directory, log: Log): Promise<void> {
+  if (!justCreated && (await directory.servicePrincipalExists(app))) return;
+  await directory.createServicePrincipal(app);
+  log.info(`Created the service principal (enterprise application) of '${app.displayName}'`);
+}
+
+async function undoNewSecret(app: AppRegistration, secret: PasswordInfo, directory: Directory, log: Log, why: string): Promise<void> {
+  try {
+    await directory.removePassword(app, secret.keyId);
+    log.info(`Removed the new client secret ${secret.keyId} again: ${why}`);
+  } catch (error) {
+    log.warning(
+      `The new client secret ${secret.keyId} could not be removed again (${error instanceof Error ? error.message : String(error)}); no target holds it, and the next run removes it.`,
+    );
+  }
+}
+
+interface DerivedValues {
+  secret: Secret;
+  credentials: Secret;
+}
+
+/** Every form of the new value is masked before anything else happens to it. */
+function derivedValues(secret: Secret, app: AppRegistration, settings: RunSettings, log: Log): DerivedValues {
+  const creds: Record<string, string> = { clientId: app.appId, clientSecret: secret.reveal(), tenantId: settings.tenantId };
+  if (settings.subscriptionId !== undefined) creds['subscriptionId'] = settings.subscriptionId;
+  const credentials = JSON.stringify(creds);
+  log.mask(credentials);
+  return { secret, credentials: new Secret(credentials) };
+}
+
+function valueFor(target: Target, app: AppRegistration, settings: RunSettings, values: DerivedValues | undefined): Secret {
+  switch (target.kind) {
+    case 'client-id':
+      return new Secret(app.appId);
+    case 'tenant-id':
+      return new Secret(settings.tenantId);
+    case 'secret':
+    case 'credentials':
+      if (values === undefined) throw new Error(`internal: no new secret for ${targetLabel(target)}`);
+      return target.kind === 'secret' ? values.secret : values.credentials;
+  }
+}
+
+function uniqueScopes(targets: readonly Target[]): Scope[] {
+  return [...new Map(targets.map((t) => [scopeKey(t.scope), t.scope])).values()];
+}

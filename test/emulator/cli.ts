@@ -1,0 +1,72 @@
+/**
+ * Start an emulator for trying the action by hand:
+ *
+ *   node test/emulator/cli.ts [--latency MS] [--page-size N] [--repo OWNER/NAME] [--environment NAME]
+ *
+ * Prints the URLs, identities and environment variables to use, then serves until Ctrl-C.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { emulatorEnv, startEmulator } from './index.ts';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const latency = arg('--latency');
+  const pageSize = arg('--page-size');
+  const repo = arg('--repo') ?? 'octo/app';
+  const environment = arg('--environment') ?? 'production';
+  const options: { latencyMs?: number; pageSize?: number } = {};
+  if (latency !== undefined) options.latencyMs = Number(latency);
+  if (pageSize !== undefined) options.pageSize = Number(pageSize);
+  const emu = await startEmulator(options);
+
+  const clientId = randomUUID();
+  const secret = `emu${randomBytes(4).toString('hex')}Q~${randomBytes(24).toString('base64url')}`;
+  const subject = `repo:${repo}:ref:refs/heads/main`;
+  emu.oidcSubject = subject;
+  emu.addRotator({ clientId, secret, federatedSubject: subject });
+  emu.github.addRepo(repo, [environment]);
+  const pat = `github_pat_${randomBytes(30).toString('hex')}`;
+  emu.github.addToken(pat, 'pat', { secrets: 'write', environments: 'write' });
+
+  // Requests are printed as they complete.
+  let printed = 0;
+  const timer = setInterval(() => {
+    while (printed < emu.log.length && (emu.log[printed]?.status !== 0 || emu.log[printed]?.fault !== undefined)) {
+      const e = emu.log[printed];
+      if (e) console.log(`#${e.index} ${e.service.padEnd(6)} conn ${String(e.connection).padStart(3)} ${e.method} ${e.path} -> ${e.status}${e.fault ? ` [${e.fault}]` : ''}`);
+      printed += 1;
+    }
+  }, 200);
+
+  const env = emulatorEnv(emu, { GITHUB_REPOSITORY: repo });
+  console.log('Emulator running.');
+  console.log(`  authority (Entra):  ${emu.urls.authority}`);
+  console.log(`  Graph root:         ${emu.urls.graph}   (v1.0 under it)`);
+  console.log(`  GitHub API:         ${emu.urls.github}`);
+  console.log(`  ID token URL:       ${emu.urls.idTokenRequestUrl}`);
+  console.log(`  tenant id:          ${emu.tenantId}`);
+  console.log(`  rotator client id:  ${clientId}`);
+  console.log(`  rotator secret:     ${secret}`);
+  console.log(`  OIDC subject:       ${subject}`);
+  console.log(`  GitHub token (PAT): ${pat}`);
+  console.log(`  repository:         ${repo} (environment '${environment}')`);
+  console.log('\nEnvironment for the action:');
+  for (const [k, v] of Object.entries(env)) console.log(`export ${k}='${v}'`);
+  console.log('\nCtrl-C to stop.\n');
+
+  const stop = (): void => {
+    clearInterval(timer);
+    void emu.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

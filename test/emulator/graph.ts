@@ -1,0 +1,817 @@
+/**
+ * Microsoft Graph v1.0, application-management subset: applications (CRUD, upsert by uniqueName, addPassword,
+ * removePassword, federatedIdentityCredentials, owners) and servicePrincipals, with app-only permission checks
+ * (Application.ReadWrite.OwnedBy / .All, Application.Read.All), OData $filter/$select/$top paging, and
+ * replication lag right after a create.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Req, Res, ServiceHandler } from './server.ts';
+import type { AccessToken, State } from './state.ts';
+import { handOut } from './state.ts';
+import type { FederatedIdentityCredential, GraphApp, GraphServicePrincipal, PasswordCredential } from './types.ts';
+import type { FilterProperty } from './graph-filter.ts';
+import { parseFilter } from './graph-filter.ts';
+import type { GraphErrorInfo } from './graph-model.ts';
+import {
+  PERSONAL_AUDIENCES,
+  SERVICE_PRINCIPAL_CREATABLE,
+  applicationToWire,
+  applyApplicationBody,
+  badRequest,
+  invalidValue,
+  newApp,
+  servicePrincipalForApp,
+  servicePrincipalToWire,
+  unknownProperty,
+  validateApplicationBody,
+} from './graph-model.ts';
+import { TENANT_DOMAIN } from './entra.ts';
+import { entraSecretText, graphDate, guid, isGuid, isPlainObject, parseDateTimeOffset } from './util.ts';
+
+const JSON_CT = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const INSUFFICIENT = 'Insufficient privileges to complete the operation.';
+
+function header(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+interface Caller {
+  token: AccessToken;
+  clientId: string;
+  writeAll: boolean;
+  ownedBy: boolean;
+  readAll: boolean;
+}
+
+type AppKey = { by: 'id' | 'appId' | 'uniqueName'; value: string };
+
+type Result<T> = { ok: T } | { res: Res };
+
+export function createGraphHandler(state: State): ServiceHandler {
+  const root = (): string => `${state.urls.graph}/v1.0`;
+
+  function clientRequestId(req: Req): string {
+    return header(req.headers, 'client-request-id') ?? req.requestId;
+  }
+
+  function gErr(req: Req, e: GraphErrorInfo, headers?: Record<string, string>): Res {
+    const error: Record<string, unknown> = { code: e.code, message: e.message };
+    if (e.details) error['details'] = e.details;
+    error['innerError'] = { date: new Date().toISOString().slice(0, 19), 'request-id': req.requestId, 'client-request-id': clientRequestId(req) };
+    return { status: e.status, headers: { 'content-type': JSON_CT, ...(headers ?? {}) }, body: { error } };
+  }
+
+  const json = (status: number, body: unknown, headers?: Record<string, string>): Res => ({
+    status,
+    headers: { 'content-type': JSON_CT, 'odata-version': '4.0', ...(headers ?? {}) },
+    body,
+  });
+  const noContent = (): Res => ({ status: 204 });
+  const forbidden = (req: Req): Res => gErr(req, { status: 403, code: 'Authorization_RequestDenied', message: INSUFFICIENT });
+  const notFound = (req: Req, what: string): Res =>
+    gErr(req, { status: 404, code: 'Request_ResourceNotFound', message: `Resource '${what}' does not exist or one of its queried reference-property objects are not present.` });
+  const methodNotAllowed = (req: Req): Res => gErr(req, { status: 405, code: 'Request_BadRequest', message: 'Specified HTTP method is not allowed for the request uri.' });
+  const segmentNotFound = (req: Req, seg: string): Res => gErr(req, { status: 400, code: 'BadRequest', message: `Resource not found for the segment '${seg}'.` });
+
+  // ---- authentication and permissions ---------------------------------------------------------------------
+
+  function authenticate(req: Req): Result<Caller> {
+    const unauthorized = (message: string): Res =>
+      gErr(req, { status: 401, code: 'InvalidAuthenticationToken', message }, {
+        'www-authenticate': `Bearer realm="", authorization_uri="${state.urls.authority}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`,
+      });
+    const auth = header(req.headers, 'authorization');
+    const m = /^bearer\s+(\S+)\s*$/i.exec(auth ?? '');
+    if (!auth || !m?.[1]) return { res: unauthorized('Access token is empty.') };
+    const raw = m[1];
+    if (raw.split('.').length !== 3) {
+      return { res: unauthorized("IDX14100: JWT is not well formed, there are no dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format. (JWS): 'EncodedHeader.EndcodedPayload.EncodedSignature'. (JWE): 'EncodedProtectedHeader.EncodedEncryptedKey.EncodedInitializationVector.EncodedCiphertext.EncodedAuthenticationTag'.") };
+    }
+    const token = state.accessTokens.get(raw);
+    if (!token) return { res: unauthorized('Invalid signature.') };
+    if (token.audience !== state.urls.graph) return { res: unauthorized('Access token validation failure. Invalid audience.') };
+    if (Date.now() >= token.expiresAt) return { res: unauthorized('Lifetime validation failed, the token is expired.') };
+    const roles = new Set(token.roles);
+    const writeAll = roles.has('Application.ReadWrite.All');
+    const ownedBy = roles.has('Application.ReadWrite.OwnedBy');
+    const readAll = writeAll || roles.has('Application.Read.All') || roles.has('Directory.Read.All') || roles.has('Directory.ReadWrite.All') || (ownedBy && state.policy.ownedByCanReadAll !== false);
+    return { ok: { token, clientId: token.clientId, writeAll, ownedBy, readAll } };
+  }
+
+  const owns = (c: Caller, app: GraphApp): boolean => app.owners.some((o) => o.toLowerCase() === c.clientId.toLowerCase());
+  const canReadApp = (c: Caller, app: GraphApp): boolean => c.readAll || (c.ownedBy && owns(c, app));
+  const canWriteApp = (c: Caller, app: GraphApp): boolean => c.writeAll || (c.ownedBy && owns(c, app));
+  const appOf = (sp: GraphServicePrincipal): GraphApp | undefined => state.graph.apps.find((a) => a.appId === sp.appId);
+  const canReadSp = (c: Caller, sp: GraphServicePrincipal): boolean => {
+    if (c.readAll) return true;
+    const app = appOf(sp);
+    return app !== undefined && c.ownedBy && owns(c, app);
+  };
+  const canWriteSp = (c: Caller, sp: GraphServicePrincipal): boolean => {
+    if (c.writeAll) return true;
+    const app = appOf(sp);
+    return app !== undefined && c.ownedBy && owns(c, app);
+  };
+
+  // ---- replication lag ------------------------------------------------------------------------------------
+
+  function appLagged(app: GraphApp): boolean {
+    const lag = state.lag;
+    if (!lag || lag.id !== app.id || lag.appRemaining <= 0) return false;
+    lag.appRemaining -= 1;
+    return true;
+  }
+
+  function startLagFor(app: GraphApp): void {
+    if (state.pendingLag !== undefined) {
+      state.lag = { id: app.id, appId: app.appId, appRemaining: state.pendingLag, spRemaining: state.pendingLag };
+      state.pendingLag = undefined;
+    }
+  }
+
+  // ---- bodies ---------------------------------------------------------------------------------------------
+
+  function jsonBody(req: Req, allowEmpty: boolean): Result<Record<string, unknown>> {
+    const text = req.body.toString('utf8').trim();
+    if (text === '') {
+      if (allowEmpty) return { ok: {} };
+      return { res: gErr(req, badRequest('Empty Payload. JSON content expected.', 'BadRequest')) };
+    }
+    try {
+      const v: unknown = JSON.parse(text);
+      if (!isPlainObject(v)) return { res: gErr(req, badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.', 'BadRequest')) };
+      return { ok: v };
+    } catch {
+      return { res: gErr(req, badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.', 'BadRequest')) };
+    }
+  }
+
+  // ---- OData collections ----------------------------------------------------------------------------------
+
+  const APP_FILTER: Record<string, FilterProperty> = {
+    displayName: { get: (o) => (o as GraphApp).displayName, ops: ['eq', 'ne', 'startswith', 'in'] },
+    appId: { get: (o) => (o as GraphApp).appId, ops: ['eq', 'ne', 'in'] },
+    id: { get: (o) => (o as GraphApp).id, ops: ['eq', 'ne', 'in'] },
+    uniqueName: { get: (o) => (o as GraphApp).uniqueName, ops: ['eq', 'ne', 'in', 'startswith'] },
+    signInAudience: { get: (o) => (o as GraphApp).signInAudience, ops: ['eq', 'ne', 'in'] },
+    publisherDomain: { get: () => TENANT_DOMAIN, ops: ['eq', 'ne', 'in', 'startswith'] },
+    identifierUris: { get: (o) => (o as GraphApp).identifierUris, ops: ['any'] },
+    tags: { get: (o) => (o as GraphApp).tags, ops: ['any'] },
+  };
+  const SP_FILTER: Record<string, FilterProperty> = {
+    displayName: { get: (o) => (o as GraphServicePrincipal).displayName, ops: ['eq', 'ne', 'startswith', 'in'] },
+    appId: { get: (o) => (o as GraphServicePrincipal).appId, ops: ['eq', 'ne', 'in'] },
+    id: { get: (o) => (o as GraphServicePrincipal).id, ops: ['eq', 'ne', 'in'] },
+    servicePrincipalType: { get: (o) => (o as GraphServicePrincipal).servicePrincipalType, ops: ['eq', 'ne'] },
+    servicePrincipalNames: { get: (o) => (o as GraphServicePrincipal).servicePrincipalNames, ops: ['any'] },
+    tags: { get: (o) => (o as GraphServicePrincipal).tags, ops: ['any'] },
+  };
+
+  function parseSelect(req: Req, sample: Record<string, unknown>, typeName: string): Result<string[] | undefined> {
+    const sel = req.query.get('$select');
+    if (sel === null) return { ok: undefined };
+    const fields = sel.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    for (const f of fields) {
+      if (!(f in sample)) return { res: gErr(req, badRequest(`Could not find a property named '${f}' on type 'microsoft.graph.${typeName}'.`, 'BadRequest')) };
+    }
+    return { ok: fields };
+  }
+
+  function project(wire: Record<string, unknown>, fields: string[] | undefined): Record<string, unknown> {
+    if (!fields) return wire;
+    const out: Record<string, unknown> = {};
+    for (const f of fields) out[f] = wire[f];
+    return out;
+  }
+
+  const ALLOWED_QUERY = ['$filter', '$select', '$top', '$skiptoken', '$count', '$orderby', '$search', '$expand', '$format'];
+
+  function listCollection<T>(
+    req: Req,
+    entitySet: string,
+    resource: string,
+    typeName: string,
+    items: T[],
+    filterProps: Record<string, FilterProperty>,
+    toWire: (x: T) => Record<string, unknown>,
+    sample: Record<string, unknown>,
+  ): Res {
+    for (const k of req.query.keys()) {
+      if (k.startsWith('$') && !ALLOWED_QUERY.includes(k)) return gErr(req, badRequest(`Unrecognized query argument specified: '${k}'.`, 'BadRequest'));
+    }
+    if (req.query.has('$expand')) return gErr(req, badRequest('The emulator does not support $expand.', 'BadRequest'));
+    const advanced = (header(req.headers, 'consistencylevel') ?? '').toLowerCase() === 'eventual';
+    const sel = parseSelect(req, sample, typeName);
+    if ('res' in sel) return sel.res;
+    let result = items;
+    const filter = req.query.get('$filter');
+    if (filter !== null) {
+      const pred = parseFilter(filter, resource, filterProps, advanced);
+      if (typeof pred !== 'function') return gErr(req, pred);
+      result = result.filter((x) => pred(x));
+    }
+    const search = req.query.get('$search');
+    if (search !== null) {
+      if (!advanced) {
+        return gErr(req, badRequest("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'", 'Request_UnsupportedQuery'));
+      }
+      const m = /^"?(\w+):(.*?)"?$/.exec(search);
+      if (!m) return gErr(req, badRequest('Syntax error: invalid $search expression.', 'BadRequest'));
+      const prop = m[1] ?? '';
+      const needle = (m[2] ?? '').toLowerCase();
+      result = result.filter((x) => {
+        const v = toWire(x)[prop];
+        return typeof v === 'string' && v.toLowerCase().includes(needle);
+      });
+    }
+    const orderby = req.query.get('$orderby');
+    if (orderby !== null) {
+      const m = /^(displayName)(\s+(asc|desc))?$/i.exec(orderby.trim());
+      if (!m || !advanced) return gErr(req, badRequest('Sorting not supported for current query.', 'Request_UnsupportedQuery'));
+      const desc = (m[3] ?? '').toLowerCase() === 'desc';
+      result = [...result].sort((a, b) => {
+        const c = String(toWire(a)['displayName']).localeCompare(String(toWire(b)['displayName']));
+        return desc ? -c : c;
+      });
+    }
+    const count = req.query.get('$count');
+    if (count !== null && count !== 'true' && count !== 'false') return gErr(req, badRequest(`Invalid value for $count: '${count}'.`, 'BadRequest'));
+    if (count === 'true' && !advanced) {
+      return gErr(req, badRequest("$count is not currently supported without the 'ConsistencyLevel: eventual' header.", 'Request_UnsupportedQuery'));
+    }
+    let pageSize = state.pageSize;
+    const top = req.query.get('$top');
+    if (top !== null) {
+      const n = Number(top);
+      if (!/^\d+$/.test(top) || n < 1 || n > 999) return gErr(req, badRequest(`Invalid page size specified: '${top}'. Must be between 1 and 999 inclusive.`, 'Request_BadRequest'));
+      pageSize = n;
+    }
+    let offset = 0;
+    const skip = req.query.get('$skiptoken');
+    if (skip !== null) {
+      const m = /^EMU([A-Za-z0-9_-]+)$/.exec(skip);
+      const o = m?.[1] ? Number(Buffer.from(m[1], 'base64url').toString('utf8')) : NaN;
+      if (!Number.isInteger(o) || o < 0) return gErr(req, badRequest('The specified page token value has expired and can no longer be included in your request.', 'Directory_ExpiredPageToken'));
+      offset = o;
+    }
+    const page = result.slice(offset, offset + pageSize);
+    const body: Record<string, unknown> = {
+      '@odata.context': `${root()}/$metadata#${entitySet}${sel.ok ? `(${sel.ok.join(',')})` : ''}`,
+    };
+    if (count === 'true') body['@odata.count'] = result.length;
+    if (offset + pageSize < result.length) {
+      const params: string[] = [];
+      for (const [k, v] of req.query.entries()) {
+        if (k === '$skiptoken') continue;
+        params.push(`${k}=${encodeURIComponent(v)}`);
+      }
+      params.push(`$skiptoken=EMU${Buffer.from(String(offset + pageSize)).toString('base64url')}`);
+      body['@odata.nextLink'] = `${root()}/${entitySet}?${params.join('&')}`;
+    }
+    body['value'] = page.map((x) => project(toWire(x), sel.ok));
+    return json(200, body);
+  }
+
+  // ---- applications ---------------------------------------------------------------------------------------
+
+  const appWire = (app: GraphApp): Record<string, unknown> => applicationToWire(app, TENANT_DOMAIN);
+  const APP_SAMPLE = applicationToWire(newApp('sample', 'AzureADMyOrg'), TENANT_DOMAIN);
+
+  function findApp(key: AppKey): GraphApp | undefined {
+    const v = key.value.toLowerCase();
+    return state.graph.apps.find((a) => (key.by === 'id' ? a.id : key.by === 'appId' ? a.appId : (a.uniqueName ?? '')).toLowerCase() === v);
+  }
+
+  function resolveApp(req: Req, c: Caller, key: AppKey, access: 'read' | 'write'): Result<GraphApp> {
+    if ((key.by === 'id' || key.by === 'appId') && !isGuid(key.value)) {
+      return { res: gErr(req, badRequest(`Invalid object identifier '${key.value}'.`)) };
+    }
+    const app = findApp(key);
+    if (!app || appLagged(app)) return { res: notFound(req, key.value) };
+    if (access === 'read' ? !canReadApp(c, app) : !canWriteApp(c, app)) return { res: forbidden(req) };
+    return { ok: app };
+  }
+
+  function ownersFromBind(value: unknown): string[] {
+    if (!Array.isArray(value)) return [];
+    const out: string[] = [];
+    for (const v of value) {
+      if (typeof v !== 'string') continue;
+      const id = v.split('/').pop() ?? '';
+      const rot = [...state.rotators.values()].find((r) => r.objectId.toLowerCase() === id.toLowerCase() || r.clientId.toLowerCase() === id.toLowerCase());
+      out.push(rot ? rot.clientId : id);
+    }
+    return out;
+  }
+
+  function personalAudienceError(audience: string, version: number | null): GraphErrorInfo | undefined {
+    if (PERSONAL_AUDIENCES.includes(audience) && version !== 2) return badRequest('Property api.requestedAccessTokenVersion is invalid.');
+    return undefined;
+  }
+
+  function createApp(req: Req, c: Caller, body: Record<string, unknown>, uniqueName: string | undefined): Res {
+    if (!c.writeAll && !c.ownedBy) return forbidden(req);
+    const audience = typeof body['signInAudience'] === 'string' ? body['signInAudience'] : 'AzureADandPersonalMicrosoftAccount';
+    const app = newApp(typeof body['displayName'] === 'string' ? body['displayName'] : '', audience);
+    const err = validateApplicationBody(body, { create: true, appId: app.appId, tenantId: state.tenantId, tenantDomain: TENANT_DOMAIN });
+    if (err) return gErr(req, err);
+    applyApplicationBody(app, body);
+    if (uniqueName !== undefined) app.uniqueName = uniqueName;
+    if (app.uniqueName !== null && state.graph.apps.some((a) => (a.uniqueName ?? '').toLowerCase() === (app.uniqueName ?? '').toLowerCase())) {
+      return gErr(req, badRequest('Another object with the same value for property uniqueName already exists.', 'Request_MultipleObjectsWithSameKeyValue'));
+    }
+    for (const uri of app.identifierUris) {
+      if (state.graph.apps.some((a) => a.identifierUris.some((u) => u.toLowerCase() === uri.toLowerCase()))) {
+        return gErr(req, badRequest('Another object with the same value for property identifierUris already exists.', 'Request_MultipleObjectsWithSameKeyValue'));
+      }
+    }
+    const pe = personalAudienceError(app.signInAudience, app.api.requestedAccessTokenVersion);
+    if (pe) return gErr(req, pe);
+    const owners = new Set<string>(ownersFromBind(body['owners@odata.bind']));
+    if (c.ownedBy && !c.writeAll) owners.add(c.clientId);
+    app.owners = [...owners];
+    state.graph.apps.push(app);
+    startLagFor(app);
+    return json(201, { '@odata.context': `${root()}/$metadata#applications/$entity`, ...appWire(app) }, {
+      location: `${state.urls.graph}/v2/${state.tenantId}/directoryObjects/${app.id}/Microsoft.DirectoryServices.Application`,
+    });
+  }
+
+  function updateApp(req: Req, app: GraphApp, body: Record<string, unknown>): Res {
+    const err = validateApplicationBody(body, { create: false, appId: app.appId, tenantId: state.tenantId, tenantDomain: TENANT_DOMAIN });
+    if (err) return gErr(req, err);
+    const audience = typeof body['signInAudience'] === 'string' ? body['signInAudience'] : app.signInAudience;
+    const apiBody = body['api'];
+    const version = isPlainObject(apiBody) && 'requestedAccessTokenVersion' in apiBody ? (apiBody['requestedAccessTokenVersion'] as number | null) : app.api.requestedAccessTokenVersion;
+    const pe = personalAudienceError(audience, version);
+    if (pe) return gErr(req, pe);
+    const uris = body['identifierUris'];
+    if (Array.isArray(uris)) {
+      for (const uri of uris as string[]) {
+        if (state.graph.apps.some((a) => a !== app && a.identifierUris.some((u) => u.toLowerCase() === uri.toLowerCase()))) {
+          return gErr(req, badRequest('Another object with the same value for property identifierUris already exists.', 'Request_MultipleObjectsWithSameKeyValue'));
+        }
+      }
+    }
+    applyApplicationBody(app, body);
+    return noContent();
+  }
+
+  function addPassword(req: Req, app: GraphApp): Res {
+    const b = jsonBody(req, true);
+    if ('res' in b) return b.res;
+    for (const k of Object.keys(b.ok)) if (k !== 'passwordCredential') return gErr(req, unknownProperty(k));
+    const pcRaw = b.ok['passwordCredential'] ?? {};
+    if (!isPlainObject(pcRaw)) return gErr(req, invalidValue('passwordCredential', 'PasswordCredential'));
+    for (const [k, v] of Object.entries(pcRaw)) {
+      if (k === '@odata.type') continue;
+      if (k === 'secretText' || k === 'hint') return gErr(req, badRequest(`Property '${k}' is read-only and cannot be set.`));
+      if (!['displayName', 'startDateTime', 'endDateTime', 'customKeyIdentifier', 'keyId'].includes(k)) return gErr(req, unknownProperty(k));
+      if (k === 'displayName' && v !== null && typeof v !== 'string') return gErr(req, invalidValue('displayName', 'PasswordCredential'));
+      if (k === 'customKeyIdentifier' && v !== null) return gErr(req, invalidValue('customKeyIdentifier', 'PasswordCredential'));
+      if (k === 'keyId' && v !== null && (typeof v !== 'string' || !isGuid(v))) return gErr(req, invalidValue('keyId', 'PasswordCredential'));
+    }
+    const now = new Date();
+    let start = now;
+    if (pcRaw['startDateTime'] !== undefined && pcRaw['startDateTime'] !== null) {
+      const d = parseDateTimeOffset(pcRaw['startDateTime']);
+      if (!d) return gErr(req, invalidValue('startDateTime', 'PasswordCredential'));
+      start = d;
+    }
+    let end: Date;
+    if (pcRaw['endDateTime'] !== undefined && pcRaw['endDateTime'] !== null) {
+      const d = parseDateTimeOffset(pcRaw['endDateTime']);
+      if (!d) return gErr(req, invalidValue('endDateTime', 'PasswordCredential'));
+      end = d;
+    } else {
+      end = new Date(start);
+      end.setUTCFullYear(end.getUTCFullYear() + 2);
+    }
+    if (end.getTime() <= now.getTime() || end.getTime() <= start.getTime()) {
+      return gErr(req, badRequest('Invalid value specified for property \'endDateTime\' of resource \'PasswordCredential\': the end date must be in the future and after the start date.'));
+    }
+    const maxDays = state.policy.maxLifetimeDays;
+    if (maxDays !== undefined && end.getTime() - start.getTime() > maxDays * 24 * 60 * 60 * 1000) {
+      return gErr(req, badRequest('Credential lifetime exceeds the max value allowed as per assigned policy.', 'CredentialInvalidLifetimeAsPerAppPolicy'));
+    }
+    if (PERSONAL_AUDIENCES.includes(app.signInAudience) && app.passwordCredentials.length >= 2) {
+      return gErr(req, badRequest(`An application whose signInAudience is '${app.signInAudience}' cannot have more than 2 passwords.`, 'TooManyAppPasswords'));
+    }
+    const secretText = entraSecretText();
+    const cred: PasswordCredential = {
+      keyId: guid(),
+      displayName: typeof pcRaw['displayName'] === 'string' ? pcRaw['displayName'] : null,
+      hint: secretText.slice(0, 3),
+      startDateTime: graphDate(start),
+      endDateTime: graphDate(end),
+      customKeyIdentifier: null,
+      secretText,
+    };
+    app.passwordCredentials.push(cred);
+    state.passwordAddedAt.set(cred, Date.now());
+    handOut(state, secretText);
+    return json(200, {
+      '@odata.context': `${root()}/$metadata#microsoft.graph.passwordCredential`,
+      customKeyIdentifier: null,
+      displayName: cred.displayName,
+      endDateTime: cred.endDateTime,
+      hint: cred.hint,
+      keyId: cred.keyId,
+      secretText,
+      startDateTime: cred.startDateTime,
+    });
+  }
+
+  function removePassword(req: Req, app: GraphApp): Res {
+    const b = jsonBody(req, false);
+    if ('res' in b) return b.res;
+    for (const k of Object.keys(b.ok)) if (k !== 'keyId') return gErr(req, unknownProperty(k));
+    const keyId = b.ok['keyId'];
+    if (typeof keyId !== 'string' || !isGuid(keyId)) return gErr(req, invalidValue('keyId', 'PasswordCredential'));
+    const i = app.passwordCredentials.findIndex((p) => p.keyId.toLowerCase() === keyId.toLowerCase());
+    if (i < 0) return gErr(req, badRequest(`No password credential found with keyId '${keyId}'.`, 'Request_BadRequest'));
+    app.passwordCredentials.splice(i, 1);
+    return noContent();
+  }
+
+  // ---- federated identity credentials ---------------------------------------------------------------------
+
+  const ficWire = (f: FederatedIdentityCredential): Record<string, unknown> => ({
+    audiences: [...f.audiences],
+    description: f.description,
+    id: f.id,
+    issuer: f.issuer,
+    name: f.name,
+    subject: f.subject,
+  });
+
+  function validateFic(req: Req, body: Record<string, unknown>, create: boolean): Res | undefined {
+    for (const [k, v] of Object.entries(body)) {
+      if (k === '@odata.type') continue;
+      if (k === 'id') return gErr(req, badRequest("Property 'id' is read-only and cannot be set."));
+      if (!['name', 'issuer', 'subject', 'audiences', 'description'].includes(k)) return gErr(req, unknownProperty(k));
+      if (k === 'name' && !create) return gErr(req, badRequest("Property 'name' is immutable and cannot be updated."));
+      if (k === 'description' && v !== null && (typeof v !== 'string' || v.length > 600)) return gErr(req, invalidValue('description', 'FederatedIdentityCredential'));
+    }
+    const need = create ? ['name', 'issuer', 'subject', 'audiences'] : [];
+    for (const k of need) if (body[k] === undefined || body[k] === null) return gErr(req, invalidValue(k, 'FederatedIdentityCredential'));
+    const name = body['name'];
+    if (name !== undefined && (typeof name !== 'string' || name.length < 1 || name.length > 120 || /[\s/\\?#%]/.test(name))) {
+      return gErr(req, invalidValue('name', 'FederatedIdentityCredential'));
+    }
+    const issuer = body['issuer'];
+    if (issuer !== undefined) {
+      let ok = typeof issuer === 'string' && issuer.length <= 600;
+      if (ok) {
+        try {
+          ok = new URL(issuer as string).protocol === 'https:';
+        } catch {
+          ok = false;
+        }
+      }
+      if (!ok) return gErr(req, invalidValue('issuer', 'FederatedIdentityCredential'));
+    }
+    const subject = body['subject'];
+    if (subject !== undefined && (typeof subject !== 'string' || subject.length < 1 || subject.length > 600)) return gErr(req, invalidValue('subject', 'FederatedIdentityCredential'));
+    const aud = body['audiences'];
+    if (aud !== undefined && (!Array.isArray(aud) || aud.length !== 1 || typeof aud[0] !== 'string' || aud[0].length < 1 || aud[0].length > 600)) {
+      return gErr(req, badRequest("Invalid value specified for property 'audiences' of resource 'FederatedIdentityCredential': exactly one audience is required."));
+    }
+    return undefined;
+  }
+
+  function findFic(app: GraphApp, key: string): FederatedIdentityCredential | undefined {
+    return app.federatedIdentityCredentials.find((f) => f.id.toLowerCase() === key.toLowerCase() || f.name === key);
+  }
+
+  function fics(req: Req, c: Caller, app: GraphApp, sub: string[]): Res {
+    const first = sub[0] ?? '';
+    const nameForm = /^federatedIdentityCredentials\(name='((?:[^']|'')*)'\)$/i.exec(first);
+    let itemKey: string | undefined;
+    if (nameForm) {
+      itemKey = (nameForm[1] ?? '').replace(/''/g, "'");
+      if (sub.length > 1) return segmentNotFound(req, sub[1] ?? '');
+    } else {
+      if (sub.length > 2) return segmentNotFound(req, sub[2] ?? '');
+      itemKey = sub[1];
+    }
+    const ctx = `${root()}/$metadata#applications('${app.id}')/federatedIdentityCredentials`;
+    if (itemKey === undefined) {
+      if (req.method === 'GET') return json(200, { '@odata.context': ctx, value: app.federatedIdentityCredentials.map(ficWire) });
+      if (req.method !== 'POST') return methodNotAllowed(req);
+      if (!canWriteApp(c, app)) return forbidden(req);
+      const b = jsonBody(req, false);
+      if ('res' in b) return b.res;
+      const invalid = validateFic(req, b.ok, true);
+      if (invalid) return invalid;
+      const name = b.ok['name'] as string;
+      if (app.federatedIdentityCredentials.some((f) => f.name.toLowerCase() === name.toLowerCase())) {
+        return gErr(req, { status: 409, code: 'Request_MultipleObjectsWithSameKeyValue', message: `FederatedIdentityCredential with name ${name} already exists.` });
+      }
+      if (app.federatedIdentityCredentials.some((f) => f.issuer === b.ok['issuer'] && f.subject === b.ok['subject'])) {
+        return gErr(req, { status: 409, code: 'Request_MultipleObjectsWithSameKeyValue', message: 'FederatedIdentityCredential with the same issuer and subject already exists.' });
+      }
+      if (app.federatedIdentityCredentials.length >= 20) {
+        return gErr(req, badRequest('The number of federated identity credentials on the application cannot exceed 20.'));
+      }
+      const fic: FederatedIdentityCredential = {
+        id: guid(),
+        name,
+        issuer: b.ok['issuer'] as string,
+        subject: b.ok['subject'] as string,
+        audiences: [...(b.ok['audiences'] as string[])],
+        description: typeof b.ok['description'] === 'string' ? b.ok['description'] : null,
+      };
+      app.federatedIdentityCredentials.push(fic);
+      return json(201, { '@odata.context': `${ctx}/$entity`, ...ficWire(fic) }, { location: `${root()}/applications/${app.id}/federatedIdentityCredentials/${fic.id}` });
+    }
+    const fic = findFic(app, itemKey);
+    if (!fic) return notFound(req, itemKey);
+    if (req.method === 'GET') return json(200, { '@odata.context': `${ctx}/$entity`, ...ficWire(fic) });
+    if (!canWriteApp(c, app)) return forbidden(req);
+    if (req.method === 'DELETE') {
+      app.federatedIdentityCredentials.splice(app.federatedIdentityCredentials.indexOf(fic), 1);
+      return noContent();
+    }
+    if (req.method === 'PATCH') {
+      const b = jsonBody(req, false);
+      if ('res' in b) return b.res;
+      const invalid = validateFic(req, b.ok, false);
+      if (invalid) return invalid;
+      if (typeof b.ok['issuer'] === 'string') fic.issuer = b.ok['issuer'];
+      if (typeof b.ok['subject'] === 'string') fic.subject = b.ok['subject'];
+      if (Array.isArray(b.ok['audiences'])) fic.audiences = [...(b.ok['audiences'] as string[])];
+      if ('description' in b.ok) fic.description = (b.ok['description'] as string | null) ?? null;
+      return noContent();
+    }
+    return methodNotAllowed(req);
+  }
+
+  // ---- owners ---------------------------------------------------------------------------------------------
+
+  function ownerWire(owner: string): Record<string, unknown> {
+    const rot = state.rotators.get(owner.toLowerCase());
+    if (rot) {
+      return { '@odata.type': '#microsoft.graph.servicePrincipal', id: rot.objectId, appId: rot.clientId, displayName: rot.displayName, servicePrincipalType: 'Application' };
+    }
+    return { '@odata.type': '#microsoft.graph.directoryObject', id: owner };
+  }
+
+  function owners(req: Req, c: Caller, app: GraphApp, sub: string[]): Res {
+    if (sub.length === 1) {
+      if (req.method !== 'GET') return methodNotAllowed(req);
+      return json(200, { '@odata.context': `${root()}/$metadata#directoryObjects`, value: app.owners.map(ownerWire) });
+    }
+    if (sub.length === 2 && sub[1] === '$ref') {
+      if (req.method === 'GET') return json(200, { '@odata.context': `${root()}/$metadata#Collection($ref)`, value: app.owners.map((o) => ({ '@odata.id': `${state.urls.graph}/v2/${state.tenantId}/directoryObjects/${String(ownerWire(o)['id'])}` })) });
+      if (req.method !== 'POST') return methodNotAllowed(req);
+      // Application.ReadWrite.OwnedBy isn't sufficient to add another owner.
+      if (!c.writeAll) return forbidden(req);
+      const b = jsonBody(req, false);
+      if ('res' in b) return b.res;
+      const ref = b.ok['@odata.id'];
+      if (typeof ref !== 'string') return gErr(req, invalidValue('@odata.id', 'Application'));
+      const [owner] = ownersFromBind([ref]);
+      if (owner === undefined || !isGuid(ref.split('/').pop() ?? '')) return gErr(req, badRequest(`Invalid object identifier '${ref}'.`));
+      if (app.owners.some((o) => o.toLowerCase() === owner.toLowerCase())) {
+        return gErr(req, badRequest("One or more added object references already exist for the following modified properties: 'owners'."));
+      }
+      app.owners.push(owner);
+      return noContent();
+    }
+    if (sub.length === 3 && sub[2] === '$ref') {
+      if (req.method !== 'DELETE') return methodNotAllowed(req);
+      if (!c.writeAll) return forbidden(req);
+      const id = (sub[1] ?? '').toLowerCase();
+      const i = app.owners.findIndex((o) => o.toLowerCase() === id || String(ownerWire(o)['id']).toLowerCase() === id);
+      if (i < 0) return notFound(req, sub[1] ?? '');
+      app.owners.splice(i, 1);
+      return noContent();
+    }
+    return segmentNotFound(req, sub[1] ?? '');
+  }
+
+  // ---- routing: applications ------------------------------------------------------------------------------
+
+  function applications(req: Req, c: Caller, key: AppKey | undefined, sub: string[]): Res {
+    if (!key) {
+      if (sub.length > 0) return segmentNotFound(req, sub[0] ?? '');
+      if (req.method === 'GET') {
+        return listCollection(req, 'applications', 'Application', 'application', state.graph.apps.filter((a) => canReadApp(c, a)), APP_FILTER, appWire, APP_SAMPLE);
+      }
+      if (req.method === 'POST') {
+        const b = jsonBody(req, false);
+        if ('res' in b) return b.res;
+        return createApp(req, c, b.ok, undefined);
+      }
+      return methodNotAllowed(req);
+    }
+    // Upsert: PATCH /applications(uniqueName='x') with Prefer: create-if-missing.
+    if (key.by === 'uniqueName' && sub.length === 0 && req.method === 'PATCH' && !findApp(key)) {
+      const prefer = (header(req.headers, 'prefer') ?? '').toLowerCase();
+      if (!prefer.split(',').map((s) => s.trim()).includes('create-if-missing')) return notFound(req, key.value);
+      const b = jsonBody(req, false);
+      if ('res' in b) return b.res;
+      if ('uniqueName' in b.ok) return gErr(req, badRequest("Property 'uniqueName' must not be in the body of an upsert request."));
+      return createApp(req, c, b.ok, key.value);
+    }
+    const action = sub[0];
+    const isRead = req.method === 'GET';
+    const r = resolveApp(req, c, key, isRead || action === 'federatedIdentityCredentials' || action === 'owners' ? 'read' : 'write');
+    if ('res' in r) return r.res;
+    const app = r.ok;
+    if (action === undefined) {
+      if (req.method === 'GET') {
+        const sel = parseSelect(req, APP_SAMPLE, 'application');
+        if ('res' in sel) return sel.res;
+        return json(200, { '@odata.context': `${root()}/$metadata#applications${sel.ok ? `(${sel.ok.join(',')})` : ''}/$entity`, ...project(appWire(app), sel.ok) });
+      }
+      if (req.method === 'PATCH') {
+        const b = jsonBody(req, false);
+        if ('res' in b) return b.res;
+        return updateApp(req, app, b.ok);
+      }
+      if (req.method === 'DELETE') {
+        state.graph.apps.splice(state.graph.apps.indexOf(app), 1);
+        const spi = state.graph.servicePrincipals.findIndex((s) => s.appId === app.appId);
+        if (spi >= 0) state.graph.servicePrincipals.splice(spi, 1);
+        return noContent();
+      }
+      return methodNotAllowed(req);
+    }
+    if ((action === 'addPassword' || action === 'microsoft.graph.addPassword') && sub.length === 1) {
+      return req.method === 'POST' ? addPassword(req, app) : methodNotAllowed(req);
+    }
+    if ((action === 'removePassword' || action === 'microsoft.graph.removePassword') && sub.length === 1) {
+      return req.method === 'POST' ? removePassword(req, app) : methodNotAllowed(req);
+    }
+    if (action === 'federatedIdentityCredentials' || action.startsWith('federatedIdentityCredentials(')) return fics(req, c, app, sub);
+    if (action === 'owners') return owners(req, c, app, sub);
+    return segmentNotFound(req, action);
+  }
+
+  // ---- routing: service principals ------------------------------------------------------------------------
+
+  const SP_SAMPLE = servicePrincipalToWire(servicePrincipalForApp(newApp('sample', 'AzureADMyOrg'), 'x'));
+
+  function createServicePrincipal(req: Req, c: Caller): Res {
+    const b = jsonBody(req, false);
+    if ('res' in b) return b.res;
+    for (const k of Object.keys(b.ok)) {
+      if (k === '@odata.type') continue;
+      if (!SERVICE_PRINCIPAL_CREATABLE.includes(k)) return gErr(req, k in SP_SAMPLE ? badRequest(`Property '${k}' is read-only and cannot be set.`) : unknownProperty(k));
+    }
+    const appId = b.ok['appId'];
+    if (typeof appId !== 'string' || !isGuid(appId)) return gErr(req, invalidValue('appId', 'ServicePrincipal'));
+    const noBacking = (): Res => {
+      const message = `The appId '${appId}' of the service principal does not reference a valid application object.`;
+      return gErr(req, { status: 400, code: 'Request_BadRequest', message, details: [{ code: 'NoBackingApplicationObject', message, target: 'appId' }] });
+    };
+    const lag = state.lag;
+    if (lag && lag.appId.toLowerCase() === appId.toLowerCase() && lag.spRemaining > 0) {
+      lag.spRemaining -= 1;
+      return noBacking();
+    }
+    const existing = state.graph.servicePrincipals.find((s) => s.appId.toLowerCase() === appId.toLowerCase());
+    const app = state.graph.apps.find((a) => a.appId.toLowerCase() === appId.toLowerCase());
+    if (!app && !existing) return noBacking();
+    if (app && !canWriteApp(c, app)) return forbidden(req);
+    if (!app && !c.writeAll) return forbidden(req);
+    if (existing || !app) {
+      return gErr(req, {
+        status: 409,
+        code: 'Request_MultipleObjectsWithSameKeyValue',
+        message: `The service principal cannot be created, updated, or restored because the service principal name ${appId} is already in use.`,
+      });
+    }
+    const sp = servicePrincipalForApp(app, state.tenantId);
+    if (typeof b.ok['accountEnabled'] === 'boolean') sp.accountEnabled = b.ok['accountEnabled'];
+    if (typeof b.ok['appRoleAssignmentRequired'] === 'boolean') sp.appRoleAssignmentRequired = b.ok['appRoleAssignmentRequired'];
+    if (Array.isArray(b.ok['tags'])) sp.tags = (b.ok['tags'] as unknown[]).filter((t): t is string => typeof t === 'string');
+    state.graph.servicePrincipals.push(sp);
+    return json(201, { '@odata.context': `${root()}/$metadata#servicePrincipals/$entity`, ...servicePrincipalToWire(sp) }, {
+      location: `${state.urls.graph}/v2/${state.tenantId}/directoryObjects/${sp.id}/Microsoft.DirectoryServices.ServicePrincipal`,
+    });
+  }
+
+  function servicePrincipals(req: Req, c: Caller, key: AppKey | undefined, sub: string[]): Res {
+    if (!key) {
+      if (sub.length > 0) return segmentNotFound(req, sub[0] ?? '');
+      if (req.method === 'GET') {
+        return listCollection(req, 'servicePrincipals', 'ServicePrincipal', 'servicePrincipal', state.graph.servicePrincipals.filter((s) => canReadSp(c, s)), SP_FILTER, servicePrincipalToWire, SP_SAMPLE);
+      }
+      if (req.method === 'POST') return createServicePrincipal(req, c);
+      return methodNotAllowed(req);
+    }
+    if (sub.length > 0) return segmentNotFound(req, sub[0] ?? '');
+    if (!isGuid(key.value)) return gErr(req, badRequest(`Invalid object identifier '${key.value}'.`));
+    const v = key.value.toLowerCase();
+    const sp = state.graph.servicePrincipals.find((s) => (key.by === 'id' ? s.id : s.appId).toLowerCase() === v);
+    if (!sp) return notFound(req, key.value);
+    if (req.method === 'GET') {
+      if (!canReadSp(c, sp)) return forbidden(req);
+      const sel = parseSelect(req, SP_SAMPLE, 'servicePrincipal');
+      if ('res' in sel) return sel.res;
+      return json(200, { '@odata.context': `${root()}/$metadata#servicePrincipals${sel.ok ? `(${sel.ok.join(',')})` : ''}/$entity`, ...project(servicePrincipalToWire(sp), sel.ok) });
+    }
+    if (!canWriteSp(c, sp)) return forbidden(req);
+    if (req.method === 'DELETE') {
+      state.graph.servicePrincipals.splice(state.graph.servicePrincipals.indexOf(sp), 1);
+      return noContent();
+    }
+    if (req.method === 'PATCH') {
+      const b = jsonBody(req, false);
+      if ('res' in b) return b.res;
+      for (const [k, val] of Object.entries(b.ok)) {
+        if (k === '@odata.type') continue;
+        if (k === 'accountEnabled' && typeof val === 'boolean') sp.accountEnabled = val;
+        else if (k === 'appRoleAssignmentRequired' && typeof val === 'boolean') sp.appRoleAssignmentRequired = val;
+        else if (k === 'tags' && Array.isArray(val) && val.every((t) => typeof t === 'string')) sp.tags = [...(val as string[])];
+        else if (k in SP_SAMPLE) return gErr(req, invalidValue(k, 'ServicePrincipal'));
+        else return gErr(req, unknownProperty(k));
+      }
+      return noContent();
+    }
+    return methodNotAllowed(req);
+  }
+
+  // ---- entry ----------------------------------------------------------------------------------------------
+
+  function parseKeySegment(seg: string, set: string): AppKey | undefined {
+    const re = new RegExp(`^${set}\\((appId|uniqueName|id)=(?:'((?:[^']|'')*)'|"([^"]*)")\\)$`, 'i');
+    const m = re.exec(seg);
+    if (!m) return undefined;
+    const by = (m[1] ?? '').toLowerCase() === 'appid' ? 'appId' : (m[1] ?? '').toLowerCase() === 'uniquename' ? 'uniqueName' : 'id';
+    return { by, value: (m[2] ?? m[3] ?? '').replace(/''/g, "'") };
+  }
+
+  function handle(req: Req): Res {
+    const path = req.pathname;
+    const vm = /^\/([^/]*)(\/.*)?$/.exec(path);
+    const version = vm?.[1] ?? '';
+    if (version !== 'v1.0') return gErr(req, badRequest(`Invalid version: ${version}`, 'BadRequest'));
+    let segs: string[];
+    try {
+      segs = (vm?.[2] ?? '').split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    } catch {
+      return gErr(req, badRequest('The request URI is not valid.', 'BadRequest'));
+    }
+    const first = segs[0];
+    if (first === undefined) return json(200, { '@odata.context': `${root()}/$metadata`, value: [{ name: 'applications', kind: 'EntitySet', url: 'applications' }, { name: 'servicePrincipals', kind: 'EntitySet', url: 'servicePrincipals' }] });
+    const auth = authenticate(req);
+    if ('res' in auth) return auth.res;
+    const c = auth.ok;
+    if (!c.readAll && !c.ownedBy && !c.writeAll) return forbidden(req);
+    for (const set of ['applications', 'servicePrincipals']) {
+      let key: AppKey | undefined;
+      let sub: string[];
+      if (first.toLowerCase() === set.toLowerCase()) {
+        const id = segs[1];
+        key = id === undefined ? undefined : { by: 'id', value: id };
+        sub = segs.slice(2);
+      } else {
+        const k = parseKeySegment(first, set);
+        if (!k) continue;
+        key = k;
+        sub = segs.slice(1);
+      }
+      if (set === 'applications') return applications(req, c, key, sub);
+      if (key?.by === 'uniqueName') return segmentNotFound(req, first);
+      return servicePrincipals(req, c, key, sub);
+    }
+    return segmentNotFound(req, first);
+  }
+
+  return {
+    service: 'graph',
+    requestId: () => guid(),
+    commonHeaders(req) {
+      return {
+        'request-id': req.requestId,
+        'client-request-id': clientRequestId(req),
+        'x-ms-ags-diagnostic': JSON.stringify({ ServerInfo: { DataCenter: 'Emulator', Slice: 'E', Ring: '1', ScaleUnit: '000', RoleInstance: 'EMU01' } }),
+        'strict-transport-security': 'max-age=31536000',
+        'cache-control': 'no-cache',
+        'x-ms-resource-unit': '1',
+      };
+    },
+    faultResponse(req, status, code) {
+      const defaults: Record<number, [string, string]> = {
+        400: ['BadRequest', 'Bad request.'],
+        401: ['InvalidAuthenticationToken', 'Access token validation failure.'],
+        403: ['Authorization_RequestDenied', INSUFFICIENT],
+        404: ['Request_ResourceNotFound', 'Resource does not exist or one of its queried reference-property objects are not present.'],
+        409: ['Directory_ConcurrencyViolation', 'Another update to the same object is in progress. Please retry the request.'],
+        429: ['TooManyRequests', 'Too many requests.'],
+        500: ['generalException', 'An internal server error occurred.'],
+        502: ['badGateway', 'Bad gateway.'],
+        503: ['serviceNotAvailable', 'The service is temporarily unavailable. Please retry later.'],
+        504: ['gatewayTimeout', 'The gateway timed out.'],
+      };
+      const [dc, dm] = defaults[status] ?? ['UnknownError', `HTTP ${status}`];
+      return gErr(req, { status, code: code ?? dc, message: dm });
+    },
+    handle,
+  };
+}

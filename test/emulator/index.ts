@@ -1,0 +1,206 @@
+/**
+ * Local emulator of the services the action talks to, each on its own HTTPS server on 127.0.0.1:
+ * the Entra ID token endpoint (authority), Microsoft Graph v1.0 (application management), the GitHub Actions
+ * OIDC ID-token endpoint, and the GitHub REST secrets API. A CA is generated at start; child processes trust it
+ * through NODE_EXTRA_CA_CERTS (see emulatorEnv).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sodium from 'libsodium-wrappers';
+import { createCertificates } from './tls.ts';
+import { createRsaSigningKey } from './jwt.ts';
+import { createPlumbing, startServiceServer } from './server.ts';
+import type { ServiceServer } from './server.ts';
+import type { State } from './state.ts';
+import { handOut } from './state.ts';
+import { createEntraHandler } from './entra.ts';
+import { createOidcHandler } from './oidc.ts';
+import { createGraphHandler } from './graph.ts';
+import { createGitHubApi, createGitHubHandler, createGitHubState } from './github.ts';
+import { newApp, seedResourceServicePrincipals, servicePrincipalForApp } from './graph-model.ts';
+import type {
+  Emulator,
+  EmulatorFaults,
+  EmulatorOptions,
+  EmulatorPolicy,
+  Fault,
+  GraphApp,
+  GraphServicePrincipal,
+  PasswordCredential,
+  RotatorInput,
+  SeedAppInput,
+  Service,
+} from './types.ts';
+import { entraSecretText, guid, isGuid, jwtLooking } from './util.ts';
+
+export type * from './types.ts';
+
+export const DEFAULT_OIDC_SUBJECT = 'repo:octo/app:ref:refs/heads/main';
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  await sodium.ready;
+  const [certs, oidcKey] = await Promise.all([createCertificates(), createRsaSigningKey()]);
+  const dir = await mkdtemp(join(tmpdir(), 'entra-rotator-emulator-'));
+  const caFile = join(dir, 'ca.pem');
+  await writeFile(caFile, certs.caPem);
+
+  const plumbing = createPlumbing(options.latencyMs ?? 0);
+  const tenantId = guid();
+  const idTokenRequestToken = jwtLooking({ nameid: 'dddddddd-dddd-dddd-dddd-dddddddddddd', scp: 'Actions.GenericRead:00000000-0000-0000-0000-000000000000 generate_id_token:' + guid(), iat: Math.floor(Date.now() / 1000) });
+
+  // `state` is referenced by the fault API before the object literal below is complete.
+  const faults: EmulatorFaults = {
+    add(f: Fault) {
+      if (!['status', 'drop', 'drop-after'].includes(f.kind)) throw new Error(`emulator: unknown fault kind '${String(f.kind)}'`);
+      plumbing.faults.push({ fault: f, remaining: f.times ?? 1 });
+    },
+    clear() {
+      plumbing.faults.length = 0;
+      state.pendingLag = undefined;
+      state.lag = undefined;
+    },
+    replicationLag(times: number) {
+      state.pendingLag = times;
+    },
+    secretPropagationMs: 0,
+  };
+
+  const state: State = {
+    tenantId,
+    urls: { authority: '', graph: '', github: '', idTokenRequestUrl: '' },
+    rotators: new Map(),
+    graph: { apps: [], servicePrincipals: seedResourceServicePrincipals() },
+    accessTokens: new Map(),
+    handedOut: new Set(),
+    oidcKey,
+    idTokenRequestToken,
+    oidcSubject: DEFAULT_OIDC_SUBJECT,
+    faults,
+    pendingLag: undefined,
+    lag: undefined,
+    passwordAddedAt: new WeakMap(),
+    policy: {},
+    pageSize: options.pageSize ?? 100,
+  };
+  handOut(state, idTokenRequestToken);
+  const gh = createGitHubState();
+  const tls = { key: certs.keyPem, cert: certs.certPem };
+
+  const servers: ServiceServer[] = [];
+  try {
+    const [entra, graph, github, oidc] = await Promise.all([
+      startServiceServer(plumbing, createEntraHandler(state), tls),
+      startServiceServer(plumbing, createGraphHandler(state), tls),
+      startServiceServer(plumbing, createGitHubHandler(state, gh), tls),
+      startServiceServer(plumbing, createOidcHandler(state), tls),
+    ]);
+    servers.push(entra, graph, github, oidc);
+    state.urls.authority = `https://127.0.0.1:${entra.port}`;
+    state.urls.graph = `https://127.0.0.1:${graph.port}`;
+    state.urls.github = `https://127.0.0.1:${github.port}`;
+    state.urls.idTokenRequestUrl = `https://127.0.0.1:${oidc.port}/idtoken?api-version=2.0`;
+  } catch (e) {
+    await Promise.all(servers.map((s) => s.close()));
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+
+  const githubApi = createGitHubApi(state, gh);
+  let closed = false;
+
+  const emulator: Emulator = {
+    urls: state.urls,
+    caPem: certs.caPem,
+    caFile,
+    tenantId,
+    idTokenRequestToken,
+    get oidcSubject(): string {
+      return state.oidcSubject;
+    },
+    set oidcSubject(v: string) {
+      state.oidcSubject = v;
+    },
+    addRotator(r: RotatorInput) {
+      if (!isGuid(r.clientId)) throw new Error(`emulator: rotator clientId must be a GUID, got '${r.clientId}'`);
+      state.rotators.set(r.clientId.toLowerCase(), {
+        clientId: r.clientId,
+        secret: r.secret,
+        federatedSubject: r.federatedSubject,
+        roles: r.roles ?? ['Application.ReadWrite.OwnedBy'],
+        objectId: guid(),
+        displayName: `rotator-${r.clientId.slice(0, 8)}`,
+      });
+      handOut(state, r.secret);
+    },
+    seedApp(a: SeedAppInput): GraphApp {
+      const app = newApp(a.displayName, a.signInAudience ?? 'AzureADMyOrg');
+      if (a.uniqueName !== undefined) app.uniqueName = a.uniqueName;
+      app.owners = a.ownedBy ? [...a.ownedBy] : [...state.rotators.values()].map((r) => r.clientId);
+      app.passwordCredentials = (a.passwords ?? []).map((p): PasswordCredential => {
+        const secretText = entraSecretText();
+        handOut(state, secretText);
+        return { keyId: guid(), displayName: p.displayName, hint: secretText.slice(0, 3), startDateTime: p.startDateTime, endDateTime: p.endDateTime, customKeyIdentifier: null, secretText };
+      });
+      if (a.requiredResourceAccess) app.requiredResourceAccess = structuredClone(a.requiredResourceAccess);
+      app.federatedIdentityCredentials = (a.federatedIdentityCredentials ?? []).map((f) => ({
+        id: guid(),
+        name: f.name,
+        issuer: f.issuer,
+        subject: f.subject,
+        audiences: [...f.audiences],
+        description: f.description ?? null,
+      }));
+      state.graph.apps.push(app);
+      if (a.servicePrincipal !== false) state.graph.servicePrincipals.push(servicePrincipalForApp(app, state.tenantId));
+      return app;
+    },
+    get graph(): { apps: GraphApp[]; servicePrincipals: GraphServicePrincipal[] } {
+      return state.graph;
+    },
+    set graph(v: { apps: GraphApp[]; servicePrincipals: GraphServicePrincipal[] }) {
+      state.graph = v;
+    },
+    github: githubApi,
+    log: plumbing.log,
+    tlsConnections(): Record<Service, number> {
+      return { ...plumbing.tls };
+    },
+    resetCounters() {
+      plumbing.log.length = 0;
+      plumbing.nextIndex = 0;
+      for (const k of Object.keys(plumbing.tls) as Service[]) plumbing.tls[k] = 0;
+    },
+    handedOut(): string[] {
+      return [...state.handedOut];
+    },
+    faults,
+    get policy(): EmulatorPolicy {
+      return state.policy;
+    },
+    set policy(p: EmulatorPolicy) {
+      state.policy = p;
+    },
+    setLatency(ms: number) {
+      plumbing.latencyMs = ms;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(servers.map((s) => s.close()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return emulator;
+}
+
+/** Environment variables a child process (the action) needs to use the emulator. */
+export function emulatorEnv(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_EXTRA_CA_CERTS: emu.caFile,
+    GITHUB_API_URL: emu.urls.github,
+    ACTIONS_ID_TOKEN_REQUEST_URL: emu.urls.idTokenRequestUrl,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.idTokenRequestToken,
+    ...extra,
+  };
+}

@@ -1,0 +1,51 @@
+import type { RsaSigningKey } from './jwt.ts';
+import type { EmulatorFaults, EmulatorPolicy, EmulatorUrls, GraphApp, GraphServicePrincipal, PasswordCredential } from './types.ts';
+
+export interface Rotator {
+  clientId: string;
+  secret: string | undefined;
+  federatedSubject: string | undefined;
+  roles: string[];
+  /** Object id of the rotator's service principal (what owners lists show). */
+  objectId: string;
+  displayName: string;
+}
+
+export interface AccessToken {
+  clientId: string;
+  roles: string[];
+  /** Resource the token was issued for, e.g. the emulator's Graph root. */
+  audience: string;
+  expiresAt: number;
+}
+
+export interface ReplicationLag {
+  id: string;
+  appId: string;
+  appRemaining: number;
+  spRemaining: number;
+}
+
+export interface State {
+  tenantId: string;
+  urls: EmulatorUrls;
+  /** The same values, as URL origins, for matching. */
+  rotators: Map<string, Rotator>;
+  graph: { apps: GraphApp[]; servicePrincipals: GraphServicePrincipal[] };
+  accessTokens: Map<string, AccessToken>;
+  handedOut: Set<string>;
+  oidcKey: RsaSigningKey;
+  idTokenRequestToken: string;
+  oidcSubject: string;
+  faults: EmulatorFaults;
+  pendingLag: number | undefined;
+  lag: ReplicationLag | undefined;
+  /** When each password was added through addPassword (for secretPropagationMs). */
+  passwordAddedAt: WeakMap<PasswordCredential, number>;
+  policy: EmulatorPolicy;
+  pageSize: number;
+}
+
+export function handOut(state: State, value: string | undefined): void {
+  if (value !== undefined && value !== '') state.handedOut.add(value);
+}

@@ -1,0 +1,275 @@
+/**
+ * Public types of the local service emulator (Entra ID token endpoint, Microsoft Graph v1.0 application
+ * management, GitHub Actions OIDC ID-token endpoint, GitHub REST secrets API).
+ */
+
+export type Service = 'entra' | 'graph' | 'github' | 'oidc';
+
+export interface RequestLogEntry {
+  /** Global request index across the four servers, 0-based; equals the entry's position in `log` (reset by resetCounters). */
+  index: number;
+  service: Service;
+  method: string;
+  /** Path and query exactly as received. */
+  path: string;
+  /** Status sent; 0 when the connection was dropped (or the request is still in flight). */
+  status: number;
+  /** Id of the TLS socket the request arrived on (global across servers, never reset). */
+  connection: number;
+  requestId: string;
+  /** Which fault was applied, e.g. 'status 503', 'drop', 'drop-after (handled 200)'. */
+  fault?: string;
+}
+
+export interface FaultMatch {
+  service?: Service;
+  method?: string;
+  path?: RegExp;
+  /** Global request index as in the log. */
+  index?: number;
+}
+
+export interface Fault {
+  match?: FaultMatch;
+  /** Default 1; Infinity = persistent. */
+  times?: number;
+  /**
+   * status: answer `status` (body in the service's error shape) instead of handling;
+   * drop: destroy the socket without handling;
+   * drop-after: handle the request (state changes happen) and destroy the socket instead of replying.
+   */
+  kind: 'status' | 'drop' | 'drop-after';
+  status?: number;
+  /** Error code in the body: Graph error.code, Entra `error`, GitHub/OIDC `message`. */
+  code?: string;
+  /** Retry-After header value. */
+  retryAfter?: string;
+}
+
+export interface PasswordCredential {
+  keyId: string;
+  displayName: string | null;
+  hint: string;
+  startDateTime: string;
+  endDateTime: string;
+  customKeyIdentifier: null;
+  /** Kept server-side, never returned by reads (only once, by addPassword). */
+  secretText: string;
+}
+
+export interface FederatedIdentityCredential {
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description: string | null;
+}
+
+export interface RequiredResourceAccess {
+  resourceAppId: string;
+  resourceAccess: Array<{ id: string; type: 'Scope' | 'Role' }>;
+}
+
+export interface WebApplication {
+  redirectUris: string[];
+  homePageUrl: string | null;
+  logoutUrl: string | null;
+  implicitGrantSettings: { enableAccessTokenIssuance: boolean | null; enableIdTokenIssuance: boolean | null };
+  redirectUriSettings: unknown[];
+}
+
+export interface ApiApplication {
+  acceptMappedClaims: boolean | null;
+  knownClientApplications: string[];
+  requestedAccessTokenVersion: number | null;
+  oauth2PermissionScopes: unknown[];
+  preAuthorizedApplications: unknown[];
+}
+
+export interface GraphApp {
+  id: string;
+  appId: string;
+  displayName: string;
+  description: string | null;
+  signInAudience: string;
+  createdDateTime: string;
+  uniqueName: string | null;
+  /** Owners, as rotator clientIds (or raw directory object ids added through owners/$ref). */
+  owners: string[];
+  passwordCredentials: PasswordCredential[];
+  web: WebApplication;
+  spa: { redirectUris: string[] };
+  publicClient: { redirectUris: string[] };
+  isFallbackPublicClient: boolean | null;
+  requiredResourceAccess: RequiredResourceAccess[];
+  identifierUris: string[];
+  tags: string[];
+  notes: string | null;
+  api: ApiApplication;
+  appRoles: unknown[];
+  federatedIdentityCredentials: FederatedIdentityCredential[];
+  /** Every other writable property of microsoft.graph.application that was set (info, optionalClaims, keyCredentials, ...). */
+  extra: Record<string, unknown>;
+}
+
+export interface AppRole {
+  allowedMemberTypes: string[];
+  description: string;
+  displayName: string;
+  id: string;
+  isEnabled: boolean;
+  origin: string;
+  value: string;
+}
+
+export interface PermissionScope {
+  adminConsentDescription: string;
+  adminConsentDisplayName: string;
+  id: string;
+  isEnabled: boolean;
+  type: 'User' | 'Admin';
+  userConsentDescription: string | null;
+  userConsentDisplayName: string | null;
+  value: string;
+}
+
+export interface GraphServicePrincipal {
+  id: string;
+  appId: string;
+  displayName: string;
+  appDisplayName: string;
+  appOwnerOrganizationId: string;
+  accountEnabled: boolean;
+  appRoleAssignmentRequired: boolean;
+  servicePrincipalNames: string[];
+  servicePrincipalType: string;
+  signInAudience: string;
+  tags: string[];
+  createdDateTime: string | null;
+  appRoles: AppRole[];
+  oauth2PermissionScopes: PermissionScope[];
+}
+
+export interface RotatorInput {
+  clientId: string;
+  secret?: string;
+  federatedSubject?: string;
+  /** Default ['Application.ReadWrite.OwnedBy']. */
+  roles?: string[];
+}
+
+export interface SeedAppInput {
+  displayName: string;
+  signInAudience?: string;
+  uniqueName?: string;
+  /** Rotator clientIds; default: every rotator added so far. */
+  ownedBy?: string[];
+  passwords?: Array<{ displayName: string | null; startDateTime: string; endDateTime: string }>;
+  /** Default true: the app has a service principal (so its secrets can sign in). */
+  servicePrincipal?: boolean;
+  requiredResourceAccess?: RequiredResourceAccess[];
+  federatedIdentityCredentials?: Array<Omit<FederatedIdentityCredential, 'id' | 'description'> & { description?: string | null }>;
+}
+
+export type Permission = 'write' | 'read' | 'none';
+
+export interface GitHubPermissions {
+  /** Repository permission "Secrets" (repository secrets). */
+  secrets?: Permission;
+  /** Repository permission "Environments" (environment secrets). */
+  environments?: Permission;
+  /** Organization permission "Secrets" (organization secrets). */
+  orgSecrets?: Permission;
+}
+
+export type GitHubScope = { repo: string; environment?: string } | { org: string };
+
+export interface GitHubSecretMeta {
+  name: string;
+  created_at: string;
+  updated_at: string;
+  visibility?: 'all' | 'private' | 'selected';
+}
+
+export interface EmulatorGitHub {
+  /** kind 'pat': a fine-grained token, default permissions all 'write'. kind 'GITHUB_TOKEN': cannot use the secrets API at all. */
+  addToken(token: string, kind: 'pat' | 'GITHUB_TOKEN', permissions?: GitHubPermissions): void;
+  addRepo(fullName: string, environments?: string[]): void;
+  addEnvironment(fullName: string, environment: string): void;
+  addOrg(org: string): void;
+  /** Plaintext of a stored secret (opened with the scope's private key at PUT time and kept). */
+  open(scope: GitHubScope, name: string): string | undefined;
+  secret(scope: GitHubScope, name: string): GitHubSecretMeta | undefined;
+  /** Every secret of a scope (metadata), sorted by name. */
+  secrets(scope: GitHubScope): GitHubSecretMeta[];
+  /** Seed a secret directly. */
+  putPlain(scope: GitHubScope, name: string, value: string, updatedAt?: string): void;
+  /** The scope's public key as served by GET .../public-key. */
+  publicKey(scope: GitHubScope): { key_id: string; key: string } | undefined;
+}
+
+export interface EmulatorFaults {
+  add(f: Fault): void;
+  clear(): void;
+  /**
+   * After the NEXT POST /applications, the next `times` Graph requests addressing the new app (by id or appId)
+   * answer 404 Request_ResourceNotFound, and the next `times` POST /servicePrincipals for its appId answer
+   * 400 NoBackingApplicationObject.
+   */
+  replicationLag(times: number): void;
+  /** A password added by addPassword is refused by the token endpoint (AADSTS7000215) for this long. Default 0. */
+  secretPropagationMs: number;
+}
+
+export interface EmulatorPolicy {
+  /** addPassword beyond it -> 400 CredentialInvalidLifetimeAsPerAppPolicy. */
+  maxLifetimeDays?: number;
+  /**
+   * Default true, as in the real Graph: Application.ReadWrite.OwnedBy may READ every application and service
+   * principal (only writes are limited to owned apps). Set false to make reads of non-owned apps 403 and
+   * hide them from lists.
+   */
+  ownedByCanReadAll?: boolean;
+}
+
+export interface EmulatorUrls {
+  /** 'https://127.0.0.1:P1', no trailing slash. */
+  authority: string;
+  /** 'https://127.0.0.1:P2', Graph root (the client appends /v1.0). */
+  graph: string;
+  /** 'https://127.0.0.1:P3' (GITHUB_API_URL). */
+  github: string;
+  /** 'https://127.0.0.1:P4/idtoken?api-version=2.0' (already has '?'). */
+  idTokenRequestUrl: string;
+}
+
+export interface Emulator {
+  urls: EmulatorUrls;
+  caPem: string;
+  /** CA certificate file in a fresh temp dir (removed by close()). */
+  caFile: string;
+  tenantId: string;
+  /** Value for ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
+  idTokenRequestToken: string;
+  /** sub of issued GitHub ID tokens; default 'repo:octo/app:ref:refs/heads/main'. */
+  oidcSubject: string;
+  addRotator(r: RotatorInput): void;
+  seedApp(a: SeedAppInput): GraphApp;
+  graph: { apps: GraphApp[]; servicePrincipals: GraphServicePrincipal[] };
+  github: EmulatorGitHub;
+  log: RequestLogEntry[];
+  tlsConnections(): Record<Service, number>;
+  resetCounters(): void;
+  handedOut(): string[];
+  faults: EmulatorFaults;
+  policy: EmulatorPolicy;
+  setLatency(ms: number): void;
+  close(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  latencyMs?: number;
+  /** Graph page size when the client sends no $top (default 100, like Graph). */
+  pageSize?: number;
+}

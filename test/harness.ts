@@ -1,0 +1,122 @@
+/**
+ * Runs the bundled action (dist/index.js) as a child process exactly as a runner does: INPUT_* variables,
+ * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and the emulator's CA through NODE_EXTRA_CA_CERTS.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { emulatorEnv, type Emulator } from './emulator/index.ts';
+
+/** npm scripts and jest both run from the package root. */
+export const DIST = resolve('dist/index.js');
+export const ROTATOR_ID = '0f0e0d0c-0b0a-4909-8807-060504030201';
+export const ROTATOR_SECRET = 'Rot8Q~rotator.secret_value-0123456789abcd';
+export const GITHUB_PAT = 'github_pat_11AAAAAAA0emulatorTokenForTests';
+export const REPO = 'octo/app';
+
+export interface ActionRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  /** The ::error:: text, decoded. */
+  error: string;
+}
+
+/** A rotator with a client secret, a repository with two environments (one with a space) and a PAT. */
+export function standardSetup(emu: Emulator): void {
+  emu.addRotator({ clientId: ROTATOR_ID, secret: ROTATOR_SECRET, federatedSubject: 'repo:octo/app:ref:refs/heads/main' });
+  emu.github.addRepo(REPO, ['production', 'staging area']);
+  emu.github.addToken(GITHUB_PAT, 'pat', { secrets: 'write', environments: 'write' });
+}
+
+export function baseInputs(emu: Emulator): Record<string, string> {
+  return {
+    'tenant-id': emu.tenantId,
+    'client-id': ROTATOR_ID,
+    'client-secret': ROTATOR_SECRET,
+    'authority-host': emu.urls.authority,
+    'graph-endpoint': emu.urls.graph,
+    'github-token': GITHUB_PAT,
+  };
+}
+
+export async function runAction(emu: Emulator, inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<ActionRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'action-run-'));
+  const outputFile = join(dir, 'output');
+  const summaryFile = join(dir, 'summary');
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? dir,
+    RUNNER_TEMP: dir,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_REPOSITORY: REPO,
+    GITHUB_ACTIONS: 'true',
+    // Replication-lag retries wait 1 s, 2 s, ... in production; tests need not.
+    ENTRA_ROTATOR_LAG_BASE_MS: '20',
+    ...emulatorEnv(emu),
+    ...extraEnv,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  const child = spawn(process.execPath, [DIST], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  const outputs = parseOutputs(readFileSync(outputFile, 'utf8'));
+  const summary = readFileSync(summaryFile, 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  const error = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('::error::'))
+    .map((l) => decodeCommand(l.slice('::error::'.length)))
+    .join('\n');
+  return { code, stdout, stderr, outputs, summary, error };
+}
+
+function decodeCommand(s: string): string {
+  return s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+}
+
+/** GITHUB_OUTPUT holds `name<<DELIM\nvalue\nDELIM` blocks. */
+function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const m of text.matchAll(re)) out[m[1] ?? ''] = m[3] ?? '';
+  return out;
+}
+
+/**
+ * No value the emulator handed out (client secrets, the rotator's secret, access and ID tokens) may appear
+ * anywhere the action writes, except in ::add-mask:: commands, which must come before any other use.
+ */
+export function expectNoLeak(run: ActionRun, emu: Emulator): void {
+  const visibleStdout = run.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
+  const places: Record<string, string> = {
+    stdout: visibleStdout,
+    stderr: run.stderr,
+    outputs: JSON.stringify(run.outputs),
+    summary: run.summary,
+  };
+  // Client and tenant IDs stored as companion secrets are identifiers, not secrets.
+  const secrets = emu.handedOut().filter((v) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v));
+  for (const value of secrets) {
+    for (const [where, text] of Object.entries(places)) {
+      if (text.includes(value)) throw new Error(`a secret value (hint ${value.slice(0, 3)}…) leaked into ${where}`);
+    }
+  }
+}
+
+/** Requests that change state, as "METHOD path". */
+export function writesIn(emu: Emulator): string[] {
+  return emu.log.filter((e) => e.method !== 'GET' && !(e.service === 'entra' && e.path.includes('/token'))).map((e) => `${e.method} ${e.path}`);
+}
