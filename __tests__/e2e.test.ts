@@ -2,8 +2,11 @@
  * End to end: the bundled action, run as a runner runs it, against the emulator. Assertions are on what
  * Entra and GitHub would hold afterwards (every stored secret is opened with the scope's private key).
  */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../test/emulator/index.ts';
-import { baseInputs, expectNoLeak, REPO, ROTATOR_ID, runAction, standardSetup, writesIn } from '../test/harness.ts';
+import { DIST, baseInputs, expectNoLeak, REPO, ROTATOR_ID, runAction, standardSetup, writesIn } from '../test/harness.ts';
 
 const DAY = 86_400_000;
 const iso = (msFromNow: number): string => new Date(Date.now() + msFromNow).toISOString();
@@ -274,5 +277,17 @@ describe('the action against the emulator', () => {
     expect(run.error).toContain('secret-lifetime-days');
     expect(run.error).toContain('secret-name');
     expect(emu.log).toEqual([]);
+  });
+
+  it('runs from a copy of dist/ alone, with no node_modules anywhere above it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dist-only-'));
+    try {
+      cpSync(join(DIST, '..'), join(dir, 'dist'), { recursive: true });
+      const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api' }, {}, join(dir, 'dist', 'index.js'));
+      expect(run.error).toBe('');
+      expect(emu.github.open(repo, 'AZURE_CLIENT_SECRET')).toBe(managed().managed[0]?.secretText);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,6 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { emulatorEnv, startEmulator } from '../test/emulator/index.ts';
 import type { Emulator } from '../test/emulator/index.ts';
 
@@ -20,7 +19,7 @@ afterAll(async () => {
 
 function run(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(process.cwd(), 'test', 'emulator', 'client-smoke.ts')], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [require.resolve('../test/emulator/client-smoke.ts')], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
@@ -50,7 +49,7 @@ test('msal-node, the Graph client, @actions/core and Octokit work against the em
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   // @actions/core prints ::debug:: lines; the result is the last line.
-  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as Record<string, unknown>;
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;
   const app = emu.graph.apps.find((a) => a.displayName === "smoke 'app'");
   expect(app).toBeDefined();
   expect(out).toEqual({

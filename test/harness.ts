@@ -43,7 +43,12 @@ export function baseInputs(emu: Emulator): Record<string, string> {
   };
 }
 
-export async function runAction(emu: Emulator, inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<ActionRun> {
+export async function runAction(
+  emu: Emulator,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+  entry: string = DIST,
+): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'action-run-'));
   const outputFile = join(dir, 'output');
   const summaryFile = join(dir, 'summary');
@@ -63,7 +68,7 @@ export async function runAction(emu: Emulator, inputs: Record<string, string>, e
     ...extraEnv,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const child = spawn(process.execPath, [DIST], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

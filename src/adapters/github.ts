@@ -113,10 +113,11 @@ export function githubError(error: unknown, doing: string, scope: Scope): Error 
   const repo = `${scope.owner}/${scope.repo}`;
   let hint: string | undefined;
   if (status === 401) hint = 'github-token was refused (Bad credentials): it is expired, revoked or mistyped';
-  else if (status === 403 && /not accessible by integration/i.test(message)) {
-    hint = `github-token cannot ${doing.startsWith('reading') ? 'read' : 'write'} secrets here. The workflow's GITHUB_TOKEN can never write secrets: use a fine-grained personal access token or a GitHub App token with the repository permission "Secrets: Read and write"${
-      scope.environment === undefined ? '' : ' and "Environments: Read and write"'
-    } on ${repo}`;
+  else if (status === 403 && /not accessible by/i.test(message)) {
+    const permissions = `the repository permission "Secrets: Read and write"${scope.environment === undefined ? '' : ' and "Environments: Read and write"'} on ${repo}`;
+    hint = /personal access token/i.test(message)
+      ? `github-token is a personal access token without ${permissions}: edit the token's permissions (or its repository access)`
+      : `github-token cannot ${doing.startsWith('reading') ? 'read' : 'write'} secrets here. The workflow's GITHUB_TOKEN can never write secrets: use a fine-grained personal access token or a GitHub App token with ${permissions}`;
   } else if (status === 403) {
     hint = `github-token lacks the "Secrets"${scope.environment === undefined ? '' : ' / "Environments"'} read and write permission on ${repo}, or a rate limit was hit`;
   } else if (status === 404) {

@@ -8,7 +8,7 @@ import type { State } from './state.ts';
 import { handOut } from './state.ts';
 import type { FederatedIdentityCredential, GraphApp } from './types.ts';
 import { decodeJwt, verifyRs256 } from './jwt.ts';
-import { GRAPH_APP_ID } from './graph-model.ts';
+import { GRAPH_APP_ID, fillAppDefaults } from './graph-model.ts';
 import { entraTimestamp, guid, isGuid, jwtLooking } from './util.ts';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -29,12 +29,17 @@ function header(h: IncomingHttpHeaders, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** MSAL sends client-request-id as a query parameter of the token request; other clients as a header. */
+function clientRequestId(req: Req): string | undefined {
+  return header(req.headers, 'client-request-id') ?? req.query.get('client-request-id') ?? undefined;
+}
+
 export function createEntraHandler(state: State): ServiceHandler {
   const authority = (): string => state.urls.authority;
 
   function error(req: Req, status: number, error: string, code: number, text: string): Res {
     const now = new Date();
-    const correlation = header(req.headers, 'client-request-id') ?? guid();
+    const correlation = clientRequestId(req) ?? guid();
     return {
       status,
       headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' },
@@ -215,6 +220,7 @@ export function createEntraHandler(state: State): ServiceHandler {
   }
 
   function token(req: Req, tenant: string): Res {
+    for (const a of state.graph.apps) fillAppDefaults(a);
     if (req.method !== 'POST') return error(req, 400, 'invalid_request', 900561, 'The endpoint only accepts POST requests. Received a GET request.');
     if (!tenantMatches(tenant)) return tenantNotFound(req, tenant);
     const ct = (header(req.headers, 'content-type') ?? '').toLowerCase();
@@ -296,7 +302,7 @@ export function createEntraHandler(state: State): ServiceHandler {
     requestId: () => guid(),
     commonHeaders(req) {
       const h: Record<string, string> = { 'x-ms-request-id': req.requestId, 'x-ms-ests-server': '2.1.emulator' };
-      const crid = header(req.headers, 'client-request-id');
+      const crid = clientRequestId(req);
       if (crid) h['client-request-id'] = crid;
       return h;
     },

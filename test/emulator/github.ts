@@ -147,7 +147,6 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
       const s: StoredSecret = { name: key, value, created_at: prev?.created_at ?? now, updated_at: now };
       if (sc.kind === 'org') s.visibility = prev?.visibility ?? 'private';
       sc.secrets.set(key, s);
-      handOut(state, value);
     },
     publicKey(scope) {
       const sc = findScope(scope);
@@ -393,7 +392,6 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
       if (selected) stored.selectedRepositoryIds = selected;
     }
     scope.secrets.set(name, stored);
-    handOut(state, value);
     return prev ? { status: 204, headers: rate } : { status: 201, headers: rate, body: {} };
   }
 

@@ -288,6 +288,35 @@ export function newApp(displayName: string, signInAudience: string): GraphApp {
   };
 }
 
+/**
+ * Tests may push hand-built GraphApp objects into emu.graph.apps with only the fields they care about:
+ * fill in whatever is missing so the handlers can rely on the full shape.
+ */
+export function fillAppDefaults(app: GraphApp): void {
+  const a = app as Partial<GraphApp> & GraphApp;
+  a.id ??= guid();
+  a.appId ??= guid();
+  a.displayName ??= '';
+  a.description ??= null;
+  a.signInAudience ??= 'AzureADMyOrg';
+  a.createdDateTime ??= graphDate(new Date());
+  a.uniqueName ??= null;
+  a.owners ??= [];
+  a.passwordCredentials ??= [];
+  a.web ??= defaultWeb();
+  a.spa ??= { redirectUris: [] };
+  a.publicClient ??= { redirectUris: [] };
+  a.isFallbackPublicClient ??= null;
+  a.requiredResourceAccess ??= [];
+  a.identifierUris ??= [];
+  a.tags ??= [];
+  a.notes ??= null;
+  a.api ??= defaultApi(a.signInAudience);
+  a.appRoles ??= [];
+  a.federatedIdentityCredentials ??= [];
+  a.extra ??= {};
+}
+
 function deepMerge(target: unknown, patch: unknown): unknown {
   if (isPlainObject(target) && isPlainObject(patch)) {
     const out: Record<string, unknown> = { ...target };

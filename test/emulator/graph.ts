@@ -18,6 +18,7 @@ import {
   applicationToWire,
   applyApplicationBody,
   badRequest,
+  fillAppDefaults,
   invalidValue,
   newApp,
   servicePrincipalForApp,
@@ -727,7 +728,7 @@ export function createGraphHandler(state: State): ServiceHandler {
         if (k === '@odata.type') continue;
         if (k === 'accountEnabled' && typeof val === 'boolean') sp.accountEnabled = val;
         else if (k === 'appRoleAssignmentRequired' && typeof val === 'boolean') sp.appRoleAssignmentRequired = val;
-        else if (k === 'tags' && Array.isArray(val) && val.every((t) => typeof t === 'string')) sp.tags = [...(val as string[])];
+        else if (k === 'tags' && Array.isArray(val) && val.every((t) => typeof t === 'string')) sp.tags = [...(val)];
         else if (k in SP_SAMPLE) return gErr(req, invalidValue(k, 'ServicePrincipal'));
         else return gErr(req, unknownProperty(k));
       }
@@ -747,6 +748,7 @@ export function createGraphHandler(state: State): ServiceHandler {
   }
 
   function handle(req: Req): Res {
+    for (const a of state.graph.apps) fillAppDefaults(a);
     const path = req.pathname;
     const vm = /^\/([^/]*)(\/.*)?$/.exec(path);
     const version = vm?.[1] ?? '';

@@ -172,7 +172,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       for (const k of Object.keys(plumbing.tls) as Service[]) plumbing.tls[k] = 0;
     },
     handedOut(): string[] {
-      return [...state.handedOut];
+      const all = new Set(state.handedOut);
+      for (const app of state.graph.apps) for (const p of app.passwordCredentials ?? []) if (p.secretText) all.add(p.secretText);
+      return [...all];
     },
     faults,
     get policy(): EmulatorPolicy {

@@ -261,6 +261,11 @@ export interface Emulator {
   log: RequestLogEntry[];
   tlsConnections(): Record<Service, number>;
   resetCounters(): void;
+  /**
+   * Every secret-like value the emulator issued or was given: client secrets (rotators', seeded and added
+   * passwords), access tokens, GitHub ID tokens, the ID-token request token, GitHub tokens. Not the values
+   * stored in GitHub secrets (those may be non-secret, e.g. a client id).
+   */
   handedOut(): string[];
   faults: EmulatorFaults;
   policy: EmulatorPolicy;

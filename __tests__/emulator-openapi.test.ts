@@ -1,0 +1,232 @@
+/**
+ * The emulator's GitHub secrets API against GitHub's own OpenAPI description (@octokit/openapi): request bodies
+ * the emulator accepts and response bodies it sends must match the schemas of the same operations.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import sodium from 'libsodium-wrappers';
+import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { startEmulator } from '../test/emulator/index.ts';
+import type { Emulator } from '../test/emulator/index.ts';
+import { request } from '../test/emulator/https-client.ts';
+import type { HttpResponse } from '../test/emulator/https-client.ts';
+
+type Json = Record<string, unknown>;
+
+interface Operation {
+  requestBody?: { content: Record<string, { schema: Json }> };
+  responses: Record<string, { content?: Record<string, { schema: Json }> }>;
+}
+
+let spec: { paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, Json>> };
+const operations = new Map<string, Operation>();
+let ajv: Ajv;
+let emu: Emulator;
+const TOKEN = 'github_pat_openapi';
+
+function loadSpec(): void {
+  const dir = dirname(require.resolve('@octokit/openapi/package.json'));
+  spec = JSON.parse(readFileSync(join(dir, 'generated', 'api.github.com.json'), 'utf8')) as typeof spec;
+  for (const item of Object.values(spec.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (method === 'parameters') continue;
+      const id = (op as unknown as { operationId?: string }).operationId;
+      if (id) operations.set(id, op);
+    }
+  }
+}
+
+/** Inline every '#/components/...' reference (the schemas used here have no cycles). */
+function deref(node: unknown, depth = 0): unknown {
+  if (depth > 50) throw new Error('schema too deep (cycle?)');
+  if (Array.isArray(node)) return node.map((n) => deref(n, depth + 1));
+  if (node === null || typeof node !== 'object') return node;
+  const obj = node as Json;
+  const ref = obj['$ref'];
+  if (typeof ref === 'string') {
+    const parts = ref.replace(/^#\//, '').split('/');
+    let target: unknown = spec;
+    for (const p of parts) target = (target as Json)[p.replace(/~1/g, '/').replace(/~0/g, '~')];
+    if (target === undefined) throw new Error(`unresolved ${ref}`);
+    return deref(target, depth + 1);
+  }
+  const out: Json = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = deref(v, depth + 1);
+  return out;
+}
+
+const compiled = new Map<string, ValidateFunction>();
+function validator(key: string, schema: () => unknown): ValidateFunction {
+  let v = compiled.get(key);
+  if (!v) {
+    v = ajv.compile(deref(schema()) as object);
+    compiled.set(key, v);
+  }
+  return v;
+}
+
+function op(id: string): Operation {
+  const o = operations.get(id);
+  if (!o) throw new Error(`no operation ${id} in the OpenAPI description`);
+  return o;
+}
+
+function expectRequestBody(operationId: string, body: unknown): void {
+  const v = validator(`${operationId} request`, () => op(operationId).requestBody?.content['application/json']?.schema);
+  expect({ valid: v(body), errors: v.errors ?? null }).toEqual({ valid: true, errors: null });
+}
+
+function requestBodyIsValid(operationId: string, body: unknown): boolean {
+  const v = validator(`${operationId} request`, () => op(operationId).requestBody?.content['application/json']?.schema);
+  return v(body);
+}
+
+function expectResponse(operationId: string, r: HttpResponse): void {
+  const resp = op(operationId).responses[String(r.status)];
+  expect(resp).toBeDefined();
+  const schema = resp?.content?.['application/json']?.schema;
+  if (!schema) {
+    expect(r.text).toBe(''); // e.g. 204
+    return;
+  }
+  const v = validator(`${operationId} ${r.status}`, () => schema);
+  expect({ valid: v(r.json), errors: v.errors ?? null }).toEqual({ valid: true, errors: null });
+}
+
+/** Error bodies: GitHub's generic error schemas (the secrets operations list no error responses of their own). */
+function expectError(r: HttpResponse, schemaName: 'basic-error' | 'validation-error-simple'): void {
+  const v = validator(`components ${schemaName}`, () => ({ $ref: `#/components/schemas/${schemaName}` }));
+  expect({ valid: v(r.json), errors: v.errors ?? null }).toEqual({ valid: true, errors: null });
+  expect(r.headers['content-type']).toMatch(/^application\/json/);
+}
+
+function gh(method: string, path: string, body?: object, token = TOKEN): Promise<HttpResponse> {
+  const opts: Parameters<typeof request>[1] = { method, headers: { authorization: `Bearer ${token}` }, ca: emu.caPem };
+  if (body !== undefined) opts.body = body;
+  return request(`${emu.urls.github}${path}`, opts);
+}
+
+function seal(value: string, key: string): string {
+  return sodium.to_base64(sodium.crypto_box_seal(sodium.from_string(value), sodium.from_base64(key, sodium.base64_variants.ORIGINAL)), sodium.base64_variants.ORIGINAL);
+}
+
+beforeAll(async () => {
+  await sodium.ready;
+  loadSpec();
+  ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  emu = await startEmulator();
+  emu.github.addRepo('octo/app', ['Prod env']);
+  emu.github.addOrg('octo');
+  emu.github.addToken(TOKEN, 'pat');
+  emu.github.addToken('ghs_workflow', 'GITHUB_TOKEN');
+});
+
+afterAll(async () => {
+  await emu.close();
+});
+
+test('the validators are not vacuous', () => {
+  const key = validator('actions/get-repo-public-key 200', () => op('actions/get-repo-public-key').responses['200']?.content?.['application/json']?.schema);
+  expect(key({ key_id: '1', key: 'abc=' })).toBe(true);
+  expect(key({ key_id: 1, key: 'abc=' })).toBe(false);
+  expect(key({ key: 'abc=' })).toBe(false);
+  const secret = validator('actions/get-repo-secret 200', () => op('actions/get-repo-secret').responses['200']?.content?.['application/json']?.schema);
+  expect(secret({ name: 'X', created_at: 'yesterday', updated_at: '2026-01-01T00:00:00Z' })).toBe(false);
+  const created = validator('actions/create-or-update-repo-secret 201', () => op('actions/create-or-update-repo-secret').responses['201']?.content?.['application/json']?.schema);
+  expect(created({ unexpected: true })).toBe(false);
+});
+
+const scopes = [
+  {
+    name: 'repository',
+    base: '/repos/octo/app/actions/secrets',
+    ops: { key: 'actions/get-repo-public-key', put: 'actions/create-or-update-repo-secret', get: 'actions/get-repo-secret', list: 'actions/list-repo-secrets', del: 'actions/delete-repo-secret' },
+  },
+  {
+    name: 'environment',
+    base: `/repos/octo/app/environments/${encodeURIComponent('Prod env')}/secrets`,
+    ops: { key: 'actions/get-environment-public-key', put: 'actions/create-or-update-environment-secret', get: 'actions/get-environment-secret', list: 'actions/list-environment-secrets', del: 'actions/delete-environment-secret' },
+  },
+] as const;
+
+describe.each(scopes)('$name secrets match the OpenAPI description', ({ base, ops }) => {
+  test('public key, PUT (created and updated), get, list, delete', async () => {
+    const key = await gh('GET', `${base}/public-key`);
+    expect(key.status).toBe(200);
+    expectResponse(ops.key, key);
+    const { key_id: keyId, key: publicKey } = key.json as { key_id: string; key: string };
+
+    const putBody = { encrypted_value: seal('s3cr3t~value.with-chars_', publicKey), key_id: keyId };
+    expectRequestBody(ops.put, putBody);
+    const created = await gh('PUT', `${base}/SCHEMA_CHECK`, putBody);
+    expect(created.status).toBe(201);
+    expectResponse(ops.put, created);
+    const updated = await gh('PUT', `${base}/SCHEMA_CHECK`, { encrypted_value: seal('second', publicKey), key_id: keyId });
+    expect(updated.status).toBe(204);
+    expectResponse(ops.put, updated);
+
+    const got = await gh('GET', `${base}/SCHEMA_CHECK`);
+    expect(got.status).toBe(200);
+    expectResponse(ops.get, got);
+    const listed = await gh('GET', base);
+    expect(listed.status).toBe(200);
+    expectResponse(ops.list, listed);
+    const deleted = await gh('DELETE', `${base}/SCHEMA_CHECK`);
+    expect(deleted.status).toBe(204);
+    expectResponse(ops.del, deleted);
+  });
+
+  test('the schema and the emulator agree on what is a bad encrypted_value', async () => {
+    const { key_id: keyId, key: publicKey } = (await gh('GET', `${base}/public-key`)).json as { key_id: string; key: string };
+    const sealed = sodium.crypto_box_seal(sodium.from_string('value'), sodium.from_base64(publicKey, sodium.base64_variants.ORIGINAL));
+    for (const variant of [sodium.base64_variants.URLSAFE_NO_PADDING, sodium.base64_variants.ORIGINAL_NO_PADDING]) {
+      const body = { encrypted_value: sodium.to_base64(sealed, variant), key_id: keyId };
+      expect(requestBodyIsValid(ops.put, body)).toBe(false);
+      const r = await gh('PUT', `${base}/BAD_VARIANT`, body);
+      expect(r.status).toBe(422);
+      expectError(r, 'validation-error-simple');
+    }
+    expect(requestBodyIsValid(ops.put, { encrypted_value: seal('x', publicKey) })).toBe(false);
+    const noKey = await gh('PUT', `${base}/NO_KEY_ID`, { encrypted_value: seal('x', publicKey) });
+    expect(noKey.status).toBe(422);
+    expectError(noKey, 'validation-error-simple');
+  });
+
+  test('error bodies match GitHub\'s error schema', async () => {
+    const missing = await gh('GET', `${base}/NOT_THERE`);
+    expect(missing.status).toBe(404);
+    expectError(missing, 'basic-error');
+    const forbidden = await gh('GET', `${base}/public-key`, undefined, 'ghs_workflow');
+    expect(forbidden.status).toBe(403);
+    expectError(forbidden, 'basic-error');
+    const unauthorized = await gh('GET', `${base}/public-key`, undefined, 'wrong');
+    expect(unauthorized.status).toBe(401);
+    expectError(unauthorized, 'basic-error');
+    emu.faults.add({ match: { service: 'github' }, kind: 'status', status: 503 });
+    const unavailable = await gh('GET', `${base}/public-key`);
+    expect(unavailable.status).toBe(503);
+    expectError(unavailable, 'basic-error');
+  });
+});
+
+describe('organization secrets match the OpenAPI description', () => {
+  test('public key, PUT with visibility, get, list', async () => {
+    const base = '/orgs/octo/actions/secrets';
+    const key = await gh('GET', `${base}/public-key`);
+    expectResponse('actions/get-org-public-key', key);
+    const { key_id: keyId, key: publicKey } = key.json as { key_id: string; key: string };
+    const body = { encrypted_value: seal('org-value', publicKey), key_id: keyId, visibility: 'private' };
+    expectRequestBody('actions/create-or-update-org-secret', body);
+    const created = await gh('PUT', `${base}/ORG_SECRET`, body);
+    expect(created.status).toBe(201);
+    expectResponse('actions/create-or-update-org-secret', created);
+    expect(emu.github.open({ org: 'octo' }, 'ORG_SECRET')).toBe('org-value');
+    const noVisibility = await gh('PUT', `${base}/ORG_SECRET`, { encrypted_value: seal('x', publicKey), key_id: keyId });
+    expect(noVisibility.status).toBe(422);
+    expectResponse('actions/get-org-secret', await gh('GET', `${base}/ORG_SECRET`));
+    expectResponse('actions/list-org-secrets', await gh('GET', base));
+  });
+});

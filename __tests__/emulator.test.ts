@@ -1,0 +1,605 @@
+import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type JsonWebKey } from 'node:crypto';
+import sodium from 'libsodium-wrappers';
+import { emulatorEnv, startEmulator } from '../test/emulator/index.ts';
+import type { Emulator } from '../test/emulator/index.ts';
+import { keepAliveAgent, request } from '../test/emulator/https-client.ts';
+import type { HttpResponse } from '../test/emulator/https-client.ts';
+
+const SECRET_RE = /^[A-Za-z0-9]{3}[0-9]Q~[A-Za-z0-9~._-]{34}$/;
+const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+const OWNED_BY_ROLE_ID = '18a4783c-866b-4cc7-a460-3d5e5662c884';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let emu: Emulator;
+const owned = { clientId: randomUUID(), secret: 'own1Q~ownedby-rotator-secret.value_0000000' };
+const all = { clientId: randomUUID(), secret: 'all2Q~readwrite-all-rotator-secret.value_00' };
+const none = { clientId: randomUUID(), secret: 'non3Q~no-roles-rotator-secret.value_000000' };
+const federated = { clientId: randomUUID(), subject: 'repo:octo/app:environment:Prod env' };
+const PAT = 'github_pat_emulator_test_write';
+const PAT_READ = 'github_pat_emulator_test_read';
+const GITHUB_TOKEN = 'ghs_emulator_test_workflow_token';
+
+function body(r: HttpResponse): Json {
+  return (r.json ?? {});
+}
+
+function decodePayload(jwt: string): Json {
+  return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Json;
+}
+
+async function tokenRequest(form: Record<string, string>): Promise<HttpResponse> {
+  return request(`${emu.urls.authority}/${emu.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: `${emu.urls.graph}/.default`, ...form }),
+    ca: emu.caPem,
+  });
+}
+
+async function tokenFor(clientId: string, secret: string): Promise<string> {
+  const r = await tokenRequest({ client_id: clientId, client_secret: secret });
+  expect(r.status).toBe(200);
+  return String(body(r)['access_token']);
+}
+
+async function idToken(audience = 'api://AzureADTokenExchange'): Promise<string> {
+  const r = await request(`${emu.urls.idTokenRequestUrl}&audience=${encodeURIComponent(audience)}`, {
+    headers: { authorization: `Bearer ${emu.idTokenRequestToken}` },
+    ca: emu.caPem,
+  });
+  expect(r.status).toBe(200);
+  return String(body(r)['value']);
+}
+
+function graph(token: string, method: string, path: string, payload?: object, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  const url = path.startsWith('https://') ? path : `${emu.urls.graph}/v1.0${path}`;
+  const opts: Parameters<typeof request>[1] = { method, headers: { authorization: `Bearer ${token}`, ...headers }, ca: emu.caPem };
+  if (payload !== undefined) opts.body = payload;
+  return request(url, opts);
+}
+
+function gh(token: string, method: string, path: string, payload?: object): Promise<HttpResponse> {
+  const opts: Parameters<typeof request>[1] = {
+    method,
+    headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' },
+    ca: emu.caPem,
+  };
+  if (payload !== undefined) opts.body = payload;
+  return request(`${emu.urls.github}${path}`, opts);
+}
+
+function seal(value: string, publicKey: string): string {
+  const sealed = sodium.crypto_box_seal(sodium.from_string(value), sodium.from_base64(publicKey, sodium.base64_variants.ORIGINAL));
+  return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+}
+
+let ownedToken: string;
+let allToken: string;
+
+beforeAll(async () => {
+  await sodium.ready;
+  emu = await startEmulator({ pageSize: 2 });
+  emu.addRotator({ clientId: owned.clientId, secret: owned.secret });
+  emu.addRotator({ clientId: all.clientId, secret: all.secret, roles: ['Application.ReadWrite.All'] });
+  emu.addRotator({ clientId: none.clientId, secret: none.secret, roles: [] });
+  emu.addRotator({ clientId: federated.clientId, federatedSubject: federated.subject });
+  emu.github.addRepo('octo/app', ['Prod env', 'staging']);
+  emu.github.addToken(PAT, 'pat');
+  emu.github.addToken(PAT_READ, 'pat', { secrets: 'read', environments: 'none' });
+  emu.github.addToken(GITHUB_TOKEN, 'GITHUB_TOKEN');
+  ownedToken = await tokenFor(owned.clientId, owned.secret);
+  allToken = await tokenFor(all.clientId, all.secret);
+});
+
+afterAll(async () => {
+  await emu.close();
+});
+
+beforeEach(() => {
+  emu.faults.clear();
+  emu.faults.secretPropagationMs = 0;
+  emu.policy = {};
+  emu.oidcSubject = 'repo:octo/app:ref:refs/heads/main';
+  emu.setLatency(0);
+});
+
+describe('Entra token endpoint', () => {
+  test('serves OpenID configuration on the same origin, and rejects unknown tenants', async () => {
+    const r = await request(`${emu.urls.authority}/${emu.tenantId}/v2.0/.well-known/openid-configuration`, { ca: emu.caPem });
+    expect(r.status).toBe(200);
+    expect(body(r)).toMatchObject({
+      issuer: `${emu.urls.authority}/${emu.tenantId}/v2.0`,
+      token_endpoint: `${emu.urls.authority}/${emu.tenantId}/oauth2/v2.0/token`,
+      authorization_endpoint: `${emu.urls.authority}/${emu.tenantId}/oauth2/v2.0/authorize`,
+    });
+    const other = randomUUID();
+    const bad = await request(`${emu.urls.authority}/${other}/v2.0/.well-known/openid-configuration`, { ca: emu.caPem });
+    expect(bad.status).toBe(400);
+    expect(body(bad)['error_codes']).toEqual([90002]);
+    const disco = await request(`${emu.urls.authority}/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(`${emu.urls.authority}/${emu.tenantId}/oauth2/v2.0/authorize`)}`, { ca: emu.caPem });
+    expect(body(disco)['tenant_discovery_endpoint']).toBe(`${emu.urls.authority}/${emu.tenantId}/v2.0/.well-known/openid-configuration`);
+  });
+
+  test('issues a token for a good secret and answers AADSTS7000215 for a bad one', async () => {
+    const ok = await tokenRequest({ client_id: owned.clientId, client_secret: owned.secret });
+    expect(ok.status).toBe(200);
+    expect(body(ok)).toMatchObject({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599 });
+    const at = String(body(ok)['access_token']);
+    expect(at.split('.')).toHaveLength(3);
+    expect(decodePayload(at)).toMatchObject({ aud: emu.urls.graph, appid: owned.clientId, tid: emu.tenantId, roles: ['Application.ReadWrite.OwnedBy'] });
+
+    const bad = await tokenRequest({ client_id: owned.clientId, client_secret: 'wrong' });
+    expect(bad.status).toBe(401);
+    const b = body(bad);
+    expect(b['error']).toBe('invalid_client');
+    expect(b['error_codes']).toEqual([7000215]);
+    expect(String(b['error_description'])).toMatch(/^AADSTS7000215: Invalid client secret provided/);
+    expect(b['trace_id']).toBe(bad.headers['x-ms-request-id']);
+    expect(typeof b['correlation_id']).toBe('string');
+  });
+
+  test('validates grant, scope, client and resource like Entra', async () => {
+    const noDefault = await tokenRequest({ client_id: owned.clientId, client_secret: owned.secret, scope: `${emu.urls.graph}/Application.ReadWrite.All` });
+    expect(noDefault.status).toBe(400);
+    expect(body(noDefault)).toMatchObject({ error: 'invalid_scope', error_codes: [1002012] });
+    const unknownClient = await tokenRequest({ client_id: randomUUID(), client_secret: 'x' });
+    expect(body(unknownClient)).toMatchObject({ error: 'unauthorized_client', error_codes: [700016] });
+    const noCred = await tokenRequest({ client_id: owned.clientId });
+    expect(body(noCred)).toMatchObject({ error: 'invalid_client', error_codes: [7000218] });
+    const badResource = await tokenRequest({ client_id: owned.clientId, client_secret: owned.secret, scope: 'https://nowhere.example/.default' });
+    expect(body(badResource)).toMatchObject({ error: 'invalid_resource', error_codes: [500011] });
+    const otherTenant = await request(`${emu.urls.authority}/${randomUUID()}/oauth2/v2.0/token`, {
+      method: 'POST', ca: emu.caPem, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: owned.clientId, client_secret: owned.secret, scope: `${emu.urls.graph}/.default` }),
+    });
+    expect(body(otherTenant)['error_codes']).toEqual([90002]);
+  });
+});
+
+describe('GitHub OIDC and federated client assertions', () => {
+  test('ID token endpoint needs the request token and issues an RS256 JWT', async () => {
+    const denied = await request(`${emu.urls.idTokenRequestUrl}&audience=x`, { ca: emu.caPem, headers: { authorization: 'Bearer nope' } });
+    expect(denied.status).toBe(401);
+
+    const jwt = await idToken();
+    const [h, p, s] = jwt.split('.') as [string, string, string];
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as Json;
+    const claims = decodePayload(jwt);
+    expect(header['alg']).toBe('RS256');
+    expect(claims).toMatchObject({ iss: 'https://token.actions.githubusercontent.com', sub: 'repo:octo/app:ref:refs/heads/main', aud: 'api://AzureADTokenExchange', repository: 'octo/app' });
+    expect(Number(claims['exp']) - Number(claims['iat'])).toBe(300);
+    const jwks = await request(`${new URL(emu.urls.idTokenRequestUrl).origin}/.well-known/jwks`, { ca: emu.caPem });
+    const jwk = (body(jwks)['keys'] as Json[]).find((k) => k['kid'] === header['kid']);
+    expect(jwk).toBeDefined();
+    const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+    expect(verify('sha256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url'))).toBe(true);
+  });
+
+  test('exchanges a GitHub ID token for an access token when the subject matches', async () => {
+    emu.oidcSubject = federated.subject;
+    const assertion = await idToken();
+    const r = await tokenRequest({
+      client_id: federated.clientId,
+      client_assertion: assertion,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    });
+    expect(r.status).toBe(200);
+    expect(decodePayload(String(body(r)['access_token']))['appid']).toBe(federated.clientId);
+  });
+
+  test('refuses assertions with another subject, audience or signer', async () => {
+    const type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+    emu.oidcSubject = 'repo:octo/app:ref:refs/heads/feature';
+    const wrongSub = await tokenRequest({ client_id: federated.clientId, client_assertion: await idToken(), client_assertion_type: type });
+    expect(wrongSub.status).toBe(401);
+    expect(String(body(wrongSub)['error_description'])).toMatch(/^AADSTS70021\d*: No matching federated identity record/);
+
+    emu.oidcSubject = federated.subject;
+    const wrongAud = await tokenRequest({ client_id: federated.clientId, client_assertion: await idToken('https://github.com/octo'), client_assertion_type: type });
+    expect(body(wrongAud)['error_codes']).toEqual([700212]);
+
+    // Same claims, signed by a key the issuer does not publish.
+    const good = await idToken();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const [h, p] = good.split('.') as [string, string];
+    const forged = `${h}.${p}.${sign('sha256', Buffer.from(`${h}.${p}`), privateKey).toString('base64url')}`;
+    const r = await tokenRequest({ client_id: federated.clientId, client_assertion: forged, client_assertion_type: type });
+    expect(r.status).toBe(401);
+    expect(body(r)['error_codes']).toEqual([700027]);
+
+    const expired = await tokenRequest({ client_id: federated.clientId, client_assertion: 'not-a-jwt', client_assertion_type: type });
+    expect(body(expired)['error_codes']).toEqual([50027]);
+  });
+});
+
+describe('Microsoft Graph', () => {
+  test('requires a Graph token and answers errors in Graph shape with request ids', async () => {
+    const r = await request(`${emu.urls.graph}/v1.0/applications`, { ca: emu.caPem, headers: { 'client-request-id': 'my-client-id' } });
+    expect(r.status).toBe(401);
+    const e = body(r)['error'] as Json;
+    expect(e['code']).toBe('InvalidAuthenticationToken');
+    expect(e['innerError']).toMatchObject({ 'request-id': r.headers['request-id'], 'client-request-id': 'my-client-id' });
+    expect(r.headers['client-request-id']).toBe('my-client-id');
+
+    const tok = await tokenRequest({ client_id: owned.clientId, client_secret: owned.secret, scope: 'https://graph.microsoft.com/.default' });
+    const wrongAudience = await graph(String(body(tok)['access_token']), 'GET', '/applications');
+    expect(wrongAudience.status).toBe(401);
+
+    const noRoles = await graph(await tokenFor(none.clientId, none.secret), 'GET', '/applications');
+    expect(noRoles.status).toBe(403);
+    expect((body(noRoles)['error'] as Json)['code']).toBe('Authorization_RequestDenied');
+  });
+
+  test('creates, lists with a doubled quote in $filter, selects and pages applications', async () => {
+    const created = await graph(ownedToken, 'POST', '/applications', { displayName: "O'Brien app", signInAudience: 'AzureADMyOrg' });
+    expect(created.status).toBe(201);
+    const app = body(created);
+    expect(created.headers['location']).toContain(String(app['id']));
+    expect(app).toMatchObject({ displayName: "O'Brien app", signInAudience: 'AzureADMyOrg', passwordCredentials: [] });
+    expect(emu.graph.apps.find((a) => a.id === app['id'])?.owners).toEqual([owned.clientId]);
+
+    const filter = encodeURIComponent("displayName eq 'O''Brien app'");
+    const list = await graph(ownedToken, 'GET', `/applications?$filter=${filter}&$select=appId,displayName`);
+    expect(list.status).toBe(200);
+    expect(body(list)['value']).toEqual([{ appId: app['appId'], displayName: "O'Brien app" }]);
+    expect(String(body(list)['@odata.context'])).toMatch(/\$metadata#applications\(appId,displayName\)$/);
+
+    const byAppId = await graph(ownedToken, 'GET', `/applications(appId='${String(app['appId'])}')?$select=id`);
+    expect(body(byAppId)).toMatchObject({ id: app['id'] });
+    expect(await graph(ownedToken, 'GET', `/applications/${randomUUID()}`).then((r) => [r.status, (body(r)['error'] as Json)['code']])).toEqual([404, 'Request_ResourceNotFound']);
+
+    for (const n of [1, 2, 3]) expect((await graph(ownedToken, 'POST', '/applications', { displayName: `paged-${n}`, signInAudience: 'AzureADMyOrg' })).status).toBe(201);
+    const seen: string[] = [];
+    let next: string | undefined = `/applications?$filter=${encodeURIComponent("startswith(displayName,'paged-')")}`;
+    let pages = 0;
+    while (next) {
+      const page = await graph(ownedToken, 'GET', next);
+      expect(page.status).toBe(200);
+      seen.push(...(body(page)['value'] as Json[]).map((a) => String(a['displayName'])));
+      next = body(page)['@odata.nextLink'] as string | undefined;
+      pages++;
+    }
+    expect(pages).toBe(2); // pageSize 2
+    expect(seen.sort()).toEqual(['paged-1', 'paged-2', 'paged-3']);
+
+    const unsupported = await graph(ownedToken, 'GET', `/applications?$filter=${encodeURIComponent("notes eq 'x'")}`);
+    expect(unsupported.status).toBe(400);
+    expect((body(unsupported)['error'] as Json)['code']).toBe('Request_UnsupportedQuery');
+  });
+
+  test('validates application bodies: unknown property, passwordCredentials, signInAudience', async () => {
+    const unknown = await graph(ownedToken, 'POST', '/applications', { displayName: 'x', foo: 1 });
+    expect(unknown.status).toBe(400);
+    expect(body(unknown)['error']).toMatchObject({ code: 'Request_BadRequest' });
+    expect(String((body(unknown)['error'] as Json)['message'])).toContain("'foo'");
+
+    const app = body(await graph(ownedToken, 'POST', '/applications', { displayName: 'validated', signInAudience: 'AzureADMyOrg' }));
+    const withSecret = await graph(ownedToken, 'PATCH', `/applications/${String(app['id'])}`, { passwordCredentials: [{ displayName: 'x' }] });
+    expect(withSecret.status).toBe(400);
+    const badAudience = await graph(ownedToken, 'PATCH', `/applications/${String(app['id'])}`, { signInAudience: 'Everyone' });
+    expect(badAudience.status).toBe(400);
+    const ok = await graph(ownedToken, 'PATCH', `/applications/${String(app['id'])}`, {
+      web: { redirectUris: ['https://example.com/cb'] },
+      requiredResourceAccess: [{ resourceAppId: GRAPH_APP_ID, resourceAccess: [{ id: 'e1fe6dd8-ba31-4d61-89e7-88639da4683d', type: 'Scope' }] }],
+    });
+    expect(ok.status).toBe(204);
+    const after = body(await graph(ownedToken, 'GET', `/applications/${String(app['id'])}`));
+    expect(after['web']).toMatchObject({ redirectUris: ['https://example.com/cb'], implicitGrantSettings: { enableIdTokenIssuance: false } });
+  });
+
+  test('addPassword answers 200 with a secret once; reads show only the hint; removePassword', async () => {
+    const app = body(await graph(ownedToken, 'POST', '/applications', { displayName: 'with-secret', signInAudience: 'AzureADMyOrg' }));
+    const id = String(app['id']);
+    const r = await graph(ownedToken, 'POST', `/applications/${id}/addPassword`, { passwordCredential: { displayName: 'rotated' } });
+    expect(r.status).toBe(200);
+    const pw = body(r);
+    expect(Object.keys(pw).sort()).toEqual(['@odata.context', 'customKeyIdentifier', 'displayName', 'endDateTime', 'hint', 'keyId', 'secretText', 'startDateTime']);
+    const secretText = String(pw['secretText']);
+    expect(secretText).toMatch(SECRET_RE);
+    expect(pw['hint']).toBe(secretText.slice(0, 3));
+    const years = (Date.parse(String(pw['endDateTime'])) - Date.parse(String(pw['startDateTime']))) / (365.25 * 24 * 3600 * 1000);
+    expect(years).toBeCloseTo(2, 1);
+    expect(emu.handedOut()).toContain(secretText);
+
+    const read = body(await graph(ownedToken, 'GET', `/applications/${id}`));
+    expect(read['passwordCredentials']).toEqual([expect.objectContaining({ keyId: pw['keyId'], hint: pw['hint'], secretText: null, displayName: 'rotated' })]);
+    expect(JSON.stringify(read)).not.toContain(secretText);
+
+    // Signing in with the new secret needs the app's service principal.
+    const noSp = await tokenRequest({ client_id: String(app['appId']), client_secret: secretText });
+    expect(body(noSp)['error_codes']).toEqual([7000229]);
+    expect((await graph(ownedToken, 'POST', '/servicePrincipals', { appId: app['appId'] })).status).toBe(201);
+    expect((await tokenRequest({ client_id: String(app['appId']), client_secret: secretText })).status).toBe(200);
+
+    const unknownKey = await graph(ownedToken, 'POST', `/applications/${id}/removePassword`, { keyId: randomUUID() });
+    expect(unknownKey.status).toBe(400);
+    expect((await graph(ownedToken, 'POST', `/applications(appId='${String(app['appId'])}')/removePassword`, { keyId: pw['keyId'] })).status).toBe(204);
+    expect(emu.graph.apps.find((a) => a.id === id)?.passwordCredentials).toEqual([]);
+    expect((await tokenRequest({ client_id: String(app['appId']), client_secret: secretText })).status).toBe(401);
+  });
+
+  test('secret propagation delay, lifetime policy and the two-password limit for personal accounts', async () => {
+    const seeded = emu.seedApp({ displayName: 'propagation', ownedBy: [owned.clientId] });
+    emu.faults.secretPropagationMs = 60_000;
+    const pw = body(await graph(ownedToken, 'POST', `/applications/${seeded.id}/addPassword`, {}));
+    const early = await tokenRequest({ client_id: seeded.appId, client_secret: String(pw['secretText']) });
+    expect(early.status).toBe(401);
+    expect(body(early)['error_codes']).toEqual([7000215]);
+    emu.faults.secretPropagationMs = 0;
+    expect((await tokenRequest({ client_id: seeded.appId, client_secret: String(pw['secretText']) })).status).toBe(200);
+
+    emu.policy.maxLifetimeDays = 90;
+    const tooLong = await graph(ownedToken, 'POST', `/applications/${seeded.id}/addPassword`, { passwordCredential: { endDateTime: new Date(Date.now() + 200 * 86400_000).toISOString() } });
+    expect(tooLong.status).toBe(400);
+    expect((body(tooLong)['error'] as Json)['code']).toBe('CredentialInvalidLifetimeAsPerAppPolicy');
+    const past = await graph(ownedToken, 'POST', `/applications/${seeded.id}/addPassword`, { passwordCredential: { endDateTime: '2020-01-01T00:00:00Z' } });
+    expect(past.status).toBe(400);
+
+    emu.policy = {}; // a 2-year default would exceed the 90-day policy
+    const personal = emu.seedApp({ displayName: 'personal', signInAudience: 'AzureADandPersonalMicrosoftAccount', ownedBy: [owned.clientId] });
+    for (let i = 0; i < 2; i++) expect((await graph(ownedToken, 'POST', `/applications/${personal.id}/addPassword`, {})).status).toBe(200);
+    const third = await graph(ownedToken, 'POST', `/applications/${personal.id}/addPassword`, {});
+    expect(third.status).toBe(400);
+    expect((body(third)['error'] as Json)['code']).toBe('TooManyAppPasswords');
+  });
+
+  test('Application.ReadWrite.OwnedBy cannot manage apps it does not own', async () => {
+    const foreign = emu.seedApp({ displayName: 'not mine', ownedBy: [] });
+    const denied = await graph(ownedToken, 'POST', `/applications/${foreign.id}/addPassword`, {});
+    expect(denied.status).toBe(403);
+    expect(body(denied)['error']).toMatchObject({ code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
+    expect((await graph(ownedToken, 'PATCH', `/applications/${foreign.id}`, { notes: 'x' })).status).toBe(403);
+    // As in Graph, OwnedBy may read every app ...
+    expect((await graph(ownedToken, 'GET', `/applications/${foreign.id}`)).status).toBe(200);
+    // ... unless the emulator is told otherwise.
+    emu.policy.ownedByCanReadAll = false;
+    expect((await graph(ownedToken, 'GET', `/applications/${foreign.id}`)).status).toBe(403);
+    const list = await graph(ownedToken, 'GET', `/applications?$filter=${encodeURIComponent("displayName eq 'not mine'")}`);
+    expect(body(list)['value']).toEqual([]);
+    // Application.ReadWrite.All manages any app.
+    expect((await graph(allToken, 'POST', `/applications/${foreign.id}/addPassword`, {})).status).toBe(200);
+  });
+
+  test('replication lag: 404 on the new app, NoBackingApplicationObject for its service principal', async () => {
+    emu.faults.replicationLag(2);
+    const app = body(await graph(ownedToken, 'POST', '/applications', { displayName: 'laggy', signInAudience: 'AzureADMyOrg' }));
+    const first = await graph(ownedToken, 'GET', `/applications/${String(app['id'])}`);
+    expect(first.status).toBe(404);
+    expect((body(first)['error'] as Json)['code']).toBe('Request_ResourceNotFound');
+    expect((await graph(ownedToken, 'POST', `/applications(appId='${String(app['appId'])}')/addPassword`, {})).status).toBe(404);
+    expect((await graph(ownedToken, 'POST', `/applications/${String(app['id'])}/addPassword`, {})).status).toBe(200);
+
+    const sp1 = await graph(ownedToken, 'POST', '/servicePrincipals', { appId: app['appId'] });
+    expect(sp1.status).toBe(400);
+    expect(body(sp1)['error']).toMatchObject({ code: 'Request_BadRequest', details: [expect.objectContaining({ code: 'NoBackingApplicationObject' })] });
+    expect((await graph(ownedToken, 'POST', '/servicePrincipals', { appId: app['appId'] })).status).toBe(400);
+    expect((await graph(ownedToken, 'POST', '/servicePrincipals', { appId: app['appId'] })).status).toBe(201);
+    expect((await graph(ownedToken, 'POST', '/servicePrincipals', { appId: app['appId'] })).status).toBe(409);
+  });
+
+  test('upsert by uniqueName, owners, and query validation', async () => {
+    const path = `/applications(uniqueName='rotator-upsert')`;
+    expect((await graph(allToken, 'PATCH', path, { displayName: 'upserted', signInAudience: 'AzureADMyOrg' })).status).toBe(404);
+    const created = await graph(allToken, 'PATCH', path, { displayName: 'upserted', signInAudience: 'AzureADMyOrg' }, { prefer: 'create-if-missing' });
+    expect(created.status).toBe(201);
+    expect(body(created)).toMatchObject({ uniqueName: 'rotator-upsert', displayName: 'upserted' });
+    expect((await graph(allToken, 'PATCH', path, { notes: 'again' }, { prefer: 'create-if-missing' })).status).toBe(204);
+    const id = String(body(created)['id']);
+    const ref = { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${owned.clientId}` };
+    expect((await graph(ownedToken, 'POST', `/applications/${id}/owners/$ref`, ref)).status).toBe(403);
+    expect((await graph(allToken, 'POST', `/applications/${id}/owners/$ref`, ref)).status).toBe(204);
+    expect((await graph(allToken, 'POST', `/applications/${id}/owners/$ref`, ref)).status).toBe(400);
+    const owners = body(await graph(ownedToken, 'GET', `/applications/${id}/owners`));
+    expect(owners['value']).toEqual([expect.objectContaining({ '@odata.type': '#microsoft.graph.servicePrincipal', appId: owned.clientId })]);
+    expect((await graph(ownedToken, 'PATCH', `/applications/${id}`, { notes: 'now mine' })).status).toBe(204);
+
+    expect((await graph(ownedToken, 'GET', '/applications?$top=1000')).status).toBe(400);
+    expect((await graph(ownedToken, 'GET', '/applications?$select=nope')).status).toBe(400);
+    expect((await graph(ownedToken, 'GET', '/applications?$count=true')).status).toBe(400);
+    const counted = await graph(ownedToken, 'GET', '/applications?$count=true&$top=1', undefined, { consistencylevel: 'eventual' });
+    expect(body(counted)['@odata.count']).toBe(emu.graph.apps.length);
+    expect((await graph(ownedToken, 'GET', `/applications/not-a-guid`)).status).toBe(400);
+    const beta = await graph(ownedToken, 'GET', `${emu.urls.graph}/beta/applications`);
+    expect([beta.status, (body(beta)['error'] as Json)['message']]).toEqual([400, 'Invalid version: beta']);
+  });
+
+  test('resource service principals expose permission ids', async () => {
+    const r = await graph(ownedToken, 'GET', `/servicePrincipals(appId='${GRAPH_APP_ID}')?$select=appRoles,oauth2PermissionScopes`);
+    expect(r.status).toBe(200);
+    expect(body(r)['appRoles']).toEqual(expect.arrayContaining([expect.objectContaining({ value: 'Application.ReadWrite.OwnedBy', id: OWNED_BY_ROLE_ID })]));
+    expect(body(r)['oauth2PermissionScopes']).toEqual(expect.arrayContaining([expect.objectContaining({ value: 'User.Read', id: 'e1fe6dd8-ba31-4d61-89e7-88639da4683d' })]));
+    const dicom = await graph(ownedToken, 'GET', `/servicePrincipals?$filter=${encodeURIComponent("appId eq '75e725bf-66ce-4cea-9b9a-5c4caae57f33'")}`);
+    expect((body(dicom)['value'] as Json[])[0]?.['oauth2PermissionScopes']).toEqual([expect.objectContaining({ value: 'user_impersonation' })]);
+  });
+
+  test('federated identity credentials: create, validate, list, delete', async () => {
+    const app = body(await graph(ownedToken, 'POST', '/applications', { displayName: 'fic', signInAudience: 'AzureADMyOrg' }));
+    const base = `/applications/${String(app['id'])}/federatedIdentityCredentials`;
+    const fic = { name: 'github-main', issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:octo/app:ref:refs/heads/main', audiences: ['api://AzureADTokenExchange'] };
+    const created = await graph(ownedToken, 'POST', base, fic);
+    expect(created.status).toBe(201);
+    expect(body(created)).toMatchObject(fic);
+    expect((await graph(ownedToken, 'POST', base, fic)).status).toBe(409);
+    expect((await graph(ownedToken, 'POST', base, { ...fic, name: 'two', audiences: ['a', 'b'] })).status).toBe(400);
+    expect((await graph(ownedToken, 'POST', base, { ...fic, name: 'x'.repeat(121), subject: 'other' })).status).toBe(400);
+    expect((body(await graph(ownedToken, 'GET', base))['value'] as Json[]).map((f) => f['name'])).toEqual(['github-main']);
+    expect((await graph(ownedToken, 'DELETE', `${base}/github-main`)).status).toBe(204);
+    expect(body(await graph(ownedToken, 'GET', base))['value']).toEqual([]);
+  });
+});
+
+describe('GitHub secrets API', () => {
+  test('serves a real X25519 public key per scope, in standard base64', async () => {
+    const r = await gh(PAT, 'GET', '/repos/octo/app/actions/secrets/public-key');
+    expect(r.status).toBe(200);
+    expect(r.headers['x-github-request-id']).toMatch(/^[0-9A-F]{4}:[0-9A-F]{4}:[0-9A-F]{6}:[0-9A-F]{6}:[0-9A-F]{8}$/);
+    const key = body(r);
+    expect(key['key_id']).toMatch(/^\d+$/);
+    expect(key['key']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    const env = body(await gh(PAT, 'GET', `/repos/octo/app/environments/${encodeURIComponent('Prod env')}/secrets/public-key`));
+    expect(env['key']).not.toBe(key['key']);
+  });
+
+  test('stores a sealed value in a repository and in an environment with a space in its name', async () => {
+    const repoKey = body(await gh(PAT, 'GET', '/repos/octo/app/actions/secrets/public-key'));
+    const put = await gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/azure_client_secret', { encrypted_value: seal('repo-value~1', String(repoKey['key'])), key_id: repoKey['key_id'] });
+    expect(put.status).toBe(201);
+    expect(put.text).toBe('{}');
+    expect(emu.github.open({ repo: 'octo/app' }, 'AZURE_CLIENT_SECRET')).toBe('repo-value~1');
+    const again = await gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/AZURE_CLIENT_SECRET', { encrypted_value: seal('repo-value~2', String(repoKey['key'])), key_id: repoKey['key_id'] });
+    expect(again.status).toBe(204);
+    expect(emu.github.open({ repo: 'octo/app' }, 'azure_client_secret')).toBe('repo-value~2');
+    const meta = body(await gh(PAT, 'GET', '/repos/octo/app/actions/secrets/azure_client_secret'));
+    expect(meta['name']).toBe('AZURE_CLIENT_SECRET');
+    expect(meta['created_at']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(emu.github.secret({ repo: 'octo/app' }, 'AZURE_CLIENT_SECRET')).toEqual(meta);
+
+    const envPath = `/repos/octo/app/environments/${encodeURIComponent('Prod env')}/secrets`;
+    const envKey = body(await gh(PAT, 'GET', `${envPath}/public-key`));
+    const envPut = await gh(PAT, 'PUT', `${envPath}/AZURE_CLIENT_SECRET`, { encrypted_value: seal('env-value', String(envKey['key'])), key_id: envKey['key_id'] });
+    expect(envPut.status).toBe(201);
+    expect(emu.github.open({ repo: 'octo/app', environment: 'Prod env' }, 'AZURE_CLIENT_SECRET')).toBe('env-value');
+    const list = body(await gh(PAT, 'GET', envPath));
+    expect(list).toMatchObject({ total_count: 1, secrets: [expect.objectContaining({ name: 'AZURE_CLIENT_SECRET' })] });
+    expect((await gh(PAT, 'DELETE', `${envPath}/AZURE_CLIENT_SECRET`)).status).toBe(204);
+    expect((await gh(PAT, 'GET', `${envPath}/AZURE_CLIENT_SECRET`)).status).toBe(404);
+  });
+
+  test('answers 422 for URL-safe or unpadded base64, a foreign key, and bad names', async () => {
+    const key = body(await gh(PAT, 'GET', '/repos/octo/app/actions/secrets/public-key'));
+    const pk = sodium.from_base64(String(key['key']), sodium.base64_variants.ORIGINAL);
+    // 40 bytes sealed = 88 bytes: standard base64 ends in '=='. Find one whose URL-safe form has '-' or '_'.
+    let sealed = sodium.crypto_box_seal(sodium.from_string('v'.repeat(40)), pk);
+    while (!/[-_]/.test(sodium.to_base64(sealed, sodium.base64_variants.URLSAFE))) sealed = sodium.crypto_box_seal(sodium.from_string('v'.repeat(40)), pk);
+    const r1 = await gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/URLSAFE', { encrypted_value: sodium.to_base64(sealed, sodium.base64_variants.URLSAFE), key_id: key['key_id'] });
+    expect(r1.status).toBe(422);
+    expect(String(body(r1)['message'])).toContain('does not match');
+    const unpadded = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL_NO_PADDING);
+    expect((await gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/UNPADDED', { encrypted_value: unpadded, key_id: key['key_id'] })).status).toBe(422);
+    // libsodium-wrappers' default variant is URL-safe without padding: the classic mistake.
+    expect((await gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/DEFAULT_VARIANT', { encrypted_value: sodium.to_base64(sealed), key_id: key['key_id'] })).status).toBe(422);
+    expect((await gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/STANDARD', { encrypted_value: sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL), key_id: key['key_id'] })).status).toBe(201);
+
+    const envKey = body(await gh(PAT, 'GET', '/repos/octo/app/environments/staging/secrets/public-key'));
+    const foreign = await gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/FOREIGN', { encrypted_value: seal('x', String(envKey['key'])), key_id: key['key_id'] });
+    expect(foreign.status).toBe(422);
+    expect(body(foreign)['message']).toBe('Bad request - validation failed due to an improperly encrypted secret');
+    const wrongKeyId = await gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/WRONG_ID', { encrypted_value: seal('x', String(key['key'])), key_id: envKey['key_id'] });
+    expect(wrongKeyId.status).toBe(422);
+    const noKeyId = await gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/NO_ID', { encrypted_value: seal('x', String(key['key'])) });
+    expect(body(noKeyId)['message']).toBe('Invalid request.\n\n"key_id" wasn\'t supplied.');
+    for (const bad of ['1ABC', 'GITHUB_TOKEN', 'HAS-DASH']) {
+      expect((await gh(PAT, 'PUT', `/repos/octo/app/actions/secrets/${bad}`, { encrypted_value: seal('x', String(key['key'])), key_id: key['key_id'] })).status).toBe(422);
+    }
+    expect(emu.github.open({ repo: 'octo/app' }, 'URLSAFE')).toBeUndefined();
+  });
+
+  test('GITHUB_TOKEN and under-privileged tokens are refused; unknown tokens, repos and environments too', async () => {
+    const denied = await gh(GITHUB_TOKEN, 'GET', '/repos/octo/app/actions/secrets/public-key');
+    expect(denied.status).toBe(403);
+    expect(body(denied)).toMatchObject({ message: 'Resource not accessible by integration', status: '403' });
+    expect(String(body(denied)['documentation_url'])).toContain('docs.github.com');
+
+    expect((await gh(PAT_READ, 'GET', '/repos/octo/app/actions/secrets/public-key')).status).toBe(200);
+    const key = body(await gh(PAT_READ, 'GET', '/repos/octo/app/actions/secrets/public-key'));
+    const readOnlyPut = await gh(PAT_READ, 'PUT', '/repos/octo/app/actions/secrets/X', { encrypted_value: seal('x', String(key['key'])), key_id: key['key_id'] });
+    expect(readOnlyPut.status).toBe(403);
+    expect((await gh(PAT_READ, 'GET', '/repos/octo/app/environments/staging/secrets/public-key')).status).toBe(403);
+
+    const bad = await gh('nope', 'GET', '/repos/octo/app/actions/secrets/public-key');
+    expect(bad.status).toBe(401);
+    expect(body(bad)['message']).toBe('Bad credentials');
+    expect((await gh(PAT, 'GET', '/repos/octo/missing/actions/secrets/public-key')).status).toBe(404);
+    expect((await gh(PAT, 'GET', '/repos/octo/app/environments/missing/secrets/public-key')).status).toBe(404);
+    expect((await gh(PAT, 'GET', '/repos/octo/app/environments/prod%20ENV/secrets/public-key')).status).toBe(200);
+  });
+});
+
+describe('faults, counters and connections', () => {
+  test('a status fault answers in the service error shape with Retry-After, once', async () => {
+    emu.faults.add({ match: { service: 'graph', method: 'GET', path: /^\/v1\.0\/applications/ }, kind: 'status', status: 503, retryAfter: '7' });
+    const r = await graph(ownedToken, 'GET', '/applications');
+    expect(r.status).toBe(503);
+    expect(r.headers['retry-after']).toBe('7');
+    expect(body(r)['error']).toMatchObject({ code: 'serviceNotAvailable' });
+    expect(emu.log.at(-1)).toMatchObject({ service: 'graph', status: 503, fault: 'status 503' });
+    expect((await graph(ownedToken, 'GET', '/applications')).status).toBe(200);
+
+    emu.faults.add({ match: { service: 'github' }, kind: 'status', status: 429, times: 2 });
+    expect((await gh(PAT, 'GET', '/repos/octo/app/actions/secrets')).status).toBe(429);
+    expect((await gh(PAT, 'GET', '/repos/octo/app/actions/secrets')).status).toBe(429);
+    expect((await gh(PAT, 'GET', '/repos/octo/app/actions/secrets')).status).toBe(200);
+
+    emu.faults.add({ match: { service: 'entra' }, kind: 'status', status: 400, code: 'invalid_grant' });
+    expect(body(await tokenRequest({ client_id: owned.clientId, client_secret: owned.secret }))['error']).toBe('invalid_grant');
+  });
+
+  test('drop destroys the socket without handling; drop-after handles, then drops', async () => {
+    const key = body(await gh(PAT, 'GET', '/repos/octo/app/actions/secrets/public-key'));
+    emu.faults.add({ match: { service: 'github', method: 'PUT' }, kind: 'drop' });
+    await expect(gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/DROPPED', { encrypted_value: seal('a', String(key['key'])), key_id: key['key_id'] })).rejects.toThrow();
+    expect(emu.github.open({ repo: 'octo/app' }, 'DROPPED')).toBeUndefined();
+    expect(emu.log.at(-1)).toMatchObject({ method: 'PUT', status: 0, fault: 'drop' });
+
+    emu.faults.add({ match: { service: 'github', method: 'PUT' }, kind: 'drop-after' });
+    await expect(gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/DROPPED', { encrypted_value: seal('b', String(key['key'])), key_id: key['key_id'] })).rejects.toThrow();
+    expect(emu.github.open({ repo: 'octo/app' }, 'DROPPED')).toBe('b');
+    expect(emu.log.at(-1)).toMatchObject({ status: 0, fault: 'drop-after (handled 201)' });
+  });
+
+  test('faults can target a global request index; Infinity persists until cleared', async () => {
+    emu.resetCounters();
+    emu.faults.add({ match: { index: 1 }, kind: 'status', status: 500 });
+    expect((await gh(PAT, 'GET', '/repos/octo/app/actions/secrets')).status).toBe(200);
+    expect((await graph(ownedToken, 'GET', '/applications')).status).toBe(500);
+    expect(emu.log.map((e) => [e.index, e.service, e.status])).toEqual([[0, 'github', 200], [1, 'graph', 500]]);
+
+    emu.faults.add({ match: { service: 'oidc' }, kind: 'status', status: 503, times: Infinity });
+    for (let i = 0; i < 3; i++) expect((await request(`${emu.urls.idTokenRequestUrl}&audience=x`, { ca: emu.caPem, headers: { authorization: `Bearer ${emu.idTokenRequestToken}` } })).status).toBe(503);
+    emu.faults.clear();
+    await idToken();
+  });
+
+  test('counts TLS connections per server: keep-alive reuses one, no agent opens one per request', async () => {
+    emu.resetCounters();
+    const agent = keepAliveAgent(emu.caPem);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await request(`${emu.urls.github}/repos/octo/app/actions/secrets/public-key`, { ca: emu.caPem, agent, headers: { authorization: `token ${PAT}` } });
+        expect(r.status).toBe(200);
+      }
+    } finally {
+      agent.destroy();
+    }
+    expect(emu.tlsConnections()).toEqual({ entra: 0, graph: 0, github: 1, oidc: 0 });
+    expect(emu.log).toHaveLength(2);
+    expect(emu.log[0]?.connection).toBe(emu.log[1]?.connection);
+
+    await graph(ownedToken, 'GET', '/applications?$top=1');
+    await graph(ownedToken, 'GET', '/applications?$top=1');
+    expect(emu.tlsConnections().graph).toBe(2);
+    expect(emu.log.map((e) => e.path)).toContain('/v1.0/applications?$top=1');
+  });
+
+  test('latency delays responses', async () => {
+    emu.setLatency(120);
+    const t0 = Date.now();
+    await gh(PAT, 'GET', '/repos/octo/app/actions/secrets');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
+  });
+
+  test('handedOut lists every secret-like value; emulatorEnv gives a child process what it needs', async () => {
+    const out = emu.handedOut();
+    expect(out).toEqual(expect.arrayContaining([owned.secret, ownedToken, emu.idTokenRequestToken, PAT]));
+    const jwt = await idToken();
+    expect(emu.handedOut()).toContain(jwt);
+    expect(emulatorEnv(emu, { GITHUB_REPOSITORY: 'octo/app' })).toEqual({
+      NODE_EXTRA_CA_CERTS: emu.caFile,
+      GITHUB_API_URL: emu.urls.github,
+      ACTIONS_ID_TOKEN_REQUEST_URL: emu.urls.idTokenRequestUrl,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.idTokenRequestToken,
+      GITHUB_REPOSITORY: 'octo/app',
+    });
+    expect(emu.urls.idTokenRequestUrl).toContain('?');
+    expect(emu.urls.authority).not.toMatch(/\/$/);
+  });
+});
