@@ -267,7 +267,7 @@ describe('the action against the emulator', () => {
     emu.faults.replicationLag(2);
     const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api' });
     expect(run.error).toBe('');
-    expect(run.stdout).toContain('has not replicated the new app yet');
+    expect(run.stdout).toMatch(/Retrying .* after replication lag on the new app/);
     expect(emu.github.open(repo, 'AZURE_CLIENT_SECRET')).toBe(managed().managed[0]?.secretText);
   });
 

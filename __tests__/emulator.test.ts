@@ -1,8 +1,10 @@
 import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type JsonWebKey } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
 import sodium from 'libsodium-wrappers';
 import { emulatorEnv, startEmulator } from '../test/emulator/index.ts';
 import type { Emulator } from '../test/emulator/index.ts';
-import { keepAliveAgent, request } from '../test/emulator/https-client.ts';
+import { http2Client, keepAliveAgent, request } from '../test/emulator/https-client.ts';
+import type { Http2Client } from '../test/emulator/https-client.ts';
 import type { HttpResponse } from '../test/emulator/https-client.ts';
 
 const SECRET_RE = /^[A-Za-z0-9]{3}[0-9]Q~[A-Za-z0-9~._-]{34}$/;
@@ -538,7 +540,7 @@ describe('faults, counters and connections', () => {
     emu.faults.add({ match: { service: 'github', method: 'PUT' }, kind: 'drop' });
     await expect(gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/DROPPED', { encrypted_value: seal('a', String(key['key'])), key_id: key['key_id'] })).rejects.toThrow();
     expect(emu.github.open({ repo: 'octo/app' }, 'DROPPED')).toBeUndefined();
-    expect(emu.log.at(-1)).toMatchObject({ method: 'PUT', status: 0, fault: 'drop' });
+    expect(emu.log.at(-1)).toMatchObject({ method: 'PUT', status: 0, fault: 'drop', protocol: '1.1' });
 
     emu.faults.add({ match: { service: 'github', method: 'PUT' }, kind: 'drop-after' });
     await expect(gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/DROPPED', { encrypted_value: seal('b', String(key['key'])), key_id: key['key_id'] })).rejects.toThrow();
@@ -573,6 +575,7 @@ describe('faults, counters and connections', () => {
     expect(emu.tlsConnections()).toEqual({ entra: 0, graph: 0, github: 1, oidc: 0 });
     expect(emu.log).toHaveLength(2);
     expect(emu.log[0]?.connection).toBe(emu.log[1]?.connection);
+    expect(emu.log.map((e) => e.protocol)).toEqual(['1.1', '1.1']);
 
     await graph(ownedToken, 'GET', '/applications?$top=1');
     await graph(ownedToken, 'GET', '/applications?$top=1');
@@ -601,5 +604,203 @@ describe('faults, counters and connections', () => {
     });
     expect(emu.urls.idTokenRequestUrl).toContain('?');
     expect(emu.urls.authority).not.toMatch(/\/$/);
+  });
+});
+
+/** The protocol the server selects when a client offers `protocols` in ALPN (resolves once the connection is closed). */
+function alpn(url: string, protocols: string[], ca: string): Promise<string | false | null> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: u.hostname, port: Number(u.port), ca, ALPNProtocols: protocols }, () => socket.end());
+    socket.on('error', reject);
+    socket.on('close', () => resolve(socket.alpnProtocol));
+  });
+}
+
+function sessionClosed(c: Http2Client): Promise<void> {
+  return new Promise((resolve) => (c.session.destroyed ? resolve() : c.session.once('close', () => resolve())));
+}
+
+describe('HTTP/2', () => {
+  const ghHeaders = { authorization: `Bearer ${PAT}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
+
+  test('every server offers h2 and http/1.1 through ALPN; token and ID-token requests work over h2', async () => {
+    for (const url of [emu.urls.authority, emu.urls.graph, emu.urls.github, emu.urls.idTokenRequestUrl]) {
+      expect(await alpn(url, ['h2', 'http/1.1'], emu.caPem)).toBe('h2');
+      expect(await alpn(url, ['http/1.1'], emu.caPem)).toBe('http/1.1');
+    }
+    emu.resetCounters();
+    const entra = await http2Client(emu.urls.authority, emu.caPem);
+    const oidc = await http2Client(emu.urls.idTokenRequestUrl, emu.caPem);
+    try {
+      const token = await entra.request(`/${emu.tenantId}/oauth2/v2.0/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: `${emu.urls.graph}/.default`, client_id: owned.clientId, client_secret: owned.secret }),
+      });
+      expect(token.status).toBe(200);
+      expect(body(token)['access_token']).toEqual(expect.any(String));
+      expect(token.headers['x-ms-request-id']).toEqual(expect.any(String));
+      const u = new URL(emu.urls.idTokenRequestUrl);
+      const id = await oidc.request(`${u.pathname}${u.search}&audience=api://AzureADTokenExchange`, { headers: { authorization: `Bearer ${emu.idTokenRequestToken}` } });
+      expect(id.status).toBe(200);
+      expect(decodePayload(String(body(id)['value']))['sub']).toBe(emu.oidcSubject);
+    } finally {
+      await Promise.all([entra.close(), oidc.close()]);
+    }
+    expect(emu.log.map((e) => [e.service, e.protocol, e.status])).toEqual([['entra', '2.0', 200], ['oidc', '2.0', 200]]);
+    expect(emu.tlsConnections()).toEqual({ entra: 1, graph: 0, github: 0, oidc: 1 });
+  });
+
+  test('parallel requests to Graph and GitHub are multiplexed: one TLS connection per server', async () => {
+    emu.resetCounters();
+    const g = await http2Client(emu.urls.graph, emu.caPem);
+    const h = await http2Client(emu.urls.github, emu.caPem);
+    try {
+      const auth = { authorization: `Bearer ${ownedToken}` };
+      const key = body(await h.request('/repos/octo/app/actions/secrets/public-key', { headers: ghHeaders }));
+      const [graphResults, ghResults] = await Promise.all([
+        Promise.all([
+          g.request('/v1.0/applications?$top=1', { headers: auth }),
+          g.request('/v1.0/applications?$top=2&$select=id', { headers: auth }),
+          g.request(`/v1.0/servicePrincipals(appId='${GRAPH_APP_ID}')?$select=appRoles`, { headers: auth }),
+          g.request('/v1.0/applications', { method: 'POST', headers: auth, body: { displayName: 'h2 app', signInAudience: 'AzureADMyOrg' } }),
+          g.request('/v1.0/applications', { headers: auth }),
+        ]),
+        Promise.all([
+          h.request('/repos/octo/app/actions/secrets', { headers: ghHeaders }),
+          h.request('/repos/octo/app/environments/staging/secrets/public-key', { headers: ghHeaders }),
+          h.request('/repos/octo/app/actions/secrets/H2_SECRET', { method: 'PUT', headers: ghHeaders, body: { encrypted_value: seal('sent over h2', String(key['key'])), key_id: key['key_id'] } }),
+          h.request('/repos/octo/missing/actions/secrets', { headers: ghHeaders }),
+        ]),
+      ]);
+      expect(graphResults.map((r) => r.status)).toEqual([200, 200, 200, 201, 200]);
+      expect(ghResults.map((r) => r.status)).toEqual([200, 200, 201, 404]);
+      expect(body(graphResults[3])).toMatchObject({ displayName: 'h2 app' });
+      expect(emu.github.open({ repo: 'octo/app' }, 'H2_SECRET')).toBe('sent over h2');
+      for (const r of [...graphResults, ...ghResults]) {
+        expect(r.headers['connection']).toBeUndefined();
+        expect(r.headers['keep-alive']).toBeUndefined();
+        expect(r.headers['transfer-encoding']).toBeUndefined();
+      }
+      expect(new Set(graphResults.map((r) => r.headers['request-id'])).size).toBe(5);
+      expect(new Set(ghResults.map((r) => r.headers['x-github-request-id'])).size).toBe(4);
+    } finally {
+      await Promise.all([g.close(), h.close()]);
+    }
+    expect(emu.tlsConnections()).toEqual({ entra: 0, graph: 1, github: 1, oidc: 0 });
+    expect(emu.log).toHaveLength(10);
+    expect(emu.log.every((e) => e.protocol === '2.0')).toBe(true);
+    const graphConnections = new Set(emu.log.filter((e) => e.service === 'graph').map((e) => e.connection));
+    const ghConnections = new Set(emu.log.filter((e) => e.service === 'github').map((e) => e.connection));
+    expect(graphConnections.size).toBe(1);
+    expect(ghConnections.size).toBe(1);
+    expect([...graphConnections][0]).not.toBe([...ghConnections][0]);
+  });
+
+  test('latency delays every stream, in parallel: 5 requests on one session take one delay, not five', async () => {
+    emu.resetCounters();
+    emu.setLatency(150);
+    const h = await http2Client(emu.urls.github, emu.caPem);
+    try {
+      const t0 = Date.now();
+      const results = await Promise.all(Array.from({ length: 5 }, () => h.request('/repos/octo/app/actions/secrets', { headers: ghHeaders })));
+      const elapsed = Date.now() - t0;
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(elapsed).toBeGreaterThanOrEqual(140);
+      expect(elapsed).toBeLessThan(600);
+      // Sequential requests on the same session: each is delayed.
+      const t1 = Date.now();
+      await h.request('/repos/octo/app/actions/secrets', { headers: ghHeaders });
+      await h.request('/repos/octo/app/actions/secrets', { headers: ghHeaders });
+      expect(Date.now() - t1).toBeGreaterThanOrEqual(290);
+    } finally {
+      await h.close();
+    }
+    expect(emu.tlsConnections().github).toBe(1);
+    expect(emu.log.map((e) => e.status)).toEqual([200, 200, 200, 200, 200, 200, 200]);
+  });
+
+  test('drop: the connection goes away with no response; drop-after applies the request first', async () => {
+    emu.resetCounters();
+    const first = await http2Client(emu.urls.github, emu.caPem);
+    const key = body(await first.request('/repos/octo/app/actions/secrets/public-key', { headers: ghHeaders }));
+    const put = (c: Http2Client, value: string): Promise<HttpResponse> =>
+      c.request('/repos/octo/app/actions/secrets/H2_DROPPED', { method: 'PUT', headers: ghHeaders, body: { encrypted_value: seal(value, String(key['key'])), key_id: key['key_id'] } });
+
+    emu.faults.add({ match: { service: 'github', method: 'PUT' }, kind: 'drop' });
+    await expect(put(first, 'a')).rejects.toThrow(/without a complete response/);
+    await sessionClosed(first);
+    expect(first.session.destroyed).toBe(true);
+    expect(emu.github.open({ repo: 'octo/app' }, 'H2_DROPPED')).toBeUndefined();
+    expect(emu.log.at(-1)).toMatchObject({ method: 'PUT', status: 0, fault: 'drop', protocol: '2.0' });
+
+    const second = await http2Client(emu.urls.github, emu.caPem);
+    emu.faults.add({ match: { service: 'github', method: 'PUT' }, kind: 'drop-after' });
+    await expect(put(second, 'b')).rejects.toThrow(/without a complete response/);
+    await sessionClosed(second);
+    expect(emu.github.open({ repo: 'octo/app' }, 'H2_DROPPED')).toBe('b');
+    expect(emu.log.at(-1)).toMatchObject({ status: 0, fault: 'drop-after (handled 201)', protocol: '2.0' });
+
+    // A new session works; the log tells the three connections apart.
+    const third = await http2Client(emu.urls.github, emu.caPem);
+    try {
+      expect((await put(third, 'c')).status).toBe(204);
+    } finally {
+      await third.close();
+    }
+    expect(emu.github.open({ repo: 'octo/app' }, 'H2_DROPPED')).toBe('c');
+    expect(emu.tlsConnections().github).toBe(3);
+    const [c0, c1, c2, c3] = emu.log.map((e) => e.connection);
+    expect(c0).toBe(c1);
+    expect(new Set([c1, c2, c3]).size).toBe(3);
+  });
+
+  test('http1Only: ALPN offers only http/1.1, an HTTP/2 client is refused, HTTP/1.1 works', async () => {
+    const h1 = await startEmulator({ http1Only: true });
+    try {
+      h1.github.addRepo('octo/app');
+      h1.github.addToken(PAT, 'pat');
+      expect(await alpn(h1.urls.graph, ['h2', 'http/1.1'], h1.caPem)).toBe('http/1.1');
+      await expect(http2Client(h1.urls.github, h1.caPem)).rejects.toMatchObject({ code: 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' });
+      const agent = keepAliveAgent(h1.caPem);
+      try {
+        for (let i = 0; i < 2; i++) {
+          const r = await request(`${h1.urls.github}/repos/octo/app/actions/secrets`, { ca: h1.caPem, agent, headers: { authorization: `Bearer ${PAT}` } });
+          expect(r.status).toBe(200);
+        }
+      } finally {
+        agent.destroy();
+      }
+      expect(h1.log.map((e) => [e.service, e.protocol, e.status])).toEqual([['github', '1.1', 200], ['github', '1.1', 200]]);
+      // The refused h2 handshake is not a TLS connection.
+      expect(h1.tlsConnections().github).toBe(1);
+    } finally {
+      await h1.close();
+    }
+  });
+
+  test('close() ends promptly with HTTP/2 sessions and HTTP/1.1 keep-alive connections open', async () => {
+    const other = await startEmulator();
+    other.github.addRepo('octo/app');
+    other.github.addToken(PAT, 'pat');
+    const idle = await http2Client(other.urls.github, other.caPem);
+    const busy = await http2Client(other.urls.graph, other.caPem);
+    const agent = keepAliveAgent(other.caPem);
+    try {
+      expect((await idle.request('/repos/octo/app/actions/secrets', { headers: ghHeaders })).status).toBe(200);
+      expect((await request(`${other.urls.github}/repos/octo/app/actions/secrets`, { ca: other.caPem, agent, headers: { authorization: `Bearer ${PAT}` } })).status).toBe(200);
+      other.setLatency(30_000);
+      const inFlight = busy.request('/v1.0/applications');
+      const outcome = inFlight.then(() => 'answered', () => 'failed');
+      while (other.log.length < 3) await new Promise((r) => setTimeout(r, 10));
+      const t0 = Date.now();
+      await other.close();
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(await outcome).toBe('failed');
+      await Promise.all([sessionClosed(idle), sessionClosed(busy)]);
+    } finally {
+      agent.destroy();
+      await other.close();
+    }
   });
 });

@@ -1,44 +1,43 @@
 /** Wiring: inputs → adapters → plan and apply (core) → outputs and report. */
-import { readConfig, type Config } from './config';
-import { run, type Outcome } from './core/rotate';
-import { summaryMarkdown } from './core/report';
+import type { Config } from './config';
+import { rotatorSignIn } from './adapters/entra';
 import { GitHubSecrets } from './adapters/github';
 import { GraphDirectory } from './adapters/graph';
+import { defaultRetryPolicy, HttpClient } from './adapters/http';
 import { fail, runnerLog, setOutputs, writeSummary } from './adapters/runner';
-import { graphTokenSource } from './adapters/signin';
 import type { SecretStore } from './core/ports';
+import { summaryMarkdown } from './core/report';
+import { run, type Outcome } from './core/rotate';
 
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let config: Config;
-  try {
-    config = readConfig(env);
-  } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-    return;
-  }
+export async function main(config: Config): Promise<void> {
   // Inputs that are secrets are masked before anything else is printed.
   if (config.signIn.clientSecret) runnerLog.mask(config.signIn.clientSecret.reveal());
   if (config.github.token) runnerLog.mask(config.github.token.reveal());
 
-  const directory = new GraphDirectory(config.signIn.graphEndpoint, graphTokenSource(config.signIn), runnerLog);
-  const store: SecretStore = config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl) : noStore;
+  const http = new HttpClient(defaultRetryPolicy(), (message) => runnerLog.info(message));
+  try {
+    const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runnerLog), runnerLog);
+    const store: SecretStore = config.github.token ? new GitHubSecrets(http, config.github.token, config.github.apiUrl) : noStore;
 
-  const outcome = await run(
-    {
-      app: { ...config.app },
-      rotation: config.rotation,
-      targets: config.github.targets,
-      tenantId: config.signIn.tenantId,
-      subscriptionId: config.github.subscriptionId,
-      dryRun: config.dryRun,
-      readTargets: config.github.token !== undefined,
-    },
-    { directory, store, log: runnerLog, now: () => new Date() },
-  );
+    const outcome = await run(
+      {
+        app: { ...config.app },
+        rotation: config.rotation,
+        targets: config.github.targets,
+        tenantId: config.signIn.tenantId,
+        subscriptionId: config.github.subscriptionId,
+        dryRun: config.dryRun,
+        readTargets: config.github.token !== undefined,
+      },
+      { directory, store, log: runnerLog, now: () => new Date() },
+    );
 
-  setOutputs(outputsOf(outcome, config));
-  await writeSummary(summaryMarkdown(outcome, config.signIn.tenantId));
-  if (outcome.error) fail(outcome.error.message);
+    setOutputs(outputsOf(outcome, config));
+    writeSummary(summaryMarkdown(outcome, config.signIn.tenantId));
+    if (outcome.error) fail(outcome.error.message);
+  } finally {
+    http.close();
+  }
 }
 
 function outputsOf(outcome: Outcome, config: Config): Record<string, string> {
@@ -55,7 +54,7 @@ function outputsOf(outcome: Outcome, config: Config): Record<string, string> {
 
 /** Dry-run without a token: targets are not read, and nothing is ever written. */
 const noStore: SecretStore = {
-  info: () => Promise.reject(new Error('internal: no github-token')),
+  list: () => Promise.reject(new Error('internal: no github-token')),
   prepare: () => Promise.reject(new Error('internal: no github-token')),
   write: () => Promise.reject(new Error('internal: no github-token')),
 };

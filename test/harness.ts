@@ -28,7 +28,7 @@ export interface ActionRun {
 /** A rotator with a client secret, a repository with two environments (one with a space) and a PAT. */
 export function standardSetup(emu: Emulator): void {
   emu.addRotator({ clientId: ROTATOR_ID, secret: ROTATOR_SECRET, federatedSubject: 'repo:octo/app:ref:refs/heads/main' });
-  emu.github.addRepo(REPO, ['production', 'staging area']);
+  emu.github.addRepo(REPO, ['production', 'staging area', 'development']);
   emu.github.addToken(GITHUB_PAT, 'pat', { secrets: 'write', environments: 'write' });
 }
 
@@ -62,8 +62,8 @@ export async function runAction(
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_REPOSITORY: REPO,
     GITHUB_ACTIONS: 'true',
-    // Replication-lag retries wait 1 s, 2 s, ... in production; tests need not.
-    ENTRA_ROTATOR_LAG_BASE_MS: '20',
+    // Retries wait 1 s, 2 s, ... in production; tests need not.
+    ENTRA_ROTATOR_RETRY_BASE_MS: '20',
     ...emulatorEnv(emu),
     ...extraEnv,
   };

@@ -1,47 +1,39 @@
-/** GitHub Actions secrets: metadata reads, public keys per scope, and sealed writes. */
-import { getOctokit } from '@actions/github';
+/** GitHub Actions secrets over REST: metadata reads, the public key of each scope, and sealed writes. */
 import { ServiceError } from '../core/errors';
 import { scopeKey, scopeLabel, targetLabel, type Scope, type StoredSecretInfo, type Target } from '../core/model';
 import type { SecretStore } from '../core/ports';
 import type { Secret } from '../core/secret';
-import { seal } from './seal';
-
-type Octokit = ReturnType<typeof getOctokit>;
+import { TransportError, type HttpClient, type HttpResponse, type Method } from './http';
 
 interface PublicKey {
   key_id: string;
   key: string;
 }
 
+const enc = encodeURIComponent;
+
+function scopePath(scope: Scope): string {
+  const repo = `/repos/${enc(scope.owner)}/${enc(scope.repo)}`;
+  return scope.environment === undefined ? `${repo}/actions/secrets` : `${repo}/environments/${enc(scope.environment)}/secrets`;
+}
+
 export class GitHubSecrets implements SecretStore {
-  readonly #octokit: Octokit;
+  readonly #http: HttpClient;
+  readonly #token: Secret;
+  readonly #apiUrl: string;
   readonly #keys = new Map<string, Promise<PublicKey>>();
 
-  constructor(token: Secret, apiUrl: string) {
-    this.#octokit = getOctokit(token.reveal(), { baseUrl: apiUrl });
+  constructor(http: HttpClient, token: Secret, apiUrl: string) {
+    this.#http = http;
+    this.#token = token;
+    this.#apiUrl = apiUrl;
   }
 
-  async info(target: Target): Promise<StoredSecretInfo | undefined> {
-    const { scope, name } = target;
-    try {
-      const { data } =
-        scope.environment === undefined
-          ? await this.#octokit.rest.actions.getRepoSecret({ owner: scope.owner, repo: scope.repo, secret_name: name })
-          : await this.#octokit.rest.actions.getEnvironmentSecret({
-              owner: scope.owner,
-              repo: scope.repo,
-              environment_name: scope.environment,
-              secret_name: name,
-            });
-      return { updatedAt: new Date(data.updated_at) };
-    } catch (error) {
-      if (httpStatus(error) === 404) {
-        // A missing secret and a missing environment both answer 404; the public key tells them apart.
-        await this.prepare(scope);
-        return undefined;
-      }
-      throw githubError(error, `reading ${targetLabel(target)}`, scope);
-    }
+  async list(scope: Scope): Promise<Map<string, StoredSecretInfo>> {
+    // A scope holds at most 100 secrets, so one page of 100 has them all.
+    const r = await this.#call('GET', `${scopePath(scope)}?per_page=100`, `listing the secrets of ${scopeLabel(scope)}`, scope);
+    const page = JSON.parse(r.body) as { secrets: Array<{ name: string; updated_at: string }> };
+    return new Map(page.secrets.map((s) => [s.name.toUpperCase(), { updatedAt: new Date(s.updated_at) }]));
   }
 
   prepare(scope: Scope): Promise<void> {
@@ -49,91 +41,80 @@ export class GitHubSecrets implements SecretStore {
   }
 
   async write(target: Target, value: Secret): Promise<void> {
-    const { scope, name } = target;
-    const key = await this.#publicKey(scope);
+    const key = await this.#publicKey(target.scope);
+    // libsodium is loaded only by runs that write.
+    const { seal } = await import('./seal');
     const encrypted_value = await seal(value, key.key);
-    try {
-      if (scope.environment === undefined) {
-        await this.#octokit.rest.actions.createOrUpdateRepoSecret({ owner: scope.owner, repo: scope.repo, secret_name: name, encrypted_value, key_id: key.key_id });
-      } else {
-        await this.#octokit.rest.actions.createOrUpdateEnvironmentSecret({
-          owner: scope.owner,
-          repo: scope.repo,
-          environment_name: scope.environment,
-          secret_name: name,
-          encrypted_value,
-          key_id: key.key_id,
-        });
-      }
-    } catch (error) {
-      throw githubError(error, `writing ${targetLabel(target)}`, scope);
-    }
+    await this.#call('PUT', `${scopePath(target.scope)}/${enc(target.name)}`, `writing ${targetLabel(target)}`, target.scope, { encrypted_value, key_id: key.key_id });
   }
 
   #publicKey(scope: Scope): Promise<PublicKey> {
     const k = scopeKey(scope);
     let key = this.#keys.get(k);
     if (key === undefined) {
-      key = this.#fetchPublicKey(scope);
+      key = this.#call('GET', `${scopePath(scope)}/public-key`, `reading the secrets public key of ${scopeLabel(scope)}`, scope).then(
+        (r) => JSON.parse(r.body) as PublicKey,
+      );
       this.#keys.set(k, key);
     }
     return key;
   }
 
-  async #fetchPublicKey(scope: Scope): Promise<PublicKey> {
+  async #call(method: Method, path: string, doing: string, scope: Scope, body?: unknown): Promise<HttpResponse> {
+    let response: HttpResponse;
     try {
-      const { data } =
-        scope.environment === undefined
-          ? await this.#octokit.rest.actions.getRepoPublicKey({ owner: scope.owner, repo: scope.repo })
-          : await this.#octokit.rest.actions.getEnvironmentPublicKey({ owner: scope.owner, repo: scope.repo, environment_name: scope.environment });
-      return { key_id: data.key_id, key: data.key };
+      response = await this.#http.send({
+        method,
+        url: `${this.#apiUrl}${path}`,
+        headers: {
+          authorization: `Bearer ${this.#token.reveal()}`,
+          accept: 'application/vnd.github+json',
+          'x-github-api-version': '2022-11-28',
+          'user-agent': 'entra-secret-rotator',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        doing,
+        idempotent: true,
+      });
     } catch (error) {
-      throw githubError(error, `reading the secrets public key of ${scopeLabel(scope)}`, scope);
+      throw new ServiceError({
+        service: 'GitHub',
+        doing,
+        code: error instanceof TransportError ? error.code : undefined,
+        detail: (error as Error).message,
+        hint: 'GitHub could not be reached: check GITHUB_API_URL and the network, and run again',
+      });
     }
+    if (response.status >= 200 && response.status < 300) return response;
+    throw githubError(response, doing, scope);
   }
 }
 
-interface OctokitErrorShape {
-  status?: number;
-  message?: string;
-  response?: { data?: unknown; headers?: Record<string, string | undefined> };
-}
-
-function httpStatus(error: unknown): number | undefined {
-  const status = (error as OctokitErrorShape | undefined)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
-
-export function githubError(error: unknown, doing: string, scope: Scope): Error {
-  if (error instanceof ServiceError) return error;
-  const e = (error ?? {}) as OctokitErrorShape;
-  const data = e.response?.data as { message?: string } | undefined;
-  const message = data?.message ?? e.message ?? String(error);
-  const status = httpStatus(error);
+export function githubError(r: HttpResponse, doing: string, scope: Scope): ServiceError {
+  let message = r.body.slice(0, 200);
+  try {
+    message = (JSON.parse(r.body) as { message?: string }).message ?? message;
+  } catch {
+    // not JSON
+  }
+  const status = r.status;
   const repo = `${scope.owner}/${scope.repo}`;
+  const permissions = `the repository permission "Secrets: Read and write"${scope.environment === undefined ? '' : ' and "Environments: Read and write"'} on ${repo}`;
   let hint: string | undefined;
   if (status === 401) hint = 'github-token was refused (Bad credentials): it is expired, revoked or mistyped';
-  else if (status === 403 && /not accessible by/i.test(message)) {
-    const permissions = `the repository permission "Secrets: Read and write"${scope.environment === undefined ? '' : ' and "Environments: Read and write"'} on ${repo}`;
-    hint = /personal access token/i.test(message)
-      ? `github-token is a personal access token without ${permissions}: edit the token's permissions (or its repository access)`
-      : `github-token cannot ${doing.startsWith('reading') ? 'read' : 'write'} secrets here. The workflow's GITHUB_TOKEN can never write secrets: use a fine-grained personal access token or a GitHub App token with ${permissions}`;
-  } else if (status === 403) {
-    hint = `github-token lacks the "Secrets"${scope.environment === undefined ? '' : ' / "Environments"'} read and write permission on ${repo}, or a rate limit was hit`;
+  else if (status === 403 && /not accessible by personal access token/i.test(message)) {
+    hint = `github-token is a personal access token without ${permissions}: edit the token's permissions (and its repository access)`;
+  } else if (status === 403 && /not accessible by integration/i.test(message)) {
+    hint = `github-token cannot ${doing.startsWith('reading') ? 'read' : 'write'} secrets here. The workflow's GITHUB_TOKEN can never write secrets: use a fine-grained personal access token or a GitHub App token with ${permissions}`;
+  } else if (status === 403 || status === 429) {
+    hint = `github-token lacks ${permissions}, or a GitHub rate limit was hit: check the token, and run again later`;
   } else if (status === 404) {
     hint =
       scope.environment === undefined
         ? `repository ${repo} was not found, or github-token cannot see it: check the repository input and the token's repository access`
         : `environment '${scope.environment}' does not exist in ${repo} (create it under Settings → Environments), or github-token cannot see the repository`;
-  } else if (status === 422) hint = 'GitHub refused the value: check secret-name (letters, digits and underscores) and run again';
-  else if (status === undefined || status >= 500) hint = 'GitHub could not be reached or had a transient failure: check GITHUB_API_URL and run again';
-  return new ServiceError({
-    service: 'GitHub',
-    doing,
-    status,
-    code: undefined,
-    requestId: e.response?.headers?.['x-github-request-id'],
-    detail: message,
-    hint,
-  });
+  } else if (status === 422) hint = 'GitHub refused the value: check the secret name (letters, digits and underscores) and run again';
+  else if (status >= 500) hint = 'GitHub had a transient failure: run again';
+  return new ServiceError({ service: 'GitHub', doing, status, requestId: r.headers['x-github-request-id'], detail: message, hint });
 }

@@ -1,13 +1,15 @@
-/** Microsoft Graph v1.0: the app registration, its service principal and its client secrets. */
-import { Client, GraphError, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
+/** Microsoft Graph v1.0 over REST: the app registration, its service principal and its client secrets. */
+import { randomUUID } from 'node:crypto';
 import { ServiceError } from '../core/errors';
 import type { AppRegistration, PasswordInfo } from '../core/model';
 import type { Directory, Log } from '../core/ports';
 import { Secret } from '../core/secret';
-import { defaultLagPolicy, retryWhileLagging, type LagPolicy } from './lag';
-import type { GraphTokenSource } from './signin';
+import type { TokenSource } from './entra';
+import { TransportError, type HttpClient, type HttpResponse, type Method } from './http';
 
-const APP_FIELDS = ['id', 'appId', 'displayName', 'signInAudience', 'passwordCredentials'];
+const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials';
+/** Replication lag after a create lasts seconds, at times tens of seconds: more tries for those answers. */
+const LAG_ATTEMPTS = 8;
 
 interface GraphPassword {
   keyId: string;
@@ -24,6 +26,10 @@ interface GraphApp {
   displayName: string;
   signInAudience: string;
   passwordCredentials?: GraphPassword[];
+}
+
+interface GraphErrorBody {
+  error?: { code?: string; message?: string; innerError?: { 'request-id'?: string }; details?: Array<{ code?: string }> };
 }
 
 const toPassword = (p: GraphPassword): PasswordInfo => ({
@@ -45,112 +51,88 @@ const toApp = (a: GraphApp): AppRegistration => ({
 /** OData string literal: single quotes doubled. */
 export const odataString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
-export class GraphDirectory implements Directory {
-  readonly #client: Client;
-  readonly #tokens: GraphTokenSource;
-  readonly #log: Log;
-  readonly #lag: LagPolicy;
-  /** Objects this run created: only these get the replication-lag retries. */
-  readonly #createdAppIds = new Set<string>();
+interface Call {
+  method: Method;
+  path: string;
+  body?: unknown;
+  doing: string;
+  idempotent?: boolean;
+  /** The call addresses an object this run created: retry replication-lag answers. */
+  lagging?: boolean;
+}
 
-  constructor(graphEndpoint: string, tokens: GraphTokenSource, log: Log, lag: LagPolicy = defaultLagPolicy()) {
-    const authProvider: AuthenticationProvider = { getAccessToken: () => tokens.token() };
-    this.#client = Client.initWithMiddleware({
-      authProvider,
-      baseUrl: graphEndpoint,
-      defaultVersion: 'v1.0',
-      // The client sends the token only to Graph hosts it knows, or to these.
-      customHosts: new Set([new URL(graphEndpoint).hostname]),
-    });
+export class GraphDirectory implements Directory {
+  readonly #http: HttpClient;
+  readonly #root: string;
+  readonly #tokens: TokenSource;
+  readonly #log: Log;
+  /** Objects this run created: only these get the replication-lag retries. */
+  readonly #created = new Set<string>();
+
+  constructor(http: HttpClient, graphEndpoint: string, tokens: TokenSource, log: Log) {
+    this.#http = http;
+    this.#root = `${graphEndpoint}/v1.0`;
     this.#tokens = tokens;
     this.#log = log;
-    this.#lag = lag;
-  }
-
-  /** Signs in first, so that a sign-in failure surfaces as itself rather than wrapped by the Graph client. */
-  async #signedIn(): Promise<void> {
-    await this.#tokens.token();
   }
 
   async appByAppId(appId: string): Promise<AppRegistration | undefined> {
-    await this.#signedIn();
-    try {
-      const app = (await this.#client.api(`/applications(appId=${odataString(appId)})`).select(APP_FIELDS).get()) as GraphApp;
-      return toApp(app);
-    } catch (error) {
-      if (error instanceof GraphError && error.statusCode === 404) return undefined;
-      throw graphError(error, `reading the app registration with client ID ${appId}`);
-    }
+    const r = await this.#call({ method: 'GET', path: `/applications(appId=${enc(odataString(appId))})?$select=${APP_FIELDS}`, doing: `reading the app registration with client ID ${appId}` }, [404]);
+    return r.status === 404 ? undefined : toApp(json<GraphApp>(r));
   }
 
   async appsByName(displayName: string): Promise<AppRegistration[]> {
-    await this.#signedIn();
+    const doing = `looking up app registrations named '${displayName}'`;
     const apps: AppRegistration[] = [];
-    try {
-      let page = (await this.#client
-        .api('/applications')
-        .filter(encodeURIComponent(`displayName eq ${odataString(displayName)}`))
-        .select(APP_FIELDS)
-        .get()) as { value: GraphApp[]; '@odata.nextLink'?: string };
+    let path: string | undefined = `/applications?$filter=${enc(`displayName eq ${odataString(displayName)}`)}&$select=${APP_FIELDS}`;
+    while (path !== undefined) {
+      const page: { value: GraphApp[]; '@odata.nextLink'?: string } = json(await this.#call({ method: 'GET', path, doing }));
       apps.push(...page.value.map(toApp));
-      while (page['@odata.nextLink']) {
-        page = (await this.#client.api(page['@odata.nextLink']).get()) as typeof page;
-        apps.push(...page.value.map(toApp));
-      }
-    } catch (error) {
-      throw graphError(error, `looking up app registrations named '${displayName}'`);
+      const next = page['@odata.nextLink'];
+      path = next === undefined ? undefined : next.startsWith(this.#root) ? next.slice(this.#root.length) : next;
     }
     return apps;
   }
 
   async createApp(displayName: string, signInAudience: string): Promise<AppRegistration> {
-    await this.#signedIn();
-    try {
-      const app = (await this.#client.api('/applications').post({ displayName, signInAudience })) as GraphApp;
-      this.#createdAppIds.add(app.id);
-      return toApp(app);
-    } catch (error) {
-      throw graphError(error, `creating the app registration '${displayName}'`);
-    }
+    const r = await this.#call({ method: 'POST', path: '/applications', body: { displayName, signInAudience }, doing: `creating the app registration '${displayName}'` });
+    const app = toApp(json<GraphApp>(r));
+    this.#created.add(app.id);
+    this.#created.add(app.appId);
+    return app;
   }
 
   async servicePrincipalExists(app: AppRegistration): Promise<boolean> {
-    await this.#signedIn();
-    try {
-      await this.#lagging(app, `reading the service principal of ${app.appId}`, () =>
-        this.#client.api(`/servicePrincipals(appId=${odataString(app.appId)})`).select(['id']).get(),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof GraphError && error.statusCode === 404) return false;
-      throw graphError(error, `reading the service principal of '${app.displayName}' (client ID ${app.appId})`);
-    }
+    const r = await this.#call(
+      { method: 'GET', path: `/servicePrincipals(appId=${enc(odataString(app.appId))})?$select=id`, doing: `reading the service principal of '${app.displayName}' (client ID ${app.appId})` },
+      [404],
+    );
+    return r.status !== 404;
   }
 
   async createServicePrincipal(app: AppRegistration): Promise<void> {
-    await this.#signedIn();
-    try {
-      await this.#lagging(app, `creating the service principal of ${app.appId}`, () =>
-        this.#client.api('/servicePrincipals').post({ appId: app.appId }),
-      );
-    } catch (error) {
-      throw graphError(error, `creating the service principal (enterprise application) of '${app.displayName}' (client ID ${app.appId})`);
-    }
+    await this.#call({
+      method: 'POST',
+      path: '/servicePrincipals',
+      body: { appId: app.appId },
+      doing: `creating the service principal (enterprise application) of '${app.displayName}' (client ID ${app.appId})`,
+      lagging: this.#created.has(app.appId),
+    });
   }
 
   async addPassword(app: AppRegistration, displayName: string, endDateTime: Date): Promise<{ info: PasswordInfo; value: Secret }> {
-    await this.#signedIn();
-    let reply: GraphPassword;
-    try {
-      reply = (await this.#lagging(app, `adding a client secret to ${app.appId}`, () =>
-        this.#client.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { displayName, endDateTime: endDateTime.toISOString() } }),
-      )) as GraphPassword;
-    } catch (error) {
-      throw graphError(error, `adding a client secret to '${app.displayName}' (client ID ${app.appId})`);
-    }
+    const doing = `adding a client secret to '${app.displayName}' (client ID ${app.appId})`;
+    const r = await this.#call({
+      method: 'POST',
+      path: `/applications/${enc(app.id)}/addPassword`,
+      body: { passwordCredential: { displayName, endDateTime: endDateTime.toISOString() } },
+      doing,
+      lagging: this.#created.has(app.id),
+    });
+    const reply = json<GraphPassword>(r);
     const text = reply.secretText;
     if (typeof text !== 'string' || text === '') {
-      throw new ServiceError({ service: 'Microsoft Graph', doing: `adding a client secret to '${app.displayName}'`, detail: 'the reply carried no secretText' });
+      throw new ServiceError({ service: 'Microsoft Graph', doing, status: r.status, requestId: r.headers['request-id'], detail: 'the reply carried no secretText' });
     }
     // Masked the moment it exists.
     this.#log.mask(text);
@@ -158,62 +140,100 @@ export class GraphDirectory implements Directory {
   }
 
   async removePassword(app: AppRegistration, keyId: string): Promise<void> {
-    await this.#signedIn();
-    try {
-      await this.#lagging(app, `removing client secret ${keyId}`, () => this.#client.api(`/applications/${app.id}/removePassword`).post({ keyId }));
-    } catch (error) {
-      throw graphError(error, `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`);
-    }
+    await this.#call({
+      method: 'POST',
+      path: `/applications/${enc(app.id)}/removePassword`,
+      body: { keyId },
+      doing: `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`,
+      lagging: this.#created.has(app.id),
+    });
   }
 
-  #lagging<T>(app: AppRegistration, what: string, call: () => Promise<T>): Promise<T> {
-    if (!this.#createdAppIds.has(app.id)) return call();
-    return retryWhileLagging(call, isReplicationLag, this.#lag, (wait, attempt) =>
-      this.#log.info(`Graph has not replicated the new app yet (${what}); retry ${attempt} in ${wait} ms`),
-    );
+  /** One Graph call: token, JSON, the retry policy; any status not 2xx (nor in `accept`) becomes a ServiceError. */
+  async #call(call: Call, accept: number[] = []): Promise<HttpResponse> {
+    const token = await this.#tokens.token();
+    let response: HttpResponse;
+    try {
+      response = await this.#http.send({
+        method: call.method,
+        url: `${this.#root}${call.path}`,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          'client-request-id': randomUUID(),
+          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+        doing: call.doing,
+        idempotent: call.idempotent ?? call.method !== 'POST',
+        retryAlso: (r) => (call.lagging === true && isReplicationLag(r) ? 'replication lag on the new app' : isConcurrencyConflict(r) ? 'a concurrent change to the app' : undefined),
+        ...(call.lagging === true ? { attempts: LAG_ATTEMPTS } : {}),
+      });
+    } catch (error) {
+      throw new ServiceError({
+        service: 'Microsoft Graph',
+        doing: call.doing,
+        code: error instanceof TransportError ? error.code : undefined,
+        detail: (error as Error).message,
+        hint: 'check graph-endpoint and the network (and NODE_EXTRA_CA_CERTS for private CAs); run again',
+      });
+    }
+    if ((response.status >= 200 && response.status < 300) || accept.includes(response.status)) return response;
+    throw graphError(response, call.doing);
   }
 }
 
-/** 404 on the new object, or 400 whose code or detail code is NoBackingApplicationObject (a new app, not yet seen). */
-function isReplicationLag(error: unknown): boolean {
-  if (!(error instanceof GraphError)) return false;
-  if (error.statusCode === 404) return error.code === 'Request_ResourceNotFound' || error.code === 'ResourceNotFound';
-  return error.statusCode === 400 && (error.code === 'NoBackingApplicationObject' || String(error.body).includes('NoBackingApplicationObject'));
+const enc = (s: string): string => encodeURIComponent(s).replace(/'/g, '%27');
+
+function json<T>(r: HttpResponse): T {
+  return JSON.parse(r.body) as T;
+}
+
+function errorBody(r: HttpResponse): GraphErrorBody {
+  try {
+    return JSON.parse(r.body) as GraphErrorBody;
+  } catch {
+    return {};
+  }
+}
+
+/** 404 on the new object, or 400 NoBackingApplicationObject (in the code or the details) right after a create. */
+function isReplicationLag(r: HttpResponse): boolean {
+  const e = errorBody(r).error;
+  if (r.status === 404) return e?.code === 'Request_ResourceNotFound' || e?.code === 'ResourceNotFound';
+  return r.status === 400 && (e?.code === 'NoBackingApplicationObject' || (e?.details ?? []).some((d) => d.code === 'NoBackingApplicationObject'));
+}
+
+function isConcurrencyConflict(r: HttpResponse): boolean {
+  return r.status === 409 && errorBody(r).error?.code === 'Directory_ConcurrencyViolation';
 }
 
 const GRAPH_HINTS: Record<number, string> = {
   401: 'the access token was refused: check tenant-id, cloud and graph-endpoint',
-  403: "the rotator lacks the Microsoft Graph application permission Application.ReadWrite.OwnedBy (granted with admin consent), or it is not an owner of this app: add the rotator's service principal as an owner, or grant Application.ReadWrite.All",
-  429: 'Graph is throttling: run again later',
+  403: "the rotator lacks the Microsoft Graph application permission Application.ReadWrite.OwnedBy (granted with admin consent), or it is not an owner of this app: add the rotator's service principal as an owner of the app, or grant Application.ReadWrite.All",
+  429: 'Graph is throttling this tenant: run again later',
 };
 
 const GRAPH_CODE_HINTS: Record<string, string> = {
-  CredentialInvalidLifetimeAsPerAppPolicy: 'a tenant app-management policy caps the lifetime of client secrets: lower secret-lifetime-days',
+  CredentialInvalidLifetimeAsPerAppPolicy:
+    'a tenant app-management policy caps the lifetime of client secrets: lower secret-lifetime-days to what the policy allows',
   TooManyAppPasswords:
-    'apps whose sign-in audience allows personal Microsoft accounts may hold only 2 client secrets: remove one, or use sign-in-audience AzureADMyOrg',
-  Authorization_RequestDenied: GRAPH_HINTS[403] ?? '',
+    'apps whose sign-in audience allows personal Microsoft accounts may hold only 2 client secrets: remove one by hand, or use sign-in-audience AzureADMyOrg',
 };
 
-export function graphError(error: unknown, doing: string): Error {
-  if (error instanceof ServiceError) return error;
-  if (error instanceof GraphError) {
-    const status = error.statusCode > 0 ? error.statusCode : undefined;
-    return new ServiceError({
-      service: 'Microsoft Graph',
-      doing,
-      status,
-      code: error.code ?? undefined,
-      requestId: error.requestId ?? undefined,
-      detail: error.message,
-      hint: (error.code ? GRAPH_CODE_HINTS[error.code] : undefined) ?? (status === undefined ? undefined : GRAPH_HINTS[status]) ??
-        (status !== undefined && status >= 500 ? 'Graph had a transient failure: run again' : undefined),
-    });
-  }
-  const e = error as { message?: string; cause?: { code?: string; message?: string } };
+export function graphError(r: HttpResponse, doing: string): ServiceError {
+  const e = errorBody(r).error;
+  const code = e?.code;
   return new ServiceError({
     service: 'Microsoft Graph',
     doing,
-    detail: [e.message, e.cause?.code, e.cause?.message].filter(Boolean).join(': '),
-    hint: 'check graph-endpoint and the network (and NODE_EXTRA_CA_CERTS for private CAs)',
+    status: r.status,
+    code,
+    requestId: e?.innerError?.['request-id'] ?? r.headers['request-id'],
+    detail: e?.message ?? r.body.slice(0, 200),
+    hint:
+      (code === undefined ? undefined : GRAPH_CODE_HINTS[code]) ??
+      GRAPH_HINTS[r.status] ??
+      (r.status >= 500 ? 'Graph had a transient failure: run again' : undefined),
   });
 }

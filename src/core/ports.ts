@@ -16,8 +16,8 @@ export interface Directory {
 }
 
 export interface SecretStore {
-  /** Metadata of a stored secret, or undefined when it does not exist. */
-  info(target: Target): Promise<StoredSecretInfo | undefined>;
+  /** Metadata of every secret stored in a scope, by upper-case name (GitHub stores names upper-cased). */
+  list(scope: Scope): Promise<Map<string, StoredSecretInfo>>;
   /** Fetches what writing to a scope needs (its public key), so a bad token fails before anything changes. */
   prepare(scope: Scope): Promise<void>;
   write(target: Target, value: Secret): Promise<void>;

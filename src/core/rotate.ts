@@ -70,7 +70,11 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
   const { directory, store, log } = ports;
 
   // 1. Read the app and every target at once: they are independent.
-  const [found, targets] = await Promise.all([findApp(settings, directory), readTargets(settings, store)]);
+  // Both settle before going on, so that nothing is still under way when a failure ends the run.
+  const [appRead, targetsRead] = await Promise.allSettled([findApp(settings, directory), readTargets(settings, store)]);
+  if (appRead.status === 'rejected') throw appRead.reason;
+  if (targetsRead.status === 'rejected') throw targetsRead.reason;
+  const [found, targets] = [appRead.value, targetsRead.value];
   outcome.app = found;
   const plan = makePlan({
     app:
@@ -211,9 +215,12 @@ async function findApp(settings: RunSettings, directory: Directory): Promise<App
   return matches[0];
 }
 
+/** One listing per scope gives the metadata of every target in it. */
 async function readTargets(settings: RunSettings, store: SecretStore): Promise<TargetState[]> {
   if (!settings.readTargets) return settings.targets.map((target) => ({ target, stored: 'unread' as const }));
-  return Promise.all(settings.targets.map(async (target) => ({ target, stored: await store.info(target) })));
+  const scopes = uniqueScopes(settings.targets);
+  const listings = new Map(await Promise.all(scopes.map(async (s) => [scopeKey(s), await store.list(s)] as const)));
+  return settings.targets.map((target) => ({ target, stored: listings.get(scopeKey(target.scope))?.get(target.name.toUpperCase()) }));
 }
 
 async function ensureServicePrincipal(app: AppRegistration, justCreated: boolean, directory: Directory, log: Log): Promise<void> {

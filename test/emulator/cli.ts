@@ -1,7 +1,7 @@
 /**
  * Start an emulator for trying the action by hand:
  *
- *   node test/emulator/cli.ts [--latency MS] [--page-size N] [--repo OWNER/NAME] [--environment NAME]
+ *   node test/emulator/cli.ts [--latency MS] [--page-size N] [--repo OWNER/NAME] [--environment NAME] [--http1-only]
  *
  * Prints the URLs, identities and environment variables to use, then serves until Ctrl-C.
  */
@@ -18,9 +18,10 @@ async function main(): Promise<void> {
   const pageSize = arg('--page-size');
   const repo = arg('--repo') ?? 'octo/app';
   const environment = arg('--environment') ?? 'production';
-  const options: { latencyMs?: number; pageSize?: number } = {};
+  const options: { latencyMs?: number; pageSize?: number; http1Only?: boolean } = {};
   if (latency !== undefined) options.latencyMs = Number(latency);
   if (pageSize !== undefined) options.pageSize = Number(pageSize);
+  if (process.argv.includes('--http1-only')) options.http1Only = true;
   const emu = await startEmulator(options);
 
   const clientId = randomUUID();
@@ -37,13 +38,13 @@ async function main(): Promise<void> {
   const timer = setInterval(() => {
     while (printed < emu.log.length && (emu.log[printed]?.status !== 0 || emu.log[printed]?.fault !== undefined)) {
       const e = emu.log[printed];
-      if (e) console.log(`#${e.index} ${e.service.padEnd(6)} conn ${String(e.connection).padStart(3)} ${e.method} ${e.path} -> ${e.status}${e.fault ? ` [${e.fault}]` : ''}`);
+      if (e) console.log(`#${e.index} ${e.service.padEnd(6)} conn ${String(e.connection).padStart(3)} HTTP/${e.protocol} ${e.method} ${e.path} -> ${e.status}${e.fault ? ` [${e.fault}]` : ''}`);
       printed += 1;
     }
   }, 200);
 
   const env = emulatorEnv(emu, { GITHUB_REPOSITORY: repo });
-  console.log('Emulator running.');
+  console.log(`Emulator running (${options.http1Only ? 'HTTP/1.1 only' : 'HTTP/2 and HTTP/1.1'}).`);
   console.log(`  authority (Entra):  ${emu.urls.authority}`);
   console.log(`  Graph root:         ${emu.urls.graph}   (v1.0 under it)`);
   console.log(`  GitHub API:         ${emu.urls.github}`);

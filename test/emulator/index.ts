@@ -86,14 +86,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   handOut(state, idTokenRequestToken);
   const gh = createGitHubState();
   const tls = { key: certs.keyPem, cert: certs.certPem };
+  const serverOptions = { http1Only: options.http1Only ?? false };
 
   const servers: ServiceServer[] = [];
   try {
     const [entra, graph, github, oidc] = await Promise.all([
-      startServiceServer(plumbing, createEntraHandler(state), tls),
-      startServiceServer(plumbing, createGraphHandler(state), tls),
-      startServiceServer(plumbing, createGitHubHandler(state, gh), tls),
-      startServiceServer(plumbing, createOidcHandler(state), tls),
+      startServiceServer(plumbing, createEntraHandler(state), tls, serverOptions),
+      startServiceServer(plumbing, createGraphHandler(state), tls, serverOptions),
+      startServiceServer(plumbing, createGitHubHandler(state, gh), tls, serverOptions),
+      startServiceServer(plumbing, createOidcHandler(state), tls, serverOptions),
     ]);
     servers.push(entra, graph, github, oidc);
     state.urls.authority = `https://127.0.0.1:${entra.port}`;

@@ -1,9 +1,10 @@
-import { createServer } from 'node:https';
-import type { Server } from 'node:https';
+import { createSecureServer } from 'node:http2';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from 'node:http2';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { Fault, RequestLogEntry, Service } from './types.ts';
-import { sleep } from './util.ts';
 
 export interface Req {
   service: Service;
@@ -81,7 +82,62 @@ function takeFault(p: Plumbing, e: RequestLogEntry): Fault | undefined {
   return undefined;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+/**
+ * Connection-specific header fields HTTP/2 forbids (RFC 9113 section 8.2.2; Node's HTTP/2 layer throws on them).
+ * Dropped from every response: the handlers never need them, and Node adds its own Connection / Keep-Alive to
+ * HTTP/1.1 responses.
+ */
+const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+
+/** Set on each accepted TLS socket. */
+const CONNECTION = Symbol('emulator.connection');
+
+interface Connection {
+  /** The id in the request log. */
+  id: number;
+  socket: TLSSocket;
+}
+
+type TaggedSocket = TLSSocket & { [CONNECTION]?: Connection };
+
+function isHttp2(req: AnyRequest): req is Http2ServerRequest {
+  return req.httpVersion === '2.0';
+}
+
+/**
+ * The TLS connection a request arrived on. Under HTTP/2, `req.socket` is a proxy that routes property reads to
+ * the session's TLS socket (documented for Http2ServerRequest.socket), so the tag is found for both protocols.
+ */
+function connectionOf(req: AnyRequest): Connection | undefined {
+  try {
+    return (req.socket as TaggedSocket)[CONNECTION];
+  } catch {
+    return undefined; // the HTTP/2 session is already gone (ERR_HTTP2_SOCKET_UNBOUND)
+  }
+}
+
+/**
+ * A dropped connection: the TLS socket is destroyed, with no response, no HTTP/2 GOAWAY or RST_STREAM and no TLS
+ * close_notify, as when a connection is reset on the way. Under HTTP/2 every other request in flight on the same
+ * connection fails with it.
+ */
+function dropConnection(req: AnyRequest, conn: Connection | undefined): void {
+  if (conn) conn.socket.destroy();
+  else if (isHttp2(req)) req.stream.session?.destroy();
+  else req.socket.destroy();
+}
+
+/** True when no response can reach the client any more. */
+function gone(req: AnyRequest, res: AnyResponse, conn: Connection | undefined): boolean {
+  if (conn?.socket.destroyed) return true;
+  if (isHttp2(req)) return req.stream.destroyed || req.stream.closed;
+  return (res as ServerResponse).destroyed || req.socket.destroyed;
+}
+
+function readBody(req: Readable & { complete: boolean }): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -111,8 +167,16 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function send(res: ServerResponse, r: Res, common: Record<string, string>): void {
-  const headers: Record<string, string> = { ...common, ...(r.headers ?? {}) };
+/** What send() needs of ServerResponse and Http2ServerResponse. */
+interface ResponseSink {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  end(): unknown;
+  end(data: Uint8Array): unknown;
+}
+
+function send(res: ResponseSink, r: Res, common: Record<string, string>): void {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...common, ...(r.headers ?? {}) })) if (!CONNECTION_HEADERS.has(k.toLowerCase())) headers[k] = v;
   let payload: Buffer | undefined;
   if (r.body !== undefined && r.status !== 204 && r.status !== 304) {
     if (Buffer.isBuffer(r.body)) payload = r.body;
@@ -124,38 +188,84 @@ function send(res: ServerResponse, r: Res, common: Record<string, string>): void
   }
   if (payload) headers['content-length'] = String(payload.length);
   res.writeHead(r.status, headers);
-  res.end(payload);
+  if (payload) res.end(payload);
+  else res.end();
 }
 
 export interface ServiceServer {
-  server: Server;
+  server: Http2SecureServer;
   port: number;
   close(): Promise<void>;
 }
 
-export async function startServiceServer(p: Plumbing, handler: ServiceHandler, tls: { key: string; cert: string }): Promise<ServiceServer> {
-  const socketIds = new WeakMap<Socket, number>();
-  const server = createServer({ key: tls.key, cert: tls.cert, keepAlive: true });
-  // Keep idle connections long enough that clients' keep-alive pools decide when to close, as with the real services.
-  server.keepAliveTimeout = 60_000;
+export interface ServerOptions {
+  /** Offer only http/1.1 in ALPN (a client offering only h2 gets a no_application_protocol alert). */
+  http1Only?: boolean;
+}
 
-  server.on('secureConnection', (socket: Socket) => {
+/**
+ * One HTTPS server speaking HTTP/2 (ALPN h2) and HTTP/1.1 (ALPN http/1.1, or no ALPN), as the real services do,
+ * both through the same handler (the HTTP/2 compatibility API).
+ */
+export async function startServiceServer(p: Plumbing, handler: ServiceHandler, tls: { key: string; cert: string }, options: ServerOptions = {}): Promise<ServiceServer> {
+  const server = createSecureServer({
+    key: tls.key,
+    cert: tls.cert,
+    keepAlive: true,
+    allowHTTP1: true,
+    // Node replaces ALPNProtocols with ['h2', 'http/1.1'] but keeps an ALPNCallback.
+    ...(options.http1Only ? { ALPNCallback: ({ protocols }: { protocols: string[] }) => (protocols.includes('http/1.1') ? 'http/1.1' : undefined) } : {}),
+  });
+  // HTTP/1.1: keep idle connections long enough that clients' keep-alive pools decide when to close, as with the
+  // real services (read by Node's HTTP/1 connection handling; not in Http2SecureServer's type).
+  Object.assign(server, { keepAliveTimeout: 60_000 });
+
+  // Everything open, so that close() ends promptly.
+  const sockets = new Set<Socket>();
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('secureConnection', (socket: TLSSocket) => {
     p.tls[handler.service] += 1;
     p.connectionSeq += 1;
-    socketIds.set(socket, p.connectionSeq);
+    (socket as TaggedSocket)[CONNECTION] = { id: p.connectionSeq, socket };
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
   });
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  // Latency timers, cut short by close() so that no timer outlives the server.
+  let closed = false;
+  const delays = new Set<() => void>();
+  const delay = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        delays.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      delays.add(done);
+    });
+
+  server.on('request', (req: AnyRequest, res: AnyResponse) => {
     void (async () => {
       const url = req.url ?? '/';
       const requestId = handler.requestId(req.headers);
+      const conn = connectionOf(req);
       const entry: RequestLogEntry = {
         index: p.nextIndex++,
         service: handler.service,
         method: req.method ?? 'GET',
         path: url,
         status: 0,
-        connection: socketIds.get(req.socket) ?? 0,
+        connection: conn?.id ?? 0,
+        protocol: isHttp2(req) ? '2.0' : '1.1',
         requestId,
       };
       p.log.push(entry);
@@ -174,10 +284,11 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
         requestId,
       };
       const fault = takeFault(p, entry);
-      if (p.latencyMs > 0) await sleep(p.latencyMs);
+      if (p.latencyMs > 0) await delay(p.latencyMs);
+      if (closed) return;
       if (fault?.kind === 'drop') {
         entry.fault = 'drop';
-        req.socket.destroy();
+        dropConnection(req, conn);
         return;
       }
       let result: Res;
@@ -196,12 +307,17 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
       }
       if (fault?.kind === 'drop-after') {
         entry.fault = `drop-after (handled ${result.status})`;
-        req.socket.destroy();
+        dropConnection(req, conn);
         return;
       }
-      if (res.destroyed || req.socket.destroyed) return;
-      entry.status = result.status;
-      send(res, result, handler.commonHeaders(r));
+      if (gone(req, res, conn)) return;
+      try {
+        send(res, result, handler.commonHeaders(r));
+        entry.status = result.status;
+      } catch (err) {
+        // The stream or connection closed between the check and the write.
+        if (!gone(req, res, conn)) console.error(`[emulator ${handler.service}] ${r.method} ${url}: sending the response failed:`, err);
+      }
     })();
   });
 
@@ -219,8 +335,11 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
     port: addr.port,
     close: () =>
       new Promise<void>((resolve) => {
+        closed = true;
+        for (const done of delays) done();
         server.close(() => resolve());
-        server.closeAllConnections();
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }

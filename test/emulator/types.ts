@@ -14,8 +14,13 @@ export interface RequestLogEntry {
   path: string;
   /** Status sent; 0 when the connection was dropped (or the request is still in flight). */
   status: number;
-  /** Id of the TLS socket the request arrived on (global across servers, never reset). */
+  /**
+   * Id of the TLS connection (socket) the request arrived on, global across servers, never reset. Every request
+   * of one HTTP/1.1 keep-alive connection or one HTTP/2 session shares it.
+   */
   connection: number;
+  /** HTTP version the request used: '2.0' when the client negotiated h2 through ALPN, otherwise '1.1'. */
+  protocol: '1.1' | '2.0';
   requestId: string;
   /** Which fault was applied, e.g. 'status 503', 'drop', 'drop-after (handled 200)'. */
   fault?: string;
@@ -35,8 +40,13 @@ export interface Fault {
   times?: number;
   /**
    * status: answer `status` (body in the service's error shape) instead of handling;
-   * drop: destroy the socket without handling;
-   * drop-after: handle the request (state changes happen) and destroy the socket instead of replying.
+   * drop: destroy the TLS connection without handling;
+   * drop-after: handle the request (state changes happen) and destroy the TLS connection instead of replying.
+   *
+   * A drop destroys the whole connection, as a reset on the way would: no response, no HTTP/2 GOAWAY or
+   * RST_STREAM, no TLS close_notify. Under HTTP/1.1 a Node client sees ECONNRESET ('socket hang up'). Under
+   * HTTP/2 every request in flight on that session fails with it, and a node:http2 client sees NO error event:
+   * the stream ends and closes (rstCode NGHTTP2_CANCEL) without a 'response' event, and the session closes.
    */
   kind: 'status' | 'drop' | 'drop-after';
   status?: number;
@@ -259,6 +269,7 @@ export interface Emulator {
   graph: { apps: GraphApp[]; servicePrincipals: GraphServicePrincipal[] };
   github: EmulatorGitHub;
   log: RequestLogEntry[];
+  /** TLS connections accepted per server (since start or resetCounters), whatever protocol they then spoke. */
   tlsConnections(): Record<Service, number>;
   resetCounters(): void;
   /**
@@ -269,12 +280,23 @@ export interface Emulator {
   handedOut(): string[];
   faults: EmulatorFaults;
   policy: EmulatorPolicy;
+  /**
+   * Delay every request by `ms` (after its body is read, before the response or fault) on every server, under
+   * HTTP/1.1 and HTTP/2 alike; parallel HTTP/2 streams are delayed in parallel, not one after the other.
+   */
   setLatency(ms: number): void;
+  /** Stops the servers, destroying open connections and HTTP/2 sessions, and removes caFile. */
   close(): Promise<void>;
 }
 
 export interface EmulatorOptions {
+  /** Initial latency in ms (see setLatency); default 0. */
   latencyMs?: number;
+  /**
+   * Serve HTTP/1.1 only: ALPN selects http/1.1 when offered and refuses a client offering only h2 (TLS alert
+   * no_application_protocol). Default false: every server speaks HTTP/2 (ALPN h2) and HTTP/1.1, like the real ones.
+   */
+  http1Only?: boolean;
   /** Graph page size when the client sends no $top (default 100, like Graph). */
   pageSize?: number;
 }

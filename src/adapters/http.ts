@@ -1,0 +1,304 @@
+/**
+ * One HTTP client for the whole action: HTTP/2 with one TLS connection per host (requests multiplexed), HTTP/1.1
+ * keep-alive where a host does not offer h2, a per-request timeout, and one retry policy:
+ * 429, 502/503/504 (500 too for idempotent calls) and transport failures, with bounded exponential backoff and
+ * jitter, honouring Retry-After (seconds or an HTTP date) and GitHub's rate-limit headers. Every retry is logged.
+ */
+import http2 from 'node:http2';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RequestSpec {
+  method: Method;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** What is being done, for logs and errors ("reading the app registration …"). */
+  doing: string;
+  /** Repeating the request cannot do harm (GET, PUT, DELETE; POSTs only when the caller says so). */
+  idempotent: boolean;
+  /** More answers worth retrying for this request (replication lag on a new object, a concurrency conflict). */
+  retryAlso?: (response: HttpResponse) => string | undefined;
+  /** Tries in all for this request, when it differs from the policy's. */
+  attempts?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** No response was received. `maybeProcessed`: the request may have reached the server and taken effect. */
+export class TransportError extends Error {
+  readonly code: string;
+  readonly maybeProcessed: boolean;
+
+  constructor(message: string, code: string, maybeProcessed: boolean) {
+    super(message);
+    this.name = 'TransportError';
+    this.code = code;
+    this.maybeProcessed = maybeProcessed;
+  }
+}
+
+export interface RetryPolicy {
+  /** Tries in all, the first included. */
+  attempts: number;
+  baseMs: number;
+  /** Longest wait a service may ask for with Retry-After; beyond it the answer stands. */
+  maxWaitMs: number;
+  /** Longest wait of our own backoff. */
+  maxBackoffMs: number;
+  timeoutMs: number;
+}
+
+export function defaultRetryPolicy(env: Readonly<Record<string, string | undefined>> = process.env): RetryPolicy {
+  // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits (the test suite uses it); the bounds stay.
+  const base = Number(env['ENTRA_ROTATOR_RETRY_BASE_MS'] ?? '');
+  return { attempts: 5, baseMs: Number.isFinite(base) && base >= 0 && env['ENTRA_ROTATOR_RETRY_BASE_MS'] ? base : 1000, maxWaitMs: 60_000, maxBackoffMs: 10_000, timeoutMs: 30_000 };
+}
+
+const RETRYABLE_ALWAYS = new Set([429, 503]);
+const RETRYABLE_IDEMPOTENT = new Set([500, 502, 504]);
+
+/** How long the service asked us to wait, in ms, if it did. */
+export function retryAfterMs(headers: Record<string, string>, now: number = Date.now()): number | undefined {
+  const ra = headers['retry-after'];
+  if (ra !== undefined && ra.trim() !== '') {
+    if (/^\d+(\.\d+)?$/.test(ra.trim())) return Math.round(Number(ra) * 1000);
+    const at = Date.parse(ra);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  if (headers['x-ratelimit-remaining'] === '0' && headers['x-ratelimit-reset'] !== undefined) {
+    const reset = Number(headers['x-ratelimit-reset']) * 1000;
+    if (Number.isFinite(reset)) return Math.max(0, reset - now);
+  }
+  return undefined;
+}
+
+/** Whether a response is worth another try, and why. */
+export function retryReason(spec: Pick<RequestSpec, 'idempotent'>, response: HttpResponse): string | undefined {
+  if (RETRYABLE_ALWAYS.has(response.status)) return `HTTP ${response.status}`;
+  if (spec.idempotent && RETRYABLE_IDEMPOTENT.has(response.status)) return `HTTP ${response.status}`;
+  // GitHub's secondary rate limits: 403 (or 429) with retry-after, or with the primary limit used up.
+  if (response.status === 403 && retryAfterMs(response.headers) !== undefined) return 'HTTP 403 rate limit';
+  return undefined;
+}
+
+export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+type Connection = { kind: 'h2'; session: http2.ClientHttp2Session } | { kind: 'h1'; agent: https.Agent };
+
+export class HttpClient {
+  readonly #policy: RetryPolicy;
+  readonly #log: (message: string) => void;
+  readonly #connections = new Map<string, Promise<Connection>>();
+  #closed = false;
+
+  constructor(policy: RetryPolicy, log: (message: string) => void) {
+    this.#policy = policy;
+    this.#log = log;
+  }
+
+  /** Sends with the retry policy. Returns the last response (any status); throws TransportError when none came. */
+  async send(spec: RequestSpec): Promise<HttpResponse> {
+    const attempts = spec.attempts ?? this.#policy.attempts;
+    for (let attempt = 1; ; attempt += 1) {
+      let why: string;
+      let wait: number | undefined;
+      try {
+        const response = await this.#once(spec);
+        const reason = retryReason(spec, response) ?? spec.retryAlso?.(response);
+        if (reason === undefined || attempt >= attempts) return response;
+        why = reason;
+        wait = retryAfterMs(response.headers);
+        if (wait !== undefined && wait > this.#policy.maxWaitMs) return response;
+      } catch (error) {
+        if (!(error instanceof TransportError) || (error.maybeProcessed && !spec.idempotent) || attempt >= attempts || this.#closed) throw error;
+        why = `${error.code}: ${error.message}`;
+      }
+      const delay = wait ?? backoffMs(this.#policy, attempt);
+      this.#log(`Retrying ${spec.doing} in ${delay} ms (attempt ${attempt + 1} of ${attempts}) after ${why}`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  /** Closes every connection, so the process can end. */
+  close(): void {
+    this.#closed = true;
+    for (const c of this.#connections.values()) {
+      c.then(
+        (conn) => (conn.kind === 'h2' ? conn.session.close() : conn.agent.destroy()),
+        () => undefined,
+      );
+    }
+    this.#connections.clear();
+  }
+
+  async #once(spec: RequestSpec): Promise<HttpResponse> {
+    const url = new URL(spec.url);
+    let connection: Connection;
+    try {
+      connection = await this.#connection(url.origin);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      throw new TransportError(`could not connect to ${url.host}: ${e.message}`, e.code ?? 'ECONNECT', false);
+    }
+    return connection.kind === 'h2' ? this.#h2(connection.session, url, spec) : this.#h1(connection.agent, url, spec);
+  }
+
+  #connection(origin: string): Promise<Connection> {
+    if (this.#closed) return Promise.reject(Object.assign(new Error('the run is over'), { code: 'ECLOSED' }));
+    let c = this.#connections.get(origin);
+    if (c === undefined) {
+      c = connect(origin, this.#policy.timeoutMs);
+      this.#connections.set(origin, c);
+      c.then(
+        (conn) => {
+          if (conn.kind === 'h2') {
+            const forget = (): void => {
+              if (this.#connections.get(origin) === c) this.#connections.delete(origin);
+            };
+            conn.session.on('close', forget);
+            conn.session.on('goaway', forget);
+            conn.session.on('error', forget);
+          }
+        },
+        () => this.#connections.delete(origin),
+      );
+    }
+    return c;
+  }
+
+  #h2(session: http2.ClientHttp2Session, url: URL, spec: RequestSpec): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = session.request({
+          ':method': spec.method,
+          ':path': `${url.pathname}${url.search}`,
+          ...lowerCase(spec.headers),
+          ...(spec.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(spec.body)) }),
+        });
+      } catch (error) {
+        reject(new TransportError((error as Error).message, (error as NodeJS.ErrnoException).code ?? 'ERR_HTTP2', false));
+        return;
+      }
+      let status = 0;
+      let headers: Record<string, string> = {};
+      const chunks: Buffer[] = [];
+      stream.setTimeout(this.#policy.timeoutMs, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+      stream.on('response', (h) => {
+        status = Number(h[':status']);
+        headers = flatten(h);
+      });
+      stream.on('data', (d: Buffer) => chunks.push(d));
+      stream.on('end', () => {
+        if (status === 0) reject(new TransportError(`the connection to ${url.host} closed without a response`, 'ECONNRESET', true));
+        else resolve({ status, headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      stream.on('close', () => {
+        if (status === 0) {
+          const timedOut = stream.rstCode === http2.constants.NGHTTP2_CANCEL;
+          reject(
+            new TransportError(
+              timedOut ? `no response from ${url.host} within ${this.#policy.timeoutMs} ms` : `the connection to ${url.host} was reset`,
+              timedOut ? 'ETIMEDOUT' : 'ECONNRESET',
+              true,
+            ),
+          );
+        }
+      });
+      stream.on('error', (error: NodeJS.ErrnoException) => {
+        reject(new TransportError(`the connection to ${url.host} failed: ${error.message}`, error.code ?? 'ECONNRESET', true));
+      });
+      stream.end(spec.body);
+    });
+  }
+
+  #h1(agent: https.Agent, url: URL, spec: RequestSpec): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
+      const req = https.request(url, { method: spec.method, agent, headers: spec.headers, timeout: this.#policy.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: flatten(res.headers), body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (error: NodeJS.ErrnoException) => reject(new TransportError(error.message, error.code ?? 'ECONNRESET', true)));
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no response from ${url.host} within ${this.#policy.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        const before = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CERT_HAS_EXPIRED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN'];
+        reject(new TransportError(`the request to ${url.host} failed: ${error.message}`, error.code ?? 'ECONNRESET', !before.includes(error.code ?? '')));
+      });
+      req.end(spec.body);
+    });
+  }
+}
+
+/** Keeps the first TLS connection (made while asking for h2) for the first HTTP/1.1 request. */
+class SpareSocketAgent extends https.Agent {
+  #spare: tls.TLSSocket | undefined;
+
+  constructor(spare: tls.TLSSocket) {
+    super({ keepAlive: true });
+    this.#spare = spare;
+  }
+
+  override createConnection(...args: Parameters<https.Agent['createConnection']>): ReturnType<https.Agent['createConnection']> {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare !== undefined && !spare.destroyed) return spare;
+    return super.createConnection(...args);
+  }
+}
+
+/** Opens a TLS connection offering h2 and http/1.1; uses HTTP/2 over it when the server picks h2. */
+function connect(origin: string, timeoutMs: number): Promise<Connection> {
+  const url = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host: url.hostname,
+      port: Number(url.port || 443),
+      ...(isIP(url.hostname) === 0 ? { servername: url.hostname } : {}),
+      ALPNProtocols: ['h2', 'http/1.1'],
+      timeout: timeoutMs,
+    });
+    const fail = (error: Error): void => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.once('error', fail);
+    socket.once('timeout', () => fail(Object.assign(new Error(`no TLS connection within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    socket.once('secureConnect', () => {
+      socket.off('error', fail);
+      socket.setTimeout(0);
+      if (socket.alpnProtocol === 'h2') {
+        const session = http2.connect(origin, { createConnection: () => socket });
+        session.on('error', () => undefined);
+        resolve({ kind: 'h2', session });
+      } else {
+        resolve({ kind: 'h1', agent: new SpareSocketAgent(socket) });
+      }
+    });
+  });
+}
+
+function lowerCase(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function flatten(h: Record<string, string | string[] | number | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v !== undefined && !k.startsWith(':')) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+/**
+ * The benchmark's scenarios, shared by `npm run bench` and the floor test that CI runs: the start state of
+ * each, the action's inputs, and the request floor (what a correct run cannot do without).
+ */
+import type { Emulator } from './emulator/index.ts';
+import { baseInputs } from './harness.ts';
+
+export type SignIn = 'secret' | 'oidc';
+export type Service = 'entra' | 'graph' | 'github' | 'oidc';
+
+export interface Scenario {
+  name: string;
+  /** Puts the emulator in the scenario's start state; returns the action's inputs. */
+  setUp(emu: Emulator, signIn: SignIn): Record<string, string>;
+  /** Requests per service with a client secret; OIDC adds one ID-token request. */
+  floor: Record<Service, number>;
+  /** Requests on the longest chain of requests that each wait for the one before (client secret). */
+  chain: number;
+}
+
+const DAY = 86_400_000;
+const iso = (ms: number): string => new Date(Date.now() + ms).toISOString();
+const MANAGED = 'rotated-by-github-actions';
+
+function inputs(emu: Emulator, signIn: SignIn, extra: Record<string, string>): Record<string, string> {
+  const all: Record<string, string> = { ...baseInputs(emu), 'app-name': 'bench-app', ...extra };
+  if (signIn === 'oidc') delete all['client-secret'];
+  return all;
+}
+
+/** The app with a managed secret; `nearExpiry` puts it 10 days from expiry, with an older one to remove. */
+function seed(emu: Emulator, nearExpiry: boolean, scopes: Array<{ repo: string; environment?: string }>): void {
+  const passwords = nearExpiry
+    ? [
+        { displayName: MANAGED, startDateTime: iso(-170 * DAY), endDateTime: iso(10 * DAY) },
+        { displayName: MANAGED, startDateTime: iso(-340 * DAY), endDateTime: iso(5 * DAY) },
+      ]
+    : [{ displayName: MANAGED, startDateTime: iso(-10 * DAY), endDateTime: iso(170 * DAY) }];
+  const app = emu.seedApp({ displayName: 'bench-app', servicePrincipal: true, passwords });
+  const current = app.passwordCredentials[0]?.secretText ?? '';
+  for (const scope of scopes) emu.github.putPlain(scope, 'AZURE_CLIENT_SECRET', current, iso(nearExpiry ? -169 * DAY : -9 * DAY));
+}
+
+const REPO_SCOPE = [{ repo: 'octo/app' }];
+const THREE_ENVIRONMENTS = ['production', 'staging area', 'development'];
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'steady state, one repository secret',
+    setUp(emu, signIn) {
+      seed(emu, false, REPO_SCOPE);
+      return inputs(emu, signIn, {});
+    },
+    // token; the app (with its secrets); the listing of the scope
+    floor: { entra: 1, graph: 1, github: 1, oidc: 0 },
+    chain: 2,
+  },
+  {
+    name: 'rotation to one repository secret',
+    setUp(emu, signIn) {
+      seed(emu, true, REPO_SCOPE);
+      return inputs(emu, signIn, {});
+    },
+    // token; app; service principal check; addPassword; removePassword of the older secret
+    // listing; public key; PUT
+    floor: { entra: 1, graph: 4, github: 3, oidc: 0 },
+    // token → app → addPassword → PUT → removePassword
+    chain: 5,
+  },
+  {
+    name: 'rotation to three environments',
+    setUp(emu, signIn) {
+      seed(emu, true, THREE_ENVIRONMENTS.map((environment) => ({ repo: 'octo/app', environment })));
+      return inputs(emu, signIn, { environments: THREE_ENVIRONMENTS.join('\n') });
+    },
+    floor: { entra: 1, graph: 4, github: 9, oidc: 0 },
+    chain: 5,
+  },
+];
+
+export function floorFor(s: Scenario, signIn: SignIn): Record<Service, number> {
+  return { ...s.floor, oidc: signIn === 'oidc' ? 1 : 0 };
+}
+
+export function countsBy(emu: Emulator): { requests: Record<Service, number>; connections: Record<Service, number> } {
+  const requests: Record<Service, number> = { entra: 0, graph: 0, github: 0, oidc: 0 };
+  for (const e of emu.log) requests[e.service] += 1;
+  return { requests, connections: emu.tlsConnections() };
+}
