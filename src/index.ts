@@ -1,13 +1,14 @@
 /**
- * Entry point. Inputs are checked first, with nothing heavy loaded, so bad input fails fast; then the run.
- * Anything thrown becomes a failed step.
+ * Entry point. Inputs are checked first, before the network modules (node:http2, node:tls: ~40 ms) load, so
+ * bad input fails fast; then the run. Anything thrown becomes a failed step.
  */
 import { readConfig } from './config';
 import { fail } from './adapters/runner';
-import { main } from './main';
 
 try {
-  await main(readConfig(process.env));
+  const config = readConfig(process.env);
+  const { main } = await import('./main');
+  await main(config);
 } catch (error) {
   fail(error instanceof Error ? error.message : `Unexpected failure: ${String(error)}`);
 }

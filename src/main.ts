@@ -15,6 +15,10 @@ export async function main(config: Config): Promise<void> {
   if (config.github.token) runnerLog.mask(config.github.token.reveal());
 
   const http = new HttpClient(defaultRetryPolicy(), (message) => runnerLog.info(message));
+  // Every host is needed; their TLS handshakes overlap instead of waiting on one another.
+  for (const url of [config.signIn.authorityHost, config.signIn.graphEndpoint, ...(config.github.token ? [config.github.apiUrl] : [])]) {
+    http.preconnect(url);
+  }
   try {
     const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runnerLog), runnerLog);
     const store: SecretStore = config.github.token ? new GitHubSecrets(http, config.github.token, config.github.apiUrl) : noStore;

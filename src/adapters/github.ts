@@ -17,6 +17,16 @@ function scopePath(scope: Scope): string {
   return scope.environment === undefined ? `${repo}/actions/secrets` : `${repo}/environments/${enc(scope.environment)}/secrets`;
 }
 
+let sealModule: Promise<(value: Secret, publicKeyBase64: string) => Promise<string>> | undefined;
+/** libsodium (424 kB, ~40 ms to load) is loaded only by runs that write, once. */
+function loadSeal(): Promise<(value: Secret, publicKeyBase64: string) => Promise<string>> {
+  sealModule ??= import('./seal').then(async (m) => {
+    await m.ready();
+    return m.seal;
+  });
+  return sealModule;
+}
+
 export class GitHubSecrets implements SecretStore {
   readonly #http: HttpClient;
   readonly #token: Secret;
@@ -37,13 +47,14 @@ export class GitHubSecrets implements SecretStore {
   }
 
   prepare(scope: Scope): Promise<void> {
+    // Writing follows: load libsodium while the network is busy, not between addPassword and the PUTs.
+    loadSeal().catch(() => undefined);
     return this.#publicKey(scope).then(() => undefined);
   }
 
   async write(target: Target, value: Secret): Promise<void> {
     const key = await this.#publicKey(target.scope);
-    // libsodium is loaded only by runs that write.
-    const { seal } = await import('./seal');
+    const seal = await loadSeal();
     const encrypted_value = await seal(value, key.key);
     await this.#call('PUT', `${scopePath(target.scope)}/${enc(target.name)}`, `writing ${targetLabel(target)}`, target.scope, { encrypted_value, key_id: key.key_id });
   }

@@ -3,7 +3,6 @@
  * ::error::), and the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files. (@actions/core does the same but takes
  * 3-4 times the start-up of `node -e 0` to load; see the README's performance section.)
  */
-import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { EOL } from 'node:os';
 import type { Log } from '../core/ports';
@@ -33,7 +32,7 @@ export function setOutputs(outputs: Record<string, string>, env: NodeJS.ProcessE
   }
   let text = '';
   for (const [name, value] of Object.entries(outputs)) {
-    const delimiter = `ghadelimiter_${randomUUID()}`;
+    const delimiter = `ghadelimiter_${globalThis.crypto.randomUUID()}`;
     text += `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`;
   }
   appendFileSync(file, text, { encoding: 'utf8' });

@@ -2,6 +2,10 @@
 import sodium from 'libsodium-wrappers';
 import type { Secret } from '../core/secret';
 
+export async function ready(): Promise<void> {
+  await sodium.ready;
+}
+
 export async function seal(value: Secret, publicKeyBase64: string): Promise<string> {
   await sodium.ready;
   const key = sodium.from_base64(publicKeyBase64, sodium.base64_variants.ORIGINAL);

@@ -1,0 +1,1226 @@
+export const id = 603;
+export const ids = [603];
+export const modules = {
+
+/***/ 603:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  main: () => (/* binding */ main)
+});
+
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __webpack_require__(296);
+;// CONCATENATED MODULE: ./src/adapters/entra.ts
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+function rotatorSignIn(http, signIn, log, env = process.env) {
+    const how = signIn.clientSecret === undefined ? 'with GitHub OIDC federation' : 'with a client secret';
+    let cached;
+    const fetchToken = async () => {
+        const credential = signIn.clientSecret === undefined
+            ? {
+                client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+                client_assertion: await githubIdToken(http, signIn.oidcAudience, log, env),
+            }
+            : { client_secret: signIn.clientSecret.reveal() };
+        return clientCredentialsToken(http, {
+            authorityHost: signIn.authorityHost,
+            tenantId: signIn.tenantId,
+            clientId: signIn.clientId,
+            scope: `${signIn.graphEndpoint}/.default`,
+            credential,
+            doing: `signing in as ${signIn.clientId} ${how} at ${signIn.authorityHost}`,
+            log,
+        });
+    };
+    return {
+        token() {
+            if (cached === undefined || Date.now() >= cached.refreshAt) {
+                const pending = fetchToken();
+                const entry = { token: pending.then((r) => r.token), refreshAt: Number.POSITIVE_INFINITY };
+                cached = entry;
+                pending.then((r) => (entry.refreshAt = r.expiresAt - 5 * 60_000), () => {
+                    if (cached === entry)
+                        cached = undefined;
+                });
+            }
+            return cached.token;
+        },
+    };
+}
+/** POST /{tenant}/oauth2/v2.0/token with grant_type=client_credentials. */
+async function clientCredentialsToken(http, c) {
+    const body = new URLSearchParams({ client_id: c.clientId, scope: c.scope, grant_type: 'client_credentials', ...c.credential }).toString();
+    const url = `${c.authorityHost}/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`;
+    let response;
+    try {
+        response = await http.send({ method: 'POST', url, headers: FORM, body, doing: c.doing, idempotent: true });
+    }
+    catch (error) {
+        throw new errors/* ServiceError */._7({
+            service: 'Microsoft Entra ID',
+            doing: c.doing,
+            detail: error.message,
+            hint: 'check authority-host (and cloud), the network, and NODE_EXTRA_CA_CERTS for private CAs',
+        });
+    }
+    let reply = {};
+    try {
+        reply = JSON.parse(response.body);
+    }
+    catch {
+        // not JSON: reported below
+    }
+    if (response.status === 200 && typeof reply.access_token === 'string') {
+        c.log.mask(reply.access_token);
+        return { token: reply.access_token, expiresAt: Date.now() + Number(reply.expires_in ?? 3600) * 1000 };
+    }
+    const description = reply.error_description ?? response.body.slice(0, 200);
+    const aadsts = /AADSTS\d+/.exec(description)?.[0];
+    throw new errors/* ServiceError */._7({
+        service: 'Microsoft Entra ID',
+        doing: c.doing,
+        status: response.status,
+        code: aadsts ?? reply.error,
+        requestId: reply.trace_id ?? response.headers['x-ms-request-id'],
+        detail: (description.split(/\r?\n/)[0] ?? '').replace(/^AADSTS\d+:\s*/, ''),
+        hint: signInHint(aadsts, c),
+    });
+}
+function signInHint(aadsts, c) {
+    const hints = {
+        AADSTS7000215: 'the client secret is not valid for this client ID: check that the secret Value was stored (not the Secret ID), and that it has not expired',
+        AADSTS7000222: 'the client secret has expired: create a new one',
+        AADSTS700016: `no app with client ID ${c.clientId} exists in tenant ${c.tenantId}: check client-id and tenant-id`,
+        AADSTS90002: `tenant ${c.tenantId} was not found: check tenant-id (and cloud)`,
+        AADSTS90013: `tenant-id is not valid`,
+        AADSTS70021: "the app has no federated credential matching this workflow: add one with issuer https://token.actions.githubusercontent.com and the workflow's subject (repo:OWNER/REPO:ref:refs/heads/BRANCH or repo:OWNER/REPO:environment:NAME)",
+        AADSTS700213: "no federated credential of the app matches this workflow's subject: the subject must be exactly repo:OWNER/REPO:ref:refs/heads/BRANCH, or repo:OWNER/REPO:environment:NAME when the job has an environment",
+        AADSTS700211: 'no federated credential of the app has the issuer of the GitHub ID token (https://token.actions.githubusercontent.com, or your GHES issuer)',
+        AADSTS700212: 'no federated credential of the app has the audience of the GitHub ID token: check oidc-audience (default api://AzureADTokenExchange)',
+        AADSTS700024: 'the GitHub ID token has expired or is not yet valid: run again',
+        AADSTS7000229: 'the app has no service principal in this tenant: set service-principal: true (the default)',
+    };
+    return (aadsts === undefined ? undefined : hints[aadsts]) ?? 'check tenant-id, client-id and the credential';
+}
+/** GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=… with the request token; the reply is {"value": jwt}. */
+async function githubIdToken(http, audience, log, env) {
+    const requestUrl = env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+    const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+    const doing = `getting a GitHub OIDC ID token (audience ${audience}) to sign in without a client secret`;
+    if (!requestUrl || !requestToken) {
+        throw new errors/* ServiceError */._7({
+            service: 'GitHub',
+            doing,
+            detail: 'ACTIONS_ID_TOKEN_REQUEST_URL is not set, so this job may not request an ID token',
+            hint: 'give the job `permissions: id-token: write` (pull requests from forks never get one), or set the client-secret input',
+        });
+    }
+    let response;
+    try {
+        response = await http.send({
+            method: 'GET',
+            url: `${requestUrl}${requestUrl.includes('?') ? '&' : '?'}audience=${encodeURIComponent(audience)}`,
+            headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json' },
+            doing,
+            idempotent: true,
+        });
+    }
+    catch (error) {
+        throw new errors/* ServiceError */._7({ service: 'GitHub', doing, detail: error.message, hint: 'run again; if it persists, check the runner network' });
+    }
+    let value;
+    try {
+        value = JSON.parse(response.body).value;
+    }
+    catch {
+        value = undefined;
+    }
+    if (response.status !== 200 || typeof value !== 'string') {
+        throw new errors/* ServiceError */._7({
+            service: 'GitHub',
+            doing,
+            status: response.status,
+            requestId: response.headers['x-github-request-id'],
+            detail: response.body.slice(0, 200),
+            hint: 'check that the job has `permissions: id-token: write`',
+        });
+    }
+    log.mask(value);
+    return value;
+}
+
+// EXTERNAL MODULE: ./src/core/model.ts
+var model = __webpack_require__(146);
+// EXTERNAL MODULE: external "node:http2"
+var external_node_http2_ = __webpack_require__(467);
+var external_node_http2_default = /*#__PURE__*/__webpack_require__.n(external_node_http2_);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __webpack_require__(708);
+var external_node_https_default = /*#__PURE__*/__webpack_require__.n(external_node_https_);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __webpack_require__(30);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __webpack_require__(692);
+var external_node_tls_default = /*#__PURE__*/__webpack_require__.n(external_node_tls_);
+;// CONCATENATED MODULE: ./src/adapters/http.ts
+/**
+ * One HTTP client for the whole action: HTTP/2 with one TLS connection per host (requests multiplexed), HTTP/1.1
+ * keep-alive where a host does not offer h2, a per-request timeout, and one retry policy:
+ * 429, 502/503/504 (500 too for idempotent calls) and transport failures, with bounded exponential backoff and
+ * jitter, honouring Retry-After (seconds or an HTTP date) and GitHub's rate-limit headers. Every retry is logged.
+ */
+
+
+
+
+/** No response was received. `maybeProcessed`: the request may have reached the server and taken effect. */
+class TransportError extends Error {
+    code;
+    maybeProcessed;
+    constructor(message, code, maybeProcessed) {
+        super(message);
+        this.name = 'TransportError';
+        this.code = code;
+        this.maybeProcessed = maybeProcessed;
+    }
+}
+function defaultRetryPolicy(env = process.env) {
+    // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits (the test suite uses it); the bounds stay.
+    const base = Number(env['ENTRA_ROTATOR_RETRY_BASE_MS'] ?? '');
+    return { attempts: 5, baseMs: Number.isFinite(base) && base >= 0 && env['ENTRA_ROTATOR_RETRY_BASE_MS'] ? base : 1000, maxWaitMs: 60_000, maxBackoffMs: 10_000, timeoutMs: 30_000 };
+}
+const RETRYABLE_ALWAYS = new Set([429, 503]);
+const RETRYABLE_IDEMPOTENT = new Set([500, 502, 504]);
+/** How long the service asked us to wait, in ms, if it did. */
+function retryAfterMs(headers, now = Date.now()) {
+    const ra = headers['retry-after'];
+    if (ra !== undefined && ra.trim() !== '') {
+        if (/^\d+(\.\d+)?$/.test(ra.trim()))
+            return Math.round(Number(ra) * 1000);
+        const at = Date.parse(ra);
+        if (!Number.isNaN(at))
+            return Math.max(0, at - now);
+    }
+    if (headers['x-ratelimit-remaining'] === '0' && headers['x-ratelimit-reset'] !== undefined) {
+        const reset = Number(headers['x-ratelimit-reset']) * 1000;
+        if (Number.isFinite(reset))
+            return Math.max(0, reset - now);
+    }
+    return undefined;
+}
+/** Whether a response is worth another try, and why. */
+function retryReason(spec, response) {
+    if (RETRYABLE_ALWAYS.has(response.status))
+        return `HTTP ${response.status}`;
+    if (spec.idempotent && RETRYABLE_IDEMPOTENT.has(response.status))
+        return `HTTP ${response.status}`;
+    // GitHub's secondary rate limits: 403 (or 429) with retry-after, or with the primary limit used up.
+    if (response.status === 403 && retryAfterMs(response.headers) !== undefined)
+        return 'HTTP 403 rate limit';
+    return undefined;
+}
+function backoffMs(policy, attempt, random = Math.random) {
+    const ceiling = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+class HttpClient {
+    #policy;
+    #log;
+    #connections = new Map();
+    #closed = false;
+    constructor(policy, log) {
+        this.#policy = policy;
+        this.#log = log;
+    }
+    /** Sends with the retry policy. Returns the last response (any status); throws TransportError when none came. */
+    async send(spec) {
+        const attempts = spec.attempts ?? this.#policy.attempts;
+        for (let attempt = 1;; attempt += 1) {
+            let why;
+            let wait;
+            try {
+                const response = await this.#once(spec);
+                const reason = retryReason(spec, response) ?? spec.retryAlso?.(response);
+                if (reason === undefined || attempt >= attempts)
+                    return response;
+                why = reason;
+                wait = retryAfterMs(response.headers);
+                if (wait !== undefined && wait > this.#policy.maxWaitMs)
+                    return response;
+            }
+            catch (error) {
+                if (!(error instanceof TransportError) || (error.maybeProcessed && !spec.idempotent) || attempt >= attempts || this.#closed)
+                    throw error;
+                why = `${error.code}: ${error.message}`;
+            }
+            const delay = wait ?? backoffMs(this.#policy, attempt);
+            this.#log(`Retrying ${spec.doing} in ${delay} ms (attempt ${attempt + 1} of ${attempts}) after ${why}`);
+            await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+    }
+    /**
+     * Opens the connection to a host now, so that its TLS handshake overlaps with work on other hosts (the Graph
+     * connection is ready when the token arrives). Failures surface on the first request instead.
+     */
+    preconnect(url) {
+        this.#connection(new URL(url).origin).catch(() => undefined);
+    }
+    /** Closes every connection, so the process can end. */
+    close() {
+        this.#closed = true;
+        for (const c of this.#connections.values()) {
+            c.then((conn) => (conn.kind === 'h2' ? conn.session.close() : conn.agent.destroy()), () => undefined);
+        }
+        this.#connections.clear();
+    }
+    async #once(spec) {
+        const url = new URL(spec.url);
+        let connection;
+        try {
+            connection = await this.#connection(url.origin);
+        }
+        catch (error) {
+            const e = error;
+            throw new TransportError(`could not connect to ${url.host}: ${e.message}`, e.code ?? 'ECONNECT', false);
+        }
+        return connection.kind === 'h2' ? this.#h2(connection.session, url, spec) : this.#h1(connection.agent, url, spec);
+    }
+    #connection(origin) {
+        if (this.#closed)
+            return Promise.reject(Object.assign(new Error('the run is over'), { code: 'ECLOSED' }));
+        let c = this.#connections.get(origin);
+        if (c === undefined) {
+            c = connect(origin, this.#policy.timeoutMs);
+            this.#connections.set(origin, c);
+            c.then((conn) => {
+                if (conn.kind === 'h2') {
+                    const forget = () => {
+                        if (this.#connections.get(origin) === c)
+                            this.#connections.delete(origin);
+                    };
+                    conn.session.on('close', forget);
+                    conn.session.on('goaway', forget);
+                    conn.session.on('error', forget);
+                }
+            }, () => this.#connections.delete(origin));
+        }
+        return c;
+    }
+    #h2(session, url, spec) {
+        return new Promise((resolve, reject) => {
+            let stream;
+            try {
+                stream = session.request({
+                    ':method': spec.method,
+                    ':path': `${url.pathname}${url.search}`,
+                    ...lowerCase(spec.headers),
+                    ...(spec.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(spec.body)) }),
+                });
+            }
+            catch (error) {
+                reject(new TransportError(error.message, error.code ?? 'ERR_HTTP2', false));
+                return;
+            }
+            let status = 0;
+            let headers = {};
+            const chunks = [];
+            stream.setTimeout(this.#policy.timeoutMs, () => stream.close((external_node_http2_default()).constants.NGHTTP2_CANCEL));
+            stream.on('response', (h) => {
+                status = Number(h[':status']);
+                headers = flatten(h);
+            });
+            stream.on('data', (d) => chunks.push(d));
+            stream.on('end', () => {
+                if (status === 0)
+                    reject(new TransportError(`the connection to ${url.host} closed without a response`, 'ECONNRESET', true));
+                else
+                    resolve({ status, headers, body: Buffer.concat(chunks).toString('utf8') });
+            });
+            stream.on('close', () => {
+                if (status === 0) {
+                    const timedOut = stream.rstCode === (external_node_http2_default()).constants.NGHTTP2_CANCEL;
+                    reject(new TransportError(timedOut ? `no response from ${url.host} within ${this.#policy.timeoutMs} ms` : `the connection to ${url.host} was reset`, timedOut ? 'ETIMEDOUT' : 'ECONNRESET', true));
+                }
+            });
+            stream.on('error', (error) => {
+                reject(new TransportError(`the connection to ${url.host} failed: ${error.message}`, error.code ?? 'ECONNRESET', true));
+            });
+            stream.end(spec.body);
+        });
+    }
+    #h1(agent, url, spec) {
+        return new Promise((resolve, reject) => {
+            const req = external_node_https_default().request(url, { method: spec.method, agent, headers: spec.headers, timeout: this.#policy.timeoutMs }, (res) => {
+                const chunks = [];
+                res.on('data', (d) => chunks.push(d));
+                res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: flatten(res.headers), body: Buffer.concat(chunks).toString('utf8') }));
+                res.on('error', (error) => reject(new TransportError(error.message, error.code ?? 'ECONNRESET', true)));
+            });
+            req.on('timeout', () => req.destroy(Object.assign(new Error(`no response from ${url.host} within ${this.#policy.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+            req.on('error', (error) => {
+                const before = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CERT_HAS_EXPIRED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN'];
+                reject(new TransportError(`the request to ${url.host} failed: ${error.message}`, error.code ?? 'ECONNRESET', !before.includes(error.code ?? '')));
+            });
+            req.end(spec.body);
+        });
+    }
+}
+/** Keeps the first TLS connection (made while asking for h2) for the first HTTP/1.1 request. */
+class SpareSocketAgent extends (external_node_https_default()).Agent {
+    #spare;
+    constructor(spare) {
+        super({ keepAlive: true });
+        this.#spare = spare;
+    }
+    createConnection(...args) {
+        const spare = this.#spare;
+        this.#spare = undefined;
+        if (spare !== undefined && !spare.destroyed)
+            return spare;
+        return super.createConnection(...args);
+    }
+}
+/** Opens a TLS connection offering h2 and http/1.1; uses HTTP/2 over it when the server picks h2. */
+function connect(origin, timeoutMs) {
+    const url = new URL(origin);
+    return new Promise((resolve, reject) => {
+        const socket = external_node_tls_default().connect({
+            host: url.hostname,
+            port: Number(url.port || 443),
+            ...((0,external_node_net_.isIP)(url.hostname) === 0 ? { servername: url.hostname } : {}),
+            ALPNProtocols: ['h2', 'http/1.1'],
+            timeout: timeoutMs,
+        });
+        const fail = (error) => {
+            socket.destroy();
+            reject(error);
+        };
+        socket.once('error', fail);
+        socket.once('timeout', () => fail(Object.assign(new Error(`no TLS connection within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+        socket.once('secureConnect', () => {
+            socket.off('error', fail);
+            socket.setTimeout(0);
+            if (socket.alpnProtocol === 'h2') {
+                const session = external_node_http2_default().connect(origin, { createConnection: () => socket });
+                session.on('error', () => undefined);
+                resolve({ kind: 'h2', session });
+            }
+            else {
+                resolve({ kind: 'h1', agent: new SpareSocketAgent(socket) });
+            }
+        });
+    });
+}
+function lowerCase(headers) {
+    const out = {};
+    for (const [k, v] of Object.entries(headers ?? {}))
+        out[k.toLowerCase()] = v;
+    return out;
+}
+function flatten(h) {
+    const out = {};
+    for (const [k, v] of Object.entries(h)) {
+        if (v !== undefined && !k.startsWith(':'))
+            out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/github.ts
+/** GitHub Actions secrets over REST: metadata reads, the public key of each scope, and sealed writes. */
+
+
+
+const enc = encodeURIComponent;
+function scopePath(scope) {
+    const repo = `/repos/${enc(scope.owner)}/${enc(scope.repo)}`;
+    return scope.environment === undefined ? `${repo}/actions/secrets` : `${repo}/environments/${enc(scope.environment)}/secrets`;
+}
+let sealModule;
+/** libsodium (424 kB, ~40 ms to load) is loaded only by runs that write, once. */
+function loadSeal() {
+    sealModule ??= Promise.all(/* import() */[__webpack_require__.e(768), __webpack_require__.e(859)]).then(__webpack_require__.bind(__webpack_require__, 859)).then(async (m) => {
+        await m.ready();
+        return m.seal;
+    });
+    return sealModule;
+}
+class GitHubSecrets {
+    #http;
+    #token;
+    #apiUrl;
+    #keys = new Map();
+    constructor(http, token, apiUrl) {
+        this.#http = http;
+        this.#token = token;
+        this.#apiUrl = apiUrl;
+    }
+    async list(scope) {
+        // A scope holds at most 100 secrets, so one page of 100 has them all.
+        const r = await this.#call('GET', `${scopePath(scope)}?per_page=100`, `listing the secrets of ${(0,model/* scopeLabel */.$o)(scope)}`, scope);
+        const page = JSON.parse(r.body);
+        return new Map(page.secrets.map((s) => [s.name.toUpperCase(), { updatedAt: new Date(s.updated_at) }]));
+    }
+    prepare(scope) {
+        // Writing follows: load libsodium while the network is busy, not between addPassword and the PUTs.
+        loadSeal().catch(() => undefined);
+        return this.#publicKey(scope).then(() => undefined);
+    }
+    async write(target, value) {
+        const key = await this.#publicKey(target.scope);
+        const seal = await loadSeal();
+        const encrypted_value = await seal(value, key.key);
+        await this.#call('PUT', `${scopePath(target.scope)}/${enc(target.name)}`, `writing ${(0,model/* targetLabel */.Op)(target)}`, target.scope, { encrypted_value, key_id: key.key_id });
+    }
+    #publicKey(scope) {
+        const k = (0,model/* scopeKey */.OD)(scope);
+        let key = this.#keys.get(k);
+        if (key === undefined) {
+            key = this.#call('GET', `${scopePath(scope)}/public-key`, `reading the secrets public key of ${(0,model/* scopeLabel */.$o)(scope)}`, scope).then((r) => JSON.parse(r.body));
+            this.#keys.set(k, key);
+        }
+        return key;
+    }
+    async #call(method, path, doing, scope, body) {
+        let response;
+        try {
+            response = await this.#http.send({
+                method,
+                url: `${this.#apiUrl}${path}`,
+                headers: {
+                    authorization: `Bearer ${this.#token.reveal()}`,
+                    accept: 'application/vnd.github+json',
+                    'x-github-api-version': '2022-11-28',
+                    'user-agent': 'entra-secret-rotator',
+                    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+                },
+                ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+                doing,
+                idempotent: true,
+            });
+        }
+        catch (error) {
+            throw new errors/* ServiceError */._7({
+                service: 'GitHub',
+                doing,
+                code: error instanceof TransportError ? error.code : undefined,
+                detail: error.message,
+                hint: 'GitHub could not be reached: check GITHUB_API_URL and the network, and run again',
+            });
+        }
+        if (response.status >= 200 && response.status < 300)
+            return response;
+        throw githubError(response, doing, scope);
+    }
+}
+function githubError(r, doing, scope) {
+    let message = r.body.slice(0, 200);
+    try {
+        message = JSON.parse(r.body).message ?? message;
+    }
+    catch {
+        // not JSON
+    }
+    const status = r.status;
+    const repo = `${scope.owner}/${scope.repo}`;
+    const permissions = `the repository permission "Secrets: Read and write"${scope.environment === undefined ? '' : ' and "Environments: Read and write"'} on ${repo}`;
+    let hint;
+    if (status === 401)
+        hint = 'github-token was refused (Bad credentials): it is expired, revoked or mistyped';
+    else if (status === 403 && /not accessible by personal access token/i.test(message)) {
+        hint = `github-token is a personal access token without ${permissions}: edit the token's permissions (and its repository access)`;
+    }
+    else if (status === 403 && /not accessible by integration/i.test(message)) {
+        hint = `github-token cannot ${doing.startsWith('reading') ? 'read' : 'write'} secrets here. The workflow's GITHUB_TOKEN can never write secrets: use a fine-grained personal access token or a GitHub App token with ${permissions}`;
+    }
+    else if (status === 403 || status === 429) {
+        hint = `github-token lacks ${permissions}, or a GitHub rate limit was hit: check the token, and run again later`;
+    }
+    else if (status === 404) {
+        hint =
+            scope.environment === undefined
+                ? `repository ${repo} was not found, or github-token cannot see it: check the repository input and the token's repository access`
+                : `environment '${scope.environment}' does not exist in ${repo} (create it under Settings → Environments), or github-token cannot see the repository`;
+    }
+    else if (status === 422)
+        hint = 'GitHub refused the value: check the secret name (letters, digits and underscores) and run again';
+    else if (status >= 500)
+        hint = 'GitHub had a transient failure: run again';
+    return new errors/* ServiceError */._7({ service: 'GitHub', doing, status, requestId: r.headers['x-github-request-id'], detail: message, hint });
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(598);
+// EXTERNAL MODULE: ./src/core/secret.ts
+var core_secret = __webpack_require__(559);
+;// CONCATENATED MODULE: ./src/adapters/graph.ts
+/** Microsoft Graph v1.0 over REST: the app registration, its service principal and its client secrets. */
+
+
+
+
+const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials';
+/** Replication lag after a create lasts seconds, at times tens of seconds: more tries for those answers. */
+const LAG_ATTEMPTS = 8;
+const toPassword = (p) => ({
+    keyId: p.keyId,
+    displayName: p.displayName,
+    hint: p.hint,
+    startDateTime: new Date(p.startDateTime),
+    endDateTime: new Date(p.endDateTime),
+});
+const toApp = (a) => ({
+    id: a.id,
+    appId: a.appId,
+    displayName: a.displayName,
+    signInAudience: a.signInAudience,
+    passwordCredentials: (a.passwordCredentials ?? []).map(toPassword),
+});
+/** OData string literal: single quotes doubled. */
+const odataString = (value) => `'${value.replace(/'/g, "''")}'`;
+class GraphDirectory {
+    #http;
+    #root;
+    #tokens;
+    #log;
+    /** Objects this run created: only these get the replication-lag retries. */
+    #created = new Set();
+    constructor(http, graphEndpoint, tokens, log) {
+        this.#http = http;
+        this.#root = `${graphEndpoint}/v1.0`;
+        this.#tokens = tokens;
+        this.#log = log;
+    }
+    async appByAppId(appId) {
+        const r = await this.#call({ method: 'GET', path: `/applications(appId=${graph_enc(odataString(appId))})?$select=${APP_FIELDS}`, doing: `reading the app registration with client ID ${appId}` }, [404]);
+        return r.status === 404 ? undefined : toApp(json(r));
+    }
+    async appsByName(displayName) {
+        const doing = `looking up app registrations named '${displayName}'`;
+        const apps = [];
+        let path = `/applications?$filter=${graph_enc(`displayName eq ${odataString(displayName)}`)}&$select=${APP_FIELDS}`;
+        while (path !== undefined) {
+            const page = json(await this.#call({ method: 'GET', path, doing }));
+            apps.push(...page.value.map(toApp));
+            const next = page['@odata.nextLink'];
+            path = next === undefined ? undefined : next.startsWith(this.#root) ? next.slice(this.#root.length) : next;
+        }
+        return apps;
+    }
+    async createApp(displayName, signInAudience) {
+        const r = await this.#call({ method: 'POST', path: '/applications', body: { displayName, signInAudience }, doing: `creating the app registration '${displayName}'` });
+        const app = toApp(json(r));
+        this.#created.add(app.id);
+        this.#created.add(app.appId);
+        return app;
+    }
+    async servicePrincipalExists(app) {
+        const r = await this.#call({ method: 'GET', path: `/servicePrincipals(appId=${graph_enc(odataString(app.appId))})?$select=id`, doing: `reading the service principal of '${app.displayName}' (client ID ${app.appId})` }, [404]);
+        return r.status !== 404;
+    }
+    async createServicePrincipal(app) {
+        await this.#call({
+            method: 'POST',
+            path: '/servicePrincipals',
+            body: { appId: app.appId },
+            doing: `creating the service principal (enterprise application) of '${app.displayName}' (client ID ${app.appId})`,
+            lagging: this.#created.has(app.appId),
+        });
+    }
+    async addPassword(app, displayName, endDateTime) {
+        const doing = `adding a client secret to '${app.displayName}' (client ID ${app.appId})`;
+        const r = await this.#call({
+            method: 'POST',
+            path: `/applications/${graph_enc(app.id)}/addPassword`,
+            body: { passwordCredential: { displayName, endDateTime: endDateTime.toISOString() } },
+            doing,
+            lagging: this.#created.has(app.id),
+        });
+        const reply = json(r);
+        const text = reply.secretText;
+        if (typeof text !== 'string' || text === '') {
+            throw new errors/* ServiceError */._7({ service: 'Microsoft Graph', doing, status: r.status, requestId: r.headers['request-id'], detail: 'the reply carried no secretText' });
+        }
+        // Masked the moment it exists.
+        this.#log.mask(text);
+        return { info: toPassword(reply), value: new core_secret/* Secret */.z(text) };
+    }
+    async removePassword(app, keyId) {
+        await this.#call({
+            method: 'POST',
+            path: `/applications/${graph_enc(app.id)}/removePassword`,
+            body: { keyId },
+            doing: `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`,
+            lagging: this.#created.has(app.id),
+        });
+    }
+    /** One Graph call: token, JSON, the retry policy; any status not 2xx (nor in `accept`) becomes a ServiceError. */
+    async #call(call, accept = []) {
+        const token = await this.#tokens.token();
+        let response;
+        try {
+            response = await this.#http.send({
+                method: call.method,
+                url: `${this.#root}${call.path}`,
+                headers: {
+                    authorization: `Bearer ${token}`,
+                    accept: 'application/json',
+                    'client-request-id': (0,external_node_crypto_.randomUUID)(),
+                    ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+                },
+                ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+                doing: call.doing,
+                idempotent: call.idempotent ?? call.method !== 'POST',
+                retryAlso: (r) => (call.lagging === true && isReplicationLag(r) ? 'replication lag on the new app' : isConcurrencyConflict(r) ? 'a concurrent change to the app' : undefined),
+                ...(call.lagging === true ? { attempts: LAG_ATTEMPTS } : {}),
+            });
+        }
+        catch (error) {
+            throw new errors/* ServiceError */._7({
+                service: 'Microsoft Graph',
+                doing: call.doing,
+                code: error instanceof TransportError ? error.code : undefined,
+                detail: error.message,
+                hint: 'check graph-endpoint and the network (and NODE_EXTRA_CA_CERTS for private CAs); run again',
+            });
+        }
+        if ((response.status >= 200 && response.status < 300) || accept.includes(response.status))
+            return response;
+        throw graphError(response, call.doing);
+    }
+}
+const graph_enc = (s) => encodeURIComponent(s).replace(/'/g, '%27');
+function json(r) {
+    return JSON.parse(r.body);
+}
+function errorBody(r) {
+    try {
+        return JSON.parse(r.body);
+    }
+    catch {
+        return {};
+    }
+}
+/** 404 on the new object, or 400 NoBackingApplicationObject (in the code or the details) right after a create. */
+function isReplicationLag(r) {
+    const e = errorBody(r).error;
+    if (r.status === 404)
+        return e?.code === 'Request_ResourceNotFound' || e?.code === 'ResourceNotFound';
+    return r.status === 400 && (e?.code === 'NoBackingApplicationObject' || (e?.details ?? []).some((d) => d.code === 'NoBackingApplicationObject'));
+}
+function isConcurrencyConflict(r) {
+    return r.status === 409 && errorBody(r).error?.code === 'Directory_ConcurrencyViolation';
+}
+const GRAPH_HINTS = {
+    401: 'the access token was refused: check tenant-id, cloud and graph-endpoint',
+    403: "the rotator lacks the Microsoft Graph application permission Application.ReadWrite.OwnedBy (granted with admin consent), or it is not an owner of this app: add the rotator's service principal as an owner of the app, or grant Application.ReadWrite.All",
+    429: 'Graph is throttling this tenant: run again later',
+};
+const GRAPH_CODE_HINTS = {
+    CredentialInvalidLifetimeAsPerAppPolicy: 'a tenant app-management policy caps the lifetime of client secrets: lower secret-lifetime-days to what the policy allows',
+    TooManyAppPasswords: 'apps whose sign-in audience allows personal Microsoft accounts may hold only 2 client secrets: remove one by hand, or use sign-in-audience AzureADMyOrg',
+};
+function graphError(r, doing) {
+    const e = errorBody(r).error;
+    const code = e?.code;
+    return new errors/* ServiceError */._7({
+        service: 'Microsoft Graph',
+        doing,
+        status: r.status,
+        code,
+        requestId: e?.innerError?.['request-id'] ?? r.headers['request-id'],
+        detail: e?.message ?? r.body.slice(0, 200),
+        hint: (code === undefined ? undefined : GRAPH_CODE_HINTS[code]) ??
+            GRAPH_HINTS[r.status] ??
+            (r.status >= 500 ? 'Graph had a transient failure: run again' : undefined),
+    });
+}
+
+// EXTERNAL MODULE: ./src/adapters/runner.ts + 2 modules
+var runner = __webpack_require__(892);
+;// CONCATENATED MODULE: ./src/core/report.ts
+/** The plan and the outcome as text for the log and Markdown for the job summary. Never a secret value. */
+
+const date = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+function secretLine(p) {
+    return `${p.keyId}  hint ${p.hint ?? '?'}…  ${date(p.startDateTime)} → ${date(p.endDateTime)}  ${p.managed ? 'managed' : `not managed (description '${p.displayName ?? ''}')`}`;
+}
+function formatPlan(plan, dryRun) {
+    const lines = [dryRun ? 'Plan (dry-run: nothing will be changed):' : 'Plan:'];
+    lines.push(plan.app.action === 'create'
+        ? `  app: create '${plan.app.displayName}'`
+        : `  app: '${plan.app.displayName}' (client ID ${plan.app.appId}, object ID ${plan.app.objectId})`);
+    if (plan.servicePrincipal !== 'skip')
+        lines.push(`  service principal: ${plan.servicePrincipal === 'create' ? 'create' : 'make sure it exists'}`);
+    lines.push(`  client secrets (${plan.secrets.length}):`);
+    for (const s of plan.secrets)
+        lines.push(`    ${secretLine(s)}`);
+    lines.push(plan.rotate ? '  rotation: due, because' : '  rotation: not due:');
+    for (const r of plan.reasons)
+        lines.push(`    - ${r}`);
+    if (plan.newSecret)
+        lines.push(`  add client secret '${plan.newSecret.displayName}' valid until ${date(plan.newSecret.endDateTime)}`);
+    for (const w of plan.writes)
+        lines.push(`  write ${(0,model/* targetLabel */.Op)(w.target)}: ${w.reason}`);
+    for (const t of plan.targets) {
+        if (t.stored === 'unread')
+            lines.push(`  not read (no github-token): ${(0,model/* targetLabel */.Op)(t.target)}`);
+    }
+    for (const r of plan.removals)
+        lines.push(`  then remove client secret ${r.secret.keyId}: ${r.reason}`);
+    if (plan.writes.length === 0 && plan.removals.length === 0 && !plan.rotate && plan.app.action === 'use')
+        lines.push('  nothing to change');
+    return lines.join('\n');
+}
+const cell = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+function summaryMarkdown(outcome, tenantId) {
+    const { plan } = outcome;
+    const out = ['## Entra client secret rotation', ''];
+    const app = outcome.app;
+    if (app !== undefined) {
+        out.push(`**App:** ${cell(app.displayName)} · **client ID** \`${app.appId}\` · **object ID** \`${app.id}\` · **tenant** \`${tenantId}\`${outcome.appCreated ? ' · created by this run' : ''}`);
+    }
+    else if (plan?.app.action === 'create') {
+        out.push(`**App:** ${cell(plan.app.displayName)} (${outcome.dryRun ? 'would be created' : 'not created'})`);
+    }
+    out.push('');
+    const status = outcome.error
+        ? '❌ Failed'
+        : outcome.dryRun
+            ? '🔎 Dry run: nothing was changed'
+            : outcome.rotated
+                ? '✅ Rotated'
+                : '✅ Nothing to rotate';
+    out.push(`**Result:** ${status}`, '');
+    if (plan) {
+        out.push(plan.rotate ? '**Rotation due because:**' : '**Rotation not due:**');
+        for (const r of plan.reasons)
+            out.push(`- ${cell(r)}`);
+        out.push('');
+        const rows = [...plan.secrets];
+        if (outcome.newSecret)
+            rows.unshift({ ...outcome.newSecret, managed: true });
+        if (rows.length > 0) {
+            out.push('| Client secret (key ID) | Hint | Start | End | Managed | This run |', '|---|---|---|---|---|---|');
+            for (const s of rows) {
+                const change = s.keyId === outcome.newSecret?.keyId
+                    ? 'added'
+                    : outcome.removed.some((r) => r.keyId === s.keyId)
+                        ? 'removed'
+                        : outcome.dryRun && plan.removals.some((r) => r.secret.keyId === s.keyId)
+                            ? 'would be removed'
+                            : '';
+                out.push(`| \`${s.keyId}\` | ${cell(s.hint ?? '')}… | ${date(s.startDateTime)} | ${date(s.endDateTime)} | ${s.managed ? 'yes' : `no (${cell(s.displayName ?? '')})`} | ${change} |`);
+            }
+            out.push('');
+        }
+        out.push('| GitHub secret | Where | This run |', '|---|---|---|');
+        for (const t of plan.targets) {
+            const failed = outcome.failed.find((f) => f.target === t.target);
+            const state = outcome.written.includes(t.target)
+                ? 'written'
+                : failed
+                    ? '**failed**'
+                    : plan.writes.some((w) => w.target === t.target)
+                        ? outcome.dryRun
+                            ? 'would be written'
+                            : 'not written'
+                        : t.stored === 'unread'
+                            ? 'not read'
+                            : 'unchanged';
+            out.push(`| \`${t.target.name}\` | ${cell((0,model/* scopeLabel */.$o)(t.target.scope))} | ${state} |`);
+        }
+        out.push('');
+    }
+    if (outcome.error)
+        out.push('**Error:**', '', '```text', outcome.error.message, '```', '');
+    return out.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/core/plan.ts
+/** Pure decisions: which secrets are ours, whether to rotate, what to write and what to remove. */
+
+const DAY_MS = 86_400_000;
+/**
+ * Secrets that started less than this before the run began may belong to a run going on at the same time
+ * (or the clocks of the runner and Entra may differ): they are never removed by this run.
+ */
+const CONCURRENT_RUN_MARGIN_MS = 120_000;
+/** The secrets this action created (and so may rotate or remove), newest first. */
+function managedSecrets(all, credentialName) {
+    return all.filter((p) => p.displayName === credentialName).sort(byNewestFirst);
+}
+function byNewestFirst(a, b) {
+    return b.startDateTime.getTime() - a.startDateTime.getTime() || b.endDateTime.getTime() - a.endDateTime.getTime();
+}
+/** GitHub keeps updated_at to the second; Entra keeps startDateTime to the sub-second. */
+function floorToSecond(d) {
+    return Math.floor(d.getTime() / 1000) * 1000;
+}
+function day(d) {
+    return d.toISOString().slice(0, 10);
+}
+/** Why a rotation is due now; empty when it is not. */
+function rotationReasons(managed, targets, settings, now) {
+    const reasons = [];
+    const newest = managed[0];
+    if (newest === undefined) {
+        reasons.push(`the app has no client secret named '${settings.credentialName}' yet`);
+    }
+    else {
+        const left = newest.endDateTime.getTime() - now.getTime();
+        if (left <= 0)
+            reasons.push(`the newest managed secret (${newest.keyId}) expired on ${day(newest.endDateTime)}`);
+        else if (left <= settings.rotateBeforeDays * DAY_MS) {
+            reasons.push(`the newest managed secret (${newest.keyId}) expires on ${day(newest.endDateTime)}, within rotate-before-days (${settings.rotateBeforeDays})`);
+        }
+    }
+    if (settings.force)
+        reasons.push('force-rotation is true');
+    if (newest !== undefined) {
+        for (const t of targets) {
+            if (!(0,model/* carriesSecretValue */.PZ)(t.target.kind) || t.stored === 'unread')
+                continue;
+            if (t.stored === undefined)
+                reasons.push(`${(0,model/* targetLabel */.Op)(t.target)} does not exist, and a secret's value cannot be read back`);
+            else if (t.stored.updatedAt.getTime() < floorToSecond(newest.startDateTime)) {
+                reasons.push(`${(0,model/* targetLabel */.Op)(t.target)} was last written before the newest managed secret was created, so it holds an older value`);
+            }
+        }
+    }
+    return reasons;
+}
+/**
+ * Managed secrets to remove once the new one is stored everywhere: expired ones, and those beyond the
+ * keep-previous newest. Never one that started after the run began (minus a margin for clock skew).
+ */
+function secretsToRemove(managedBefore, settings, now, runStart) {
+    const removable = managedBefore.filter((p) => p.startDateTime.getTime() < runStart.getTime() - CONCURRENT_RUN_MARGIN_MS);
+    const removals = [];
+    let kept = 0;
+    for (const p of [...removable].sort(byNewestFirst)) {
+        if (p.endDateTime.getTime() <= now.getTime()) {
+            removals.push({ secret: p, reason: `expired on ${day(p.endDateTime)}` });
+        }
+        else if (kept < settings.keepPrevious) {
+            kept += 1;
+        }
+        else {
+            removals.push({
+                secret: p,
+                reason: `older than the ${settings.keepPrevious} previous secret${settings.keepPrevious === 1 ? '' : 's'} kept (keep-previous)`,
+            });
+        }
+    }
+    return removals;
+}
+function makePlan(input) {
+    const { settings, now } = input;
+    const existing = 'create' in input.app ? undefined : input.app;
+    const passwords = existing?.passwords ?? [];
+    const managed = managedSecrets(passwords, settings.credentialName);
+    const reasons = rotationReasons(managed, input.targets, settings, now);
+    const rotate = reasons.length > 0;
+    const writes = [];
+    for (const t of input.targets) {
+        if (rotate)
+            writes.push({ target: t.target, reason: (0,model/* carriesSecretValue */.PZ)(t.target.kind) ? 'new client secret' : 'written with the new secret' });
+        else if (t.stored === undefined)
+            writes.push({ target: t.target, reason: 'missing' });
+    }
+    const managedIds = new Set(managed.map((p) => p.keyId));
+    return {
+        app: existing === undefined
+            ? { action: 'create', displayName: 'create' in input.app ? input.app.create : '' }
+            : { action: 'use', displayName: existing.displayName, appId: existing.appId, objectId: existing.objectId },
+        servicePrincipal: !input.servicePrincipal ? 'skip' : existing === undefined ? 'create' : rotate ? 'ensure' : 'skip',
+        rotate,
+        reasons: rotate ? reasons : [`the newest managed secret (${managed[0]?.keyId}) is valid until ${day(managed[0]?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays}), and every target holds it`],
+        newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
+        writes,
+        removals: rotate ? secretsToRemove(managed, settings, now, input.runStart) : [],
+        secrets: [...passwords].sort(byNewestFirst).map((p) => ({ ...p, managed: managedIds.has(p.keyId) })),
+        targets: input.targets,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/rotate.ts
+/**
+ * The run, in the order that never leaves a target without a working secret:
+ * read → plan → (create app) → add the new secret → write every target → only then remove old managed secrets.
+ */
+
+
+
+
+
+async function run(settings, ports) {
+    const runStart = ports.now();
+    const outcome = {
+        plan: undefined,
+        app: undefined,
+        appCreated: false,
+        rotated: false,
+        newSecret: undefined,
+        currentSecret: undefined,
+        written: [],
+        failed: [],
+        removed: [],
+        error: undefined,
+        dryRun: settings.dryRun,
+    };
+    try {
+        await rotate(settings, ports, runStart, outcome);
+    }
+    catch (error) {
+        outcome.error = error instanceof Error ? error : new Error(String(error));
+    }
+    return outcome;
+}
+async function rotate(settings, ports, runStart, outcome) {
+    const { directory, store, log } = ports;
+    // 1. Read the app and every target at once: they are independent.
+    // Both settle before going on, so that nothing is still under way when a failure ends the run.
+    const [appRead, targetsRead] = await Promise.allSettled([findApp(settings, directory), readTargets(settings, store)]);
+    if (appRead.status === 'rejected')
+        throw appRead.reason;
+    if (targetsRead.status === 'rejected')
+        throw targetsRead.reason;
+    const [found, targets] = [appRead.value, targetsRead.value];
+    outcome.app = found;
+    const plan = makePlan({
+        app: found === undefined
+            ? { create: settings.app.name ?? '' }
+            : { displayName: found.displayName, appId: found.appId, objectId: found.id, passwords: found.passwordCredentials },
+        targets,
+        settings: settings.rotation,
+        servicePrincipal: settings.app.servicePrincipal,
+        now: runStart,
+        runStart,
+    });
+    outcome.plan = plan;
+    outcome.currentSecret = found === undefined ? undefined : managedSecrets(found.passwordCredentials, settings.rotation.credentialName)[0];
+    log.info(formatPlan(plan, settings.dryRun));
+    if (settings.dryRun)
+        return;
+    // 2. The app.
+    let app = found;
+    if (app === undefined) {
+        log.info(`Creating app registration '${plan.app.displayName}' (sign-in audience ${settings.app.signInAudience})`);
+        app = await directory.createApp(plan.app.displayName, settings.app.signInAudience);
+        outcome.app = app;
+        outcome.appCreated = true;
+        log.info(`Created app registration '${app.displayName}': client ID ${app.appId}, object ID ${app.id}`);
+    }
+    const theApp = app;
+    const writesValue = plan.writes.some((w) => (0,model/* carriesSecretValue */.PZ)(w.target.kind));
+    const scopes = uniqueScopes(plan.writes.map((w) => w.target));
+    // 3. In parallel: the public key of every scope written to, the service principal, and (when due) the new secret.
+    const spTask = plan.servicePrincipal === 'skip' ? Promise.resolve() : ensureServicePrincipal(theApp, plan.servicePrincipal === 'create', directory, log);
+    const prepareTask = Promise.all(scopes.map((s) => store.prepare(s)));
+    const addTask = plan.rotate
+        ? directory.addPassword(theApp, plan.newSecret?.displayName ?? settings.rotation.credentialName, plan.newSecret?.endDateTime ?? runStart)
+        : Promise.resolve(undefined);
+    const [spResult, prepared, added] = await Promise.allSettled([spTask, prepareTask, addTask]);
+    const newSecret = added.status === 'fulfilled' ? added.value : undefined;
+    if (newSecret !== undefined) {
+        outcome.newSecret = newSecret.info;
+        log.info(`Added client secret ${newSecret.info.keyId} (hint ${newSecret.info.hint ?? '?'}…, valid until ${newSecret.info.endDateTime.toISOString()})`);
+    }
+    if (added.status === 'rejected')
+        throw added.reason;
+    if (prepared.status === 'rejected') {
+        if (newSecret !== undefined)
+            await undoNewSecret(theApp, newSecret.info, directory, log, 'no target could be written');
+        throw prepared.reason;
+    }
+    // 4. Write every target.
+    const values = newSecret === undefined ? undefined : derivedValues(newSecret.value, theApp, settings, log);
+    const writes = plan.writes.map((w) => w.target);
+    const results = await Promise.allSettled(writes.map((t) => store.write(t, valueFor(t, theApp, settings, values))));
+    results.forEach((r, i) => {
+        const target = writes[i];
+        if (r.status === 'fulfilled') {
+            outcome.written.push(target);
+            log.info(`Wrote ${(0,model/* targetLabel */.Op)(target)}`);
+        }
+        else
+            outcome.failed.push({ target, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) });
+    });
+    const failures = [];
+    if (newSecret !== undefined && writesValue) {
+        const tookValue = outcome.written.filter((t) => (0,model/* carriesSecretValue */.PZ)(t.kind));
+        const stale = outcome.failed.filter((f) => (0,model/* carriesSecretValue */.PZ)(f.target.kind));
+        if (tookValue.length === 0) {
+            await undoNewSecret(theApp, newSecret.info, directory, log, 'no target took its value');
+            throw new errors/* AggregateFailure */.Ey('No target could be written, so the new client secret was removed again and the existing secrets were left as they were:', outcome.failed.map((f) => f.error));
+        }
+        outcome.rotated = true;
+        outcome.currentSecret = newSecret.info;
+        if (stale.length > 0) {
+            throw new errors/* AggregateFailure */.Ey(`The new client secret ${newSecret.info.keyId} was written to ${tookValue.map(model/* targetLabel */.Op).join(', ')}, but these targets still hold the previous value: ${stale
+                .map((f) => (0,model/* targetLabel */.Op)(f.target))
+                .join(', ')}. Every existing client secret was kept, so all of them still work. Fix the cause and run again:`, outcome.failed.map((f) => f.error));
+        }
+    }
+    else if (newSecret !== undefined) {
+        outcome.rotated = true;
+        outcome.currentSecret = newSecret.info;
+    }
+    for (const f of outcome.failed)
+        failures.push(f.error);
+    // 5. Every target holds the new value: now, and only now, remove old managed secrets.
+    if (outcome.rotated) {
+        for (const removal of plan.removals) {
+            try {
+                await directory.removePassword(theApp, removal.secret.keyId);
+                outcome.removed.push(removal.secret);
+                log.info(`Removed client secret ${removal.secret.keyId} (${removal.reason})`);
+            }
+            catch (error) {
+                log.warning(`Could not remove the old client secret ${removal.secret.keyId}; it stays valid until ${removal.secret.endDateTime.toISOString()} and the next run tries again. ${error instanceof Error ? error.message : String(error)}`);
+            }
+        }
+    }
+    if (spResult.status === 'rejected')
+        failures.push(spResult.reason instanceof Error ? spResult.reason : new Error(String(spResult.reason)));
+    const [first, ...more] = failures;
+    if (first !== undefined)
+        throw more.length === 0 ? first : new errors/* AggregateFailure */.Ey(`${failures.length} steps failed:`, failures);
+}
+async function findApp(settings, directory) {
+    const { appId, name, createIfMissing } = settings.app;
+    if (appId !== undefined) {
+        const app = await directory.appByAppId(appId);
+        if (app === undefined) {
+            throw new Error(`No app registration with client ID ${appId} was found. Check app-id; with Application.ReadWrite.OwnedBy the rotator only sees apps it owns (add it as an owner of the app).`);
+        }
+        return app;
+    }
+    const displayName = name ?? '';
+    const matches = (await directory.appsByName(displayName)).filter((a) => a.displayName === displayName);
+    if (matches.length > 1) {
+        throw new Error(`${matches.length} app registrations are named '${displayName}' (object IDs ${matches.map((a) => a.id).join(', ')}; client IDs ${matches
+            .map((a) => a.appId)
+            .join(', ')}). Display names are not unique: set app-id to the client ID of the one to manage.`);
+    }
+    if (matches[0] === undefined && !createIfMissing) {
+        throw new Error(`No app registration named '${displayName}' was found and create-if-missing is false. Check app-name (the match is exact, case included); with Application.ReadWrite.OwnedBy the rotator only sees apps it owns.`);
+    }
+    return matches[0];
+}
+/** One listing per scope gives the metadata of every target in it. */
+async function readTargets(settings, store) {
+    if (!settings.readTargets)
+        return settings.targets.map((target) => ({ target, stored: 'unread' }));
+    const scopes = uniqueScopes(settings.targets);
+    const listings = new Map(await Promise.all(scopes.map(async (s) => [(0,model/* scopeKey */.OD)(s), await store.list(s)])));
+    return settings.targets.map((target) => ({ target, stored: listings.get((0,model/* scopeKey */.OD)(target.scope))?.get(target.name.toUpperCase()) }));
+}
+async function ensureServicePrincipal(app, justCreated, directory, log) {
+    if (!justCreated && (await directory.servicePrincipalExists(app)))
+        return;
+    await directory.createServicePrincipal(app);
+    log.info(`Created the service principal (enterprise application) of '${app.displayName}'`);
+}
+async function undoNewSecret(app, secret, directory, log, why) {
+    try {
+        await directory.removePassword(app, secret.keyId);
+        log.info(`Removed the new client secret ${secret.keyId} again: ${why}`);
+    }
+    catch (error) {
+        log.warning(`The new client secret ${secret.keyId} could not be removed again (${error instanceof Error ? error.message : String(error)}); no target holds it, and the next run removes it.`);
+    }
+}
+/** Every form of the new value is masked before anything else happens to it. */
+function derivedValues(secret, app, settings, log) {
+    const creds = { clientId: app.appId, clientSecret: secret.reveal(), tenantId: settings.tenantId };
+    if (settings.subscriptionId !== undefined)
+        creds['subscriptionId'] = settings.subscriptionId;
+    const credentials = JSON.stringify(creds);
+    log.mask(credentials);
+    return { secret, credentials: new core_secret/* Secret */.z(credentials) };
+}
+function valueFor(target, app, settings, values) {
+    switch (target.kind) {
+        case 'client-id':
+            return new core_secret/* Secret */.z(app.appId);
+        case 'tenant-id':
+            return new core_secret/* Secret */.z(settings.tenantId);
+        case 'secret':
+        case 'credentials':
+            if (values === undefined)
+                throw new Error(`internal: no new secret for ${(0,model/* targetLabel */.Op)(target)}`);
+            return target.kind === 'secret' ? values.secret : values.credentials;
+    }
+}
+function uniqueScopes(targets) {
+    return [...new Map(targets.map((t) => [(0,model/* scopeKey */.OD)(t.scope), t.scope])).values()];
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+async function main(config) {
+    // Inputs that are secrets are masked before anything else is printed.
+    if (config.signIn.clientSecret)
+        runner/* runnerLog */.t1.mask(config.signIn.clientSecret.reveal());
+    if (config.github.token)
+        runner/* runnerLog */.t1.mask(config.github.token.reveal());
+    const http = new HttpClient(defaultRetryPolicy(), (message) => runner/* runnerLog */.t1.info(message));
+    // Every host is needed; their TLS handshakes overlap instead of waiting on one another.
+    for (const url of [config.signIn.authorityHost, config.signIn.graphEndpoint, ...(config.github.token ? [config.github.apiUrl] : [])]) {
+        http.preconnect(url);
+    }
+    try {
+        const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runner/* runnerLog */.t1), runner/* runnerLog */.t1);
+        const store = config.github.token ? new GitHubSecrets(http, config.github.token, config.github.apiUrl) : noStore;
+        const outcome = await run({
+            app: { ...config.app },
+            rotation: config.rotation,
+            targets: config.github.targets,
+            tenantId: config.signIn.tenantId,
+            subscriptionId: config.github.subscriptionId,
+            dryRun: config.dryRun,
+            readTargets: config.github.token !== undefined,
+        }, { directory, store, log: runner/* runnerLog */.t1, now: () => new Date() });
+        (0,runner/* setOutputs */.n0)(outputsOf(outcome, config));
+        (0,runner/* writeSummary */.Sy)(summaryMarkdown(outcome, config.signIn.tenantId));
+        if (outcome.error)
+            (0,runner/* fail */.fJ)(outcome.error.message);
+    }
+    finally {
+        http.close();
+    }
+}
+function outputsOf(outcome, config) {
+    return {
+        'client-id': outcome.app?.appId ?? '',
+        'object-id': outcome.app?.id ?? '',
+        'tenant-id': config.signIn.tenantId,
+        'app-created': String(outcome.appCreated),
+        rotated: String(outcome.rotated),
+        'secret-key-id': outcome.currentSecret?.keyId ?? '',
+        'secret-expires-on': outcome.currentSecret?.endDateTime.toISOString() ?? '',
+    };
+}
+/** Dry-run without a token: targets are not read, and nothing is ever written. */
+const noStore = {
+    list: () => Promise.reject(new Error('internal: no github-token')),
+    prepare: () => Promise.reject(new Error('internal: no github-token')),
+    write: () => Promise.reject(new Error('internal: no github-token')),
+};
+
+
+/***/ })
+
+};
