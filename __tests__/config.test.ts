@@ -30,7 +30,7 @@ describe('readConfig', () => {
     expect(c.signIn.clientSecret).toBeUndefined();
     expect(c.signIn.oidcAudience).toBe('api://AzureADTokenExchange');
     expect(c.app).toMatchObject({ name: 'billing', appId: undefined, createIfMissing: true, signInAudience: 'AzureADMyOrg', signInAudienceGiven: false, servicePrincipal: true });
-    expect(c.rotation).toEqual({ credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1 });
+    expect(c.rotation).toEqual({ credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1, verifyNewSecret: true });
     expect(c.github.targets).toEqual([{ scope: { owner: 'octo', repo: 'app' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }]);
     expect(c.github.apiUrl).toBe('https://api.github.com');
     expect(c.dryRun).toBe(false);

@@ -51,6 +51,50 @@ function rotatorSignIn(http, signIn, log, env = process.env) {
         },
     };
 }
+/**
+ * Entra may refuse a new secret for seconds after addPassword (AADSTS7000215; 4-18 s seen), and a new app or
+ * service principal may not have reached the token service yet. Ask for a token with the secret until Entra
+ * accepts it, within a bounded time.
+ */
+function newSecretVerifier(http, signIn, policy, log) {
+    const NOT_YET = new Set(['AADSTS7000215', 'AADSTS7000229', 'AADSTS700016', 'AADSTS7000222']);
+    // 60 s with the production policy (shorter with ENTRA_ROTATOR_RETRY_BASE_MS in tests).
+    const budgetMs = policy.baseMs * 60;
+    return {
+        async accepts(app, value) {
+            const started = Date.now();
+            for (let attempt = 1;; attempt += 1) {
+                try {
+                    await clientCredentialsToken(http, {
+                        authorityHost: signIn.authorityHost,
+                        tenantId: signIn.tenantId,
+                        clientId: app.appId,
+                        scope: `${signIn.graphEndpoint}/.default`,
+                        credential: { client_secret: value.reveal() },
+                        doing: `checking that Entra accepts the new client secret of '${app.displayName}' (signing in as ${app.appId})`,
+                        log,
+                    });
+                    return;
+                }
+                catch (error) {
+                    const code = error instanceof errors/* ServiceError */._7 ? error.code : undefined;
+                    const wait = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** Math.min(attempt - 1, 4));
+                    if (code === undefined || !NOT_YET.has(code) || Date.now() - started + wait > budgetMs) {
+                        if (error instanceof errors/* ServiceError */._7 && code !== undefined && NOT_YET.has(code)) {
+                            throw new errors/* ServiceError */._7({
+                                ...error.details,
+                                hint: `Entra still refused the new secret after ${Math.round((Date.now() - started) / 1000)} s; run again later. Set verify-new-secret: false only if this tenant's token service cannot be reached from the runner`,
+                            });
+                        }
+                        throw error;
+                    }
+                    log.info(`Entra does not accept the new client secret yet (${code}); asking again in ${wait} ms`);
+                    await new Promise((resolve) => setTimeout(resolve, wait));
+                }
+            }
+        },
+    };
+}
 /** POST /{tenant}/oauth2/v2.0/token with grant_type=client_credentials. */
 async function clientCredentialsToken(http, c) {
     const body = new URLSearchParams({ client_id: c.clientId, scope: c.scope, grant_type: 'client_credentials', ...c.credential }).toString();
@@ -623,13 +667,15 @@ class GraphDirectory {
         return r.status !== 404;
     }
     async createServicePrincipal(app) {
+        // 409: it exists already (made meanwhile, or by a try whose answer was lost): that is the goal.
         await this.#call({
             method: 'POST',
             path: '/servicePrincipals',
             body: { appId: app.appId },
             doing: `creating the service principal (enterprise application) of '${app.displayName}' (client ID ${app.appId})`,
             lagging: this.#created.has(app.appId),
-        });
+            idempotent: true,
+        }, [409]);
     }
     async addPassword(app, displayName, endDateTime) {
         const doing = `adding a client secret to '${app.displayName}' (client ID ${app.appId})`;
@@ -650,13 +696,18 @@ class GraphDirectory {
         return { info: toPassword(reply), value: new core_secret/* Secret */.z(text) };
     }
     async removePassword(app, keyId) {
-        await this.#call({
+        // Repeating a removal is harmless: a secret that is already gone (a lost answer to an earlier try) is the goal.
+        const r = await this.#call({
             method: 'POST',
             path: `/applications/${graph_enc(app.id)}/removePassword`,
             body: { keyId },
             doing: `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`,
             lagging: this.#created.has(app.id),
-        });
+            idempotent: true,
+        }, [400]);
+        if (r.status === 400 && !/no password credential|not found|does not exist/i.test(errorBody(r).error?.message ?? '')) {
+            throw graphError(r, `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`);
+        }
     }
     /** One Graph call: token, JSON, the retry policy; any status not 2xx (nor in `accept`) becomes a ServiceError. */
     async #call(call, accept = []) {
@@ -683,6 +734,7 @@ class GraphDirectory {
             throw new errors/* ServiceError */._7({
                 service: 'Microsoft Graph',
                 doing: call.doing,
+                outcomeUnknown: error instanceof TransportError && error.maybeProcessed,
                 code: error instanceof TransportError ? error.code : undefined,
                 detail: error.message,
                 hint: 'check graph-endpoint and the network (and NODE_EXTRA_CA_CERTS for private CAs); run again',
@@ -898,13 +950,17 @@ function rotationReasons(managed, targets, settings, now) {
  * Managed secrets to remove once the new one is stored everywhere: expired ones, and those beyond the
  * keep-previous newest. Never one that started after the run began (minus a margin for clock skew).
  */
-function secretsToRemove(managedBefore, settings, now, runStart) {
+function secretsToRemove(managedBefore, settings, now, runStart, lastStoredAt) {
     const removable = managedBefore.filter((p) => p.startDateTime.getTime() < runStart.getTime() - CONCURRENT_RUN_MARGIN_MS);
     const removals = [];
     let kept = 0;
     for (const p of [...removable].sort(byNewestFirst)) {
         if (p.endDateTime.getTime() <= now.getTime()) {
             removals.push({ secret: p, reason: `expired on ${day(p.endDateTime)}` });
+        }
+        else if (lastStoredAt !== undefined && floorToSecond(p.startDateTime) > lastStoredAt.getTime()) {
+            // Made after every target was last written: a run that failed before storing it. Nothing holds its value.
+            removals.push({ secret: p, reason: 'no target holds it (a failed run made it after every target was last written)' });
         }
         else if (kept < settings.keepPrevious) {
             kept += 1;
@@ -917,6 +973,19 @@ function secretsToRemove(managedBefore, settings, now, runStart) {
         }
     }
     return removals;
+}
+/** When a target carrying the value was last written, if every such target was read. */
+function lastStoredAt(targets) {
+    let last;
+    for (const t of targets) {
+        if (!(0,model/* carriesSecretValue */.PZ)(t.target.kind))
+            continue;
+        if (t.stored === 'unread')
+            return undefined;
+        if (t.stored !== undefined)
+            last = Math.max(last ?? 0, t.stored.updatedAt.getTime());
+    }
+    return last === undefined ? undefined : new Date(last);
 }
 function makePlan(input) {
     const { settings, now } = input;
@@ -942,7 +1011,7 @@ function makePlan(input) {
         reasons: rotate ? reasons : [`the newest managed secret (${managed[0]?.keyId}) is valid until ${day(managed[0]?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays}), and every target holds it`],
         newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
         writes,
-        removals: rotate ? secretsToRemove(managed, settings, now, input.runStart) : [],
+        removals: rotate ? secretsToRemove(managed, settings, now, input.runStart, lastStoredAt(input.targets)) : [],
         secrets: [...passwords].sort(byNewestFirst).map((p) => ({ ...p, managed: managedIds.has(p.keyId) })),
         targets: input.targets,
     };
@@ -1023,7 +1092,7 @@ async function rotate(settings, ports, runStart, outcome) {
     const spTask = plan.servicePrincipal === 'skip' ? Promise.resolve() : ensureServicePrincipal(theApp, plan.servicePrincipal === 'create', directory, log);
     const prepareTask = Promise.all(scopes.map((s) => store.prepare(s)));
     const addTask = plan.rotate
-        ? directory.addPassword(theApp, plan.newSecret?.displayName ?? settings.rotation.credentialName, plan.newSecret?.endDateTime ?? runStart)
+        ? addPasswordOnce(theApp, plan.newSecret?.displayName ?? settings.rotation.credentialName, plan.newSecret?.endDateTime ?? runStart, ports)
         : Promise.resolve(undefined);
     const [spResult, prepared, added] = await Promise.allSettled([spTask, prepareTask, addTask]);
     const newSecret = added.status === 'fulfilled' ? added.value : undefined;
@@ -1038,7 +1107,18 @@ async function rotate(settings, ports, runStart, outcome) {
             await undoNewSecret(theApp, newSecret.info, directory, log, 'no target could be written');
         throw prepared.reason;
     }
-    // 4. Write every target.
+    // 4. Entra may refuse a new secret for seconds: targets get it only once Entra accepts it.
+    if (newSecret !== undefined && settings.verifyNewSecret) {
+        try {
+            await ports.verifier.accepts(theApp, newSecret.value);
+            log.info(`Entra accepts the new client secret ${newSecret.info.keyId}`);
+        }
+        catch (error) {
+            await undoNewSecret(theApp, newSecret.info, directory, log, 'Entra did not accept it');
+            throw new errors/* AggregateFailure */.Ey('Entra ID did not accept the new client secret, so it was removed again; no GitHub secret was changed and every existing client secret was kept:', [error instanceof Error ? error : new Error(String(error))]);
+        }
+    }
+    // 5. Write every target.
     const values = newSecret === undefined ? undefined : derivedValues(newSecret.value, theApp, settings, log);
     const writes = plan.writes.map((w) => w.target);
     const results = await Promise.allSettled(writes.map((t) => store.write(t, valueFor(t, theApp, settings, values))));
@@ -1073,7 +1153,7 @@ async function rotate(settings, ports, runStart, outcome) {
     }
     for (const f of outcome.failed)
         failures.push(f.error);
-    // 5. Every target holds the new value: now, and only now, remove old managed secrets.
+    // 6. Every target holds the new value: now, and only now, remove old managed secrets.
     if (outcome.rotated) {
         for (const removal of plan.removals) {
             try {
@@ -1120,6 +1200,31 @@ async function readTargets(settings, store) {
     const scopes = uniqueScopes(settings.targets);
     const listings = new Map(await Promise.all(scopes.map(async (s) => [(0,model/* scopeKey */.OD)(s), await store.list(s)])));
     return settings.targets.map((target) => ({ target, stored: listings.get((0,model/* scopeKey */.OD)(target.scope))?.get(target.name.toUpperCase()) }));
+}
+/**
+ * addPassword is not idempotent. When its outcome is unknown (the connection dropped after the request was
+ * sent), the app is read again: a secret with our description and the exact expiry we asked for, which was not
+ * there before, is ours, and since its value is lost it is removed before trying again.
+ */
+async function addPasswordOnce(app, displayName, endDateTime, ports) {
+    const { directory, log } = ports;
+    const known = new Set(app.passwordCredentials.map((p) => p.keyId));
+    for (let attempt = 1;; attempt += 1) {
+        try {
+            return await directory.addPassword(app, displayName, endDateTime);
+        }
+        catch (error) {
+            if (!(error instanceof errors/* ServiceError */._7 && error.details.outcomeUnknown === true) || attempt >= 3)
+                throw error;
+            log.warning(`No answer came to adding a client secret (${error.message}); checking whether it was added anyway`);
+            const now = await directory.appByAppId(app.appId);
+            const strays = (now?.passwordCredentials ?? []).filter((p) => !known.has(p.keyId) && p.displayName === displayName && Math.abs(p.endDateTime.getTime() - endDateTime.getTime()) < 1000);
+            for (const stray of strays) {
+                await directory.removePassword(app, stray.keyId);
+                log.info(`Removed client secret ${stray.keyId}: it was added, but its value never reached this run`);
+            }
+        }
+    }
 }
 async function ensureServicePrincipal(app, justCreated, directory, log) {
     if (!justCreated && (await directory.servicePrincipalExists(app)))
@@ -1176,7 +1281,8 @@ async function main(config) {
         runner/* runnerLog */.t1.mask(config.signIn.clientSecret.reveal());
     if (config.github.token)
         runner/* runnerLog */.t1.mask(config.github.token.reveal());
-    const http = new HttpClient(defaultRetryPolicy(), (message) => runner/* runnerLog */.t1.info(message));
+    const policy = defaultRetryPolicy();
+    const http = new HttpClient(policy, (message) => runner/* runnerLog */.t1.info(message));
     // Every host is needed; their TLS handshakes overlap instead of waiting on one another.
     for (const url of [config.signIn.authorityHost, config.signIn.graphEndpoint, ...(config.github.token ? [config.github.apiUrl] : [])]) {
         http.preconnect(url);
@@ -1192,7 +1298,8 @@ async function main(config) {
             subscriptionId: config.github.subscriptionId,
             dryRun: config.dryRun,
             readTargets: config.github.token !== undefined,
-        }, { directory, store, log: runner/* runnerLog */.t1, now: () => new Date() });
+            verifyNewSecret: config.rotation.verifyNewSecret,
+        }, { directory, store, verifier: newSecretVerifier(http, config.signIn, policy, runner/* runnerLog */.t1), log: runner/* runnerLog */.t1, now: () => new Date() });
         (0,runner/* setOutputs */.n0)(outputsOf(outcome, config));
         (0,runner/* writeSummary */.Sy)(summaryMarkdown(outcome, config.signIn.tenantId));
         if (outcome.error)

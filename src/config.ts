@@ -45,6 +45,7 @@ export interface Config {
     rotateBeforeDays: number;
     force: boolean;
     keepPrevious: number;
+    verifyNewSecret: boolean;
   };
   github: {
     token: Secret | undefined;
@@ -181,6 +182,7 @@ export function readConfig(env: Env): Config {
   }
   const force = bool('force-rotation', false);
   const keepPrevious = whole('keep-previous', 1, 0, MAX_KEEP_PREVIOUS);
+  const verifyNewSecret = bool('verify-new-secret', true);
 
   // GitHub destination
   const dryRun = bool('dry-run', false);
@@ -268,7 +270,7 @@ export function readConfig(env: Env): Config {
       signInAudienceGiven: audienceValue !== '',
       servicePrincipal,
     },
-    rotation: { credentialName, lifetimeDays, rotateBeforeDays, force, keepPrevious },
+    rotation: { credentialName, lifetimeDays, rotateBeforeDays, force, keepPrevious, verifyNewSecret },
     github: {
       token: tokenValue === '' ? undefined : new Secret(tokenValue),
       apiUrl,

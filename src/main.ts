@@ -1,6 +1,6 @@
 /** Wiring: inputs → adapters → plan and apply (core) → outputs and report. */
 import type { Config } from './config';
-import { rotatorSignIn } from './adapters/entra';
+import { newSecretVerifier, rotatorSignIn } from './adapters/entra';
 import { GitHubSecrets } from './adapters/github';
 import { GraphDirectory } from './adapters/graph';
 import { defaultRetryPolicy, HttpClient } from './adapters/http';
@@ -14,7 +14,8 @@ export async function main(config: Config): Promise<void> {
   if (config.signIn.clientSecret) runnerLog.mask(config.signIn.clientSecret.reveal());
   if (config.github.token) runnerLog.mask(config.github.token.reveal());
 
-  const http = new HttpClient(defaultRetryPolicy(), (message) => runnerLog.info(message));
+  const policy = defaultRetryPolicy();
+  const http = new HttpClient(policy, (message) => runnerLog.info(message));
   // Every host is needed; their TLS handshakes overlap instead of waiting on one another.
   for (const url of [config.signIn.authorityHost, config.signIn.graphEndpoint, ...(config.github.token ? [config.github.apiUrl] : [])]) {
     http.preconnect(url);
@@ -32,8 +33,9 @@ export async function main(config: Config): Promise<void> {
         subscriptionId: config.github.subscriptionId,
         dryRun: config.dryRun,
         readTargets: config.github.token !== undefined,
+        verifyNewSecret: config.rotation.verifyNewSecret,
       },
-      { directory, store, log: runnerLog, now: () => new Date() },
+      { directory, store, verifier: newSecretVerifier(http, config.signIn, policy, runnerLog), log: runnerLog, now: () => new Date() },
     );
 
     setOutputs(outputsOf(outcome, config));

@@ -61,11 +61,11 @@ export const SCENARIOS: Scenario[] = [
       seed(emu, true, REPO_SCOPE);
       return inputs(emu, signIn, {});
     },
-    // token; app; service principal check; addPassword; removePassword of the older secret
-    // listing; public key; PUT
-    floor: { entra: 1, graph: 4, github: 3, oidc: 0 },
-    // token → app → addPassword → PUT → removePassword
-    chain: 5,
+    // token, and a token with the new secret (verify-new-secret); app; service principal check; addPassword;
+    // removePassword of the older secret; listing; public key; PUT
+    floor: { entra: 2, graph: 4, github: 3, oidc: 0 },
+    // token → app → addPassword → token with the new secret → PUT → removePassword
+    chain: 6,
   },
   {
     name: 'rotation to three environments',
@@ -73,8 +73,8 @@ export const SCENARIOS: Scenario[] = [
       seed(emu, true, THREE_ENVIRONMENTS.map((environment) => ({ repo: 'octo/app', environment })));
       return inputs(emu, signIn, { environments: THREE_ENVIRONMENTS.join('\n') });
     },
-    floor: { entra: 1, graph: 4, github: 9, oidc: 0 },
-    chain: 5,
+    floor: { entra: 2, graph: 4, github: 9, oidc: 0 },
+    chain: 6,
   },
 ];
 

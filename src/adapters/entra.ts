@@ -5,8 +5,10 @@
  */
 import type { Config } from '../config';
 import { ServiceError } from '../core/errors';
-import type { Log } from '../core/ports';
-import type { HttpClient } from './http';
+import type { AppRegistration } from '../core/model';
+import type { Log, SecretVerifier } from '../core/ports';
+import type { Secret } from '../core/secret';
+import type { HttpClient, RetryPolicy } from './http';
 
 export interface TokenSource {
   token(): Promise<string>;
@@ -59,6 +61,50 @@ export function rotatorSignIn(http: HttpClient, signIn: Config['signIn'], log: L
         );
       }
       return cached.token;
+    },
+  };
+}
+
+/**
+ * Entra may refuse a new secret for seconds after addPassword (AADSTS7000215; 4-18 s seen), and a new app or
+ * service principal may not have reached the token service yet. Ask for a token with the secret until Entra
+ * accepts it, within a bounded time.
+ */
+export function newSecretVerifier(http: HttpClient, signIn: Config['signIn'], policy: RetryPolicy, log: Log): SecretVerifier {
+  const NOT_YET = new Set(['AADSTS7000215', 'AADSTS7000229', 'AADSTS700016', 'AADSTS7000222']);
+  // 60 s with the production policy (shorter with ENTRA_ROTATOR_RETRY_BASE_MS in tests).
+  const budgetMs = policy.baseMs * 60;
+  return {
+    async accepts(app: AppRegistration, value: Secret): Promise<void> {
+      const started = Date.now();
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await clientCredentialsToken(http, {
+            authorityHost: signIn.authorityHost,
+            tenantId: signIn.tenantId,
+            clientId: app.appId,
+            scope: `${signIn.graphEndpoint}/.default`,
+            credential: { client_secret: value.reveal() },
+            doing: `checking that Entra accepts the new client secret of '${app.displayName}' (signing in as ${app.appId})`,
+            log,
+          });
+          return;
+        } catch (error) {
+          const code = error instanceof ServiceError ? error.code : undefined;
+          const wait = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** Math.min(attempt - 1, 4));
+          if (code === undefined || !NOT_YET.has(code) || Date.now() - started + wait > budgetMs) {
+            if (error instanceof ServiceError && code !== undefined && NOT_YET.has(code)) {
+              throw new ServiceError({
+                ...error.details,
+                hint: `Entra still refused the new secret after ${Math.round((Date.now() - started) / 1000)} s; run again later. Set verify-new-secret: false only if this tenant's token service cannot be reached from the runner`,
+              });
+            }
+            throw error;
+          }
+          log.info(`Entra does not accept the new client secret yet (${code}); asking again in ${wait} ms`);
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      }
     },
   };
 }

@@ -111,13 +111,18 @@ export class GraphDirectory implements Directory {
   }
 
   async createServicePrincipal(app: AppRegistration): Promise<void> {
-    await this.#call({
-      method: 'POST',
-      path: '/servicePrincipals',
-      body: { appId: app.appId },
-      doing: `creating the service principal (enterprise application) of '${app.displayName}' (client ID ${app.appId})`,
-      lagging: this.#created.has(app.appId),
-    });
+    // 409: it exists already (made meanwhile, or by a try whose answer was lost): that is the goal.
+    await this.#call(
+      {
+        method: 'POST',
+        path: '/servicePrincipals',
+        body: { appId: app.appId },
+        doing: `creating the service principal (enterprise application) of '${app.displayName}' (client ID ${app.appId})`,
+        lagging: this.#created.has(app.appId),
+        idempotent: true,
+      },
+      [409],
+    );
   }
 
   async addPassword(app: AppRegistration, displayName: string, endDateTime: Date): Promise<{ info: PasswordInfo; value: Secret }> {
@@ -140,13 +145,21 @@ export class GraphDirectory implements Directory {
   }
 
   async removePassword(app: AppRegistration, keyId: string): Promise<void> {
-    await this.#call({
-      method: 'POST',
-      path: `/applications/${enc(app.id)}/removePassword`,
-      body: { keyId },
-      doing: `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`,
-      lagging: this.#created.has(app.id),
-    });
+    // Repeating a removal is harmless: a secret that is already gone (a lost answer to an earlier try) is the goal.
+    const r = await this.#call(
+      {
+        method: 'POST',
+        path: `/applications/${enc(app.id)}/removePassword`,
+        body: { keyId },
+        doing: `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`,
+        lagging: this.#created.has(app.id),
+        idempotent: true,
+      },
+      [400],
+    );
+    if (r.status === 400 && !/no password credential|not found|does not exist/i.test(errorBody(r).error?.message ?? '')) {
+      throw graphError(r, `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`);
+    }
   }
 
   /** One Graph call: token, JSON, the retry policy; any status not 2xx (nor in `accept`) becomes a ServiceError. */
@@ -173,6 +186,7 @@ export class GraphDirectory implements Directory {
       throw new ServiceError({
         service: 'Microsoft Graph',
         doing: call.doing,
+        outcomeUnknown: error instanceof TransportError && error.maybeProcessed,
         code: error instanceof TransportError ? error.code : undefined,
         detail: (error as Error).message,
         hint: 'check graph-endpoint and the network (and NODE_EXTRA_CA_CERTS for private CAs); run again',

@@ -26,6 +26,8 @@ export interface ServiceErrorDetails {
   detail?: string | undefined;
   /** What to try. */
   hint?: string | undefined;
+  /** No answer came after the request was sent: it may or may not have taken effect. */
+  outcomeUnknown?: boolean | undefined;
 }
 
 /** A failed call to Entra, Graph or GitHub, with everything a user needs to act on it. */

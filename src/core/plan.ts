@@ -109,6 +109,7 @@ export function secretsToRemove(
   settings: Pick<RotationSettings, 'keepPrevious'>,
   now: Date,
   runStart: Date,
+  lastStoredAt?: Date,
 ): RemovalStep[] {
   const removable = managedBefore.filter((p) => p.startDateTime.getTime() < runStart.getTime() - CONCURRENT_RUN_MARGIN_MS);
   const removals: RemovalStep[] = [];
@@ -116,6 +117,9 @@ export function secretsToRemove(
   for (const p of [...removable].sort(byNewestFirst)) {
     if (p.endDateTime.getTime() <= now.getTime()) {
       removals.push({ secret: p, reason: `expired on ${day(p.endDateTime)}` });
+    } else if (lastStoredAt !== undefined && floorToSecond(p.startDateTime) > lastStoredAt.getTime()) {
+      // Made after every target was last written: a run that failed before storing it. Nothing holds its value.
+      removals.push({ secret: p, reason: 'no target holds it (a failed run made it after every target was last written)' });
     } else if (kept < settings.keepPrevious) {
       kept += 1;
     } else {
@@ -126,6 +130,17 @@ export function secretsToRemove(
     }
   }
   return removals;
+}
+
+/** When a target carrying the value was last written, if every such target was read. */
+export function lastStoredAt(targets: readonly TargetState[]): Date | undefined {
+  let last: number | undefined;
+  for (const t of targets) {
+    if (!carriesSecretValue(t.target.kind)) continue;
+    if (t.stored === 'unread') return undefined;
+    if (t.stored !== undefined) last = Math.max(last ?? 0, t.stored.updatedAt.getTime());
+  }
+  return last === undefined ? undefined : new Date(last);
 }
 
 export interface PlanInput {
@@ -160,7 +175,7 @@ export function makePlan(input: PlanInput): Plan {
     reasons: rotate ? reasons : [`the newest managed secret (${managed[0]?.keyId}) is valid until ${day(managed[0]?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays}), and every target holds it`],
     newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
     writes,
-    removals: rotate ? secretsToRemove(managed, settings, now, input.runStart) : [],
+    removals: rotate ? secretsToRemove(managed, settings, now, input.runStart, lastStoredAt(input.targets)) : [],
     secrets: [...passwords].sort(byNewestFirst).map((p) => ({ ...p, managed: managedIds.has(p.keyId) })),
     targets: input.targets,
   };

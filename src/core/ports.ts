@@ -23,6 +23,11 @@ export interface SecretStore {
   write(target: Target, value: Secret): Promise<void>;
 }
 
+export interface SecretVerifier {
+  /** Resolves once Entra accepts the new secret for the app (a token request with it), within a bounded time. */
+  accepts(app: AppRegistration, value: Secret): Promise<void>;
+}
+
 export interface Log {
   info(message: string): void;
   warning(message: string): void;

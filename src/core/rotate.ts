@@ -2,10 +2,10 @@
  * The run, in the order that never leaves a target without a working secret:
  * read → plan → (create app) → add the new secret → write every target → only then remove old managed secrets.
  */
-import { AggregateFailure } from './errors';
+import { AggregateFailure, ServiceError } from './errors';
 import { carriesSecretValue, scopeKey, targetLabel, type AppRegistration, type PasswordInfo, type Scope, type Target } from './model';
 import { makePlan, managedSecrets, type Plan, type RotationSettings, type TargetState } from './plan';
-import type { Directory, Log, SecretStore } from './ports';
+import type { Directory, Log, SecretStore, SecretVerifier } from './ports';
 import { formatPlan } from './report';
 import { Secret } from './secret';
 
@@ -18,11 +18,14 @@ export interface RunSettings {
   dryRun: boolean;
   /** False when there is no GitHub token (dry-run): targets are then not read. */
   readTargets: boolean;
+  /** Get a token with the new secret before any target gets it. */
+  verifyNewSecret: boolean;
 }
 
 export interface Ports {
   directory: Directory;
   store: SecretStore;
+  verifier: SecretVerifier;
   log: Log;
   now: () => Date;
 }
@@ -111,7 +114,7 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
     plan.servicePrincipal === 'skip' ? Promise.resolve() : ensureServicePrincipal(theApp, plan.servicePrincipal === 'create', directory, log);
   const prepareTask = Promise.all(scopes.map((s) => store.prepare(s)));
   const addTask = plan.rotate
-    ? directory.addPassword(theApp, plan.newSecret?.displayName ?? settings.rotation.credentialName, plan.newSecret?.endDateTime ?? runStart)
+    ? addPasswordOnce(theApp, plan.newSecret?.displayName ?? settings.rotation.credentialName, plan.newSecret?.endDateTime ?? runStart, ports)
     : Promise.resolve(undefined);
   const [spResult, prepared, added] = await Promise.allSettled([spTask, prepareTask, addTask]);
 
@@ -126,7 +129,21 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
     throw prepared.reason;
   }
 
-  // 4. Write every target.
+  // 4. Entra may refuse a new secret for seconds: targets get it only once Entra accepts it.
+  if (newSecret !== undefined && settings.verifyNewSecret) {
+    try {
+      await ports.verifier.accepts(theApp, newSecret.value);
+      log.info(`Entra accepts the new client secret ${newSecret.info.keyId}`);
+    } catch (error) {
+      await undoNewSecret(theApp, newSecret.info, directory, log, 'Entra did not accept it');
+      throw new AggregateFailure(
+        'Entra ID did not accept the new client secret, so it was removed again; no GitHub secret was changed and every existing client secret was kept:',
+        [error instanceof Error ? error : new Error(String(error))],
+      );
+    }
+  }
+
+  // 5. Write every target.
   const values = newSecret === undefined ? undefined : derivedValues(newSecret.value, theApp, settings, log);
   const writes = plan.writes.map((w) => w.target);
   const results = await Promise.allSettled(writes.map((t) => store.write(t, valueFor(t, theApp, settings, values))));
@@ -165,7 +182,7 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
   }
   for (const f of outcome.failed) failures.push(f.error);
 
-  // 5. Every target holds the new value: now, and only now, remove old managed secrets.
+  // 6. Every target holds the new value: now, and only now, remove old managed secrets.
   if (outcome.rotated) {
     for (const removal of plan.removals) {
       try {
@@ -221,6 +238,32 @@ async function readTargets(settings: RunSettings, store: SecretStore): Promise<T
   const scopes = uniqueScopes(settings.targets);
   const listings = new Map(await Promise.all(scopes.map(async (s) => [scopeKey(s), await store.list(s)] as const)));
   return settings.targets.map((target) => ({ target, stored: listings.get(scopeKey(target.scope))?.get(target.name.toUpperCase()) }));
+}
+
+/**
+ * addPassword is not idempotent. When its outcome is unknown (the connection dropped after the request was
+ * sent), the app is read again: a secret with our description and the exact expiry we asked for, which was not
+ * there before, is ours, and since its value is lost it is removed before trying again.
+ */
+async function addPasswordOnce(app: AppRegistration, displayName: string, endDateTime: Date, ports: Ports): Promise<{ info: PasswordInfo; value: Secret }> {
+  const { directory, log } = ports;
+  const known = new Set(app.passwordCredentials.map((p) => p.keyId));
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await directory.addPassword(app, displayName, endDateTime);
+    } catch (error) {
+      if (!(error instanceof ServiceError && error.details.outcomeUnknown === true) || attempt >= 3) throw error;
+      log.warning(`No answer came to adding a client secret (${error.message}); checking whether it was added anyway`);
+      const now = await directory.appByAppId(app.appId);
+      const strays = (now?.passwordCredentials ?? []).filter(
+        (p) => !known.has(p.keyId) && p.displayName === displayName && Math.abs(p.endDateTime.getTime() - endDateTime.getTime()) < 1000,
+      );
+      for (const stray of strays) {
+        await directory.removePassword(app, stray.keyId);
+        log.info(`Removed client secret ${stray.keyId}: it was added, but its value never reached this run`);
+      }
+    }
+  }
 }
 
 async function ensureServicePrincipal(app: AppRegistration, justCreated: boolean, directory: Directory, log: Log): Promise<void> {
