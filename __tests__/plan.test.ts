@@ -105,6 +105,38 @@ describe('makePlan', () => {
     expect(plan.secrets.map((s) => s.managed)).toEqual([true, false]);
   });
 
+  it('cleans up leftovers in the steady state: beyond keep-previous, expired, held by no target', () => {
+    const current = pw(10, 180);
+    const previous = pw(100, 180);
+    const older = pw(150, 180);
+    const expired = pw(400, 300);
+    const plan = makePlan({
+      app: { displayName: 'billing', appId: 'a', objectId: 'o', passwords: [current, previous, older, expired, pw(5, 30, 'portal')] },
+      targets: [written(9)],
+      settings,
+      servicePrincipal: true,
+      now: NOW,
+      runStart: NOW,
+    });
+    expect(plan.rotate).toBe(false);
+    expect(plan.removals.map((r) => r.secret.keyId).sort()).toEqual([older.keyId, expired.keyId].sort());
+  });
+
+  it('removes a secret no target holds (made by a failed run) instead of keeping it as the previous one', () => {
+    const original = pw(170, 180);
+    const orphan = pw(1, 180);
+    const plan = makePlan({
+      app: { displayName: 'billing', appId: 'a', objectId: 'o', passwords: [orphan, original] },
+      targets: [written(169)],
+      settings,
+      servicePrincipal: true,
+      now: NOW,
+      runStart: NOW,
+    });
+    expect(plan.rotate).toBe(true);
+    expect(plan.removals.map((r) => r.secret.keyId)).toEqual([orphan.keyId]);
+  });
+
   it('never plans to remove an unmanaged secret', () => {
     const theirs = pw(400, 370, 'Temp');
     const plan = makePlan({

@@ -1011,7 +1011,9 @@ function makePlan(input) {
         reasons: rotate ? reasons : [`the newest managed secret (${managed[0]?.keyId}) is valid until ${day(managed[0]?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays}), and every target holds it`],
         newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
         writes,
-        removals: rotate ? secretsToRemove(managed, settings, now, input.runStart, lastStoredAt(input.targets)) : [],
+        // After a rotation every existing managed secret is a previous one; without one, the newest stays current.
+        // Either way leftovers (expired, beyond keep-previous, held by no target) go, so a failed run is cleaned up.
+        removals: secretsToRemove(rotate ? managed : managed.slice(1), settings, now, input.runStart, lastStoredAt(input.targets)),
         secrets: [...passwords].sort(byNewestFirst).map((p) => ({ ...p, managed: managedIds.has(p.keyId) })),
         targets: input.targets,
     };
@@ -1154,7 +1156,7 @@ async function rotate(settings, ports, runStart, outcome) {
     for (const f of outcome.failed)
         failures.push(f.error);
     // 6. Every target holds the new value: now, and only now, remove old managed secrets.
-    if (outcome.rotated) {
+    if (outcome.rotated || !plan.rotate) {
         for (const removal of plan.removals) {
             try {
                 await directory.removePassword(theApp, removal.secret.keyId);

@@ -42,7 +42,7 @@ export interface Plan {
   reasons: string[];
   newSecret: { displayName: string; endDateTime: Date } | undefined;
   writes: WriteStep[];
-  /** Done only after every target that carries the value holds the new one. */
+  /** Done only after every target that carries the value holds the new one (when rotating). */
   removals: RemovalStep[];
   /** Every client secret of the app as read at the start, newest first. */
   secrets: Array<PasswordInfo & { managed: boolean }>;
@@ -175,7 +175,9 @@ export function makePlan(input: PlanInput): Plan {
     reasons: rotate ? reasons : [`the newest managed secret (${managed[0]?.keyId}) is valid until ${day(managed[0]?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays}), and every target holds it`],
     newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
     writes,
-    removals: rotate ? secretsToRemove(managed, settings, now, input.runStart, lastStoredAt(input.targets)) : [],
+    // After a rotation every existing managed secret is a previous one; without one, the newest stays current.
+    // Either way leftovers (expired, beyond keep-previous, held by no target) go, so a failed run is cleaned up.
+    removals: secretsToRemove(rotate ? managed : managed.slice(1), settings, now, input.runStart, lastStoredAt(input.targets)),
     secrets: [...passwords].sort(byNewestFirst).map((p) => ({ ...p, managed: managedIds.has(p.keyId) })),
     targets: input.targets,
   };

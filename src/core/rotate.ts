@@ -183,7 +183,7 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
   for (const f of outcome.failed) failures.push(f.error);
 
   // 6. Every target holds the new value: now, and only now, remove old managed secrets.
-  if (outcome.rotated) {
+  if (outcome.rotated || !plan.rotate) {
     for (const removal of plan.removals) {
       try {
         await directory.removePassword(theApp, removal.secret.keyId);

@@ -41,6 +41,8 @@ export interface ServiceHandler {
 interface ActiveFault {
   fault: Fault;
   remaining: number;
+  /** Requests that matched so far (for `match.occurrence`). */
+  seen?: number;
 }
 
 /** State shared by the four servers: the log, fault list, counters. */
@@ -75,6 +77,8 @@ function matches(f: Fault, e: RequestLogEntry): boolean {
 function takeFault(p: Plumbing, e: RequestLogEntry): Fault | undefined {
   for (const af of p.faults) {
     if (af.remaining > 0 && matches(af.fault, e)) {
+      af.seen = (af.seen ?? 0) + 1;
+      if (af.seen < (af.fault.match?.occurrence ?? 1)) continue;
       af.remaining -= 1;
       return af.fault;
     }

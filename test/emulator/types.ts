@@ -32,6 +32,8 @@ export interface FaultMatch {
   path?: RegExp;
   /** Global request index as in the log. */
   index?: number;
+  /** Only from the n-th request (1-based) that matches the rest of `match`: the n-th token request, say. */
+  occurrence?: number;
 }
 
 export interface Fault {

@@ -1,0 +1,126 @@
+/**
+ * The promise to users, as a check on what Entra and GitHub hold after a run, however it ended:
+ * every GitHub secret that carries the value holds a live client secret of the app; no secret this action did
+ * not create was touched; at most one managed secret made by the run is held by no target (the next run
+ * removes it).
+ */
+import type { Emulator, GraphApp } from './emulator/index.ts';
+import { REPO, standardSetup } from './harness.ts';
+
+export const MANAGED = 'rotated-by-github-actions';
+const DAY = 86_400_000;
+const iso = (ms: number): string => new Date(Date.now() + ms).toISOString();
+
+export interface ValueTarget {
+  scope: { repo: string; environment?: string };
+  name: string;
+  kind: 'secret' | 'credentials';
+}
+
+export interface StartState {
+  appId: string;
+  objectId: string;
+  keyIds: string[];
+  unmanagedKeyId: string;
+  targets: ValueTarget[];
+  inputs: Record<string, string>;
+}
+
+const ENVIRONMENTS = ['production', 'staging area'];
+
+/** Near expiry: a managed secret 10 days from expiry, an older managed one, an unmanaged one; two environments with companions. */
+export function nearExpiryWithCompanions(emu: Emulator, baseInputs: Record<string, string>): StartState {
+  standardSetup(emu);
+  const app = emu.seedApp({
+    displayName: 'payments-api',
+    servicePrincipal: true,
+    passwords: [
+      { displayName: MANAGED, startDateTime: iso(-170 * DAY), endDateTime: iso(10 * DAY) },
+      { displayName: MANAGED, startDateTime: iso(-340 * DAY), endDateTime: iso(5 * DAY) },
+      { displayName: 'Password uploaded on Thu Mar 16 2023', startDateTime: iso(-300 * DAY), endDateTime: iso(60 * DAY) },
+    ],
+  });
+  const current = app.passwordCredentials[0]?.secretText ?? '';
+  const targets: ValueTarget[] = [];
+  for (const environment of ENVIRONMENTS) {
+    const scope = { repo: REPO, environment };
+    emu.github.putPlain(scope, 'AZURE_CLIENT_SECRET', current, iso(-169 * DAY));
+    emu.github.putPlain(scope, 'AZURE_CREDENTIALS', JSON.stringify({ clientId: app.appId, clientSecret: current, tenantId: emu.tenantId }), iso(-169 * DAY));
+    emu.github.putPlain(scope, 'AZURE_CLIENT_ID', app.appId, iso(-169 * DAY));
+    targets.push({ scope, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }, { scope, name: 'AZURE_CREDENTIALS', kind: 'credentials' });
+  }
+  return {
+    appId: app.appId,
+    objectId: app.id,
+    keyIds: app.passwordCredentials.map((p) => p.keyId),
+    unmanagedKeyId: app.passwordCredentials[2]?.keyId ?? '',
+    targets,
+    inputs: {
+      ...baseInputs,
+      'app-name': 'payments-api',
+      environments: ENVIRONMENTS.join('\n'),
+      'credentials-secret-name': 'AZURE_CREDENTIALS',
+      'client-id-secret-name': 'AZURE_CLIENT_ID',
+      'keep-previous': '1',
+    },
+  };
+}
+
+function appOf(emu: Emulator, start: StartState): GraphApp {
+  const app = emu.graph.apps.find((a) => a.id === start.objectId);
+  if (app === undefined) throw new Error('the app is gone');
+  return app;
+}
+
+/** The client secret a target holds (the JSON's clientSecret for the credentials secret). */
+export function heldValue(emu: Emulator, t: ValueTarget): string | undefined {
+  const raw = emu.github.open(t.scope, t.name);
+  if (raw === undefined || t.kind === 'secret') return raw;
+  try {
+    return (JSON.parse(raw) as { clientSecret?: string }).clientSecret;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Violations of the invariant; empty when it holds. */
+export function invariantViolations(emu: Emulator, start: StartState): string[] {
+  const violations: string[] = [];
+  const app = appOf(emu, start);
+  const now = Date.now();
+  const live = new Map(app.passwordCredentials.filter((p) => Date.parse(p.endDateTime) > now).map((p) => [p.secretText, p.keyId]));
+  const held = new Set<string>();
+  for (const t of start.targets) {
+    const v = heldValue(emu, t);
+    if (v === undefined || !live.has(v)) violations.push(`${t.name} in '${t.scope.environment}' holds a value Entra does not accept`);
+    else held.add(live.get(v) ?? '');
+  }
+  if (!app.passwordCredentials.some((p) => p.keyId === start.unmanagedKeyId)) violations.push('the unmanaged secret was removed');
+  for (const p of app.passwordCredentials) {
+    if (p.displayName !== MANAGED && !start.keyIds.includes(p.keyId)) violations.push(`an unmanaged secret ${p.keyId} appeared`);
+  }
+  const orphans = app.passwordCredentials.filter((p) => p.displayName === MANAGED && !start.keyIds.includes(p.keyId) && !held.has(p.keyId));
+  if (orphans.length > 1) violations.push(`${orphans.length} managed secrets made by the run are held by no target`);
+  return violations;
+}
+
+/** Managed secrets made since the start state. */
+export function newManaged(emu: Emulator, start: StartState): GraphApp['passwordCredentials'] {
+  return appOf(emu, start).passwordCredentials.filter((p) => p.displayName === MANAGED && !start.keyIds.includes(p.keyId));
+}
+
+/** Converged: every value target holds the newest managed secret, and no managed secret is held by nothing but kept-previous. */
+export function convergenceProblems(emu: Emulator, start: StartState): string[] {
+  const problems = invariantViolations(emu, start);
+  const app = appOf(emu, start);
+  const managed = app.passwordCredentials.filter((p) => p.displayName === MANAGED).sort((a, b) => Date.parse(b.startDateTime) - Date.parse(a.startDateTime));
+  const newest = managed[0]?.secretText;
+  for (const t of start.targets) {
+    if (heldValue(emu, t) !== newest) problems.push(`${t.name} in '${t.scope.environment}' does not hold the newest managed secret`);
+  }
+  for (const scope of start.targets.map((t) => t.scope)) {
+    if (emu.github.open(scope, 'AZURE_CLIENT_ID') !== start.appId) problems.push(`AZURE_CLIENT_ID in '${scope.environment}' is wrong`);
+  }
+  if (managed.length > 2) problems.push(`${managed.length} managed secrets remain (keep-previous is 1)`);
+  return problems;
+}
