@@ -1,0 +1,106 @@
+/**
+ * Bad input, end to end: each set fails the step with an error that names the input and what it expects, and the
+ * action sends no request at all (asserted on the emulator's log).
+ */
+import { startEmulator, type Emulator } from '../test/emulator/index.ts';
+import { baseInputs, runAction, standardSetup } from '../test/harness.ts';
+
+const G = '12345678-1234-1234-1234-123456789abc';
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+  standardSetup(emu);
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+// [inputs changed from a valid set, the input named, what the message must say]
+const CASES: Array<[Record<string, string>, string, string]> = [
+  [{ 'tenant-id': '' }, 'tenant-id', 'required, expected a GUID'],
+  [{ 'tenant-id': 'contoso.onmicrosoft.com' }, 'tenant-id', 'expected a GUID'],
+  [{ 'tenant-id': `{${G}}` }, 'tenant-id', 'expected a GUID'],
+  [{ 'client-id': '1234' }, 'client-id', 'expected a GUID'],
+  [{ 'client-id': `${G}0` }, 'client-id', 'expected a GUID'],
+  [{ 'client-id': '' }, 'client-id', 'required'],
+  [{ 'app-name': '', 'app-id': 'my-app' }, 'app-id', 'expected a GUID'],
+  [{ 'app-name': '' }, 'app-name / app-id', 'one is required'],
+  [{ 'app-id': G }, 'app-name / app-id', 'give one, not both'],
+  [{ 'app-name': 'x'.repeat(300) }, 'app-name', 'at most 256 characters'],
+  [{ 'secret-name': 'GITHUB_CLIENT_SECRET' }, 'secret-name', 'does not start with GITHUB_'],
+  [{ 'secret-name': 'github_token' }, 'secret-name', 'does not start with GITHUB_'],
+  [{ 'secret-name': '9LIVES' }, 'secret-name', 'not starting with a digit'],
+  [{ 'secret-name': 'AZURE-CLIENT-SECRET' }, 'secret-name', 'only letters, digits and underscores'],
+  [{ 'secret-name': 'AZURE CLIENT SECRET' }, 'secret-name', 'only letters, digits and underscores'],
+  [{ 'secret-name': 'AZURE.SECRET' }, 'secret-name', 'only letters, digits and underscores'],
+  [{ 'secret-name': `S${'X'.repeat(100)}` }, 'secret-name', 'at most 100 characters'],
+  [{ 'client-id-secret-name': 'AZURE_CLIENT_SECRET' }, 'client-id-secret-name', 'different from secret-name'],
+  [{ 'credentials-secret-name': 'azure_client_secret' }, 'credentials-secret-name', 'case-insensitive'],
+  [{ 'client-id-secret-name': 'AZURE_ID', 'tenant-id-secret-name': 'azure_id' }, 'tenant-id-secret-name', 'different from client-id-secret-name'],
+  [{ 'tenant-id-secret-name': 'GITHUB_TENANT' }, 'tenant-id-secret-name', 'does not start with GITHUB_'],
+  [{ 'secret-lifetime-days': 'six months' }, 'secret-lifetime-days', 'a whole number from 1 to 730'],
+  [{ 'secret-lifetime-days': '-5' }, 'secret-lifetime-days', 'a whole number from 1 to 730'],
+  [{ 'secret-lifetime-days': '1.5' }, 'secret-lifetime-days', 'a whole number from 1 to 730'],
+  [{ 'secret-lifetime-days': '0' }, 'secret-lifetime-days', 'a whole number from 1 to 730'],
+  [{ 'secret-lifetime-days': '731' }, 'secret-lifetime-days', 'a whole number from 1 to 730'],
+  [{ 'secret-lifetime-days': '1e2' }, 'secret-lifetime-days', 'a whole number from 1 to 730'],
+  [{ 'rotate-before-days': 'ten' }, 'rotate-before-days', 'a whole number from 0 to 730'],
+  [{ 'rotate-before-days': '-1' }, 'rotate-before-days', 'a whole number from 0 to 730'],
+  [{ 'rotate-before-days': '180' }, 'rotate-before-days', 'fewer days than secret-lifetime-days (180)'],
+  [{ 'rotate-before-days': '60', 'secret-lifetime-days': '30' }, 'rotate-before-days', 'fewer days than secret-lifetime-days (30)'],
+  [{ 'keep-previous': '-1' }, 'keep-previous', 'a whole number from 0 to 10'],
+  [{ 'keep-previous': '11' }, 'keep-previous', 'a whole number from 0 to 10'],
+  [{ 'keep-previous': '0.5' }, 'keep-previous', 'a whole number from 0 to 10'],
+  [{ 'force-rotation': 'yes' }, 'force-rotation', 'true or false'],
+  [{ 'dry-run': '1' }, 'dry-run', 'true or false'],
+  [{ 'create-if-missing': 'no' }, 'create-if-missing', 'true or false'],
+  [{ 'service-principal': 'on' }, 'service-principal', 'true or false'],
+  [{ 'verify-new-secret': 'tru' }, 'verify-new-secret', 'true or false'],
+  [{ 'authority-host': 'http://login.microsoftonline.com' }, 'authority-host', 'an https:// URL'],
+  [{ 'authority-host': 'login.microsoftonline.com' }, 'authority-host', 'an https:// URL'],
+  [{ 'graph-endpoint': 'https://graph.microsoft.com/v1.0' }, 'graph-endpoint', 'the root URL of the host'],
+  [{ 'graph-endpoint': 'ftp://graph.microsoft.com' }, 'graph-endpoint', 'an https:// URL'],
+  [{ cloud: 'AzureGermanCloud' }, 'cloud', 'one of AzureCloud, AzureUSGovernment, AzureChinaCloud'],
+  [{ 'sign-in-audience': 'SingleTenant' }, 'sign-in-audience', 'one of AzureADMyOrg'],
+  [{ repository: 'noowner' }, 'repository', 'owner/name'],
+  [{ repository: 'owner/' }, 'repository', 'owner/name'],
+  [{ repository: 'a/b/c' }, 'repository', 'owner/name'],
+  [{ environments: 'production\nPRODUCTION' }, 'environments', 'each environment once'],
+  [{ environments: `prod\n${'e'.repeat(256)}` }, 'environments', 'at most 255 characters'],
+  [{ 'github-token': '' }, 'github-token', 'required (unless dry-run is true)'],
+  [{ 'subscription-id': G }, 'subscription-id', 'credentials-secret-name is expected too'],
+  [{ 'subscription-id': 'sub-1', 'credentials-secret-name': 'AZURE_CREDENTIALS' }, 'subscription-id', 'expected a GUID'],
+  [{ 'credential-name': 'd'.repeat(101) }, 'credential-name', 'at most 100 characters'],
+];
+
+function valid(): Record<string, string> {
+  return { ...baseInputs(emu), 'app-name': 'billing-api' };
+}
+
+it(`has at least 40 bad input sets (${CASES.length})`, () => {
+  expect(CASES.length).toBeGreaterThanOrEqual(40);
+});
+
+it.each(CASES)('%j → names %s', async (change, input, expectation) => {
+  emu.resetCounters();
+  const run = await runAction(emu, { ...valid(), ...change });
+  expect(run.code).toBe(1);
+  const line = run.error.split('\n').find((l) => l.replace(/^\s*- /, '').replace(/^Invalid input: /, '').startsWith(`${input}: `));
+  expect(line).toBeDefined();
+  expect(line).toContain(expectation);
+  expect(emu.log).toEqual([]);
+});
+
+it('reports every bad input of a set at once, and still sends nothing', async () => {
+  emu.resetCounters();
+  const run = await runAction(emu, { ...valid(), 'tenant-id': 'x', 'keep-previous': 'all', 'dry-run': 'maybe', 'secret-name': 'GITHUB_X' });
+  expect(run.error).toMatch(/^4 invalid inputs:/);
+  for (const name of ['tenant-id', 'keep-previous', 'dry-run', 'secret-name']) expect(run.error).toContain(`- ${name}: `);
+  expect(emu.log).toEqual([]);
+});
+
+it('accepts blank lines and a trailing newline in a list input (normal YAML block scalars)', async () => {
+  const run = await runAction(emu, { ...valid(), environments: '\nproduction\n\n  staging area  \n\n' });
+  expect(run.error).toBe('');
+  expect(run.code).toBe(0);
+});
