@@ -237,7 +237,7 @@ describe('the action against the emulator', () => {
     emu.seedApp({ displayName: 'billing-api', servicePrincipal: true });
     const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api', 'github-token': 'ghs_workflowtoken' });
     expect(run.code).not.toBe(0);
-    expect(run.error).toContain('GITHUB_TOKEN can never write secrets');
+    expect(run.error).toContain('GITHUB_TOKEN can never read or write secrets');
     expect(run.error).toContain('HTTP 403');
     expect(run.error).toMatch(/request id \S+/);
     expect(emu.log.filter((e) => e.path.includes('/addPassword'))).toHaveLength(0);

@@ -117,7 +117,7 @@ export function githubError(r: HttpResponse, doing: string, scope: Scope): Servi
   else if (status === 403 && /not accessible by personal access token/i.test(message)) {
     hint = `github-token is a personal access token without ${permissions}: edit the token's permissions (and its repository access)`;
   } else if (status === 403 && /not accessible by integration/i.test(message)) {
-    hint = `github-token cannot ${doing.startsWith('reading') ? 'read' : 'write'} secrets here. The workflow's GITHUB_TOKEN can never write secrets: use a fine-grained personal access token or a GitHub App token with ${permissions}`;
+    hint = `github-token may not manage secrets here. The workflow's GITHUB_TOKEN can never read or write secrets: use a fine-grained personal access token or a GitHub App token with ${permissions}`;
   } else if (status === 403 || status === 429) {
     hint = `github-token lacks ${permissions}, or a GitHub rate limit was hit: check the token, and run again later`;
   } else if (status === 404) {
