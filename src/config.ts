@@ -18,6 +18,29 @@ export const DEFAULT_CREDENTIAL_NAME = 'rotated-by-github-actions';
 export const MAX_LIFETIME_DAYS = 730;
 export const MAX_KEEP_PREVIOUS = 10;
 
+/** One line of api-permissions: `API: perm, perm, perm=Role`. */
+export interface ApiPermissionLine {
+  line: number;
+  api: string;
+  permissions: Array<{ name: string; type: 'Scope' | 'Role' }>;
+}
+
+/** What the workflow declares about the app; each property is enforced only when its input is given. */
+export interface DeclaredApp {
+  webRedirectUris?: string[];
+  spaRedirectUris?: string[];
+  publicClientRedirectUris?: string[];
+  allowPublicClientFlows?: boolean;
+  signInAudience?: string;
+  apiPermissions?: ApiPermissionLine[];
+  federatedSubjects?: string[];
+  tags?: string[];
+  notes?: string;
+}
+
+export const MAX_FEDERATED_CREDENTIALS = 20;
+const GITHUB_SUBJECT = /^repo:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+:(environment:[^\s:][^:]*|ref:refs\/(heads|tags)\/\S+|pull_request)$/;
+
 export interface Config {
   signIn: {
     tenantId: string;
@@ -38,6 +61,9 @@ export interface Config {
     /** True when the workflow set sign-in-audience itself (it is then enforced on existing apps). */
     signInAudienceGiven: boolean;
     servicePrincipal: boolean;
+    declared: DeclaredApp;
+    /** Issuer of GitHub's OIDC tokens for this server (github.com, or GHES). */
+    oidcIssuer: string;
   };
   rotation: {
     credentialName: string;
@@ -168,6 +194,10 @@ export function readConfig(env: Env): Config {
     else problem('sign-in-audience', audienceValue, `one of ${SIGN_IN_AUDIENCES.join(', ')}`);
   }
   const createIfMissing = bool('create-if-missing', true);
+  const declared = readDeclared(input, problems, bool);
+  if (audienceValue !== '' && !problems.some((p) => p.startsWith('sign-in-audience'))) declared.signInAudience = signInAudience;
+  const serverUrl = (env['GITHUB_SERVER_URL'] ?? '').trim().replace(/\/+$/, '');
+  const oidcIssuer = serverUrl === '' || serverUrl === 'https://github.com' ? 'https://token.actions.githubusercontent.com' : `${serverUrl}/_services/token`;
   const servicePrincipal = bool('service-principal', true);
 
   // Rotation
@@ -269,6 +299,8 @@ export function readConfig(env: Env): Config {
       signInAudience,
       signInAudienceGiven: audienceValue !== '',
       servicePrincipal,
+      declared,
+      oidcIssuer,
     },
     rotation: { credentialName, lifetimeDays, rotateBeforeDays, force, keepPrevious, verifyNewSecret },
     github: {
@@ -282,4 +314,109 @@ export function readConfig(env: Env): Config {
     },
     dryRun,
   });
+}
+
+/** Lines of a list input with their 1-based line numbers; blank lines (normal in YAML block scalars) are skipped. */
+function numberedLines(value: string): Array<{ line: number; text: string }> {
+  return value
+    .split(/\r?\n/)
+    .map((text, i) => ({ line: i + 1, text: text.trim() }))
+    .filter((l) => l.text !== '');
+}
+
+function redirectUris(
+  name: string,
+  value: string,
+  problems: string[],
+  rule: 'web' | 'public',
+): string[] | undefined {
+  if (value === '') return undefined;
+  const uris: string[] = [];
+  for (const { line, text } of numberedLines(value)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || !/^[a-z][a-z0-9+.-]*:$/i.test(url.protocol)) {
+      problems.push(`${name}, line ${line}: got '${text}', expected an absolute URI like https://app.example.com/auth`);
+    } else if (text.length > 256) {
+      problems.push(`${name}, line ${line}: expected a redirect URI of at most 256 characters`);
+    } else if (rule === 'web' && url.protocol !== 'https:' && !(url.protocol === 'http:' && url.hostname === 'localhost')) {
+      problems.push(`${name}, line ${line}: got '${text}', expected an https:// URI (plain http is allowed only for http://localhost)`);
+    } else if (text.includes('*')) {
+      problems.push(`${name}, line ${line}: got '${text}', expected no wildcard (*)`);
+    } else if (!uris.includes(text)) uris.push(text);
+  }
+  return uris;
+}
+
+function readDeclared(input: (name: string) => string, problems: string[], bool: (name: string, fallback: boolean) => boolean): DeclaredApp {
+  const declared: DeclaredApp = {};
+  const web = redirectUris('web-redirect-uris', input('web-redirect-uris'), problems, 'web');
+  if (web) declared.webRedirectUris = web;
+  const spa = redirectUris('spa-redirect-uris', input('spa-redirect-uris'), problems, 'web');
+  if (spa) declared.spaRedirectUris = spa;
+  const pub = redirectUris('public-client-redirect-uris', input('public-client-redirect-uris'), problems, 'public');
+  if (pub) declared.publicClientRedirectUris = pub;
+  if (input('allow-public-client-flows') !== '') declared.allowPublicClientFlows = bool('allow-public-client-flows', false);
+
+  const permissions = input('api-permissions');
+  if (permissions !== '') {
+    const lines: ApiPermissionLine[] = [];
+    for (const { line, text } of numberedLines(permissions)) {
+      const colon = text.lastIndexOf(':');
+      const api = colon < 0 ? '' : text.slice(0, colon).trim();
+      const list = colon < 0 ? '' : text.slice(colon + 1).trim();
+      if (colon < 0 || api === '' || list === '') {
+        problems.push(`api-permissions, line ${line}: got '${text}', expected 'API: permission, permission=Role' (like 'Microsoft Graph: User.Read, Application.ReadWrite.OwnedBy=Role')`);
+        continue;
+      }
+      const perms: ApiPermissionLine['permissions'] = [];
+      for (const raw of list.split(',').map((p) => p.trim())) {
+        const m = /^([A-Za-z0-9_.-]+)(?:\s*=\s*(Role|Scope))?$/i.exec(raw);
+        if (m === null) {
+          problems.push(`api-permissions, line ${line}: got '${raw}', expected a permission name, or name=Role for an application permission`);
+          continue;
+        }
+        const type = (m[2] ?? 'Scope').toLowerCase() === 'role' ? 'Role' : 'Scope';
+        if (!perms.some((p) => p.name === m[1] && p.type === type)) perms.push({ name: m[1] ?? '', type });
+      }
+      lines.push({ line, api, permissions: perms });
+    }
+    declared.apiPermissions = lines;
+  }
+
+  const subjects = input('federated-credentials');
+  if (subjects !== '') {
+    const list: string[] = [];
+    for (const { line, text } of numberedLines(subjects)) {
+      if (!GITHUB_SUBJECT.test(text)) {
+        problems.push(
+          `federated-credentials, line ${line}: got '${text}', expected a GitHub OIDC subject: repo:OWNER/REPO:environment:NAME, repo:OWNER/REPO:ref:refs/heads/BRANCH, repo:OWNER/REPO:ref:refs/tags/TAG or repo:OWNER/REPO:pull_request`,
+        );
+      } else if (list.includes(text)) problems.push(`federated-credentials, line ${line}: '${text}' is listed twice`);
+      else list.push(text);
+    }
+    if (list.length > MAX_FEDERATED_CREDENTIALS) {
+      problems.push(`federated-credentials: got ${list.length} subjects, expected at most ${MAX_FEDERATED_CREDENTIALS} (Entra's limit per app)`);
+    }
+    declared.federatedSubjects = list;
+  }
+
+  const tags = input('tags');
+  if (tags !== '') {
+    declared.tags = [];
+    for (const { line, text } of numberedLines(tags)) {
+      if (text.length > 256) problems.push(`tags, line ${line}: expected a tag of at most 256 characters`);
+      else if (!declared.tags.includes(text)) declared.tags.push(text);
+    }
+  }
+  const notes = input('notes');
+  if (notes !== '') {
+    if (notes.length > 1024) problems.push('notes: expected at most 1024 characters');
+    declared.notes = notes;
+  }
+  return declared;
 }

@@ -1,13 +1,14 @@
 /** Microsoft Graph v1.0 over REST: the app registration, its service principal and its client secrets. */
 import { randomUUID } from 'node:crypto';
 import { ServiceError } from '../core/errors';
-import type { AppRegistration, PasswordInfo } from '../core/model';
+import type { AppRegistration, FederatedCredential, PasswordInfo, RequiredResourceAccess, ResourceApi } from '../core/model';
 import type { Directory, Log } from '../core/ports';
 import { Secret } from '../core/secret';
 import type { TokenSource } from './entra';
 import { TransportError, type HttpClient, type HttpResponse, type Method } from './http';
 
-const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials';
+const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,isFallbackPublicClient,requiredResourceAccess,tags,notes';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Replication lag after a create lasts seconds, at times tens of seconds: more tries for those answers. */
 const LAG_ATTEMPTS = 8;
 
@@ -26,6 +27,20 @@ interface GraphApp {
   displayName: string;
   signInAudience: string;
   passwordCredentials?: GraphPassword[];
+  web?: { redirectUris?: string[] } | null;
+  spa?: { redirectUris?: string[] } | null;
+  publicClient?: { redirectUris?: string[] } | null;
+  isFallbackPublicClient?: boolean | null;
+  requiredResourceAccess?: RequiredResourceAccess[] | null;
+  tags?: string[] | null;
+  notes?: string | null;
+}
+
+interface GraphServicePrincipal {
+  appId: string;
+  displayName: string;
+  oauth2PermissionScopes?: Array<{ id: string; value: string; isEnabled?: boolean }>;
+  appRoles?: Array<{ id: string; value: string | null; isEnabled?: boolean; allowedMemberTypes?: string[] }>;
 }
 
 interface GraphErrorBody {
@@ -46,6 +61,16 @@ const toApp = (a: GraphApp): AppRegistration => ({
   displayName: a.displayName,
   signInAudience: a.signInAudience,
   passwordCredentials: (a.passwordCredentials ?? []).map(toPassword),
+  settings: {
+    signInAudience: a.signInAudience,
+    webRedirectUris: a.web?.redirectUris ?? [],
+    spaRedirectUris: a.spa?.redirectUris ?? [],
+    publicClientRedirectUris: a.publicClient?.redirectUris ?? [],
+    isFallbackPublicClient: a.isFallbackPublicClient ?? null,
+    requiredResourceAccess: a.requiredResourceAccess ?? [],
+    tags: a.tags ?? [],
+    notes: a.notes ?? null,
+  },
 });
 
 /** OData string literal: single quotes doubled. */
@@ -94,12 +119,83 @@ export class GraphDirectory implements Directory {
     return apps;
   }
 
-  async createApp(displayName: string, signInAudience: string): Promise<AppRegistration> {
-    const r = await this.#call({ method: 'POST', path: '/applications', body: { displayName, signInAudience }, doing: `creating the app registration '${displayName}'` });
+  async createApp(displayName: string, signInAudience: string, properties: Record<string, unknown>): Promise<AppRegistration> {
+    const r = await this.#call({
+      method: 'POST',
+      path: '/applications',
+      body: { ...properties, displayName, signInAudience },
+      doing: `creating the app registration '${displayName}'`,
+    });
     const app = toApp(json<GraphApp>(r));
     this.#created.add(app.id);
     this.#created.add(app.appId);
     return app;
+  }
+
+  async updateApp(app: AppRegistration, patch: Record<string, unknown>): Promise<void> {
+    await this.#call({
+      method: 'PATCH',
+      path: `/applications/${enc(app.id)}`,
+      body: patch,
+      doing: `updating ${Object.keys(patch).join(', ')} of '${app.displayName}' (client ID ${app.appId})`,
+      lagging: this.#created.has(app.id),
+    });
+  }
+
+  async resourceApis(api: string): Promise<ResourceApi[]> {
+    const filter = GUID.test(api) ? `appId eq ${odataString(api.toLowerCase())}` : `displayName eq ${odataString(api)}`;
+    const r = await this.#call({
+      method: 'GET',
+      path: `/servicePrincipals?$filter=${enc(filter)}&$select=appId,displayName,oauth2PermissionScopes,appRoles`,
+      doing: `looking up the API '${api}' (its service principal)`,
+    });
+    return json<{ value: GraphServicePrincipal[] }>(r)
+      .value.filter((sp) => GUID.test(api) || sp.displayName === api)
+      .map((sp) => ({
+        appId: sp.appId,
+        displayName: sp.displayName,
+        scopes: (sp.oauth2PermissionScopes ?? []).filter((s) => s.isEnabled !== false).map((s) => ({ id: s.id, value: s.value })),
+        roles: (sp.appRoles ?? [])
+          .filter((role) => role.isEnabled !== false && role.value !== null && (role.allowedMemberTypes ?? ['Application']).includes('Application'))
+          .map((role) => ({ id: role.id, value: role.value ?? '' })),
+      }));
+  }
+
+  async federatedCredentials(app: AppRegistration): Promise<FederatedCredential[]> {
+    const r = await this.#call({
+      method: 'GET',
+      path: `/applications/${enc(app.id)}/federatedIdentityCredentials`,
+      doing: `reading the federated credentials of '${app.displayName}'`,
+      lagging: this.#created.has(app.id),
+    });
+    return json<{ value: FederatedCredential[] }>(r).value;
+  }
+
+  async addFederatedCredential(app: AppRegistration, credential: Omit<FederatedCredential, 'id'>): Promise<void> {
+    // 409: a credential with this name or subject exists (a repeated try whose first answer was lost): the goal.
+    await this.#call(
+      {
+        method: 'POST',
+        path: `/applications/${enc(app.id)}/federatedIdentityCredentials`,
+        body: credential,
+        doing: `adding the federated credential '${credential.name}' (${credential.subject}) to '${app.displayName}'`,
+        lagging: this.#created.has(app.id),
+        idempotent: true,
+      },
+      [409],
+    );
+  }
+
+  async removeFederatedCredential(app: AppRegistration, credential: FederatedCredential): Promise<void> {
+    await this.#call(
+      {
+        method: 'DELETE',
+        path: `/applications/${enc(app.id)}/federatedIdentityCredentials/${enc(credential.id)}`,
+        doing: `removing the federated credential '${credential.name}' (${credential.subject}) from '${app.displayName}'`,
+        lagging: this.#created.has(app.id),
+      },
+      [404],
+    );
   }
 
   async servicePrincipalExists(app: AppRegistration): Promise<boolean> {

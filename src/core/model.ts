@@ -30,6 +30,8 @@ export interface AppRegistration {
   displayName: string;
   signInAudience: string;
   passwordCredentials: PasswordInfo[];
+  /** The declarable properties, as read. */
+  settings: AppSettings;
 }
 
 /** Where GitHub secrets are written: the repository, or one of its environments. */
@@ -68,4 +70,43 @@ export function targetLabel(t: Target): string {
 
 export function scopeKey(scope: Scope): string {
   return `${scope.owner}/${scope.repo}#${scope.environment?.toLowerCase() ?? ''}`;
+}
+
+export interface PermissionRef {
+  id: string;
+  type: 'Scope' | 'Role';
+}
+
+export interface RequiredResourceAccess {
+  resourceAppId: string;
+  resourceAccess: PermissionRef[];
+}
+
+/** The properties of an app registration that a workflow may declare. */
+export interface AppSettings {
+  signInAudience: string;
+  webRedirectUris: string[];
+  spaRedirectUris: string[];
+  publicClientRedirectUris: string[];
+  isFallbackPublicClient: boolean | null;
+  requiredResourceAccess: RequiredResourceAccess[];
+  tags: string[];
+  notes: string | null;
+}
+
+/** A resource API's service principal: what permissions it offers. */
+export interface ResourceApi {
+  appId: string;
+  displayName: string;
+  scopes: Array<{ id: string; value: string }>;
+  roles: Array<{ id: string; value: string }>;
+}
+
+export interface FederatedCredential {
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description: string | null;
 }

@@ -47,6 +47,11 @@ export interface Plan {
   /** Every client secret of the app as read at the start, newest first. */
   secrets: Array<PasswordInfo & { managed: boolean }>;
   targets: TargetState[];
+  /** The app's declared properties and federated credentials: what changes. */
+  reconcile?: {
+    changes: Array<{ property: string; before: string; after: string }>;
+    federated: { add: Array<{ name: string; subject: string }>; remove: Array<{ name: string; subject: string }>; coveredByOthers: string[] };
+  };
 }
 
 /** The secrets this action created (and so may rotate or remove), newest first. */

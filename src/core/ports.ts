@@ -1,5 +1,5 @@
 /** What the core needs from the outside world. Adapters implement these over HTTPS; tests may use fakes. */
-import type { AppRegistration, PasswordInfo, Scope, StoredSecretInfo, Target } from './model';
+import type { AppRegistration, FederatedCredential, PasswordInfo, ResourceApi, Scope, StoredSecretInfo, Target } from './model';
 import type { Secret } from './secret';
 
 export interface Directory {
@@ -7,7 +7,15 @@ export interface Directory {
   appByAppId(appId: string): Promise<AppRegistration | undefined>;
   /** Apps whose display name is this one (as Graph matches it; the core re-checks exactly). */
   appsByName(displayName: string): Promise<AppRegistration[]>;
-  createApp(displayName: string, signInAudience: string): Promise<AppRegistration>;
+  /** Creates the app with the declared properties in the same request. */
+  createApp(displayName: string, signInAudience: string, properties: Record<string, unknown>): Promise<AppRegistration>;
+  /** One PATCH with every property that differs. */
+  updateApp(app: AppRegistration, patch: Record<string, unknown>): Promise<void>;
+  /** Service principals of resource APIs matching a client ID or an exact display name. */
+  resourceApis(api: string): Promise<ResourceApi[]>;
+  federatedCredentials(app: AppRegistration): Promise<FederatedCredential[]>;
+  addFederatedCredential(app: AppRegistration, credential: Omit<FederatedCredential, 'id'>): Promise<void>;
+  removeFederatedCredential(app: AppRegistration, credential: FederatedCredential): Promise<void>;
   servicePrincipalExists(app: AppRegistration): Promise<boolean>;
   createServicePrincipal(app: AppRegistration): Promise<void>;
   /** Adds a client secret. The value is masked by the adapter the moment it is parsed. */

@@ -19,6 +19,16 @@ export function formatPlan(plan: Plan, dryRun: boolean): string {
       : `  app: '${plan.app.displayName}' (client ID ${plan.app.appId}, object ID ${plan.app.objectId})`,
   );
   if (plan.servicePrincipal !== 'skip') lines.push(`  service principal: ${plan.servicePrincipal === 'create' ? 'create' : 'make sure it exists'}`);
+  const r = plan.reconcile;
+  if (r !== undefined) {
+    for (const c of r.changes) lines.push(`  ${plan.app.action === 'create' ? 'set' : 'change'} ${c.property}: ${c.before} → ${c.after}`);
+    for (const f of r.federated.add) lines.push(`  add federated credential '${f.name}' for ${f.subject}`);
+    for (const f of r.federated.remove) lines.push(`  remove federated credential '${f.name}' (${f.subject}): no longer listed`);
+    for (const s of r.federated.coveredByOthers) lines.push(`  federated credential for ${s}: one this action did not create exists; left as it is`);
+    if (plan.app.action === 'use' && r.changes.length === 0 && r.federated.add.length + r.federated.remove.length === 0) {
+      lines.push('  app properties: as declared');
+    }
+  }
   lines.push(`  client secrets (${plan.secrets.length}):`);
   for (const s of plan.secrets) lines.push(`    ${secretLine(s)}`);
   lines.push(plan.rotate ? '  rotation: due, because' : '  rotation: not due:');
@@ -29,7 +39,8 @@ export function formatPlan(plan: Plan, dryRun: boolean): string {
     if (t.stored === 'unread') lines.push(`  not read (no github-token): ${targetLabel(t.target)}`);
   }
   for (const r of plan.removals) lines.push(`  then remove client secret ${r.secret.keyId}: ${r.reason}`);
-  if (plan.writes.length === 0 && plan.removals.length === 0 && !plan.rotate && plan.app.action === 'use') lines.push('  nothing to change');
+  const reconciling = (r?.changes.length ?? 0) + (r?.federated.add.length ?? 0) + (r?.federated.remove.length ?? 0) > 0;
+  if (plan.writes.length === 0 && plan.removals.length === 0 && !plan.rotate && plan.app.action === 'use' && !reconciling) lines.push('  nothing to change');
   return lines.join('\n');
 }
 
@@ -57,6 +68,15 @@ export function summaryMarkdown(outcome: Outcome, tenantId: string): string {
         ? '✅ Rotated'
         : '✅ Nothing to rotate';
   out.push(`**Result:** ${status}`, '');
+  const r = plan?.reconcile;
+  if (r !== undefined && r.changes.length + r.federated.add.length + r.federated.remove.length > 0) {
+    const verb = outcome.dryRun ? 'would change' : outcome.error && !outcome.reconciled && !outcome.appCreated ? 'planned' : 'changed';
+    out.push(`**App registration (${verb}):**`, '', '| Property | Before | After |', '|---|---|---|');
+    for (const c of r.changes) out.push(`| \`${c.property}\` | ${cell(c.before)} | ${cell(c.after)} |`);
+    for (const f of r.federated.add) out.push(`| federated credential \`${cell(f.name)}\` | (none) | ${cell(f.subject)} |`);
+    for (const f of r.federated.remove) out.push(`| federated credential \`${cell(f.name)}\` | ${cell(f.subject)} | (removed) |`);
+    out.push('');
+  }
   if (plan) {
     out.push(plan.rotate ? '**Rotation due because:**' : '**Rotation not due:**');
     for (const r of plan.reasons) out.push(`- ${cell(r)}`);

@@ -2,15 +2,54 @@
  * The run, in the order that never leaves a target without a working secret:
  * read → plan → (create app) → add the new secret → write every target → only then remove old managed secrets.
  */
-import { AggregateFailure, ServiceError } from './errors';
-import { carriesSecretValue, scopeKey, targetLabel, type AppRegistration, type PasswordInfo, type Scope, type Target } from './model';
+import { AggregateFailure, InputError, ServiceError } from './errors';
+import {
+  appChanges,
+  federatedChanges,
+  resolvePermissions,
+  type Declared,
+  type FederatedPlan,
+  type PermissionLine,
+  type PropertyChange,
+} from './reconcile';
+import {
+  carriesSecretValue,
+  scopeKey,
+  targetLabel,
+  type AppRegistration,
+  type AppSettings,
+  type PasswordInfo,
+  type RequiredResourceAccess,
+  type ResourceApi,
+  type Scope,
+  type Target,
+} from './model';
 import { makePlan, managedSecrets, type Plan, type RotationSettings, type TargetState } from './plan';
 import type { Directory, Log, SecretStore, SecretVerifier } from './ports';
 import { formatPlan } from './report';
 import { Secret } from './secret';
 
+export interface ReconcilePlan {
+  /** The body of the one PATCH (or the extra properties of the create). */
+  patch: Record<string, unknown>;
+  changes: PropertyChange[];
+  federated: FederatedPlan;
+}
+
+export interface DeclaredInput extends Omit<Declared, 'requiredResourceAccess'> {
+  apiPermissions?: PermissionLine[];
+}
+
 export interface RunSettings {
-  app: { name: string | undefined; appId: string | undefined; createIfMissing: boolean; signInAudience: string; servicePrincipal: boolean };
+  app: {
+    name: string | undefined;
+    appId: string | undefined;
+    createIfMissing: boolean;
+    signInAudience: string;
+    servicePrincipal: boolean;
+    declared: DeclaredInput;
+    oidcIssuer: string;
+  };
   rotation: RotationSettings;
   targets: Target[];
   tenantId: string;
@@ -34,6 +73,8 @@ export interface Outcome {
   plan: Plan | undefined;
   app: AppRegistration | undefined;
   appCreated: boolean;
+  /** An existing app was brought to what the workflow declares. */
+  reconciled: boolean;
   rotated: boolean;
   newSecret: PasswordInfo | undefined;
   /** The newest managed secret after the run (the new one when rotated). */
@@ -52,6 +93,7 @@ export async function run(settings: RunSettings, ports: Ports): Promise<Outcome>
     plan: undefined,
     app: undefined,
     appCreated: false,
+    reconciled: false,
     rotated: false,
     newSecret: undefined,
     currentSecret: undefined,
@@ -72,13 +114,19 @@ export async function run(settings: RunSettings, ports: Ports): Promise<Outcome>
 async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outcome: Outcome): Promise<void> {
   const { directory, store, log } = ports;
 
-  // 1. Read the app and every target at once: they are independent.
-  // Both settle before going on, so that nothing is still under way when a failure ends the run.
-  const [appRead, targetsRead] = await Promise.allSettled([findApp(settings, directory), readTargets(settings, store)]);
+  // 1. Read the app, every target and every declared API at once: they are independent.
+  // All settle before going on, so that nothing is still under way when a failure ends the run.
+  const [appRead, targetsRead, apisRead] = await Promise.allSettled([
+    findApp(settings, directory),
+    readTargets(settings, store),
+    resolveApis(settings.app.declared.apiPermissions ?? [], directory),
+  ]);
   if (appRead.status === 'rejected') throw appRead.reason;
   if (targetsRead.status === 'rejected') throw targetsRead.reason;
-  const [found, targets] = [appRead.value, targetsRead.value];
+  if (apisRead.status === 'rejected') throw apisRead.reason;
+  const [found, targets, apis] = [appRead.value, targetsRead.value, apisRead.value];
   outcome.app = found;
+  const reconcile = await reconcilePlan(settings, found, apis, directory);
   const plan = makePlan({
     app:
       found === undefined
@@ -90,21 +138,39 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
     now: runStart,
     runStart,
   });
+  plan.reconcile = reconcile;
   outcome.plan = plan;
   outcome.currentSecret = found === undefined ? undefined : managedSecrets(found.passwordCredentials, settings.rotation.credentialName)[0];
   log.info(formatPlan(plan, settings.dryRun));
+  if (settings.app.declared.apiPermissions !== undefined) {
+    log.info(
+      'Note: api-permissions only declares what the app asks for; it is not consent. An admin grants it once: portal → App registrations → the app → API permissions → Grant admin consent, or `az ad app permission admin-consent --id <client-id>`.',
+    );
+  }
   if (settings.dryRun) return;
 
-  // 2. The app.
+  // 2. The app, as declared: created with the declared properties, or brought to them with one PATCH.
   let app = found;
   if (app === undefined) {
     log.info(`Creating app registration '${plan.app.displayName}' (sign-in audience ${settings.app.signInAudience})`);
-    app = await directory.createApp(plan.app.displayName, settings.app.signInAudience);
+    app = await directory.createApp(plan.app.displayName, settings.app.signInAudience, reconcile.patch);
     outcome.app = app;
     outcome.appCreated = true;
     log.info(`Created app registration '${app.displayName}': client ID ${app.appId}, object ID ${app.id}`);
+  } else if (reconcile.changes.length > 0) {
+    await directory.updateApp(app, reconcile.patch);
+    log.info(`Updated ${reconcile.changes.map((c) => c.property).join(', ')} of '${app.displayName}'`);
   }
   const theApp = app;
+  outcome.reconciled = found !== undefined && reconcile.changes.length > 0;
+  for (const f of reconcile.federated.remove) {
+    await directory.removeFederatedCredential(theApp, f);
+    log.info(`Removed the federated credential '${f.name}' (${f.subject})`);
+  }
+  for (const f of reconcile.federated.add) {
+    await directory.addFederatedCredential(theApp, f);
+    log.info(`Added the federated credential '${f.name}' (${f.subject})`);
+  }
 
   const writesValue = plan.writes.some((w) => carriesSecretValue(w.target.kind));
   const scopes = uniqueScopes(plan.writes.map((w) => w.target));
@@ -202,6 +268,57 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
   if (spResult.status === 'rejected') failures.push(spResult.reason instanceof Error ? spResult.reason : new Error(String(spResult.reason)));
   const [first, ...more] = failures;
   if (first !== undefined) throw more.length === 0 ? first : new AggregateFailure(`${failures.length} steps failed:`, failures);
+}
+
+/** Each declared API's service principal(s), looked up once however many lines name it. */
+async function resolveApis(lines: readonly PermissionLine[], directory: Directory): Promise<Map<string, ResourceApi[]>> {
+  const names = [...new Set(lines.map((l) => l.api))];
+  return new Map(await Promise.all(names.map(async (api) => [api, await directory.resourceApis(api)] as const)));
+}
+
+async function reconcilePlan(
+  settings: RunSettings,
+  found: AppRegistration | undefined,
+  apis: ReadonlyMap<string, ResourceApi[]>,
+  directory: Directory,
+): Promise<ReconcilePlan> {
+  const { declared } = settings.app;
+  const wanted: Declared = { ...declared };
+  if (declared.apiPermissions !== undefined) {
+    const { rra, problems } = resolvePermissions(declared.apiPermissions, apis);
+    if (problems.length > 0) throw new InputError(problems);
+    wanted.requiredResourceAccess = rra;
+  }
+  const actual: AppSettings = found?.settings ?? {
+    signInAudience: settings.app.signInAudience,
+    webRedirectUris: [],
+    spaRedirectUris: [],
+    publicClientRedirectUris: [],
+    isFallbackPublicClient: null,
+    requiredResourceAccess: [],
+    tags: [],
+    notes: null,
+  };
+  const { patch, changes } = appChanges(actual, wanted, (rra) => describeAccess(rra, apis));
+  const existing = declared.federatedSubjects !== undefined && found !== undefined ? await directory.federatedCredentials(found) : [];
+  const federated = declared.federatedSubjects === undefined ? { add: [], remove: [], coveredByOthers: [] } : federatedChanges(existing, declared.federatedSubjects, settings.app.oidcIssuer);
+  return { patch, changes, federated };
+}
+
+/** requiredResourceAccess in the input's own words, where the API is known. */
+function describeAccess(rra: readonly RequiredResourceAccess[], apis: ReadonlyMap<string, ResourceApi[]>): string {
+  if (rra.length === 0) return '(none)';
+  const known = [...apis.values()].flat();
+  return rra
+    .map((r) => {
+      const api = known.find((a) => a.appId.toLowerCase() === r.resourceAppId.toLowerCase());
+      const perms = r.resourceAccess.map((a) => {
+        const name = (a.type === 'Scope' ? api?.scopes : api?.roles)?.find((x) => x.id.toLowerCase() === a.id.toLowerCase())?.value ?? a.id;
+        return a.type === 'Role' ? `${name}=Role` : name;
+      });
+      return `${api?.displayName ?? r.resourceAppId}: ${perms.join(', ')}`;
+    })
+    .join('; ');
 }
 
 async function findApp(settings: RunSettings, directory: Directory): Promise<AppRegistration | undefined> {
