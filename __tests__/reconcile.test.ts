@@ -1,4 +1,4 @@
-import type { AppSettings, ResourceApi } from '../src/core/model';
+import { newAppSettings, type AppSettings, type ResourceApi } from '../src/core/model';
 import { appChanges, closest, FEDERATED_DESCRIPTION, federatedChanges, federatedName, resolvePermissions } from '../src/core/reconcile';
 
 const GRAPH: ResourceApi = {
@@ -13,16 +13,7 @@ const GRAPH: ResourceApi = {
     { id: '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9', value: 'Application.ReadWrite.All' },
   ],
 };
-const EMPTY: AppSettings = {
-  signInAudience: 'AzureADMyOrg',
-  webRedirectUris: [],
-  spaRedirectUris: [],
-  publicClientRedirectUris: [],
-  isFallbackPublicClient: null,
-  requiredResourceAccess: [],
-  tags: [],
-  notes: null,
-};
+const EMPTY: AppSettings = newAppSettings('AzureADMyOrg');
 const describe_ = (): string => 'x';
 
 describe('appChanges', () => {

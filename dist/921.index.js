@@ -1442,16 +1442,7 @@ async function reconcilePlan(settings, found, apis, directory) {
             throw new errors/* InputError */.dz(problems);
         wanted.requiredResourceAccess = rra;
     }
-    const actual = found?.settings ?? {
-        signInAudience: settings.app.signInAudience,
-        webRedirectUris: [],
-        spaRedirectUris: [],
-        publicClientRedirectUris: [],
-        isFallbackPublicClient: null,
-        requiredResourceAccess: [],
-        tags: [],
-        notes: null,
-    };
+    const actual = found?.settings ?? (0,model/* newAppSettings */.TV)(settings.app.signInAudience);
     const { patch, changes } = appChanges(actual, wanted, (rra) => describeAccess(rra, apis));
     const existing = declared.federatedSubjects !== undefined && found !== undefined ? await directory.federatedCredentials(found) : [];
     const federated = declared.federatedSubjects === undefined ? { add: [], remove: [], coveredByOthers: [] } : federatedChanges(existing, declared.federatedSubjects, settings.app.oidcIssuer);

@@ -94,6 +94,20 @@ export interface AppSettings {
   notes: string | null;
 }
 
+/** A new app's properties before any is declared. */
+export function newAppSettings(signInAudience: string): AppSettings {
+  return {
+    signInAudience,
+    webRedirectUris: [],
+    spaRedirectUris: [],
+    publicClientRedirectUris: [],
+    isFallbackPublicClient: null,
+    requiredResourceAccess: [],
+    tags: [],
+    notes: null,
+  };
+}
+
 /** A resource API's service principal: what permissions it offers. */
 export interface ResourceApi {
   appId: string;

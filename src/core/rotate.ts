@@ -14,6 +14,7 @@ import {
 } from './reconcile';
 import {
   carriesSecretValue,
+  newAppSettings,
   scopeKey,
   targetLabel,
   type AppRegistration,
@@ -289,16 +290,7 @@ async function reconcilePlan(
     if (problems.length > 0) throw new InputError(problems);
     wanted.requiredResourceAccess = rra;
   }
-  const actual: AppSettings = found?.settings ?? {
-    signInAudience: settings.app.signInAudience,
-    webRedirectUris: [],
-    spaRedirectUris: [],
-    publicClientRedirectUris: [],
-    isFallbackPublicClient: null,
-    requiredResourceAccess: [],
-    tags: [],
-    notes: null,
-  };
+  const actual: AppSettings = found?.settings ?? newAppSettings(settings.app.signInAudience);
   const { patch, changes } = appChanges(actual, wanted, (rra) => describeAccess(rra, apis));
   const existing = declared.federatedSubjects !== undefined && found !== undefined ? await directory.federatedCredentials(found) : [];
   const federated = declared.federatedSubjects === undefined ? { add: [], remove: [], coveredByOthers: [] } : federatedChanges(existing, declared.federatedSubjects, settings.app.oidcIssuer);
