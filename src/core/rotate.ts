@@ -2,44 +2,13 @@
  * The run, in the order that never leaves a target without a working secret:
  * read → plan → (create app) → add the new secret → write every target → only then remove old managed secrets.
  */
-import { AggregateFailure, InputError, ServiceError } from './errors';
-import {
-  appChanges,
-  federatedChanges,
-  resolvePermissions,
-  type Declared,
-  type FederatedPlan,
-  type PermissionLine,
-  type PropertyChange,
-} from './reconcile';
-import {
-  carriesSecretValue,
-  newAppSettings,
-  scopeKey,
-  targetLabel,
-  type AppRegistration,
-  type AppSettings,
-  type PasswordInfo,
-  type RequiredResourceAccess,
-  type ResourceApi,
-  type Scope,
-  type Target,
-} from './model';
+import { resolveApis, reconcilePlan, type DeclaredInput } from './declare';
+import { AggregateFailure, ServiceError } from './errors';
+import { carriesSecretValue, scopeKey, targetLabel, type AppRegistration, type PasswordInfo, type Scope, type Target } from './model';
 import { makePlan, managedSecrets, type Plan, type RotationSettings, type TargetState } from './plan';
 import type { Directory, Log, SecretStore, SecretVerifier } from './ports';
 import { formatPlan } from './report';
 import { Secret } from './secret';
-
-export interface ReconcilePlan {
-  /** The body of the one PATCH (or the extra properties of the create). */
-  patch: Record<string, unknown>;
-  changes: PropertyChange[];
-  federated: FederatedPlan;
-}
-
-export interface DeclaredInput extends Omit<Declared, 'requiredResourceAccess'> {
-  apiPermissions?: PermissionLine[];
-}
 
 export interface RunSettings {
   app: {
@@ -127,7 +96,7 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
   if (apisRead.status === 'rejected') throw apisRead.reason;
   const [found, targets, apis] = [appRead.value, targetsRead.value, apisRead.value];
   outcome.app = found;
-  const reconcile = await reconcilePlan(settings, found, apis, directory);
+  const reconcile = await reconcilePlan(settings.app, found, apis, directory);
   const plan = makePlan({
     app:
       found === undefined
@@ -269,48 +238,6 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
   if (spResult.status === 'rejected') failures.push(spResult.reason instanceof Error ? spResult.reason : new Error(String(spResult.reason)));
   const [first, ...more] = failures;
   if (first !== undefined) throw more.length === 0 ? first : new AggregateFailure(`${failures.length} steps failed:`, failures);
-}
-
-/** Each declared API's service principal(s), looked up once however many lines name it. */
-async function resolveApis(lines: readonly PermissionLine[], directory: Directory): Promise<Map<string, ResourceApi[]>> {
-  const names = [...new Set(lines.map((l) => l.api))];
-  return new Map(await Promise.all(names.map(async (api) => [api, await directory.resourceApis(api)] as const)));
-}
-
-async function reconcilePlan(
-  settings: RunSettings,
-  found: AppRegistration | undefined,
-  apis: ReadonlyMap<string, ResourceApi[]>,
-  directory: Directory,
-): Promise<ReconcilePlan> {
-  const { declared } = settings.app;
-  const wanted: Declared = { ...declared };
-  if (declared.apiPermissions !== undefined) {
-    const { rra, problems } = resolvePermissions(declared.apiPermissions, apis);
-    if (problems.length > 0) throw new InputError(problems);
-    wanted.requiredResourceAccess = rra;
-  }
-  const actual: AppSettings = found?.settings ?? newAppSettings(settings.app.signInAudience);
-  const { patch, changes } = appChanges(actual, wanted, (rra) => describeAccess(rra, apis));
-  const existing = declared.federatedSubjects !== undefined && found !== undefined ? await directory.federatedCredentials(found) : [];
-  const federated = declared.federatedSubjects === undefined ? { add: [], remove: [], coveredByOthers: [] } : federatedChanges(existing, declared.federatedSubjects, settings.app.oidcIssuer);
-  return { patch, changes, federated };
-}
-
-/** requiredResourceAccess in the input's own words, where the API is known. */
-function describeAccess(rra: readonly RequiredResourceAccess[], apis: ReadonlyMap<string, ResourceApi[]>): string {
-  if (rra.length === 0) return '(none)';
-  const known = [...apis.values()].flat();
-  return rra
-    .map((r) => {
-      const api = known.find((a) => a.appId.toLowerCase() === r.resourceAppId.toLowerCase());
-      const perms = r.resourceAccess.map((a) => {
-        const name = (a.type === 'Scope' ? api?.scopes : api?.roles)?.find((x) => x.id.toLowerCase() === a.id.toLowerCase())?.value ?? a.id;
-        return a.type === 'Role' ? `${name}=Role` : name;
-      });
-      return `${api?.displayName ?? r.resourceAppId}: ${perms.join(', ')}`;
-    })
-    .join('; ');
 }
 
 async function findApp(settings: RunSettings, directory: Directory): Promise<AppRegistration | undefined> {
