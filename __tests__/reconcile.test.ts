@@ -24,6 +24,23 @@ describe('appChanges', () => {
     expect(changes).toEqual([{ property: 'tags', before: 'x', after: 'x, y' }]);
   });
 
+  it('sends complex properties whole, so their other fields survive a PATCH', () => {
+    const actual: AppSettings = {
+      ...EMPTY,
+      webRedirectUris: ['https://old'],
+      raw: {
+        web: { redirectUris: ['https://old'], homePageUrl: 'https://home', logoutUrl: null, implicitGrantSettings: { enableIdTokenIssuance: true }, redirectUriSettings: [{ uri: 'https://old', index: null }] },
+        api: { oauth2PermissionScopes: [{ value: 'access' }], requestedAccessTokenVersion: null },
+      },
+    };
+    const { patch } = appChanges(actual, { webRedirectUris: ['https://new'], signInAudience: 'PersonalMicrosoftAccount' }, describe_);
+    expect(patch).toEqual({
+      web: { redirectUris: ['https://new'], homePageUrl: 'https://home', logoutUrl: null, implicitGrantSettings: { enableIdTokenIssuance: true } },
+      signInAudience: 'PersonalMicrosoftAccount',
+      api: { oauth2PermissionScopes: [{ value: 'access' }], requestedAccessTokenVersion: 2 },
+    });
+  });
+
   it('leaves alone what is not declared', () => {
     const actual: AppSettings = { ...EMPTY, webRedirectUris: ['https://a'], notes: 'hello', isFallbackPublicClient: true };
     expect(appChanges(actual, {}, describe_)).toEqual({ patch: {}, changes: [] });

@@ -607,7 +607,7 @@ var core_secret = __webpack_require__(559);
 
 
 
-const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,isFallbackPublicClient,requiredResourceAccess,tags,notes';
+const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Replication lag after a create lasts seconds, at times tens of seconds: more tries for those answers. */
 const LAG_ATTEMPTS = 8;
@@ -633,6 +633,12 @@ const toApp = (a) => ({
         requiredResourceAccess: a.requiredResourceAccess ?? [],
         tags: a.tags ?? [],
         notes: a.notes ?? null,
+        raw: {
+            ...(a.web ? { web: a.web } : {}),
+            ...(a.spa ? { spa: a.spa } : {}),
+            ...(a.publicClient ? { publicClient: a.publicClient } : {}),
+            ...(a.api ? { api: a.api } : {}),
+        },
     },
 });
 /** OData string literal: single quotes doubled. */
@@ -1012,7 +1018,10 @@ function appChanges(actual, declared, describe) {
     const uris = (property, before, after) => {
         if (after === undefined || sameSet(before, after))
             return;
-        patch[property] = { redirectUris: after };
+        // redirectUriSettings mirrors redirectUris; sending the old one beside the new list would contradict it.
+        const whole = { ...actual.raw[property], redirectUris: after };
+        delete whole['redirectUriSettings'];
+        patch[property] = whole;
         changes.push({ property: `${property}.redirectUris`, before: list(before), after: list(after) });
     };
     uris('web', actual.webRedirectUris, declared.webRedirectUris);
@@ -1026,7 +1035,7 @@ function appChanges(actual, declared, describe) {
         patch['signInAudience'] = declared.signInAudience;
         // Personal Microsoft accounts need v2 access tokens; Graph refuses the audience otherwise.
         if (PERSONAL.includes(declared.signInAudience))
-            patch['api'] = { requestedAccessTokenVersion: 2 };
+            patch['api'] = { ...actual.raw.api, requestedAccessTokenVersion: 2 };
         changes.push({ property: 'signInAudience', before: actual.signInAudience, after: declared.signInAudience });
     }
     if (declared.requiredResourceAccess !== undefined && !sameSet(rraKeys(actual.requiredResourceAccess), rraKeys(declared.requiredResourceAccess))) {

@@ -7,7 +7,7 @@ import { Secret } from '../core/secret';
 import type { TokenSource } from './entra';
 import { TransportError, type HttpClient, type HttpResponse, type Method } from './http';
 
-const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,isFallbackPublicClient,requiredResourceAccess,tags,notes';
+const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Replication lag after a create lasts seconds, at times tens of seconds: more tries for those answers. */
 const LAG_ATTEMPTS = 8;
@@ -30,6 +30,7 @@ interface GraphApp {
   web?: { redirectUris?: string[] } | null;
   spa?: { redirectUris?: string[] } | null;
   publicClient?: { redirectUris?: string[] } | null;
+  api?: Record<string, unknown> | null;
   isFallbackPublicClient?: boolean | null;
   requiredResourceAccess?: RequiredResourceAccess[] | null;
   tags?: string[] | null;
@@ -70,6 +71,12 @@ const toApp = (a: GraphApp): AppRegistration => ({
     requiredResourceAccess: a.requiredResourceAccess ?? [],
     tags: a.tags ?? [],
     notes: a.notes ?? null,
+    raw: {
+      ...(a.web ? { web: a.web } : {}),
+      ...(a.spa ? { spa: a.spa } : {}),
+      ...(a.publicClient ? { publicClient: a.publicClient } : {}),
+      ...(a.api ? { api: a.api } : {}),
+    },
   },
 });
 

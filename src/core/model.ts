@@ -92,6 +92,11 @@ export interface AppSettings {
   requiredResourceAccess: RequiredResourceAccess[];
   tags: string[];
   notes: string | null;
+  /**
+   * The complex properties as read (web, spa, publicClient, api): a PATCH sends them whole, with only the
+   * declared part changed, so nothing else in them is lost whether Graph merges or replaces complex values.
+   */
+  raw: Partial<Record<'web' | 'spa' | 'publicClient' | 'api', Record<string, unknown>>>;
 }
 
 /** A new app's properties before any is declared. */
@@ -105,6 +110,7 @@ export function newAppSettings(signInAudience: string): AppSettings {
     requiredResourceAccess: [],
     tags: [],
     notes: null,
+    raw: {},
   };
 }
 

@@ -50,7 +50,10 @@ export function appChanges(actual: AppSettings, declared: Declared, describe: (r
   const changes: PropertyChange[] = [];
   const uris = (property: 'web' | 'spa' | 'publicClient', before: string[], after: string[] | undefined): void => {
     if (after === undefined || sameSet(before, after)) return;
-    patch[property] = { redirectUris: after };
+    // redirectUriSettings mirrors redirectUris; sending the old one beside the new list would contradict it.
+    const whole: Record<string, unknown> = { ...actual.raw[property], redirectUris: after };
+    delete whole['redirectUriSettings'];
+    patch[property] = whole;
     changes.push({ property: `${property}.redirectUris`, before: list(before), after: list(after) });
   };
   uris('web', actual.webRedirectUris, declared.webRedirectUris);
@@ -63,7 +66,7 @@ export function appChanges(actual: AppSettings, declared: Declared, describe: (r
   if (declared.signInAudience !== undefined && actual.signInAudience !== declared.signInAudience) {
     patch['signInAudience'] = declared.signInAudience;
     // Personal Microsoft accounts need v2 access tokens; Graph refuses the audience otherwise.
-    if (PERSONAL.includes(declared.signInAudience)) patch['api'] = { requestedAccessTokenVersion: 2 };
+    if (PERSONAL.includes(declared.signInAudience)) patch['api'] = { ...actual.raw.api, requestedAccessTokenVersion: 2 };
     changes.push({ property: 'signInAudience', before: actual.signInAudience, after: declared.signInAudience });
   }
   if (declared.requiredResourceAccess !== undefined && !sameSet(rraKeys(actual.requiredResourceAccess), rraKeys(declared.requiredResourceAccess))) {
