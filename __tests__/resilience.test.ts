@@ -84,6 +84,16 @@ it('removes the secret a lost addPassword answer left behind, and adds exactly o
   expect(invariantViolations(emu, start)).toEqual([]);
 });
 
+it('finds the app a lost create answer made, instead of creating a second one', async () => {
+  emu.faults.add({ match: { service: 'graph', method: 'POST', path: /^\/v1\.0\/applications$/ }, times: 1, kind: 'drop-after' });
+  const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'brand-new' });
+  expect(run.error).toBe('');
+  expect(run.stdout).toContain("No answer came to creating the app registration 'brand-new'");
+  expect(emu.graph.apps.filter((a) => a.displayName === 'brand-new')).toHaveLength(1);
+  expect(count(/^POST \/v1\.0\/applications$/)).toBe(1);
+  expect(run.outputs['app-created']).toBe('true');
+});
+
 it('explains a tenant policy that caps the lifetime of secrets', async () => {
   emu.policy.maxLifetimeDays = 90;
   const run = await runAction(emu, start.inputs);

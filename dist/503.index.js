@@ -650,7 +650,9 @@ class GraphDirectory {
     #log;
     /** Objects this run created: only these get the replication-lag retries. */
     #created = new Set();
-    constructor(http, graphEndpoint, tokens, log) {
+    #lagWaitMs;
+    constructor(http, graphEndpoint, tokens, log, lagWaitMs = 1000) {
+        this.#lagWaitMs = lagWaitMs;
         this.#http = http;
         this.#root = `${graphEndpoint}/v1.0`;
         this.#tokens = tokens;
@@ -673,16 +675,39 @@ class GraphDirectory {
         return apps;
     }
     async createApp(displayName, signInAudience, properties) {
-        const r = await this.#call({
-            method: 'POST',
-            path: '/applications',
-            body: { ...properties, displayName, signInAudience },
-            doing: `creating the app registration '${displayName}'`,
-        });
-        const app = toApp(json(r));
+        let app;
+        try {
+            const r = await this.#call({
+                method: 'POST',
+                path: '/applications',
+                body: { ...properties, displayName, signInAudience },
+                doing: `creating the app registration '${displayName}'`,
+            });
+            app = toApp(json(r));
+        }
+        catch (error) {
+            // Creating is not idempotent: when the answer was lost, look for the app (there was none before) instead of
+            // making a second one. List queries can lag a new app, so look a few times; never create blindly.
+            if (!(error instanceof errors/* ServiceError */._7 && error.details.outcomeUnknown === true))
+                throw error;
+            this.#log.warning(`No answer came to creating the app registration '${displayName}'; checking whether it was created anyway`);
+            app = await this.#findCreated(displayName, error);
+        }
         this.#created.add(app.id);
         this.#created.add(app.appId);
         return app;
+    }
+    async #findCreated(displayName, cause) {
+        for (let attempt = 0; attempt < LAG_ATTEMPTS; attempt += 1) {
+            const found = (await this.appsByName(displayName)).filter((a) => a.displayName === displayName);
+            if (found.length === 1 && found[0] !== undefined)
+                return found[0];
+            await new Promise((resolve) => setTimeout(resolve, this.#lagWaitMs * 2 ** Math.min(attempt, 4)));
+        }
+        throw new errors/* ServiceError */._7({
+            ...cause.details,
+            hint: 'the app may or may not have been created: run again (it is found by name then, never created twice)',
+        });
     }
     async updateApp(app, patch) {
         await this.#call({
@@ -1598,7 +1623,7 @@ async function main(config) {
         http.preconnect(url);
     }
     try {
-        const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runner/* runnerLog */.t1), runner/* runnerLog */.t1);
+        const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runner/* runnerLog */.t1), runner/* runnerLog */.t1, policy.baseMs);
         const store = config.github.token ? new GitHubSecrets(http, config.github.token, config.github.apiUrl) : noStore;
         const outcome = await run({
             app: { ...config.app },

@@ -18,6 +18,8 @@ export interface ValueTarget {
 }
 
 export interface StartState {
+  appName: string;
+  /** Empty when the app does not exist at the start. */
   appId: string;
   objectId: string;
   keyIds: string[];
@@ -50,6 +52,7 @@ export function nearExpiryWithCompanions(emu: Emulator, baseInputs: Record<strin
     targets.push({ scope, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }, { scope, name: 'AZURE_CREDENTIALS', kind: 'credentials' });
   }
   return {
+    appName: 'payments-api',
     appId: app.appId,
     objectId: app.id,
     keyIds: app.passwordCredentials.map((p) => p.keyId),
@@ -66,10 +69,37 @@ export function nearExpiryWithCompanions(emu: Emulator, baseInputs: Record<strin
   };
 }
 
-function appOf(emu: Emulator, start: StartState): GraphApp {
-  const app = emu.graph.apps.find((a) => a.id === start.objectId);
-  if (app === undefined) throw new Error('the app is gone');
-  return app;
+/** Nothing exists: the app is created with declared properties, two environments and companion secrets. */
+export function createFromNothing(emu: Emulator, baseInputs: Record<string, string>): StartState {
+  standardSetup(emu);
+  const targets: ValueTarget[] = ENVIRONMENTS.flatMap((environment) => [
+    { scope: { repo: REPO, environment }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' as const },
+    { scope: { repo: REPO, environment }, name: 'AZURE_CREDENTIALS', kind: 'credentials' as const },
+  ]);
+  return {
+    appName: 'new-service',
+    appId: '',
+    objectId: '',
+    keyIds: [],
+    unmanagedKeyId: '',
+    targets,
+    inputs: {
+      ...baseInputs,
+      'app-name': 'new-service',
+      environments: ENVIRONMENTS.join('\n'),
+      'credentials-secret-name': 'AZURE_CREDENTIALS',
+      'client-id-secret-name': 'AZURE_CLIENT_ID',
+      'web-redirect-uris': 'https://new-service.contoso.com/auth',
+      'api-permissions': 'Microsoft Graph: User.Read',
+      'federated-credentials': 'repo:octo/app:environment:production',
+    },
+  };
+}
+
+/** The app (by object ID, or by name when the run created it); undefined when there is none yet. */
+function appOf(emu: Emulator, start: StartState): GraphApp | undefined {
+  if (start.objectId !== '') return emu.graph.apps.find((a) => a.id === start.objectId);
+  return emu.graph.apps.find((a) => a.displayName === start.appName);
 }
 
 /** The client secret a target holds (the JSON's clientSecret for the credentials secret). */
@@ -86,16 +116,25 @@ export function heldValue(emu: Emulator, t: ValueTarget): string | undefined {
 /** Violations of the invariant; empty when it holds. */
 export function invariantViolations(emu: Emulator, start: StartState): string[] {
   const violations: string[] = [];
+  const named = emu.graph.apps.filter((a) => a.displayName === start.appName);
+  if (named.length > 1) violations.push(`${named.length} apps are named '${start.appName}'`);
   const app = appOf(emu, start);
+  if (app === undefined) {
+    if (start.objectId !== '') return [...violations, 'the app is gone'];
+    for (const t of start.targets) if (heldValue(emu, t) !== undefined) violations.push(`${t.name} was written but there is no app`);
+    return violations;
+  }
   const now = Date.now();
   const live = new Map(app.passwordCredentials.filter((p) => Date.parse(p.endDateTime) > now).map((p) => [p.secretText, p.keyId]));
   const held = new Set<string>();
   for (const t of start.targets) {
     const v = heldValue(emu, t);
+    // A target that did not exist at the start may still not exist; any value a target holds must work.
+    if (v === undefined && start.objectId === '') continue;
     if (v === undefined || !live.has(v)) violations.push(`${t.name} in '${t.scope.environment}' holds a value Entra does not accept`);
     else held.add(live.get(v) ?? '');
   }
-  if (!app.passwordCredentials.some((p) => p.keyId === start.unmanagedKeyId)) violations.push('the unmanaged secret was removed');
+  if (start.unmanagedKeyId !== '' && !app.passwordCredentials.some((p) => p.keyId === start.unmanagedKeyId)) violations.push('the unmanaged secret was removed');
   for (const p of app.passwordCredentials) {
     if (p.displayName !== MANAGED && !start.keyIds.includes(p.keyId)) violations.push(`an unmanaged secret ${p.keyId} appeared`);
   }
@@ -106,20 +145,22 @@ export function invariantViolations(emu: Emulator, start: StartState): string[] 
 
 /** Managed secrets made since the start state. */
 export function newManaged(emu: Emulator, start: StartState): GraphApp['passwordCredentials'] {
-  return appOf(emu, start).passwordCredentials.filter((p) => p.displayName === MANAGED && !start.keyIds.includes(p.keyId));
+  return (appOf(emu, start)?.passwordCredentials ?? []).filter((p) => p.displayName === MANAGED && !start.keyIds.includes(p.keyId));
 }
 
 /** Converged: every value target holds the newest managed secret, and no managed secret is held by nothing but kept-previous. */
 export function convergenceProblems(emu: Emulator, start: StartState): string[] {
   const problems = invariantViolations(emu, start);
   const app = appOf(emu, start);
+  if (app === undefined) return [...problems, 'there is no app'];
+  if (!emu.graph.servicePrincipals.some((sp) => sp.appId === app.appId)) problems.push('the app has no service principal');
   const managed = app.passwordCredentials.filter((p) => p.displayName === MANAGED).sort((a, b) => Date.parse(b.startDateTime) - Date.parse(a.startDateTime));
   const newest = managed[0]?.secretText;
   for (const t of start.targets) {
     if (heldValue(emu, t) !== newest) problems.push(`${t.name} in '${t.scope.environment}' does not hold the newest managed secret`);
   }
   for (const scope of start.targets.map((t) => t.scope)) {
-    if (emu.github.open(scope, 'AZURE_CLIENT_ID') !== start.appId) problems.push(`AZURE_CLIENT_ID in '${scope.environment}' is wrong`);
+    if (emu.github.open(scope, 'AZURE_CLIENT_ID') !== app.appId) problems.push(`AZURE_CLIENT_ID in '${scope.environment}' is wrong`);
   }
   // keep-previous is 1: of the start state's managed secrets at most one stays. A secret made by the failed run
   // may stay too: it is younger than the margin that protects a concurrent run's secret, and a later run removes it.

@@ -100,8 +100,10 @@ export class GraphDirectory implements Directory {
   readonly #log: Log;
   /** Objects this run created: only these get the replication-lag retries. */
   readonly #created = new Set<string>();
+  readonly #lagWaitMs: number;
 
-  constructor(http: HttpClient, graphEndpoint: string, tokens: TokenSource, log: Log) {
+  constructor(http: HttpClient, graphEndpoint: string, tokens: TokenSource, log: Log, lagWaitMs = 1000) {
+    this.#lagWaitMs = lagWaitMs;
     this.#http = http;
     this.#root = `${graphEndpoint}/v1.0`;
     this.#tokens = tokens;
@@ -127,16 +129,37 @@ export class GraphDirectory implements Directory {
   }
 
   async createApp(displayName: string, signInAudience: string, properties: Record<string, unknown>): Promise<AppRegistration> {
-    const r = await this.#call({
-      method: 'POST',
-      path: '/applications',
-      body: { ...properties, displayName, signInAudience },
-      doing: `creating the app registration '${displayName}'`,
-    });
-    const app = toApp(json<GraphApp>(r));
+    let app: AppRegistration;
+    try {
+      const r = await this.#call({
+        method: 'POST',
+        path: '/applications',
+        body: { ...properties, displayName, signInAudience },
+        doing: `creating the app registration '${displayName}'`,
+      });
+      app = toApp(json<GraphApp>(r));
+    } catch (error) {
+      // Creating is not idempotent: when the answer was lost, look for the app (there was none before) instead of
+      // making a second one. List queries can lag a new app, so look a few times; never create blindly.
+      if (!(error instanceof ServiceError && error.details.outcomeUnknown === true)) throw error;
+      this.#log.warning(`No answer came to creating the app registration '${displayName}'; checking whether it was created anyway`);
+      app = await this.#findCreated(displayName, error);
+    }
     this.#created.add(app.id);
     this.#created.add(app.appId);
     return app;
+  }
+
+  async #findCreated(displayName: string, cause: ServiceError): Promise<AppRegistration> {
+    for (let attempt = 0; attempt < LAG_ATTEMPTS; attempt += 1) {
+      const found = (await this.appsByName(displayName)).filter((a) => a.displayName === displayName);
+      if (found.length === 1 && found[0] !== undefined) return found[0];
+      await new Promise((resolve) => setTimeout(resolve, this.#lagWaitMs * 2 ** Math.min(attempt, 4)));
+    }
+    throw new ServiceError({
+      ...cause.details,
+      hint: 'the app may or may not have been created: run again (it is found by name then, never created twice)',
+    });
   }
 
   async updateApp(app: AppRegistration, patch: Record<string, unknown>): Promise<void> {
