@@ -234,8 +234,9 @@ class TransportError extends Error {
 }
 function defaultRetryPolicy(env = process.env) {
     // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits (the test suite uses it); the bounds stay.
-    const base = Number(env['ENTRA_ROTATOR_RETRY_BASE_MS'] ?? '');
-    return { attempts: 5, baseMs: Number.isFinite(base) && base >= 0 && env['ENTRA_ROTATOR_RETRY_BASE_MS'] ? base : 1000, maxWaitMs: 60_000, maxBackoffMs: 10_000, timeoutMs: 30_000 };
+    const override = env['ENTRA_ROTATOR_RETRY_BASE_MS'] ?? '';
+    const baseMs = /^\d+$/.test(override) ? Number(override) : 1000;
+    return { attempts: 5, baseMs, maxWaitMs: 60_000, maxBackoffMs: 10_000, timeoutMs: 30_000 };
 }
 const RETRYABLE_ALWAYS = new Set([429, 503]);
 const RETRYABLE_IDEMPOTENT = new Set([500, 502, 504]);
