@@ -120,6 +120,26 @@ console.log(`Load and fail on missing inputs: ${ff.wallMs.toFixed(0)} ms = ${(ff
 console.log(`NODE_EXTRA_CA_CERTS (the emulator's CA, set for every action run below) adds ${(await caCost()).toFixed(0)} ms to any process start`);
 console.log(`Medians of ${RUNS} runs each.\n`);
 
+/** The reference: a minimal HTTP/2 client making the steady run's requests (scripts/reference-client.cjs). */
+async function reference(latency: number): Promise<{ wallMs: number; baselineMs: number }> {
+  const walls: number[] = [];
+  const baselines: number[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    const emu = await startEmulator();
+    try {
+      standardSetup(emu);
+      const inputs = SCENARIOS[0]?.setUp(emu, 'secret') ?? {};
+      emu.setLatency(latency);
+      baselines.push(await timeProcess(['-e', '0'], baseEnv));
+      const args = [emu.urls.authority, emu.urls.graph, emu.urls.github, emu.tenantId, inputs['client-id'], inputs['client-secret'], inputs['github-token']];
+      walls.push(await timeProcess(['scripts/reference-client.cjs', ...args.map(String)], { ...baseEnv, ...emulatorEnv(emu) }));
+    } finally {
+      await emu.close();
+    }
+  }
+  return { wallMs: median(walls), baselineMs: median(baselines) };
+}
+
 const rows: Row[] = [];
 for (const latency of LATENCIES) {
   for (const scenario of SCENARIOS) {
@@ -134,5 +154,11 @@ for (const r of rows) {
       r.latency > 0 ? (r.wallMs / r.boundMs).toFixed(2) : '–'
     } |`,
   );
+}
+console.log('\nReference: a minimal HTTP/2 client making only the steady run\'s 3 requests (no checks, no output):');
+for (const latency of LATENCIES) {
+  const r = await reference(latency);
+  const bound = 2 * latency + r.baselineMs;
+  console.log(`  ${latency} ms: ${r.wallMs.toFixed(0)} ms = ${(r.wallMs / r.baselineMs).toFixed(2)} × node -e 0${latency > 0 ? `, ${(r.wallMs / bound).toFixed(2)} × critical-path bound` : ''}`);
 }
 if (rows.some((r) => !r.atFloor)) process.exitCode = 1;
