@@ -94,6 +94,22 @@ it('finds the app a lost create answer made, instead of creating a second one', 
   expect(run.outputs['app-created']).toBe('true');
 });
 
+it.each([
+  ['the token request that verifies the new secret', 'true', /Created the missing service principal/],
+  ['a read, when verify-new-secret is false', 'false', /Created the service principal/],
+])('creates a missing service principal at a rotation, found by %s', async (_how, verify, message) => {
+  const orphan = emu.seedApp({
+    displayName: 'no-sp-app',
+    servicePrincipal: false,
+    passwords: [{ displayName: 'rotated-by-github-actions', startDateTime: new Date(Date.now() - 170 * 86_400_000).toISOString(), endDateTime: new Date(Date.now() + 10 * 86_400_000).toISOString() }],
+  });
+  const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'no-sp-app', 'verify-new-secret': verify });
+  expect(run.error).toBe('');
+  expect(run.stdout).toMatch(message);
+  expect(emu.graph.servicePrincipals.filter((sp) => sp.appId === orphan.appId)).toHaveLength(1);
+  expect(count(/servicePrincipals\(appId/)).toBe(verify === 'true' ? 0 : 1);
+});
+
 it('explains a tenant policy that caps the lifetime of secrets', async () => {
   emu.policy.maxLifetimeDays = 90;
   const run = await runAction(emu, start.inputs);

@@ -61,7 +61,7 @@ function newSecretVerifier(http, signIn, policy, log) {
     // 60 s with the production policy (shorter with ENTRA_ROTATOR_RETRY_BASE_MS in tests).
     const budgetMs = policy.baseMs * 60;
     return {
-        async accepts(app, value) {
+        async accepts(app, value, options) {
             const started = Date.now();
             for (let attempt = 1;; attempt += 1) {
                 try {
@@ -74,10 +74,12 @@ function newSecretVerifier(http, signIn, policy, log) {
                         doing: `checking that Entra accepts the new client secret of '${app.displayName}' (signing in as ${app.appId})`,
                         log,
                     });
-                    return;
+                    return 'accepted';
                 }
                 catch (error) {
                     const code = error instanceof errors/* ServiceError */._7 ? error.code : undefined;
+                    if (code === 'AADSTS7000229' && options.servicePrincipalMayBeMissing)
+                        return 'no-service-principal';
                     const wait = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** Math.min(attempt - 1, 4));
                     if (code === undefined || !NOT_YET.has(code) || Date.now() - started + wait > budgetMs) {
                         if (error instanceof errors/* ServiceError */._7 && code !== undefined && NOT_YET.has(code)) {
@@ -1425,7 +1427,11 @@ async function rotate(settings, ports, runStart, outcome) {
     const writesValue = plan.writes.some((w) => (0,model/* carriesSecretValue */.PZ)(w.target.kind));
     const scopes = uniqueScopes(plan.writes.map((w) => w.target));
     // 3. In parallel: the public key of every scope written to, the service principal, and (when due) the new secret.
-    const spTask = plan.servicePrincipal === 'skip' ? Promise.resolve() : ensureServicePrincipal(theApp, plan.servicePrincipal === 'create', directory, log);
+    // When the new secret is verified, that token request also tells whether the service principal exists.
+    const spByVerify = plan.servicePrincipal === 'ensure' && plan.rotate && settings.verifyNewSecret;
+    const spTask = plan.servicePrincipal === 'skip' || spByVerify
+        ? Promise.resolve()
+        : ensureServicePrincipal(theApp, plan.servicePrincipal === 'create', directory, log);
     const prepareTask = Promise.all(scopes.map((s) => store.prepare(s)));
     const addTask = plan.rotate
         ? addPasswordOnce(theApp, plan.newSecret?.displayName ?? settings.rotation.credentialName, plan.newSecret?.endDateTime ?? runStart, ports)
@@ -1446,7 +1452,11 @@ async function rotate(settings, ports, runStart, outcome) {
     // 4. Entra may refuse a new secret for seconds: targets get it only once Entra accepts it.
     if (newSecret !== undefined && settings.verifyNewSecret) {
         try {
-            await ports.verifier.accepts(theApp, newSecret.value);
+            if ((await ports.verifier.accepts(theApp, newSecret.value, { servicePrincipalMayBeMissing: spByVerify })) === 'no-service-principal') {
+                await directory.createServicePrincipal(theApp);
+                log.info(`Created the missing service principal (enterprise application) of '${theApp.displayName}'`);
+                await ports.verifier.accepts(theApp, newSecret.value, { servicePrincipalMayBeMissing: false });
+            }
             log.info(`Entra accepts the new client secret ${newSecret.info.keyId}`);
         }
         catch (error) {

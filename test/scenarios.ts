@@ -61,9 +61,9 @@ export const SCENARIOS: Scenario[] = [
       seed(emu, true, REPO_SCOPE);
       return inputs(emu, signIn, {});
     },
-    // token, and a token with the new secret (verify-new-secret); app; service principal check; addPassword;
-    // removePassword of the older secret; listing; public key; PUT
-    floor: { entra: 2, graph: 4, github: 3, oidc: 0 },
+    // token, and a token with the new secret (verify-new-secret, which also shows the service principal exists);
+    // app; addPassword; removePassword of the older secret; listing; public key; PUT
+    floor: { entra: 2, graph: 3, github: 3, oidc: 0 },
     // token → app → addPassword → token with the new secret → PUT → removePassword
     chain: 6,
   },
@@ -73,7 +73,7 @@ export const SCENARIOS: Scenario[] = [
       seed(emu, true, THREE_ENVIRONMENTS.map((environment) => ({ repo: 'octo/app', environment })));
       return inputs(emu, signIn, { environments: THREE_ENVIRONMENTS.join('\n') });
     },
-    floor: { entra: 2, graph: 4, github: 9, oidc: 0 },
+    floor: { entra: 2, graph: 3, github: 9, oidc: 0 },
     chain: 6,
   },
 ];

@@ -75,7 +75,7 @@ export function newSecretVerifier(http: HttpClient, signIn: Config['signIn'], po
   // 60 s with the production policy (shorter with ENTRA_ROTATOR_RETRY_BASE_MS in tests).
   const budgetMs = policy.baseMs * 60;
   return {
-    async accepts(app: AppRegistration, value: Secret): Promise<void> {
+    async accepts(app: AppRegistration, value: Secret, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'> {
       const started = Date.now();
       for (let attempt = 1; ; attempt += 1) {
         try {
@@ -88,9 +88,10 @@ export function newSecretVerifier(http: HttpClient, signIn: Config['signIn'], po
             doing: `checking that Entra accepts the new client secret of '${app.displayName}' (signing in as ${app.appId})`,
             log,
           });
-          return;
+          return 'accepted';
         } catch (error) {
           const code = error instanceof ServiceError ? error.code : undefined;
+          if (code === 'AADSTS7000229' && options.servicePrincipalMayBeMissing) return 'no-service-principal';
           const wait = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** Math.min(attempt - 1, 4));
           if (code === undefined || !NOT_YET.has(code) || Date.now() - started + wait > budgetMs) {
             if (error instanceof ServiceError && code !== undefined && NOT_YET.has(code)) {

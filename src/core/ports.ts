@@ -32,8 +32,12 @@ export interface SecretStore {
 }
 
 export interface SecretVerifier {
-  /** Resolves once Entra accepts the new secret for the app (a token request with it), within a bounded time. */
-  accepts(app: AppRegistration, value: Secret): Promise<void>;
+  /**
+   * Resolves once Entra accepts the new secret for the app (a token request with it), within a bounded time.
+   * With `servicePrincipalMayBeMissing`, Entra's "no service principal" answer (AADSTS7000229) is returned at
+   * once instead of being waited out as replication, so the caller can create it.
+   */
+  accepts(app: AppRegistration, value: Secret, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'>;
 }
 
 export interface Log {

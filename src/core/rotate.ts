@@ -146,8 +146,12 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
   const scopes = uniqueScopes(plan.writes.map((w) => w.target));
 
   // 3. In parallel: the public key of every scope written to, the service principal, and (when due) the new secret.
+  // When the new secret is verified, that token request also tells whether the service principal exists.
+  const spByVerify = plan.servicePrincipal === 'ensure' && plan.rotate && settings.verifyNewSecret;
   const spTask =
-    plan.servicePrincipal === 'skip' ? Promise.resolve() : ensureServicePrincipal(theApp, plan.servicePrincipal === 'create', directory, log);
+    plan.servicePrincipal === 'skip' || spByVerify
+      ? Promise.resolve()
+      : ensureServicePrincipal(theApp, plan.servicePrincipal === 'create', directory, log);
   const prepareTask = Promise.all(scopes.map((s) => store.prepare(s)));
   const addTask = plan.rotate
     ? addPasswordOnce(theApp, plan.newSecret?.displayName ?? settings.rotation.credentialName, plan.newSecret?.endDateTime ?? runStart, ports)
@@ -168,7 +172,11 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
   // 4. Entra may refuse a new secret for seconds: targets get it only once Entra accepts it.
   if (newSecret !== undefined && settings.verifyNewSecret) {
     try {
-      await ports.verifier.accepts(theApp, newSecret.value);
+      if ((await ports.verifier.accepts(theApp, newSecret.value, { servicePrincipalMayBeMissing: spByVerify })) === 'no-service-principal') {
+        await directory.createServicePrincipal(theApp);
+        log.info(`Created the missing service principal (enterprise application) of '${theApp.displayName}'`);
+        await ports.verifier.accepts(theApp, newSecret.value, { servicePrincipalMayBeMissing: false });
+      }
       log.info(`Entra accepts the new client secret ${newSecret.info.keyId}`);
     } catch (error) {
       await undoNewSecret(theApp, newSecret.info, directory, log, 'Entra did not accept it');
