@@ -130,7 +130,7 @@ export function secretsToRemove(
     } else {
       removals.push({
         secret: p,
-        reason: `older than the ${settings.keepPrevious} previous secret${settings.keepPrevious === 1 ? '' : 's'} kept (keep-previous)`,
+        reason: `older than the ${settings.keepPrevious === 1 ? 'previous secret' : `${settings.keepPrevious} previous secrets`} that keep-previous keeps`,
       });
     }
   }
