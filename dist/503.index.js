@@ -1278,7 +1278,9 @@ function secretsToRemove(managedBefore, settings, now, runStart, lastStoredAt) {
         else {
             removals.push({
                 secret: p,
-                reason: `older than the ${settings.keepPrevious === 1 ? 'previous secret' : `${settings.keepPrevious} previous secrets`} that keep-previous keeps`,
+                reason: settings.keepPrevious === 0
+                    ? 'keep-previous is 0'
+                    : `older than the ${settings.keepPrevious === 1 ? 'previous secret' : `${settings.keepPrevious} previous secrets`} that keep-previous keeps`,
             });
         }
     }
