@@ -13,194 +13,6 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __webpack_require__(296);
-;// CONCATENATED MODULE: ./src/adapters/entra.ts
-
-const FORM = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-function rotatorSignIn(http, signIn, log, env = process.env) {
-    const how = signIn.clientSecret === undefined ? 'with GitHub OIDC federation' : 'with a client secret';
-    let cached;
-    const fetchToken = async () => {
-        const credential = signIn.clientSecret === undefined
-            ? {
-                client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-                client_assertion: await githubIdToken(http, signIn.oidcAudience, log, env),
-            }
-            : { client_secret: signIn.clientSecret.reveal() };
-        return clientCredentialsToken(http, {
-            authorityHost: signIn.authorityHost,
-            tenantId: signIn.tenantId,
-            clientId: signIn.clientId,
-            scope: `${signIn.graphEndpoint}/.default`,
-            credential,
-            doing: `signing in as ${signIn.clientId} ${how} at ${signIn.authorityHost}`,
-            log,
-        });
-    };
-    return {
-        token() {
-            if (cached === undefined || Date.now() >= cached.refreshAt) {
-                const pending = fetchToken();
-                const entry = { token: pending.then((r) => r.token), refreshAt: Number.POSITIVE_INFINITY };
-                cached = entry;
-                pending.then((r) => (entry.refreshAt = r.expiresAt - 5 * 60_000), () => {
-                    if (cached === entry)
-                        cached = undefined;
-                });
-            }
-            return cached.token;
-        },
-    };
-}
-/**
- * Entra may refuse a new secret for seconds after addPassword (AADSTS7000215; 4-18 s seen), and a new app or
- * service principal may not have reached the token service yet. Ask for a token with the secret until Entra
- * accepts it, within a bounded time.
- */
-function newSecretVerifier(http, signIn, policy, log) {
-    const NOT_YET = new Set(['AADSTS7000215', 'AADSTS7000229', 'AADSTS700016', 'AADSTS7000222']);
-    // 60 s with the production policy (shorter with ENTRA_ROTATOR_RETRY_BASE_MS in tests).
-    const budgetMs = policy.baseMs * 60;
-    return {
-        async accepts(app, value, options) {
-            const started = Date.now();
-            for (let attempt = 1;; attempt += 1) {
-                try {
-                    await clientCredentialsToken(http, {
-                        authorityHost: signIn.authorityHost,
-                        tenantId: signIn.tenantId,
-                        clientId: app.appId,
-                        scope: `${signIn.graphEndpoint}/.default`,
-                        credential: { client_secret: value.reveal() },
-                        doing: `checking that Entra accepts the new client secret of '${app.displayName}' (signing in as ${app.appId})`,
-                        log,
-                    });
-                    return 'accepted';
-                }
-                catch (error) {
-                    const code = error instanceof errors/* ServiceError */._7 ? error.code : undefined;
-                    if (code === 'AADSTS7000229' && options.servicePrincipalMayBeMissing)
-                        return 'no-service-principal';
-                    const wait = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** Math.min(attempt - 1, 4));
-                    if (code === undefined || !NOT_YET.has(code) || Date.now() - started + wait > budgetMs) {
-                        if (error instanceof errors/* ServiceError */._7 && code !== undefined && NOT_YET.has(code)) {
-                            throw new errors/* ServiceError */._7({
-                                ...error.details,
-                                hint: `Entra still refused the new secret after ${Math.round((Date.now() - started) / 1000)} s; run again later. Set verify-new-secret: false only if this tenant's token service cannot be reached from the runner`,
-                            });
-                        }
-                        throw error;
-                    }
-                    log.info(`Entra does not accept the new client secret yet (${code}); asking again in ${wait} ms`);
-                    await new Promise((resolve) => setTimeout(resolve, wait));
-                }
-            }
-        },
-    };
-}
-/** POST /{tenant}/oauth2/v2.0/token with grant_type=client_credentials. */
-async function clientCredentialsToken(http, c) {
-    const body = new URLSearchParams({ client_id: c.clientId, scope: c.scope, grant_type: 'client_credentials', ...c.credential }).toString();
-    const url = `${c.authorityHost}/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`;
-    let response;
-    try {
-        response = await http.send({ method: 'POST', url, headers: FORM, body, doing: c.doing, idempotent: true });
-    }
-    catch (error) {
-        throw new errors/* ServiceError */._7({
-            service: 'Microsoft Entra ID',
-            doing: c.doing,
-            detail: error.message,
-            hint: 'check authority-host (and cloud), the network, and NODE_EXTRA_CA_CERTS for private CAs',
-        });
-    }
-    let reply = {};
-    try {
-        reply = JSON.parse(response.body);
-    }
-    catch {
-        // not JSON: reported below
-    }
-    if (response.status === 200 && typeof reply.access_token === 'string') {
-        c.log.mask(reply.access_token);
-        return { token: reply.access_token, expiresAt: Date.now() + Number(reply.expires_in ?? 3600) * 1000 };
-    }
-    const description = reply.error_description ?? response.body.slice(0, 200);
-    const aadsts = /AADSTS\d+/.exec(description)?.[0];
-    throw new errors/* ServiceError */._7({
-        service: 'Microsoft Entra ID',
-        doing: c.doing,
-        status: response.status,
-        code: aadsts ?? reply.error,
-        requestId: reply.trace_id ?? response.headers['x-ms-request-id'],
-        detail: (description.split(/\r?\n/)[0] ?? '').replace(/^AADSTS\d+:\s*/, ''),
-        hint: signInHint(aadsts, c),
-    });
-}
-function signInHint(aadsts, c) {
-    const hints = {
-        AADSTS7000215: 'the client secret is not valid for this client ID: check that the secret Value was stored (not the Secret ID), and that it has not expired',
-        AADSTS7000222: 'the client secret has expired: create a new one',
-        AADSTS700016: `no app with client ID ${c.clientId} exists in tenant ${c.tenantId}: check client-id and tenant-id`,
-        AADSTS90002: `tenant ${c.tenantId} was not found: check tenant-id (and cloud)`,
-        AADSTS90013: `tenant-id is not valid`,
-        AADSTS70021: "the app has no federated credential matching this workflow: add one with issuer https://token.actions.githubusercontent.com and the workflow's subject (repo:OWNER/REPO:ref:refs/heads/BRANCH or repo:OWNER/REPO:environment:NAME)",
-        AADSTS700213: "no federated credential of the app matches this workflow's subject: the subject must be exactly repo:OWNER/REPO:ref:refs/heads/BRANCH, or repo:OWNER/REPO:environment:NAME when the job has an environment",
-        AADSTS700211: 'no federated credential of the app has the issuer of the GitHub ID token (https://token.actions.githubusercontent.com, or your GHES issuer)',
-        AADSTS700212: 'no federated credential of the app has the audience of the GitHub ID token: check oidc-audience (default api://AzureADTokenExchange)',
-        AADSTS700024: 'the GitHub ID token has expired or is not yet valid: run again',
-        AADSTS7000229: 'the app has no service principal in this tenant: set service-principal: true (the default)',
-    };
-    return (aadsts === undefined ? undefined : hints[aadsts]) ?? 'check tenant-id, client-id and the credential';
-}
-/** GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=… with the request token; the reply is {"value": jwt}. */
-async function githubIdToken(http, audience, log, env) {
-    const requestUrl = env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-    const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-    const doing = `getting a GitHub OIDC ID token (audience ${audience}) to sign in without a client secret`;
-    if (!requestUrl || !requestToken) {
-        throw new errors/* ServiceError */._7({
-            service: 'GitHub',
-            doing,
-            detail: 'ACTIONS_ID_TOKEN_REQUEST_URL is not set, so this job may not request an ID token',
-            hint: 'give the job `permissions: id-token: write` (pull requests from forks never get one), or set the client-secret input',
-        });
-    }
-    let response;
-    try {
-        response = await http.send({
-            method: 'GET',
-            url: `${requestUrl}${requestUrl.includes('?') ? '&' : '?'}audience=${encodeURIComponent(audience)}`,
-            headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json' },
-            doing,
-            idempotent: true,
-        });
-    }
-    catch (error) {
-        throw new errors/* ServiceError */._7({ service: 'GitHub', doing, detail: error.message, hint: 'run again; if it persists, check the runner network' });
-    }
-    let value;
-    try {
-        value = JSON.parse(response.body).value;
-    }
-    catch {
-        value = undefined;
-    }
-    if (response.status !== 200 || typeof value !== 'string') {
-        throw new errors/* ServiceError */._7({
-            service: 'GitHub',
-            doing,
-            status: response.status,
-            requestId: response.headers['x-github-request-id'],
-            detail: response.body.slice(0, 200),
-            hint: 'check that the job has `permissions: id-token: write`',
-        });
-    }
-    log.mask(value);
-    return value;
-}
-
-// EXTERNAL MODULE: ./src/core/model.ts
-var model = __webpack_require__(146);
 // EXTERNAL MODULE: external "node:http2"
 var external_node_http2_ = __webpack_require__(467);
 var external_node_http2_default = /*#__PURE__*/__webpack_require__.n(external_node_http2_);
@@ -270,6 +82,7 @@ function retryReason(spec, response) {
         return 'HTTP 403 rate limit';
     return undefined;
 }
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function backoffMs(policy, attempt, random = Math.random) {
     const ceiling = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** (attempt - 1));
     return Math.round(ceiling / 2 + (random() * ceiling) / 2);
@@ -306,7 +119,7 @@ class HttpClient {
             }
             const delay = wait ?? backoffMs(this.#policy, attempt);
             this.#log(`Retrying ${spec.doing} in ${delay} ms (attempt ${attempt + 1} of ${attempts}) after ${why}`);
-            await new Promise((resolve) => setTimeout(resolve, delay));
+            await sleep(delay);
         }
     }
     /**
@@ -477,6 +290,195 @@ function flatten(h) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/adapters/entra.ts
+
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+function rotatorSignIn(http, signIn, log, env = process.env) {
+    const how = signIn.clientSecret === undefined ? 'with GitHub OIDC federation' : 'with a client secret';
+    let cached;
+    const fetchToken = async () => {
+        const credential = signIn.clientSecret === undefined
+            ? {
+                client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+                client_assertion: await githubIdToken(http, signIn.oidcAudience, log, env),
+            }
+            : { client_secret: signIn.clientSecret.reveal() };
+        return clientCredentialsToken(http, {
+            authorityHost: signIn.authorityHost,
+            tenantId: signIn.tenantId,
+            clientId: signIn.clientId,
+            scope: `${signIn.graphEndpoint}/.default`,
+            credential,
+            doing: `signing in as ${signIn.clientId} ${how} at ${signIn.authorityHost}`,
+            log,
+        });
+    };
+    return {
+        token() {
+            if (cached === undefined || Date.now() >= cached.refreshAt) {
+                const pending = fetchToken();
+                const entry = { token: pending.then((r) => r.token), refreshAt: Number.POSITIVE_INFINITY };
+                cached = entry;
+                pending.then((r) => (entry.refreshAt = r.expiresAt - 5 * 60_000), () => {
+                    if (cached === entry)
+                        cached = undefined;
+                });
+            }
+            return cached.token;
+        },
+    };
+}
+/**
+ * Entra may refuse a new secret for seconds after addPassword (AADSTS7000215; 4-18 s seen), and a new app or
+ * service principal may not have reached the token service yet. Ask for a token with the secret until Entra
+ * accepts it, within a bounded time.
+ */
+function newSecretVerifier(http, signIn, policy, log) {
+    const NOT_YET = new Set(['AADSTS7000215', 'AADSTS7000229', 'AADSTS700016', 'AADSTS7000222']);
+    // 60 s with the production policy (shorter with ENTRA_ROTATOR_RETRY_BASE_MS in tests).
+    const budgetMs = policy.baseMs * 60;
+    return {
+        async accepts(app, value, options) {
+            const started = Date.now();
+            for (let attempt = 1;; attempt += 1) {
+                try {
+                    await clientCredentialsToken(http, {
+                        authorityHost: signIn.authorityHost,
+                        tenantId: signIn.tenantId,
+                        clientId: app.appId,
+                        scope: `${signIn.graphEndpoint}/.default`,
+                        credential: { client_secret: value.reveal() },
+                        doing: `checking that Entra accepts the new client secret of '${app.displayName}' (signing in as ${app.appId})`,
+                        log,
+                    });
+                    return 'accepted';
+                }
+                catch (error) {
+                    const code = error instanceof errors/* ServiceError */._7 ? error.code : undefined;
+                    if (code === 'AADSTS7000229' && options.servicePrincipalMayBeMissing)
+                        return 'no-service-principal';
+                    const wait = backoffMs(policy, attempt);
+                    if (code === undefined || !NOT_YET.has(code) || Date.now() - started + wait > budgetMs) {
+                        if (error instanceof errors/* ServiceError */._7 && code !== undefined && NOT_YET.has(code)) {
+                            throw new errors/* ServiceError */._7({
+                                ...error.details,
+                                hint: `Entra still refused the new secret after ${Math.round((Date.now() - started) / 1000)} s; run again later. Set verify-new-secret: false only if this tenant's token service cannot be reached from the runner`,
+                            });
+                        }
+                        throw error;
+                    }
+                    log.info(`Entra does not accept the new client secret yet (${code}); asking again in ${wait} ms`);
+                    await sleep(wait);
+                }
+            }
+        },
+    };
+}
+/** POST /{tenant}/oauth2/v2.0/token with grant_type=client_credentials. */
+async function clientCredentialsToken(http, c) {
+    const body = new URLSearchParams({ client_id: c.clientId, scope: c.scope, grant_type: 'client_credentials', ...c.credential }).toString();
+    const url = `${c.authorityHost}/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`;
+    let response;
+    try {
+        response = await http.send({ method: 'POST', url, headers: FORM, body, doing: c.doing, idempotent: true });
+    }
+    catch (error) {
+        throw new errors/* ServiceError */._7({
+            service: 'Microsoft Entra ID',
+            doing: c.doing,
+            detail: error.message,
+            hint: 'check authority-host (and cloud), the network, and NODE_EXTRA_CA_CERTS for private CAs',
+        });
+    }
+    let reply = {};
+    try {
+        reply = JSON.parse(response.body);
+    }
+    catch {
+        // not JSON: reported below
+    }
+    if (response.status === 200 && typeof reply.access_token === 'string') {
+        c.log.mask(reply.access_token);
+        return { token: reply.access_token, expiresAt: Date.now() + Number(reply.expires_in ?? 3600) * 1000 };
+    }
+    const description = reply.error_description ?? response.body.slice(0, 200);
+    const aadsts = /AADSTS\d+/.exec(description)?.[0];
+    throw new errors/* ServiceError */._7({
+        service: 'Microsoft Entra ID',
+        doing: c.doing,
+        status: response.status,
+        code: aadsts ?? reply.error,
+        requestId: reply.trace_id ?? response.headers['x-ms-request-id'],
+        detail: (description.split(/\r?\n/)[0] ?? '').replace(/^AADSTS\d+:\s*/, ''),
+        hint: signInHint(aadsts, c),
+    });
+}
+function signInHint(aadsts, c) {
+    const hints = {
+        AADSTS7000215: 'the client secret is not valid for this client ID: check that the secret Value was stored (not the Secret ID), and that it has not expired',
+        AADSTS7000222: 'the client secret has expired: create a new one',
+        AADSTS700016: `no app with client ID ${c.clientId} exists in tenant ${c.tenantId}: check client-id and tenant-id`,
+        AADSTS90002: `tenant ${c.tenantId} was not found: check tenant-id (and cloud)`,
+        AADSTS90013: `tenant-id is not valid`,
+        AADSTS70021: "the app has no federated credential matching this workflow: add one with issuer https://token.actions.githubusercontent.com and the workflow's subject (repo:OWNER/REPO:ref:refs/heads/BRANCH or repo:OWNER/REPO:environment:NAME)",
+        AADSTS700213: "no federated credential of the app matches this workflow's subject: the subject must be exactly repo:OWNER/REPO:ref:refs/heads/BRANCH, or repo:OWNER/REPO:environment:NAME when the job has an environment",
+        AADSTS700211: 'no federated credential of the app has the issuer of the GitHub ID token (https://token.actions.githubusercontent.com, or your GHES issuer)',
+        AADSTS700212: 'no federated credential of the app has the audience of the GitHub ID token: check oidc-audience (default api://AzureADTokenExchange)',
+        AADSTS700024: 'the GitHub ID token has expired or is not yet valid: run again',
+        AADSTS7000229: 'the app has no service principal in this tenant: set service-principal: true (the default)',
+    };
+    return (aadsts === undefined ? undefined : hints[aadsts]) ?? 'check tenant-id, client-id and the credential';
+}
+/** GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=… with the request token; the reply is {"value": jwt}. */
+async function githubIdToken(http, audience, log, env) {
+    const requestUrl = env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+    const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+    const doing = `getting a GitHub OIDC ID token (audience ${audience}) to sign in without a client secret`;
+    if (!requestUrl || !requestToken) {
+        throw new errors/* ServiceError */._7({
+            service: 'GitHub',
+            doing,
+            detail: 'ACTIONS_ID_TOKEN_REQUEST_URL is not set, so this job may not request an ID token',
+            hint: 'give the job `permissions: id-token: write` (pull requests from forks never get one), or set the client-secret input',
+        });
+    }
+    let response;
+    try {
+        response = await http.send({
+            method: 'GET',
+            url: `${requestUrl}${requestUrl.includes('?') ? '&' : '?'}audience=${encodeURIComponent(audience)}`,
+            headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json' },
+            doing,
+            idempotent: true,
+        });
+    }
+    catch (error) {
+        throw new errors/* ServiceError */._7({ service: 'GitHub', doing, detail: error.message, hint: 'run again; if it persists, check the runner network' });
+    }
+    let value;
+    try {
+        value = JSON.parse(response.body).value;
+    }
+    catch {
+        value = undefined;
+    }
+    if (response.status !== 200 || typeof value !== 'string') {
+        throw new errors/* ServiceError */._7({
+            service: 'GitHub',
+            doing,
+            status: response.status,
+            requestId: response.headers['x-github-request-id'],
+            detail: response.body.slice(0, 200),
+            hint: 'check that the job has `permissions: id-token: write`',
+        });
+    }
+    log.mask(value);
+    return value;
+}
+
+// EXTERNAL MODULE: ./src/core/model.ts
+var model = __webpack_require__(146);
 ;// CONCATENATED MODULE: ./src/adapters/github.ts
 /** GitHub Actions secrets over REST: metadata reads, the public key of each scope, and sealed writes. */
 
@@ -653,9 +655,9 @@ class GraphDirectory {
     #log;
     /** Objects this run created: only these get the replication-lag retries. */
     #created = new Set();
-    #lagWaitMs;
-    constructor(http, graphEndpoint, tokens, log, lagWaitMs = 1000) {
-        this.#lagWaitMs = lagWaitMs;
+    #policy;
+    constructor(http, graphEndpoint, tokens, log, policy) {
+        this.#policy = policy;
         this.#http = http;
         this.#root = `${graphEndpoint}/v1.0`;
         this.#tokens = tokens;
@@ -705,7 +707,7 @@ class GraphDirectory {
             const found = (await this.appsByName(displayName)).filter((a) => a.displayName === displayName);
             if (found.length === 1 && found[0] !== undefined)
                 return found[0];
-            await new Promise((resolve) => setTimeout(resolve, this.#lagWaitMs * 2 ** Math.min(attempt, 4)));
+            await sleep(backoffMs(this.#policy, attempt + 1));
         }
         throw new errors/* ServiceError */._7({
             ...cause.details,
@@ -1636,7 +1638,7 @@ async function main(config) {
         http.preconnect(url);
     }
     try {
-        const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runner/* runnerLog */.t1), runner/* runnerLog */.t1, policy.baseMs);
+        const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runner/* runnerLog */.t1), runner/* runnerLog */.t1, policy);
         const store = config.github.token ? new GitHubSecrets(http, config.github.token, config.github.apiUrl) : noStore;
         const outcome = await run({
             app: { ...config.app },

@@ -160,11 +160,6 @@ export function readConfig(env: Env): Config {
     }
     return url.origin;
   };
-  const lines = (name: string): string[] =>
-    input(name)
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l !== '');
 
   // Sign-in
   const tenantId = guid('tenant-id', true);
@@ -264,7 +259,7 @@ export function readConfig(env: Env): Config {
     else seenNames.set(n.value.toUpperCase(), n.input);
   }
 
-  const environments = lines('environments');
+  const environments = numberedLines(input('environments')).map((l) => l.text);
   const seenEnvironments = new Set<string>();
   for (const e of environments) {
     if (e.length > 255) problem('environments', e, 'environment names of at most 255 characters');

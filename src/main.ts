@@ -21,7 +21,7 @@ export async function main(config: Config): Promise<void> {
     http.preconnect(url);
   }
   try {
-    const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runnerLog), runnerLog, policy.baseMs);
+    const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runnerLog), runnerLog, policy);
     const store: SecretStore = config.github.token ? new GitHubSecrets(http, config.github.token, config.github.apiUrl) : noStore;
 
     const outcome = await run(

@@ -8,7 +8,7 @@ import { ServiceError } from '../core/errors';
 import type { AppRegistration } from '../core/model';
 import type { Log, SecretVerifier } from '../core/ports';
 import type { Secret } from '../core/secret';
-import type { HttpClient, RetryPolicy } from './http';
+import { backoffMs, sleep, type HttpClient, type RetryPolicy } from './http';
 
 export interface TokenSource {
   token(): Promise<string>;
@@ -92,7 +92,7 @@ export function newSecretVerifier(http: HttpClient, signIn: Config['signIn'], po
         } catch (error) {
           const code = error instanceof ServiceError ? error.code : undefined;
           if (code === 'AADSTS7000229' && options.servicePrincipalMayBeMissing) return 'no-service-principal';
-          const wait = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** Math.min(attempt - 1, 4));
+          const wait = backoffMs(policy, attempt);
           if (code === undefined || !NOT_YET.has(code) || Date.now() - started + wait > budgetMs) {
             if (error instanceof ServiceError && code !== undefined && NOT_YET.has(code)) {
               throw new ServiceError({
@@ -103,7 +103,7 @@ export function newSecretVerifier(http: HttpClient, signIn: Config['signIn'], po
             throw error;
           }
           log.info(`Entra does not accept the new client secret yet (${code}); asking again in ${wait} ms`);
-          await new Promise((resolve) => setTimeout(resolve, wait));
+          await sleep(wait);
         }
       }
     },

@@ -5,7 +5,7 @@ import type { AppRegistration, FederatedCredential, PasswordInfo, RequiredResour
 import type { Directory, Log } from '../core/ports';
 import { Secret } from '../core/secret';
 import type { TokenSource } from './entra';
-import { TransportError, type HttpClient, type HttpResponse, type Method } from './http';
+import { backoffMs, sleep, TransportError, type HttpClient, type HttpResponse, type Method, type RetryPolicy } from './http';
 
 const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -100,10 +100,10 @@ export class GraphDirectory implements Directory {
   readonly #log: Log;
   /** Objects this run created: only these get the replication-lag retries. */
   readonly #created = new Set<string>();
-  readonly #lagWaitMs: number;
+  readonly #policy: RetryPolicy;
 
-  constructor(http: HttpClient, graphEndpoint: string, tokens: TokenSource, log: Log, lagWaitMs = 1000) {
-    this.#lagWaitMs = lagWaitMs;
+  constructor(http: HttpClient, graphEndpoint: string, tokens: TokenSource, log: Log, policy: RetryPolicy) {
+    this.#policy = policy;
     this.#http = http;
     this.#root = `${graphEndpoint}/v1.0`;
     this.#tokens = tokens;
@@ -154,7 +154,7 @@ export class GraphDirectory implements Directory {
     for (let attempt = 0; attempt < LAG_ATTEMPTS; attempt += 1) {
       const found = (await this.appsByName(displayName)).filter((a) => a.displayName === displayName);
       if (found.length === 1 && found[0] !== undefined) return found[0];
-      await new Promise((resolve) => setTimeout(resolve, this.#lagWaitMs * 2 ** Math.min(attempt, 4)));
+      await sleep(backoffMs(this.#policy, attempt + 1));
     }
     throw new ServiceError({
       ...cause.details,
