@@ -82,7 +82,7 @@ describe('the action against the emulator', () => {
       ],
     });
     const [current, older, expired, unmanaged] = app.passwordCredentials.map((p) => ({ ...p }));
-    emu.github.putPlain(repo, 'AZURE_CLIENT_SECRET', current?.secretText ?? '', iso(-169 * DAY));
+    emu.github.putPlain(repo, 'AZURE_CLIENT_SECRET', current?.secretText ?? '', iso(-170 * DAY + 5000));
 
     const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api', 'keep-previous': '1' });
     expect(run.error).toBe('');
@@ -202,12 +202,12 @@ describe('the action against the emulator', () => {
       passwords: [{ displayName: 'rotated-by-github-actions', startDateTime: iso(-170 * DAY), endDateTime: iso(10 * DAY) }],
     });
     const old = app.passwordCredentials[0]?.secretText ?? '';
-    emu.github.putPlain(repo, 'AZURE_CLIENT_SECRET', old, iso(-169 * DAY));
-    emu.faults.add({ match: { service: 'github', method: 'PUT' }, times: Infinity, kind: 'status', status: 500 });
+    emu.github.putPlain(repo, 'AZURE_CLIENT_SECRET', old, iso(-170 * DAY + 5000));
+    emu.faults.add({ match: { service: 'github', method: 'PUT' }, times: Infinity, kind: 'status', status: 422, code: 'Bad request' });
     const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api' });
     expect(run.code).not.toBe(0);
     expect(run.error).toContain('No target could be written');
-    expect(run.error).toContain('HTTP 500');
+    expect(run.error).toContain('HTTP 422');
     expect(app.passwordCredentials.map((p) => p.secretText)).toEqual([old]);
     expect(emu.github.open(repo, 'AZURE_CLIENT_SECRET')).toBe(old);
     expect(emu.log.filter((e) => e.path.includes('/addPassword'))).toHaveLength(1);
@@ -222,7 +222,7 @@ describe('the action against the emulator', () => {
       servicePrincipal: true,
       passwords: [{ displayName: 'rotated-by-github-actions', startDateTime: iso(-170 * DAY), endDateTime: iso(10 * DAY) }],
     });
-    emu.faults.add({ match: { service: 'github', method: 'PUT', path: /staging%20area/ }, times: Infinity, kind: 'status', status: 503 });
+    emu.faults.add({ match: { service: 'github', method: 'PUT', path: /staging%20area/ }, times: Infinity, kind: 'status', status: 422, code: 'Bad request' });
     const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api', environments: 'production\nstaging area' });
     expect(run.code).not.toBe(0);
     expect(run.error).toContain("still hold the previous value: AZURE_CLIENT_SECRET (environment 'staging area' of octo/app)");

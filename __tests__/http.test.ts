@@ -5,7 +5,10 @@ const response = (status: number, headers: Record<string, string> = {}): HttpRes
 describe('the retry policy', () => {
   it.each<[number, Record<string, string>, boolean, string | undefined]>([
     [429, {}, false, 'HTTP 429'],
-    [503, {}, false, 'HTTP 503'],
+    // Not idempotent (creating an app, adding a secret): a 5xx may come after the work was done; the caller decides.
+    [503, {}, false, undefined],
+    [503, {}, true, 'HTTP 503'],
+    [403, { 'retry-after': '30' }, false, undefined],
     [500, {}, true, 'HTTP 500'],
     [500, {}, false, undefined],
     [502, {}, true, 'HTTP 502'],

@@ -1,5 +1,5 @@
 import type { PasswordInfo, Target, TargetState } from './support/types';
-import { CONCURRENT_RUN_MARGIN_MS, DAY_MS, makePlan, managedSecrets, rotationReasons, secretsToRemove, type RotationSettings } from '../src/core/plan';
+import { CLOCK_SKEW_MS, DAY_MS, holdings, IN_FLIGHT_MS, makePlan, managedSecrets, mayHold, rotationCheck, rotationReasons, secretsToRemove, WRITE_WINDOW_MS, type RotationSettings } from '../src/core/plan';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const settings: RotationSettings = { credentialName: 'managed', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1 };
@@ -14,6 +14,11 @@ function pw(startDaysAgo: number, lifetimeDays: number, displayName: string | nu
 const repoSecret: Target = { scope: { owner: 'o', repo: 'r' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' };
 const clientIdTarget: Target = { scope: { owner: 'o', repo: 'r' }, name: 'AZURE_CLIENT_ID', kind: 'client-id' };
 const written = (daysAgo: number, target: Target = repoSecret): TargetState => ({ target, stored: { updatedAt: new Date(NOW.getTime() - daysAgo * DAY_MS) } });
+/** A target a run wrote `afterMs` after it added `p` (runs write within seconds). */
+const writtenWith = (p: PasswordInfo, afterMs = 5000, target: Target = repoSecret): TargetState => ({
+  target,
+  stored: { updatedAt: new Date(Math.floor((p.startDateTime.getTime() + afterMs) / 1000) * 1000) },
+});
 
 describe('managedSecrets', () => {
   it('keeps only secrets with the credential name, newest first', () => {
@@ -26,19 +31,22 @@ describe('managedSecrets', () => {
 });
 
 describe('rotationReasons', () => {
-  it.each<[string, PasswordInfo[], TargetState[], Partial<RotationSettings>, RegExp | null]>([
-    ['no managed secret', [pw(10, 180, 'portal')], [written(5)], {}, /has no client secret named 'managed'/],
-    ['far from expiry, target current', [pw(10, 180)], [written(5)], {}, null],
-    ['within rotate-before-days', [pw(160, 180)], [written(150)], {}, /expires on .*within rotate-before-days \(30\)/],
-    ['exactly at the boundary', [pw(150, 180)], [written(150)], {}, /within rotate-before-days/],
-    ['one day outside the boundary', [pw(149, 180)], [written(140)], {}, null],
-    ['expired', [pw(200, 180)], [written(150)], {}, /expired on/],
-    ['forced', [pw(10, 180)], [written(5)], { force: true }, /force-rotation is true/],
-    ['target missing', [pw(10, 180)], [{ target: repoSecret, stored: undefined }], {}, /does not exist/],
-    ['target older than the newest secret', [pw(10, 180)], [written(11)], {}, /last written before/],
-    ['missing companion does not rotate', [pw(10, 180)], [written(5), { target: clientIdTarget, stored: undefined }], {}, null],
-    ['unread targets do not rotate', [pw(10, 180)], [{ target: repoSecret, stored: 'unread' }], {}, null],
-  ])('%s', (_name, passwords, targets, overrides, expected) => {
+  const cases: Array<[string, () => [PasswordInfo[], TargetState[]], Partial<RotationSettings>, RegExp | null]> = [
+    ['no managed secret', () => [[pw(10, 180, 'portal')], [written(5)]], {}, /has no client secret named 'managed'/],
+    ['far from expiry, target written with it', () => { const p = pw(10, 180); return [[p], [writtenWith(p)]]; }, {}, null],
+    ['within rotate-before-days', () => { const p = pw(160, 180); return [[p], [writtenWith(p)]]; }, {}, /expires on .*within rotate-before-days \(30\)/],
+    ['exactly at the boundary', () => { const p = pw(150, 180); return [[p], [writtenWith(p)]]; }, {}, /within rotate-before-days/],
+    ['one day outside the boundary', () => { const p = pw(149, 180); return [[p], [writtenWith(p)]]; }, {}, null],
+    ['expired', () => { const p = pw(200, 180); return [[p], [writtenWith(p)]]; }, {}, /expired on/],
+    ['forced', () => { const p = pw(10, 180); return [[p], [writtenWith(p)]]; }, { force: true }, /force-rotation is true/],
+    ['target missing', () => [[pw(10, 180)], [{ target: repoSecret, stored: undefined }]], {}, /does not exist/],
+    ['target written before the newest secret', () => [[pw(10, 180)], [written(11)]], {}, /not with the newest managed secret .* holds an older value/],
+    ['target written long after every secret (by hand, or by something else)', () => [[pw(10, 180)], [written(5)]], {}, /holds an older value/],
+    ['missing companion does not rotate', () => { const p = pw(10, 180); return [[p], [writtenWith(p), { target: clientIdTarget, stored: undefined }]]; }, {}, null],
+    ['unread targets do not rotate', () => [[pw(10, 180)], [{ target: repoSecret, stored: 'unread' }]], {}, null],
+  ];
+  it.each(cases)('%s', (_name, make, overrides, expected) => {
+    const [passwords, targets] = make();
     const reasons = rotationReasons(managedSecrets(passwords, 'managed'), targets, { ...settings, ...overrides }, NOW);
     if (expected === null) expect(reasons).toEqual([]);
     else expect(reasons.join('\n')).toMatch(expected);
@@ -50,6 +58,44 @@ describe('rotationReasons', () => {
     const stored: TargetState = { target: repoSecret, stored: { updatedAt: new Date('2026-06-01T11:59:59Z') } };
     expect(rotationReasons([p], [stored], settings, NOW)).toEqual([]);
   });
+
+  describe('two runs that overlapped', () => {
+    // Run A added a, run B added b a minute later; B wrote the target, then A did: it holds a, though b is newest.
+    const overlap = (minutesAgo: number): [PasswordInfo[], TargetState] => {
+      const a = pw(0, 180);
+      a.startDateTime = new Date(NOW.getTime() - minutesAgo * 60_000);
+      const b = pw(0, 180);
+      b.startDateTime = new Date(a.startDateTime.getTime() + 60_000);
+      return [managedSecrets([a, b], 'managed'), writtenWith(a, 90_000)];
+    };
+
+    it('while either run may still be writing, does not rotate but says the target may hold either', () => {
+      const [managed, target] = overlap(3);
+      const check = rotationCheck(managed, [target], settings, NOW);
+      expect(check.due).toEqual([]);
+      expect(check.notes.join('\n')).toMatch(/may hold key-\d+ or key-\d+ .*all of them are kept, and a run after .* settles it/);
+    });
+
+    it('once no run can be writing any more, rotates so that the target holds one known secret', () => {
+      const [managed, target] = overlap(60);
+      const check = rotationCheck(managed, [target], settings, NOW);
+      expect(check.due.join('\n')).toMatch(/may hold key-\d+ or key-\d+: runs that overlapped wrote it/);
+    });
+  });
+});
+
+describe('mayHold', () => {
+  const p = pw(0, 180);
+  p.startDateTime = new Date('2026-06-01T10:00:00.400Z');
+  it.each<[string, number, boolean]>([
+    ['written a second after it started', 1000, true],
+    ['written at the end of the write window', WRITE_WINDOW_MS, true],
+    ['written within the clock skew before it started', -CLOCK_SKEW_MS + 1000, true],
+    ['written before it started, beyond the clock skew', -CLOCK_SKEW_MS - 1000, false],
+    ['written after the write window and the clock skew', WRITE_WINDOW_MS + CLOCK_SKEW_MS + 1000, false],
+  ])('%s', (_name, offsetMs, expected) => {
+    expect(mayHold(new Date(p.startDateTime.getTime() + offsetMs), [p])).toEqual(expected ? [p] : []);
+  });
 });
 
 describe('secretsToRemove', () => {
@@ -60,20 +106,33 @@ describe('secretsToRemove', () => {
     ['keep-previous 0 removes all', 0, [[160, 180], [300, 400]], [0, 1]],
     ['keep-previous 2', 2, [[160, 180], [300, 400], [350, 400]], [2]],
     ['expired ones go even within keep-previous', 2, [[200, 180], [160, 180]], [0]],
-  ])('%s', (_name, keepPrevious, specs, removedIdx) => {
+  ])('after a rotation: %s', (_name, keepPrevious, specs, removedIdx) => {
     const ps = specs.map(([ago, life]) => pw(ago, life));
-    const removed = secretsToRemove(managedSecrets(ps, 'managed'), { keepPrevious }, NOW, runStart).map((r) => r.secret.keyId);
+    const removed = secretsToRemove(managedSecrets(ps, 'managed'), { keepPrevious }, { runStart, now: NOW, holdings: [], afterRotation: true }).map((r) => r.secret.keyId);
     expect(removed.sort()).toEqual(removedIdx.map((i) => ps[i]?.keyId).sort());
   });
 
-  it('never removes a secret that started after the run began (another run at the same time)', () => {
+  it('never removes a secret a run going on now may still write', () => {
     const concurrent = pw(0, 180);
     concurrent.startDateTime = new Date(runStart.getTime() + 1000);
-    const justBefore = pw(0, 180);
-    justBefore.startDateTime = new Date(runStart.getTime() - CONCURRENT_RUN_MARGIN_MS / 2);
+    const young = pw(0, 180);
+    young.startDateTime = new Date(runStart.getTime() - IN_FLIGHT_MS + 1000);
     const old = pw(400, 500);
-    const removed = secretsToRemove(managedSecrets([concurrent, justBefore, old], 'managed'), { keepPrevious: 0 }, NOW, runStart);
+    const removed = secretsToRemove(managedSecrets([concurrent, young, old], 'managed'), { keepPrevious: 0 }, { runStart, now: NOW, holdings: [], afterRotation: true });
     expect(removed.map((r) => r.secret.keyId)).toEqual([old.keyId]);
+  });
+
+  it('never removes a secret a target may hold, whatever keep-previous says (runs that overlapped)', () => {
+    const a = pw(1, 180);
+    const b = pw(1, 180);
+    b.startDateTime = new Date(a.startDateTime.getTime() + 60_000);
+    const older = pw(100, 180);
+    const managed = managedSecrets([a, b, older], 'managed');
+    const held = holdings(managed, [writtenWith(a, 90_000)]);
+    expect(held[0]?.candidates.map((p) => p.keyId).sort()).toEqual([a.keyId, b.keyId].sort());
+    // Not rotating: the newest (b) stays as current; a may be what the target holds, so it stays too.
+    const removed = secretsToRemove(managed.slice(1), { keepPrevious: 0 }, { runStart, now: NOW, holdings: held, afterRotation: false });
+    expect(removed.map((r) => r.secret.keyId)).toEqual([older.keyId]);
   });
 });
 
@@ -92,7 +151,7 @@ describe('makePlan', () => {
     const current = pw(10, 180);
     const plan = makePlan({
       app: { displayName: 'billing', appId: 'a', objectId: 'o', passwords: [current, pw(20, 100, 'portal')] },
-      targets: [written(5), { target: clientIdTarget, stored: undefined }],
+      targets: [writtenWith(current), { target: clientIdTarget, stored: undefined }],
       settings,
       servicePrincipal: true,
       now: NOW,
@@ -105,14 +164,14 @@ describe('makePlan', () => {
     expect(plan.secrets.map((s) => s.managed)).toEqual([true, false]);
   });
 
-  it('cleans up leftovers in the steady state: beyond keep-previous, expired, held by no target', () => {
+  it('cleans up leftovers in the steady state: beyond keep-previous, expired', () => {
     const current = pw(10, 180);
     const previous = pw(100, 180);
     const older = pw(150, 180);
     const expired = pw(400, 300);
     const plan = makePlan({
       app: { displayName: 'billing', appId: 'a', objectId: 'o', passwords: [current, previous, older, expired, pw(5, 30, 'portal')] },
-      targets: [written(9)],
+      targets: [writtenWith(current)],
       settings,
       servicePrincipal: true,
       now: NOW,
@@ -127,7 +186,7 @@ describe('makePlan', () => {
     const orphan = pw(1, 180);
     const plan = makePlan({
       app: { displayName: 'billing', appId: 'a', objectId: 'o', passwords: [orphan, original] },
-      targets: [written(169)],
+      targets: [writtenWith(original)],
       settings,
       servicePrincipal: true,
       now: NOW,
@@ -139,9 +198,10 @@ describe('makePlan', () => {
 
   it('never plans to remove an unmanaged secret', () => {
     const theirs = pw(400, 370, 'Temp');
+    const current = pw(170, 180);
     const plan = makePlan({
-      app: { displayName: 'billing', appId: 'a', objectId: 'o', passwords: [pw(170, 180), theirs] },
-      targets: [written(160)],
+      app: { displayName: 'billing', appId: 'a', objectId: 'o', passwords: [current, theirs] },
+      targets: [writtenWith(current)],
       settings: { ...settings, keepPrevious: 0 },
       servicePrincipal: false,
       now: NOW,

@@ -88,7 +88,7 @@ it('finds the app a lost create answer made, instead of creating a second one', 
   emu.faults.add({ match: { service: 'graph', method: 'POST', path: /^\/v1\.0\/applications$/ }, times: 1, kind: 'drop-after' });
   const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'brand-new' });
   expect(run.error).toBe('');
-  expect(run.stdout).toContain("No answer came to creating the app registration 'brand-new'");
+  expect(run.stdout).toContain("No clear answer came to creating the app registration 'brand-new' (no response)");
   expect(emu.graph.apps.filter((a) => a.displayName === 'brand-new')).toHaveLength(1);
   expect(count(/^POST \/v1\.0\/applications$/)).toBe(1);
   expect(run.outputs['app-created']).toBe('true');

@@ -35,16 +35,39 @@ var external_node_tls_default = /*#__PURE__*/__webpack_require__.n(external_node
 
 
 
-/** No response was received. `maybeProcessed`: the request may have reached the server and taken effect. */
+/**
+ * No response was received. `maybeProcessed`: the request (this attempt or an earlier one) may have reached the
+ * server and taken effect. `untrusted`: the server's TLS certificate was not trusted, which no retry changes.
+ */
 class TransportError extends Error {
     code;
     maybeProcessed;
+    untrusted;
     constructor(message, code, maybeProcessed) {
         super(message);
         this.name = 'TransportError';
         this.code = code;
         this.maybeProcessed = maybeProcessed;
+        this.untrusted = TLS_VERIFICATION_CODES.has(code);
     }
+}
+/** Node's codes for a certificate that failed verification (unknown CA, expired, not yet valid, wrong host). */
+const TLS_VERIFICATION_CODES = new Set([
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_UNTRUSTED',
+    'CERT_REJECTED',
+    'CERT_SIGNATURE_FAILURE',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+/** What to try when a host's certificate is not trusted; `input` names where the host came from. */
+function untrustedHint(host, input) {
+    return `the TLS certificate of ${host} was not trusted. If a proxy or private CA signs it, point NODE_EXTRA_CA_CERTS (in the job's env) at that CA's PEM file; otherwise check ${input}, which names the host. Retrying cannot help, so none was made`;
 }
 function defaultRetryPolicy(env = process.env) {
     // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits (the test suite uses it); the bounds stay.
@@ -71,8 +94,13 @@ function retryAfterMs(headers, now = Date.now()) {
     }
     return undefined;
 }
-/** Whether a response is worth another try, and why. */
+/**
+ * Whether a response is worth another try, and why. A request that is not idempotent is repeated only after a
+ * 429 (refused before any work); after a 5xx it may have taken effect, and its caller decides.
+ */
 function retryReason(spec, response) {
+    if (!spec.idempotent)
+        return response.status === 429 ? 'HTTP 429' : undefined;
     if (RETRYABLE_ALWAYS.has(response.status))
         return `HTTP ${response.status}`;
     if (spec.idempotent && RETRYABLE_IDEMPOTENT.has(response.status))
@@ -99,25 +127,38 @@ class HttpClient {
     /** Sends with the retry policy. Returns the last response (any status); throws TransportError when none came. */
     async send(spec) {
         const attempts = spec.attempts ?? this.#policy.attempts;
+        let lost = false;
         for (let attempt = 1;; attempt += 1) {
             let why;
             let wait;
+            let last;
             try {
                 const response = await this.#once(spec);
+                last = lost ? { ...response, afterLostAnswer: true } : response;
                 const reason = retryReason(spec, response) ?? spec.retryAlso?.(response);
                 if (reason === undefined || attempt >= attempts)
-                    return response;
+                    return last;
                 why = reason;
                 wait = retryAfterMs(response.headers);
                 if (wait !== undefined && wait > this.#policy.maxWaitMs)
-                    return response;
+                    return last;
             }
             catch (error) {
-                if (!(error instanceof TransportError) || (error.maybeProcessed && !spec.idempotent) || attempt >= attempts || this.#closed)
+                if (!(error instanceof TransportError))
                     throw error;
+                lost ||= error.maybeProcessed;
+                last = lost === error.maybeProcessed ? error : new TransportError(error.message, error.code, true);
+                if (error.untrusted || (error.maybeProcessed && !spec.idempotent) || attempt >= attempts || this.#closed)
+                    throw last;
                 why = `${error.code}: ${error.message}`;
             }
             const delay = wait ?? backoffMs(this.#policy, attempt);
+            if (spec.notAfter !== undefined && Date.now() + delay > spec.notAfter) {
+                this.#log(`Not retrying ${spec.doing} after ${why}: the time this run allows for it is over`);
+                if (last instanceof TransportError)
+                    throw last;
+                return last;
+            }
             this.#log(`Retrying ${spec.doing} in ${delay} ms (attempt ${attempt + 1} of ${attempts}) after ${why}`);
             await sleep(delay);
         }
@@ -384,11 +425,15 @@ async function clientCredentialsToken(http, c) {
         response = await http.send({ method: 'POST', url, headers: FORM, body, doing: c.doing, idempotent: true });
     }
     catch (error) {
+        const transport = error instanceof TransportError ? error : undefined;
         throw new errors/* ServiceError */._7({
             service: 'Microsoft Entra ID',
             doing: c.doing,
+            code: transport?.code,
             detail: error.message,
-            hint: 'check authority-host (and cloud), the network, and NODE_EXTRA_CA_CERTS for private CAs',
+            hint: transport?.untrusted
+                ? untrustedHint(new URL(c.authorityHost).host, 'authority-host (and cloud)')
+                : 'check authority-host (and cloud), the network, and NODE_EXTRA_CA_CERTS for private CAs',
         });
     }
     let reply = {};
@@ -454,7 +499,14 @@ async function githubIdToken(http, audience, log, env) {
         });
     }
     catch (error) {
-        throw new errors/* ServiceError */._7({ service: 'GitHub', doing, detail: error.message, hint: 'run again; if it persists, check the runner network' });
+        const transport = error instanceof TransportError ? error : undefined;
+        throw new errors/* ServiceError */._7({
+            service: 'GitHub',
+            doing,
+            code: transport?.code,
+            detail: error.message,
+            hint: transport?.untrusted ? untrustedHint(new URL(requestUrl).host, 'ACTIONS_ID_TOKEN_REQUEST_URL (set by the runner)') : 'run again; if it persists, check the runner network',
+        });
     }
     let value;
     try {
@@ -519,11 +571,12 @@ class GitHubSecrets {
         loadSeal().catch(() => undefined);
         return this.#publicKey(scope).then(() => undefined);
     }
-    async write(target, value) {
+    async write(target, value, options = {}) {
         const key = await this.#publicKey(target.scope);
         const seal = await loadSeal();
         const encrypted_value = await seal(value, key.key);
-        await this.#call('PUT', `${scopePath(target.scope)}/${enc(target.name)}`, `writing ${(0,model/* targetLabel */.Op)(target)}`, target.scope, { encrypted_value, key_id: key.key_id });
+        const body = { encrypted_value, key_id: key.key_id };
+        await this.#call('PUT', `${scopePath(target.scope)}/${enc(target.name)}`, `writing ${(0,model/* targetLabel */.Op)(target)}`, target.scope, body, options.notAfter);
     }
     #publicKey(scope) {
         const k = (0,model/* scopeKey */.OD)(scope);
@@ -534,7 +587,7 @@ class GitHubSecrets {
         }
         return key;
     }
-    async #call(method, path, doing, scope, body) {
+    async #call(method, path, doing, scope, body, notAfter) {
         let response;
         try {
             response = await this.#http.send({
@@ -548,22 +601,33 @@ class GitHubSecrets {
                     ...(body === undefined ? {} : { 'content-type': 'application/json' }),
                 },
                 ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+                ...(notAfter === undefined ? {} : { notAfter: notAfter.getTime() }),
                 doing,
                 idempotent: true,
             });
         }
         catch (error) {
+            const transport = error instanceof TransportError ? error : undefined;
             throw new errors/* ServiceError */._7({
                 service: 'GitHub',
                 doing,
-                code: error instanceof TransportError ? error.code : undefined,
+                code: transport?.code,
                 detail: error.message,
-                hint: 'GitHub could not be reached: check GITHUB_API_URL and the network, and run again',
+                // A write whose answer never came may have been done: the caller must not assume it was not.
+                outcomeUnknown: method !== 'GET' && transport?.maybeProcessed === true,
+                hint: transport?.untrusted
+                    ? untrustedHint(new URL(this.#apiUrl).host, 'GITHUB_API_URL (set by the runner; on GHES, the server\'s API URL)')
+                    : 'GitHub could not be reached: check GITHUB_API_URL and the network, and run again',
             });
         }
         if (response.status >= 200 && response.status < 300)
             return response;
-        throw githubError(response, doing, scope);
+        const failure = githubError(response, doing, scope);
+        // A server error, or any answer after an attempt whose answer was lost, leaves a write's outcome unknown.
+        if (method !== 'GET' && (response.status >= 500 || response.afterLostAnswer === true)) {
+            throw new errors/* ServiceError */._7({ ...failure.details, outcomeUnknown: true });
+        }
+        throw failure;
     }
 }
 function githubError(r, doing, scope) {
@@ -655,6 +719,8 @@ class GraphDirectory {
     #log;
     /** Objects this run created: only these get the replication-lag retries. */
     #created = new Set();
+    /** Client secrets this run added: "no such key" for one of them may be replication lag. */
+    #addedKeys = new Set();
     #policy;
     constructor(http, graphEndpoint, tokens, log, policy) {
         this.#policy = policy;
@@ -680,39 +746,38 @@ class GraphDirectory {
         return apps;
     }
     async createApp(displayName, signInAudience, properties) {
+        const doing = `creating the app registration '${displayName}'`;
         let app;
-        try {
-            const r = await this.#call({
-                method: 'POST',
-                path: '/applications',
-                body: { ...properties, displayName, signInAudience },
-                doing: `creating the app registration '${displayName}'`,
-            });
-            app = toApp(json(r));
-        }
-        catch (error) {
-            // Creating is not idempotent: when the answer was lost, look for the app (there was none before) instead of
-            // making a second one. List queries can lag a new app, so look a few times; never create blindly.
-            if (!(error instanceof errors/* ServiceError */._7 && error.details.outcomeUnknown === true))
-                throw error;
-            this.#log.warning(`No answer came to creating the app registration '${displayName}'; checking whether it was created anyway`);
-            app = await this.#findCreated(displayName, error);
+        for (let attempt = 1; app === undefined; attempt += 1) {
+            try {
+                const r = await this.#call({ method: 'POST', path: '/applications', body: { ...properties, displayName, signInAudience }, doing });
+                app = toApp(json(r));
+            }
+            catch (error) {
+                // Creating is not idempotent: after a lost answer or a server error the app may exist. Look for it (there
+                // was none before) before creating again, never blindly.
+                if (!(error instanceof errors/* ServiceError */._7 && error.details.outcomeUnknown === true) || attempt >= 3)
+                    throw error;
+                this.#log.warning(`No clear answer came to ${doing} (${error.details.status === undefined ? 'no response' : `HTTP ${error.details.status}`}); checking whether it was created anyway`);
+                app = await this.#findCreated(displayName);
+                if (app === undefined)
+                    this.#log.info(`No app registration named '${displayName}' exists: creating it again`);
+            }
         }
         this.#created.add(app.id);
         this.#created.add(app.appId);
         return app;
     }
-    async #findCreated(displayName, cause) {
-        for (let attempt = 0; attempt < LAG_ATTEMPTS; attempt += 1) {
+    /** The app a create whose outcome is unknown may have made. List queries can lag a new app: look a few times. */
+    async #findCreated(displayName) {
+        for (let attempt = 1; attempt <= LAG_ATTEMPTS; attempt += 1) {
             const found = (await this.appsByName(displayName)).filter((a) => a.displayName === displayName);
-            if (found.length === 1 && found[0] !== undefined)
+            if (found.length > 0)
                 return found[0];
-            await sleep(backoffMs(this.#policy, attempt + 1));
+            if (attempt < LAG_ATTEMPTS)
+                await sleep(backoffMs(this.#policy, attempt));
         }
-        throw new errors/* ServiceError */._7({
-            ...cause.details,
-            hint: 'the app may or may not have been created: run again (it is found by name then, never created twice)',
-        });
+        return undefined;
     }
     async updateApp(app, patch) {
         await this.#call({
@@ -800,25 +865,36 @@ class GraphDirectory {
         }
         // Masked the moment it exists.
         this.#log.mask(text);
+        this.#addedKeys.add(reply.keyId);
         return { info: toPassword(reply), value: new core_secret/* Secret */.z(text) };
     }
     async removePassword(app, keyId) {
-        // Repeating a removal is harmless: a secret that is already gone (a lost answer to an earlier try) is the goal.
+        const doing = `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`;
+        const justAdded = this.#addedKeys.has(keyId);
+        // Repeating a removal is harmless. "No such key" means a repeat whose first answer was lost, or, for a key
+        // this run just added, replication lag: those are asked again, and then confirmed by a read.
         const r = await this.#call({
             method: 'POST',
             path: `/applications/${graph_enc(app.id)}/removePassword`,
             body: { keyId },
-            doing: `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`,
-            lagging: this.#created.has(app.id),
+            doing,
+            lagging: this.#created.has(app.id) || justAdded,
             idempotent: true,
+            ...(justAdded ? { retryAlso: (res) => (isNoSuchKey(res) ? 'replication lag on the new client secret' : undefined) } : {}),
         }, [400]);
-        if (r.status === 400 && !/no password credential|not found|does not exist/i.test(errorBody(r).error?.message ?? '')) {
-            throw graphError(r, `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`);
+        if (r.status === 400 && !isNoSuchKey(r))
+            throw graphError(r, doing);
+        if (r.status === 400 && justAdded) {
+            const now = await this.appByAppId(app.appId);
+            if (now?.passwordCredentials.some((p) => p.keyId === keyId) === true) {
+                throw new errors/* ServiceError */._7({ ...graphError(r, doing).details, hint: 'Graph answered that the app has no such key, yet a read still shows it: run again' });
+            }
         }
     }
     /** One Graph call: token, JSON, the retry policy; any status not 2xx (nor in `accept`) becomes a ServiceError. */
     async #call(call, accept = []) {
         const token = await this.#tokens.token();
+        const idempotent = call.idempotent ?? call.method !== 'POST';
         let response;
         try {
             response = await this.#http.send({
@@ -832,24 +908,32 @@ class GraphDirectory {
                 },
                 ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
                 doing: call.doing,
-                idempotent: call.idempotent ?? call.method !== 'POST',
-                retryAlso: (r) => (call.lagging === true && isReplicationLag(r) ? 'replication lag on the new app' : isConcurrencyConflict(r) ? 'a concurrent change to the app' : undefined),
+                idempotent,
+                retryAlso: (r) => call.retryAlso?.(r) ??
+                    (call.lagging === true && isReplicationLag(r) ? 'replication lag on the new app' : isConcurrencyConflict(r) ? 'a concurrent change to the app' : undefined),
                 ...(call.lagging === true ? { attempts: LAG_ATTEMPTS } : {}),
             });
         }
         catch (error) {
+            const transport = error instanceof TransportError ? error : undefined;
             throw new errors/* ServiceError */._7({
                 service: 'Microsoft Graph',
                 doing: call.doing,
-                outcomeUnknown: error instanceof TransportError && error.maybeProcessed,
-                code: error instanceof TransportError ? error.code : undefined,
+                outcomeUnknown: transport?.maybeProcessed === true,
+                code: transport?.code,
                 detail: error.message,
-                hint: 'check graph-endpoint and the network (and NODE_EXTRA_CA_CERTS for private CAs); run again',
+                hint: transport?.untrusted
+                    ? untrustedHint(new URL(this.#root).host, 'graph-endpoint (and cloud)')
+                    : 'check graph-endpoint and the network (and NODE_EXTRA_CA_CERTS for private CAs); run again',
             });
         }
         if ((response.status >= 200 && response.status < 300) || accept.includes(response.status))
             return response;
-        throw graphError(response, call.doing);
+        const failure = graphError(response, call.doing);
+        // A call that is not idempotent, answered with a server error, may have taken effect: its caller decides.
+        if (!idempotent && response.status >= 500)
+            throw new errors/* ServiceError */._7({ ...failure.details, outcomeUnknown: true });
+        throw failure;
     }
 }
 const graph_enc = (s) => encodeURIComponent(s).replace(/'/g, '%27');
@@ -870,6 +954,10 @@ function isReplicationLag(r) {
     if (r.status === 404)
         return e?.code === 'Request_ResourceNotFound' || e?.code === 'ResourceNotFound';
     return r.status === 400 && (e?.code === 'NoBackingApplicationObject' || (e?.details ?? []).some((d) => d.code === 'NoBackingApplicationObject'));
+}
+/** removePassword's answer for a key the app does not have (a repeat, or a key not replicated yet). */
+function isNoSuchKey(r) {
+    return r.status === 400 && /no password credential|not found|does not exist/i.test(errorBody(r).error?.message ?? '');
 }
 function isConcurrencyConflict(r) {
     return r.status === 409 && errorBody(r).error?.code === 'Directory_ConcurrencyViolation';
@@ -935,6 +1023,8 @@ function formatPlan(plan, dryRun) {
     lines.push(plan.rotate ? '  rotation: due, because' : '  rotation: not due:');
     for (const r of plan.reasons)
         lines.push(`    - ${r}`);
+    for (const n of plan.notes)
+        lines.push(`  note: ${n}`);
     if (plan.newSecret)
         lines.push(`  add client secret '${plan.newSecret.displayName}' valid until ${date(plan.newSecret.endDateTime)}`);
     for (const w of plan.writes)
@@ -986,6 +1076,8 @@ function summaryMarkdown(outcome, tenantId) {
         out.push(plan.rotate ? '**Rotation due because:**' : '**Rotation not due:**');
         for (const r of plan.reasons)
             out.push(`- ${cell(r)}`);
+        for (const n of plan.notes)
+            out.push(`- Note: ${cell(n)}`);
         out.push('');
         const rows = [...plan.secrets];
         if (outcome.newSecret)
@@ -1007,17 +1099,20 @@ function summaryMarkdown(outcome, tenantId) {
         out.push('| GitHub secret | Where | This run |', '|---|---|---|');
         for (const t of plan.targets) {
             const failed = outcome.failed.find((f) => f.target === t.target);
+            const unconfirmed = outcome.unconfirmed.some((f) => f.target === t.target);
             const state = outcome.written.includes(t.target)
                 ? 'written'
-                : failed
-                    ? '**failed**'
-                    : plan.writes.some((w) => w.target === t.target)
-                        ? outcome.dryRun
-                            ? 'would be written'
-                            : 'not written'
-                        : t.stored === 'unread'
-                            ? 'not read'
-                            : 'unchanged';
+                : unconfirmed
+                    ? '**unconfirmed** (no answer came: it may hold the new value or the previous one)'
+                    : failed
+                        ? '**failed**'
+                        : plan.writes.some((w) => w.target === t.target)
+                            ? outcome.dryRun
+                                ? 'would be written'
+                                : 'not written'
+                            : t.stored === 'unread'
+                                ? 'not read'
+                                : 'unchanged';
             out.push(`| \`${t.target.name}\` | ${cell((0,model/* scopeLabel */.$o)(t.target.scope))} | ${state} |`);
         }
         out.push('');
@@ -1210,10 +1305,18 @@ function describeAccess(rra, apis) {
 
 const DAY_MS = 86_400_000;
 /**
- * Secrets that started less than this before the run began may belong to a run going on at the same time
- * (or the clocks of the runner and Entra may differ): they are never removed by this run.
+ * How the action knows which managed secret a GitHub secret holds, without reading it back (it cannot):
+ * a run writes its new secret only within WRITE_WINDOW_MS of adding it (it stops starting writes after
+ * WRITE_DEADLINE_MS, and one write attempt lasts at most the 30 s request timeout), so a target last written
+ * at T can hold only a managed secret that started between T - WRITE_WINDOW_MS and T, give or take
+ * CLOCK_SKEW_MS between the clocks of Entra, GitHub and the runner. When two runs overlap, a target may hold
+ * either of their secrets: both are then kept, whatever keep-previous says.
  */
-const CONCURRENT_RUN_MARGIN_MS = 120_000;
+const WRITE_DEADLINE_MS = 5 * 60_000;
+const WRITE_WINDOW_MS = 6 * 60_000;
+const CLOCK_SKEW_MS = 2 * 60_000;
+/** A managed secret this young may still be written by a run going on now: never removed. */
+const IN_FLIGHT_MS = WRITE_WINDOW_MS + CLOCK_SKEW_MS;
 /** The secrets this action created (and so may rotate or remove), newest first. */
 function managedSecrets(all, credentialName) {
     return all.filter((p) => p.displayName === credentialName).sort(byNewestFirst);
@@ -1228,50 +1331,99 @@ function floorToSecond(d) {
 function day(d) {
     return d.toISOString().slice(0, 10);
 }
-/** Why a rotation is due now; empty when it is not. */
+function minute(d) {
+    return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+/** The managed secrets a target last written at `updatedAt` may hold (see WRITE_WINDOW_MS), newest first. */
+function mayHold(updatedAt, managed) {
+    const written = updatedAt.getTime();
+    return managed.filter((p) => {
+        const start = floorToSecond(p.startDateTime);
+        return start <= written + CLOCK_SKEW_MS && start >= written - WRITE_WINDOW_MS - CLOCK_SKEW_MS;
+    });
+}
+/** After this moment no run can still be writing any of these secrets. */
+function settledAfter(secrets) {
+    return new Date(Math.max(...secrets.map((p) => p.startDateTime.getTime())) + IN_FLIGHT_MS);
+}
+function holdings(managed, targets) {
+    const out = [];
+    for (const t of targets) {
+        if (!(0,model/* carriesSecretValue */.PZ)(t.target.kind) || t.stored === 'unread' || t.stored === undefined)
+            continue;
+        out.push({ target: t.target, updatedAt: t.stored.updatedAt, candidates: mayHold(t.stored.updatedAt, managed) });
+    }
+    return out;
+}
+/** Why a target does not surely hold the newest managed secret, if it does not; undefined when it does. */
+function targetReason(t, managed, now) {
+    const newest = managed[0];
+    if (newest === undefined || !(0,model/* carriesSecretValue */.PZ)(t.target.kind) || t.stored === 'unread')
+        return undefined;
+    if (t.stored === undefined)
+        return { due: true, reason: `${(0,model/* targetLabel */.Op)(t.target)} does not exist, and a secret's value cannot be read back` };
+    const candidates = mayHold(t.stored.updatedAt, managed);
+    const when = minute(t.stored.updatedAt);
+    if (!candidates.includes(newest)) {
+        return { due: true, reason: `${(0,model/* targetLabel */.Op)(t.target)} was last written ${when}, not with the newest managed secret (${newest.keyId}), so it holds an older value` };
+    }
+    if (candidates.length === 1)
+        return undefined;
+    const ids = candidates.map((p) => p.keyId).join(' or ');
+    const settled = settledAfter(candidates);
+    if (now.getTime() > settled.getTime()) {
+        return { due: true, reason: `${(0,model/* targetLabel */.Op)(t.target)} may hold ${ids}: runs that overlapped wrote it ${when}; a new secret makes it hold one known secret` };
+    }
+    return {
+        due: false,
+        reason: `${(0,model/* targetLabel */.Op)(t.target)} may hold ${ids} (runs that overlapped wrote it ${when}): all of them are kept, and a run after ${minute(settled)} settles it`,
+    };
+}
+/** Why a rotation is due now (`due`), and what is uncertain but not yet a reason to rotate (`notes`). */
 function rotationReasons(managed, targets, settings, now) {
-    const reasons = [];
+    return rotationCheck(managed, targets, settings, now).due;
+}
+function rotationCheck(managed, targets, settings, now) {
+    const due = [];
+    const notes = [];
     const newest = managed[0];
     if (newest === undefined) {
-        reasons.push(`the app has no client secret named '${settings.credentialName}' yet`);
+        due.push(`the app has no client secret named '${settings.credentialName}' yet`);
     }
     else {
         const left = newest.endDateTime.getTime() - now.getTime();
         if (left <= 0)
-            reasons.push(`the newest managed secret (${newest.keyId}) expired on ${day(newest.endDateTime)}`);
+            due.push(`the newest managed secret (${newest.keyId}) expired on ${day(newest.endDateTime)}`);
         else if (left <= settings.rotateBeforeDays * DAY_MS) {
-            reasons.push(`the newest managed secret (${newest.keyId}) expires on ${day(newest.endDateTime)}, within rotate-before-days (${settings.rotateBeforeDays})`);
+            due.push(`the newest managed secret (${newest.keyId}) expires on ${day(newest.endDateTime)}, within rotate-before-days (${settings.rotateBeforeDays})`);
         }
     }
     if (settings.force)
-        reasons.push('force-rotation is true');
-    if (newest !== undefined) {
-        for (const t of targets) {
-            if (!(0,model/* carriesSecretValue */.PZ)(t.target.kind) || t.stored === 'unread')
-                continue;
-            if (t.stored === undefined)
-                reasons.push(`${(0,model/* targetLabel */.Op)(t.target)} does not exist, and a secret's value cannot be read back`);
-            else if (t.stored.updatedAt.getTime() < floorToSecond(newest.startDateTime)) {
-                reasons.push(`${(0,model/* targetLabel */.Op)(t.target)} was last written before the newest managed secret was created, so it holds an older value`);
-            }
-        }
+        due.push('force-rotation is true');
+    for (const t of targets) {
+        const r = targetReason(t, managed, now);
+        if (r !== undefined)
+            (r.due ? due : notes).push(r.reason);
     }
-    return reasons;
+    return { due, notes };
 }
 /**
- * Managed secrets to remove once the new one is stored everywhere: expired ones, and those beyond the
- * keep-previous newest. Never one that started after the run began (minus a margin for clock skew).
+ * Managed secrets to remove: expired ones, those no target holds (made by a failed run after every target was
+ * last written), and those beyond the keep-previous newest. Never one a target may hold, and never one a run
+ * going on now may still write.
  */
-function secretsToRemove(managedBefore, settings, now, runStart, lastStoredAt) {
-    const removable = managedBefore.filter((p) => p.startDateTime.getTime() < runStart.getTime() - CONCURRENT_RUN_MARGIN_MS);
+function secretsToRemove(managedBefore, settings, ctx) {
+    const held = new Set(ctx.afterRotation ? [] : (ctx.holdings ?? []).flatMap((h) => h.candidates.map((p) => p.keyId)));
+    const lastWrite = ctx.holdings === undefined ? undefined : lastWritten(ctx.holdings);
     const removals = [];
     let kept = 0;
-    for (const p of [...removable].sort(byNewestFirst)) {
-        if (p.endDateTime.getTime() <= now.getTime()) {
+    for (const p of [...managedBefore].sort(byNewestFirst)) {
+        if (p.startDateTime.getTime() >= ctx.runStart.getTime() - IN_FLIGHT_MS || held.has(p.keyId))
+            continue;
+        if (p.endDateTime.getTime() <= ctx.now.getTime()) {
             removals.push({ secret: p, reason: `expired on ${day(p.endDateTime)}` });
         }
-        else if (lastStoredAt !== undefined && floorToSecond(p.startDateTime) > lastStoredAt.getTime()) {
-            // Made after every target was last written: a run that failed before storing it. Nothing holds its value.
+        else if (lastWrite !== undefined && floorToSecond(p.startDateTime) > lastWrite + CLOCK_SKEW_MS) {
             removals.push({ secret: p, reason: 'no target holds it (a failed run made it after every target was last written)' });
         }
         else if (kept < settings.keepPrevious) {
@@ -1288,26 +1440,17 @@ function secretsToRemove(managedBefore, settings, now, runStart, lastStoredAt) {
     }
     return removals;
 }
-/** When a target carrying the value was last written, if every such target was read. */
-function lastStoredAt(targets) {
-    let last;
-    for (const t of targets) {
-        if (!(0,model/* carriesSecretValue */.PZ)(t.target.kind))
-            continue;
-        if (t.stored === 'unread')
-            return undefined;
-        if (t.stored !== undefined)
-            last = Math.max(last ?? 0, t.stored.updatedAt.getTime());
-    }
-    return last === undefined ? undefined : new Date(last);
+/** When a value target was last written, if any exists; only then can a secret be known to be held by none. */
+function lastWritten(holdingsRead) {
+    return holdingsRead.length === 0 ? undefined : Math.max(...holdingsRead.map((h) => h.updatedAt.getTime()));
 }
 function makePlan(input) {
     const { settings, now } = input;
     const existing = 'create' in input.app ? undefined : input.app;
     const passwords = existing?.passwords ?? [];
     const managed = managedSecrets(passwords, settings.credentialName);
-    const reasons = rotationReasons(managed, input.targets, settings, now);
-    const rotate = reasons.length > 0;
+    const check = rotationCheck(managed, input.targets, settings, now);
+    const rotate = check.due.length > 0;
     const writes = [];
     for (const t of input.targets) {
         if (rotate)
@@ -1316,21 +1459,33 @@ function makePlan(input) {
             writes.push({ target: t.target, reason: 'missing' });
     }
     const managedIds = new Set(managed.map((p) => p.keyId));
+    const readAll = input.targets.every((t) => t.stored !== 'unread');
     return {
         app: existing === undefined
             ? { action: 'create', displayName: 'create' in input.app ? input.app.create : '' }
             : { action: 'use', displayName: existing.displayName, appId: existing.appId, objectId: existing.objectId },
         servicePrincipal: !input.servicePrincipal ? 'skip' : existing === undefined ? 'create' : rotate ? 'ensure' : 'skip',
         rotate,
-        reasons: rotate ? reasons : [`the newest managed secret (${managed[0]?.keyId}) is valid until ${day(managed[0]?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays}), and every target holds it`],
+        reasons: rotate ? check.due : [notDueReason(managed, settings, now, readAll)],
+        notes: check.notes,
         newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
         writes,
         // After a rotation every existing managed secret is a previous one; without one, the newest stays current.
         // Either way leftovers (expired, beyond keep-previous, held by no target) go, so a failed run is cleaned up.
-        removals: secretsToRemove(rotate ? managed : managed.slice(1), settings, now, input.runStart, lastStoredAt(input.targets)),
+        removals: secretsToRemove(rotate ? managed : managed.slice(1), settings, {
+            runStart: input.runStart,
+            now,
+            holdings: readAll ? holdings(managed, input.targets) : undefined,
+            afterRotation: rotate,
+        }),
         secrets: [...passwords].sort(byNewestFirst).map((p) => ({ ...p, managed: managedIds.has(p.keyId) })),
         targets: input.targets,
     };
+}
+function notDueReason(managed, settings, now, readAll) {
+    const current = managed[0];
+    const valid = `the newest managed secret (${current?.keyId}) is valid until ${day(current?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays})`;
+    return readAll ? `${valid}, and every target holds it` : `${valid} (the targets were not read: no github-token)`;
 }
 
 ;// CONCATENATED MODULE: ./src/core/rotate.ts
@@ -1356,6 +1511,7 @@ async function run(settings, ports) {
         currentSecret: undefined,
         written: [],
         failed: [],
+        unconfirmed: [],
         removed: [],
         error: undefined,
         dryRun: settings.dryRun,
@@ -1437,6 +1593,8 @@ async function rotate(settings, ports, runStart, outcome) {
         ? Promise.resolve()
         : ensureServicePrincipal(theApp, plan.servicePrincipal === 'create', directory, log);
     const prepareTask = Promise.all(scopes.map((s) => store.prepare(s)));
+    // Every write of the new value starts within WRITE_DEADLINE_MS of adding it: how later runs tell what a target holds.
+    const addDeadline = plan.rotate ? new Date(ports.now().getTime() + WRITE_DEADLINE_MS) : undefined;
     const addTask = plan.rotate
         ? addPasswordOnce(theApp, plan.newSecret?.displayName ?? settings.rotation.credentialName, plan.newSecret?.endDateTime ?? runStart, ports)
         : Promise.resolve(undefined);
@@ -1468,59 +1626,83 @@ async function rotate(settings, ports, runStart, outcome) {
             throw new errors/* AggregateFailure */.Ey('Entra ID did not accept the new client secret, so it was removed again; no GitHub secret was changed and every existing client secret was kept:', [error instanceof Error ? error : new Error(String(error))]);
         }
     }
-    // 5. Write every target.
+    if (newSecret !== undefined && addDeadline !== undefined && ports.now().getTime() > addDeadline.getTime()) {
+        await undoNewSecret(theApp, newSecret.info, directory, log, 'it could not be written in time');
+        throw new Error(`The new client secret was added more than ${WRITE_DEADLINE_MS / 60_000} minutes ago and no target has it yet (Entra was slow to accept it), so it was removed again and no GitHub secret was changed. Run again.`);
+    }
+    // 5. Write every target, then 6. remove old managed secrets, only when every target that carries the value
+    // surely holds the new one.
     const values = newSecret === undefined ? undefined : derivedValues(newSecret.value, theApp, settings, log);
-    const writes = plan.writes.map((w) => w.target);
-    const results = await Promise.allSettled(writes.map((t) => store.write(t, valueFor(t, theApp, settings, values))));
-    results.forEach((r, i) => {
-        const target = writes[i];
-        if (r.status === 'fulfilled') {
-            outcome.written.push(target);
-            log.info(`Wrote ${(0,model/* targetLabel */.Op)(target)}`);
-        }
-        else
-            outcome.failed.push({ target, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) });
-    });
-    const failures = [];
-    if (newSecret !== undefined && writesValue) {
-        const tookValue = outcome.written.filter((t) => (0,model/* carriesSecretValue */.PZ)(t.kind));
-        const stale = outcome.failed.filter((f) => (0,model/* carriesSecretValue */.PZ)(f.target.kind));
-        if (tookValue.length === 0) {
-            await undoNewSecret(theApp, newSecret.info, directory, log, 'no target took its value');
-            throw new errors/* AggregateFailure */.Ey('No target could be written, so the new client secret was removed again and the existing secrets were left as they were:', outcome.failed.map((f) => f.error));
-        }
-        outcome.rotated = true;
-        outcome.currentSecret = newSecret.info;
-        if (stale.length > 0) {
-            throw new errors/* AggregateFailure */.Ey(`The new client secret ${newSecret.info.keyId} was written to ${tookValue.map(model/* targetLabel */.Op).join(', ')}, but these targets still hold the previous value: ${stale
-                .map((f) => (0,model/* targetLabel */.Op)(f.target))
-                .join(', ')}. Every existing client secret was kept, so all of them still work. Fix the cause and run again:`, outcome.failed.map((f) => f.error));
-        }
-    }
-    else if (newSecret !== undefined) {
-        outcome.rotated = true;
-        outcome.currentSecret = newSecret.info;
-    }
-    for (const f of outcome.failed)
-        failures.push(f.error);
-    // 6. Every target holds the new value: now, and only now, remove old managed secrets.
-    if (outcome.rotated || !plan.rotate) {
-        for (const removal of plan.removals) {
-            try {
-                await directory.removePassword(theApp, removal.secret.keyId);
-                outcome.removed.push(removal.secret);
-                log.info(`Removed client secret ${removal.secret.keyId} (${removal.reason})`);
-            }
-            catch (error) {
-                log.warning(`Could not remove the old client secret ${removal.secret.keyId}; it stays valid until ${removal.secret.endDateTime.toISOString()} and the next run tries again. ${error instanceof Error ? error.message : String(error)}`);
-            }
-        }
-    }
+    await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, theApp, settings, values), addDeadline, ports, outcome);
+    if (newSecret !== undefined)
+        await settleRotation(theApp, newSecret.info, writesValue, ports, outcome);
+    if (!plan.rotate || outcome.rotated)
+        await removeOld(theApp, plan.removals, ports, outcome);
+    const failures = [...outcome.unconfirmed, ...outcome.failed].map((f) => f.error);
     if (spResult.status === 'rejected')
         failures.push(spResult.reason instanceof Error ? spResult.reason : new Error(String(spResult.reason)));
     const [first, ...more] = failures;
     if (first !== undefined)
         throw more.length === 0 ? first : new errors/* AggregateFailure */.Ey(`${failures.length} steps failed:`, failures);
+}
+/**
+ * Writes in parallel. A write whose answer never came (or came as a server error) may have taken effect: its
+ * target is "unconfirmed", which keeps every client secret, the new one included.
+ */
+async function writeTargets(targets, valueOf, notAfter, ports, outcome) {
+    const results = await Promise.allSettled(targets.map((t) => ports.store.write(t, valueOf(t), notAfter === undefined ? {} : { notAfter })));
+    results.forEach((r, i) => {
+        const target = targets[i];
+        if (r.status === 'fulfilled') {
+            outcome.written.push(target);
+            ports.log.info(`Wrote ${(0,model/* targetLabel */.Op)(target)}`);
+            return;
+        }
+        const error = r.reason instanceof Error ? r.reason : new Error(String(r.reason));
+        if (error instanceof errors/* ServiceError */._7 && error.details.outcomeUnknown === true)
+            outcome.unconfirmed.push({ target, error });
+        else
+            outcome.failed.push({ target, error });
+    });
+}
+/**
+ * After the writes: the new secret is current once a target surely holds it. It is removed again only when no
+ * write of its value was even possibly done; any target that did not surely take it fails the step, and then every
+ * client secret is kept.
+ */
+async function settleRotation(app, secret, writesValue, ports, outcome) {
+    const tookValue = outcome.written.filter((t) => (0,model/* carriesSecretValue */.PZ)(t.kind));
+    const stale = outcome.failed.filter((f) => (0,model/* carriesSecretValue */.PZ)(f.target.kind));
+    const unconfirmed = outcome.unconfirmed.filter((f) => (0,model/* carriesSecretValue */.PZ)(f.target.kind));
+    if (writesValue && tookValue.length === 0 && unconfirmed.length === 0) {
+        await undoNewSecret(app, secret, ports.directory, ports.log, 'no target took its value');
+        throw new errors/* AggregateFailure */.Ey('No target could be written, so the new client secret was removed again and the existing secrets were left as they were:', outcome.failed.map((f) => f.error));
+    }
+    if (!writesValue || tookValue.length > 0) {
+        outcome.rotated = true;
+        outcome.currentSecret = secret;
+    }
+    if (stale.length === 0 && unconfirmed.length === 0)
+        return;
+    const parts = [`The new client secret ${secret.keyId} was ${tookValue.length > 0 ? `written to ${tookValue.map(model/* targetLabel */.Op).join(', ')}` : 'added'}`];
+    if (unconfirmed.length > 0) {
+        parts.push(`no answer came to writing ${unconfirmed.map((f) => (0,model/* targetLabel */.Op)(f.target)).join(', ')}, so ${unconfirmed.length === 1 ? 'it' : 'they'} may hold the new value or the previous one (unconfirmed)`);
+    }
+    if (stale.length > 0)
+        parts.push(`these targets still hold the previous value: ${stale.map((f) => (0,model/* targetLabel */.Op)(f.target)).join(', ')}`);
+    throw new errors/* AggregateFailure */.Ey(`${parts.join('; ')}. Every client secret was kept, the new one too, so whatever each target holds still works. Fix the cause and run again: the next run writes them again or confirms them:`, [...unconfirmed, ...stale].map((f) => f.error));
+}
+async function removeOld(app, removals, ports, outcome) {
+    for (const removal of removals) {
+        try {
+            await ports.directory.removePassword(app, removal.secret.keyId);
+            outcome.removed.push(removal.secret);
+            ports.log.info(`Removed client secret ${removal.secret.keyId} (${removal.reason})`);
+        }
+        catch (error) {
+            ports.log.warning(`Could not remove the old client secret ${removal.secret.keyId}; it stays valid until ${removal.secret.endDateTime.toISOString()} and the next run tries again. ${error instanceof Error ? error.message : String(error)}`);
+        }
+    }
 }
 async function findApp(settings, directory) {
     const { appId, name, createIfMissing } = settings.app;

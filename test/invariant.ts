@@ -46,9 +46,9 @@ export function nearExpiryWithCompanions(emu: Emulator, baseInputs: Record<strin
   const targets: ValueTarget[] = [];
   for (const environment of ENVIRONMENTS) {
     const scope = { repo: REPO, environment };
-    emu.github.putPlain(scope, 'AZURE_CLIENT_SECRET', current, iso(-169 * DAY));
-    emu.github.putPlain(scope, 'AZURE_CREDENTIALS', JSON.stringify({ clientId: app.appId, clientSecret: current, tenantId: emu.tenantId }), iso(-169 * DAY));
-    emu.github.putPlain(scope, 'AZURE_CLIENT_ID', app.appId, iso(-169 * DAY));
+    emu.github.putPlain(scope, 'AZURE_CLIENT_SECRET', current, iso(-170 * DAY + 5000));
+    emu.github.putPlain(scope, 'AZURE_CREDENTIALS', JSON.stringify({ clientId: app.appId, clientSecret: current, tenantId: emu.tenantId }), iso(-170 * DAY + 5000));
+    emu.github.putPlain(scope, 'AZURE_CLIENT_ID', app.appId, iso(-170 * DAY + 5000));
     targets.push({ scope, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }, { scope, name: 'AZURE_CREDENTIALS', kind: 'credentials' });
   }
   return {

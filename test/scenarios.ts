@@ -38,7 +38,7 @@ function seed(emu: Emulator, nearExpiry: boolean, scopes: Array<{ repo: string; 
     : [{ displayName: MANAGED, startDateTime: iso(-10 * DAY), endDateTime: iso(170 * DAY) }];
   const app = emu.seedApp({ displayName: 'bench-app', servicePrincipal: true, passwords });
   const current = app.passwordCredentials[0]?.secretText ?? '';
-  for (const scope of scopes) emu.github.putPlain(scope, 'AZURE_CLIENT_SECRET', current, iso(nearExpiry ? -169 * DAY : -9 * DAY));
+  for (const scope of scopes) emu.github.putPlain(scope, 'AZURE_CLIENT_SECRET', current, iso(nearExpiry ? -170 * DAY + 5000 : -10 * DAY + 5000));
 }
 
 const REPO_SCOPE = [{ repo: 'octo/app' }];

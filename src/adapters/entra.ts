@@ -8,7 +8,7 @@ import { ServiceError } from '../core/errors';
 import type { AppRegistration } from '../core/model';
 import type { Log, SecretVerifier } from '../core/ports';
 import type { Secret } from '../core/secret';
-import { backoffMs, sleep, type HttpClient, type RetryPolicy } from './http';
+import { backoffMs, sleep, TransportError, untrustedHint, type HttpClient, type RetryPolicy } from './http';
 
 export interface TokenSource {
   token(): Promise<string>;
@@ -128,11 +128,15 @@ export async function clientCredentialsToken(http: HttpClient, c: ClientCredenti
   try {
     response = await http.send({ method: 'POST', url, headers: FORM, body, doing: c.doing, idempotent: true });
   } catch (error) {
+    const transport = error instanceof TransportError ? error : undefined;
     throw new ServiceError({
       service: 'Microsoft Entra ID',
       doing: c.doing,
+      code: transport?.code,
       detail: (error as Error).message,
-      hint: 'check authority-host (and cloud), the network, and NODE_EXTRA_CA_CERTS for private CAs',
+      hint: transport?.untrusted
+        ? untrustedHint(new URL(c.authorityHost).host, 'authority-host (and cloud)')
+        : 'check authority-host (and cloud), the network, and NODE_EXTRA_CA_CERTS for private CAs',
     });
   }
   let reply: EntraTokenReply = {};
@@ -201,7 +205,14 @@ async function githubIdToken(http: HttpClient, audience: string, log: Log, env: 
       idempotent: true,
     });
   } catch (error) {
-    throw new ServiceError({ service: 'GitHub', doing, detail: (error as Error).message, hint: 'run again; if it persists, check the runner network' });
+    const transport = error instanceof TransportError ? error : undefined;
+    throw new ServiceError({
+      service: 'GitHub',
+      doing,
+      code: transport?.code,
+      detail: (error as Error).message,
+      hint: transport?.untrusted ? untrustedHint(new URL(requestUrl).host, 'ACTIONS_ID_TOKEN_REQUEST_URL (set by the runner)') : 'run again; if it persists, check the runner network',
+    });
   }
   let value: unknown;
   try {

@@ -3,7 +3,7 @@ import { ServiceError } from '../core/errors';
 import { scopeKey, scopeLabel, targetLabel, type Scope, type StoredSecretInfo, type Target } from '../core/model';
 import type { SecretStore } from '../core/ports';
 import type { Secret } from '../core/secret';
-import { TransportError, type HttpClient, type HttpResponse, type Method } from './http';
+import { TransportError, untrustedHint, type HttpClient, type HttpResponse, type Method } from './http';
 
 interface PublicKey {
   key_id: string;
@@ -52,11 +52,12 @@ export class GitHubSecrets implements SecretStore {
     return this.#publicKey(scope).then(() => undefined);
   }
 
-  async write(target: Target, value: Secret): Promise<void> {
+  async write(target: Target, value: Secret, options: { notAfter?: Date } = {}): Promise<void> {
     const key = await this.#publicKey(target.scope);
     const seal = await loadSeal();
     const encrypted_value = await seal(value, key.key);
-    await this.#call('PUT', `${scopePath(target.scope)}/${enc(target.name)}`, `writing ${targetLabel(target)}`, target.scope, { encrypted_value, key_id: key.key_id });
+    const body = { encrypted_value, key_id: key.key_id };
+    await this.#call('PUT', `${scopePath(target.scope)}/${enc(target.name)}`, `writing ${targetLabel(target)}`, target.scope, body, options.notAfter);
   }
 
   #publicKey(scope: Scope): Promise<PublicKey> {
@@ -71,7 +72,7 @@ export class GitHubSecrets implements SecretStore {
     return key;
   }
 
-  async #call(method: Method, path: string, doing: string, scope: Scope, body?: unknown): Promise<HttpResponse> {
+  async #call(method: Method, path: string, doing: string, scope: Scope, body?: unknown, notAfter?: Date): Promise<HttpResponse> {
     let response: HttpResponse;
     try {
       response = await this.#http.send({
@@ -85,20 +86,31 @@ export class GitHubSecrets implements SecretStore {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(notAfter === undefined ? {} : { notAfter: notAfter.getTime() }),
         doing,
         idempotent: true,
       });
     } catch (error) {
+      const transport = error instanceof TransportError ? error : undefined;
       throw new ServiceError({
         service: 'GitHub',
         doing,
-        code: error instanceof TransportError ? error.code : undefined,
+        code: transport?.code,
         detail: (error as Error).message,
-        hint: 'GitHub could not be reached: check GITHUB_API_URL and the network, and run again',
+        // A write whose answer never came may have been done: the caller must not assume it was not.
+        outcomeUnknown: method !== 'GET' && transport?.maybeProcessed === true,
+        hint: transport?.untrusted
+          ? untrustedHint(new URL(this.#apiUrl).host, 'GITHUB_API_URL (set by the runner; on GHES, the server\'s API URL)')
+          : 'GitHub could not be reached: check GITHUB_API_URL and the network, and run again',
       });
     }
     if (response.status >= 200 && response.status < 300) return response;
-    throw githubError(response, doing, scope);
+    const failure = githubError(response, doing, scope);
+    // A server error, or any answer after an attempt whose answer was lost, leaves a write's outcome unknown.
+    if (method !== 'GET' && (response.status >= 500 || response.afterLostAnswer === true)) {
+      throw new ServiceError({ ...failure.details, outcomeUnknown: true });
+    }
+    throw failure;
   }
 }
 

@@ -5,7 +5,7 @@ import type { AppRegistration, FederatedCredential, PasswordInfo, RequiredResour
 import type { Directory, Log } from '../core/ports';
 import { Secret } from '../core/secret';
 import type { TokenSource } from './entra';
-import { backoffMs, sleep, TransportError, type HttpClient, type HttpResponse, type Method, type RetryPolicy } from './http';
+import { backoffMs, sleep, TransportError, untrustedHint, type HttpClient, type HttpResponse, type Method, type RetryPolicy } from './http';
 
 const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -91,6 +91,8 @@ interface Call {
   idempotent?: boolean;
   /** The call addresses an object this run created: retry replication-lag answers. */
   lagging?: boolean;
+  /** More answers worth another try for this call. */
+  retryAlso?: (response: HttpResponse) => string | undefined;
 }
 
 export class GraphDirectory implements Directory {
@@ -100,6 +102,8 @@ export class GraphDirectory implements Directory {
   readonly #log: Log;
   /** Objects this run created: only these get the replication-lag retries. */
   readonly #created = new Set<string>();
+  /** Client secrets this run added: "no such key" for one of them may be replication lag. */
+  readonly #addedKeys = new Set<string>();
   readonly #policy: RetryPolicy;
 
   constructor(http: HttpClient, graphEndpoint: string, tokens: TokenSource, log: Log, policy: RetryPolicy) {
@@ -129,37 +133,34 @@ export class GraphDirectory implements Directory {
   }
 
   async createApp(displayName: string, signInAudience: string, properties: Record<string, unknown>): Promise<AppRegistration> {
-    let app: AppRegistration;
-    try {
-      const r = await this.#call({
-        method: 'POST',
-        path: '/applications',
-        body: { ...properties, displayName, signInAudience },
-        doing: `creating the app registration '${displayName}'`,
-      });
-      app = toApp(json<GraphApp>(r));
-    } catch (error) {
-      // Creating is not idempotent: when the answer was lost, look for the app (there was none before) instead of
-      // making a second one. List queries can lag a new app, so look a few times; never create blindly.
-      if (!(error instanceof ServiceError && error.details.outcomeUnknown === true)) throw error;
-      this.#log.warning(`No answer came to creating the app registration '${displayName}'; checking whether it was created anyway`);
-      app = await this.#findCreated(displayName, error);
+    const doing = `creating the app registration '${displayName}'`;
+    let app: AppRegistration | undefined;
+    for (let attempt = 1; app === undefined; attempt += 1) {
+      try {
+        const r = await this.#call({ method: 'POST', path: '/applications', body: { ...properties, displayName, signInAudience }, doing });
+        app = toApp(json<GraphApp>(r));
+      } catch (error) {
+        // Creating is not idempotent: after a lost answer or a server error the app may exist. Look for it (there
+        // was none before) before creating again, never blindly.
+        if (!(error instanceof ServiceError && error.details.outcomeUnknown === true) || attempt >= 3) throw error;
+        this.#log.warning(`No clear answer came to ${doing} (${error.details.status === undefined ? 'no response' : `HTTP ${error.details.status}`}); checking whether it was created anyway`);
+        app = await this.#findCreated(displayName);
+        if (app === undefined) this.#log.info(`No app registration named '${displayName}' exists: creating it again`);
+      }
     }
     this.#created.add(app.id);
     this.#created.add(app.appId);
     return app;
   }
 
-  async #findCreated(displayName: string, cause: ServiceError): Promise<AppRegistration> {
-    for (let attempt = 0; attempt < LAG_ATTEMPTS; attempt += 1) {
+  /** The app a create whose outcome is unknown may have made. List queries can lag a new app: look a few times. */
+  async #findCreated(displayName: string): Promise<AppRegistration | undefined> {
+    for (let attempt = 1; attempt <= LAG_ATTEMPTS; attempt += 1) {
       const found = (await this.appsByName(displayName)).filter((a) => a.displayName === displayName);
-      if (found.length === 1 && found[0] !== undefined) return found[0];
-      await sleep(backoffMs(this.#policy, attempt + 1));
+      if (found.length > 0) return found[0];
+      if (attempt < LAG_ATTEMPTS) await sleep(backoffMs(this.#policy, attempt));
     }
-    throw new ServiceError({
-      ...cause.details,
-      hint: 'the app may or may not have been created: run again (it is found by name then, never created twice)',
-    });
+    return undefined;
   }
 
   async updateApp(app: AppRegistration, patch: Record<string, unknown>): Promise<void> {
@@ -267,30 +268,40 @@ export class GraphDirectory implements Directory {
     }
     // Masked the moment it exists.
     this.#log.mask(text);
+    this.#addedKeys.add(reply.keyId);
     return { info: toPassword(reply), value: new Secret(text) };
   }
 
   async removePassword(app: AppRegistration, keyId: string): Promise<void> {
-    // Repeating a removal is harmless: a secret that is already gone (a lost answer to an earlier try) is the goal.
+    const doing = `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`;
+    const justAdded = this.#addedKeys.has(keyId);
+    // Repeating a removal is harmless. "No such key" means a repeat whose first answer was lost, or, for a key
+    // this run just added, replication lag: those are asked again, and then confirmed by a read.
     const r = await this.#call(
       {
         method: 'POST',
         path: `/applications/${enc(app.id)}/removePassword`,
         body: { keyId },
-        doing: `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`,
-        lagging: this.#created.has(app.id),
+        doing,
+        lagging: this.#created.has(app.id) || justAdded,
         idempotent: true,
+        ...(justAdded ? { retryAlso: (res: HttpResponse) => (isNoSuchKey(res) ? 'replication lag on the new client secret' : undefined) } : {}),
       },
       [400],
     );
-    if (r.status === 400 && !/no password credential|not found|does not exist/i.test(errorBody(r).error?.message ?? '')) {
-      throw graphError(r, `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`);
+    if (r.status === 400 && !isNoSuchKey(r)) throw graphError(r, doing);
+    if (r.status === 400 && justAdded) {
+      const now = await this.appByAppId(app.appId);
+      if (now?.passwordCredentials.some((p) => p.keyId === keyId) === true) {
+        throw new ServiceError({ ...graphError(r, doing).details, hint: 'Graph answered that the app has no such key, yet a read still shows it: run again' });
+      }
     }
   }
 
   /** One Graph call: token, JSON, the retry policy; any status not 2xx (nor in `accept`) becomes a ServiceError. */
   async #call(call: Call, accept: number[] = []): Promise<HttpResponse> {
     const token = await this.#tokens.token();
+    const idempotent = call.idempotent ?? call.method !== 'POST';
     let response: HttpResponse;
     try {
       response = await this.#http.send({
@@ -304,22 +315,30 @@ export class GraphDirectory implements Directory {
         },
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         doing: call.doing,
-        idempotent: call.idempotent ?? call.method !== 'POST',
-        retryAlso: (r) => (call.lagging === true && isReplicationLag(r) ? 'replication lag on the new app' : isConcurrencyConflict(r) ? 'a concurrent change to the app' : undefined),
+        idempotent,
+        retryAlso: (r) =>
+          call.retryAlso?.(r) ??
+          (call.lagging === true && isReplicationLag(r) ? 'replication lag on the new app' : isConcurrencyConflict(r) ? 'a concurrent change to the app' : undefined),
         ...(call.lagging === true ? { attempts: LAG_ATTEMPTS } : {}),
       });
     } catch (error) {
+      const transport = error instanceof TransportError ? error : undefined;
       throw new ServiceError({
         service: 'Microsoft Graph',
         doing: call.doing,
-        outcomeUnknown: error instanceof TransportError && error.maybeProcessed,
-        code: error instanceof TransportError ? error.code : undefined,
+        outcomeUnknown: transport?.maybeProcessed === true,
+        code: transport?.code,
         detail: (error as Error).message,
-        hint: 'check graph-endpoint and the network (and NODE_EXTRA_CA_CERTS for private CAs); run again',
+        hint: transport?.untrusted
+          ? untrustedHint(new URL(this.#root).host, 'graph-endpoint (and cloud)')
+          : 'check graph-endpoint and the network (and NODE_EXTRA_CA_CERTS for private CAs); run again',
       });
     }
     if ((response.status >= 200 && response.status < 300) || accept.includes(response.status)) return response;
-    throw graphError(response, call.doing);
+    const failure = graphError(response, call.doing);
+    // A call that is not idempotent, answered with a server error, may have taken effect: its caller decides.
+    if (!idempotent && response.status >= 500) throw new ServiceError({ ...failure.details, outcomeUnknown: true });
+    throw failure;
   }
 }
 
@@ -342,6 +361,11 @@ function isReplicationLag(r: HttpResponse): boolean {
   const e = errorBody(r).error;
   if (r.status === 404) return e?.code === 'Request_ResourceNotFound' || e?.code === 'ResourceNotFound';
   return r.status === 400 && (e?.code === 'NoBackingApplicationObject' || (e?.details ?? []).some((d) => d.code === 'NoBackingApplicationObject'));
+}
+
+/** removePassword's answer for a key the app does not have (a repeat, or a key not replicated yet). */
+function isNoSuchKey(r: HttpResponse): boolean {
+  return r.status === 400 && /no password credential|not found|does not exist/i.test(errorBody(r).error?.message ?? '');
 }
 
 function isConcurrencyConflict(r: HttpResponse): boolean {

@@ -24,25 +24,54 @@ export interface RequestSpec {
   retryAlso?: (response: HttpResponse) => string | undefined;
   /** Tries in all for this request, when it differs from the policy's. */
   attempts?: number;
+  /** No attempt starts after this time (epoch ms): what was last received stands. */
+  notAfter?: number;
 }
 
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** An earlier attempt of this request got no answer after it was sent, so it may have taken effect. */
+  afterLostAnswer?: boolean;
 }
 
-/** No response was received. `maybeProcessed`: the request may have reached the server and taken effect. */
+/**
+ * No response was received. `maybeProcessed`: the request (this attempt or an earlier one) may have reached the
+ * server and taken effect. `untrusted`: the server's TLS certificate was not trusted, which no retry changes.
+ */
 export class TransportError extends Error {
   readonly code: string;
   readonly maybeProcessed: boolean;
+  readonly untrusted: boolean;
 
   constructor(message: string, code: string, maybeProcessed: boolean) {
     super(message);
     this.name = 'TransportError';
     this.code = code;
     this.maybeProcessed = maybeProcessed;
+    this.untrusted = TLS_VERIFICATION_CODES.has(code);
   }
+}
+
+/** Node's codes for a certificate that failed verification (unknown CA, expired, not yet valid, wrong host). */
+const TLS_VERIFICATION_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** What to try when a host's certificate is not trusted; `input` names where the host came from. */
+export function untrustedHint(host: string, input: string): string {
+  return `the TLS certificate of ${host} was not trusted. If a proxy or private CA signs it, point NODE_EXTRA_CA_CERTS (in the job's env) at that CA's PEM file; otherwise check ${input}, which names the host. Retrying cannot help, so none was made`;
 }
 
 export interface RetryPolicy {
@@ -81,8 +110,12 @@ export function retryAfterMs(headers: Record<string, string>, now: number = Date
   return undefined;
 }
 
-/** Whether a response is worth another try, and why. */
+/**
+ * Whether a response is worth another try, and why. A request that is not idempotent is repeated only after a
+ * 429 (refused before any work); after a 5xx it may have taken effect, and its caller decides.
+ */
 export function retryReason(spec: Pick<RequestSpec, 'idempotent'>, response: HttpResponse): string | undefined {
+  if (!spec.idempotent) return response.status === 429 ? 'HTTP 429' : undefined;
   if (RETRYABLE_ALWAYS.has(response.status)) return `HTTP ${response.status}`;
   if (spec.idempotent && RETRYABLE_IDEMPOTENT.has(response.status)) return `HTTP ${response.status}`;
   // GitHub's secondary rate limits: 403 (or 429) with retry-after, or with the primary limit used up.
@@ -113,21 +146,32 @@ export class HttpClient {
   /** Sends with the retry policy. Returns the last response (any status); throws TransportError when none came. */
   async send(spec: RequestSpec): Promise<HttpResponse> {
     const attempts = spec.attempts ?? this.#policy.attempts;
+    let lost = false;
     for (let attempt = 1; ; attempt += 1) {
       let why: string;
       let wait: number | undefined;
+      let last: HttpResponse | TransportError;
       try {
         const response = await this.#once(spec);
+        last = lost ? { ...response, afterLostAnswer: true } : response;
         const reason = retryReason(spec, response) ?? spec.retryAlso?.(response);
-        if (reason === undefined || attempt >= attempts) return response;
+        if (reason === undefined || attempt >= attempts) return last;
         why = reason;
         wait = retryAfterMs(response.headers);
-        if (wait !== undefined && wait > this.#policy.maxWaitMs) return response;
+        if (wait !== undefined && wait > this.#policy.maxWaitMs) return last;
       } catch (error) {
-        if (!(error instanceof TransportError) || (error.maybeProcessed && !spec.idempotent) || attempt >= attempts || this.#closed) throw error;
+        if (!(error instanceof TransportError)) throw error;
+        lost ||= error.maybeProcessed;
+        last = lost === error.maybeProcessed ? error : new TransportError(error.message, error.code, true);
+        if (error.untrusted || (error.maybeProcessed && !spec.idempotent) || attempt >= attempts || this.#closed) throw last;
         why = `${error.code}: ${error.message}`;
       }
       const delay = wait ?? backoffMs(this.#policy, attempt);
+      if (spec.notAfter !== undefined && Date.now() + delay > spec.notAfter) {
+        this.#log(`Not retrying ${spec.doing} after ${why}: the time this run allows for it is over`);
+        if (last instanceof TransportError) throw last;
+        return last;
+      }
       this.#log(`Retrying ${spec.doing} in ${delay} ms (attempt ${attempt + 1} of ${attempts}) after ${why}`);
       await sleep(delay);
     }

@@ -55,7 +55,7 @@ function formatServiceError(d: ServiceErrorDetails): string {
     d.code,
     d.requestId === undefined ? undefined : `request id ${d.requestId}`,
   ].filter((f): f is string => f !== undefined && f !== '');
-  let text = `${d.service}: failed ${d.doing} (${facts.join(', ')})`;
+  let text = `${d.service}: failed ${d.doing} (${facts.join(', ')}${d.outcomeUnknown ? '; it may have taken effect all the same' : ''})`;
   if (d.detail) text += `: ${d.detail.trim()}`;
   if (d.hint) text += `\nWhat to try: ${d.hint}`;
   return text;

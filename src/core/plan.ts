@@ -2,11 +2,20 @@
 import { carriesSecretValue, targetLabel, type PasswordInfo, type StoredSecretInfo, type Target } from './model';
 
 export const DAY_MS = 86_400_000;
+
 /**
- * Secrets that started less than this before the run began may belong to a run going on at the same time
- * (or the clocks of the runner and Entra may differ): they are never removed by this run.
+ * How the action knows which managed secret a GitHub secret holds, without reading it back (it cannot):
+ * a run writes its new secret only within WRITE_WINDOW_MS of adding it (it stops starting writes after
+ * WRITE_DEADLINE_MS, and one write attempt lasts at most the 30 s request timeout), so a target last written
+ * at T can hold only a managed secret that started between T - WRITE_WINDOW_MS and T, give or take
+ * CLOCK_SKEW_MS between the clocks of Entra, GitHub and the runner. When two runs overlap, a target may hold
+ * either of their secrets: both are then kept, whatever keep-previous says.
  */
-export const CONCURRENT_RUN_MARGIN_MS = 120_000;
+export const WRITE_DEADLINE_MS = 5 * 60_000;
+export const WRITE_WINDOW_MS = 6 * 60_000;
+export const CLOCK_SKEW_MS = 2 * 60_000;
+/** A managed secret this young may still be written by a run going on now: never removed. */
+export const IN_FLIGHT_MS = WRITE_WINDOW_MS + CLOCK_SKEW_MS;
 
 export interface RotationSettings {
   credentialName: string;
@@ -40,6 +49,8 @@ export interface Plan {
   rotate: boolean;
   /** Why a rotation is due, or why not. */
   reasons: string[];
+  /** What is uncertain but not (yet) a reason to rotate: a target that may hold either of two secrets. */
+  notes: string[];
   newSecret: { displayName: string; endDateTime: Date } | undefined;
   writes: WriteStep[];
   /** Done only after every target that carries the value holds the new one (when rotating). */
@@ -72,58 +83,128 @@ function day(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** Why a rotation is due now; empty when it is not. */
+function minute(d: Date): string {
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The managed secrets a target last written at `updatedAt` may hold (see WRITE_WINDOW_MS), newest first. */
+export function mayHold(updatedAt: Date, managed: readonly PasswordInfo[]): PasswordInfo[] {
+  const written = updatedAt.getTime();
+  return managed.filter((p) => {
+    const start = floorToSecond(p.startDateTime);
+    return start <= written + CLOCK_SKEW_MS && start >= written - WRITE_WINDOW_MS - CLOCK_SKEW_MS;
+  });
+}
+
+/** After this moment no run can still be writing any of these secrets. */
+function settledAfter(secrets: readonly PasswordInfo[]): Date {
+  return new Date(Math.max(...secrets.map((p) => p.startDateTime.getTime())) + IN_FLIGHT_MS);
+}
+
+/** What each value target may hold, as far as its updated_at tells. */
+export interface Holding {
+  target: Target;
+  updatedAt: Date;
+  /** Managed secrets it may hold; empty: none of them (an older value, or one this action did not make). */
+  candidates: PasswordInfo[];
+}
+
+export function holdings(managed: readonly PasswordInfo[], targets: readonly TargetState[]): Holding[] {
+  const out: Holding[] = [];
+  for (const t of targets) {
+    if (!carriesSecretValue(t.target.kind) || t.stored === 'unread' || t.stored === undefined) continue;
+    out.push({ target: t.target, updatedAt: t.stored.updatedAt, candidates: mayHold(t.stored.updatedAt, managed) });
+  }
+  return out;
+}
+
+/** Why a target does not surely hold the newest managed secret, if it does not; undefined when it does. */
+function targetReason(t: TargetState, managed: readonly PasswordInfo[], now: Date): { due: boolean; reason: string } | undefined {
+  const newest = managed[0];
+  if (newest === undefined || !carriesSecretValue(t.target.kind) || t.stored === 'unread') return undefined;
+  if (t.stored === undefined) return { due: true, reason: `${targetLabel(t.target)} does not exist, and a secret's value cannot be read back` };
+  const candidates = mayHold(t.stored.updatedAt, managed);
+  const when = minute(t.stored.updatedAt);
+  if (!candidates.includes(newest)) {
+    return { due: true, reason: `${targetLabel(t.target)} was last written ${when}, not with the newest managed secret (${newest.keyId}), so it holds an older value` };
+  }
+  if (candidates.length === 1) return undefined;
+  const ids = candidates.map((p) => p.keyId).join(' or ');
+  const settled = settledAfter(candidates);
+  if (now.getTime() > settled.getTime()) {
+    return { due: true, reason: `${targetLabel(t.target)} may hold ${ids}: runs that overlapped wrote it ${when}; a new secret makes it hold one known secret` };
+  }
+  return {
+    due: false,
+    reason: `${targetLabel(t.target)} may hold ${ids} (runs that overlapped wrote it ${when}): all of them are kept, and a run after ${minute(settled)} settles it`,
+  };
+}
+
+/** Why a rotation is due now (`due`), and what is uncertain but not yet a reason to rotate (`notes`). */
 export function rotationReasons(
   managed: readonly PasswordInfo[],
   targets: readonly TargetState[],
   settings: RotationSettings,
   now: Date,
 ): string[] {
-  const reasons: string[] = [];
+  return rotationCheck(managed, targets, settings, now).due;
+}
+
+export function rotationCheck(
+  managed: readonly PasswordInfo[],
+  targets: readonly TargetState[],
+  settings: RotationSettings,
+  now: Date,
+): { due: string[]; notes: string[] } {
+  const due: string[] = [];
+  const notes: string[] = [];
   const newest = managed[0];
   if (newest === undefined) {
-    reasons.push(`the app has no client secret named '${settings.credentialName}' yet`);
+    due.push(`the app has no client secret named '${settings.credentialName}' yet`);
   } else {
     const left = newest.endDateTime.getTime() - now.getTime();
-    if (left <= 0) reasons.push(`the newest managed secret (${newest.keyId}) expired on ${day(newest.endDateTime)}`);
+    if (left <= 0) due.push(`the newest managed secret (${newest.keyId}) expired on ${day(newest.endDateTime)}`);
     else if (left <= settings.rotateBeforeDays * DAY_MS) {
-      reasons.push(
-        `the newest managed secret (${newest.keyId}) expires on ${day(newest.endDateTime)}, within rotate-before-days (${settings.rotateBeforeDays})`,
-      );
+      due.push(`the newest managed secret (${newest.keyId}) expires on ${day(newest.endDateTime)}, within rotate-before-days (${settings.rotateBeforeDays})`);
     }
   }
-  if (settings.force) reasons.push('force-rotation is true');
-  if (newest !== undefined) {
-    for (const t of targets) {
-      if (!carriesSecretValue(t.target.kind) || t.stored === 'unread') continue;
-      if (t.stored === undefined) reasons.push(`${targetLabel(t.target)} does not exist, and a secret's value cannot be read back`);
-      else if (t.stored.updatedAt.getTime() < floorToSecond(newest.startDateTime)) {
-        reasons.push(`${targetLabel(t.target)} was last written before the newest managed secret was created, so it holds an older value`);
-      }
-    }
+  if (settings.force) due.push('force-rotation is true');
+  for (const t of targets) {
+    const r = targetReason(t, managed, now);
+    if (r !== undefined) (r.due ? due : notes).push(r.reason);
   }
-  return reasons;
+  return { due, notes };
+}
+
+export interface RemovalContext {
+  /** When the run began: managed secrets younger than IN_FLIGHT_MS then are never removed. */
+  runStart: Date;
+  now: Date;
+  /** What each value target may hold; undefined when some value target was not read (no removal is then sure). */
+  holdings: Holding[] | undefined;
+  /**
+   * True when the removals follow a rotation whose every value target was written and confirmed: the targets
+   * then hold the new secret (or a newer one of a run going on now, protected by its age), so what they held
+   * before no longer matters.
+   */
+  afterRotation: boolean;
 }
 
 /**
- * Managed secrets to remove once the new one is stored everywhere: expired ones, and those beyond the
- * keep-previous newest. Never one that started after the run began (minus a margin for clock skew).
+ * Managed secrets to remove: expired ones, those no target holds (made by a failed run after every target was
+ * last written), and those beyond the keep-previous newest. Never one a target may hold, and never one a run
+ * going on now may still write.
  */
-export function secretsToRemove(
-  managedBefore: readonly PasswordInfo[],
-  settings: Pick<RotationSettings, 'keepPrevious'>,
-  now: Date,
-  runStart: Date,
-  lastStoredAt?: Date,
-): RemovalStep[] {
-  const removable = managedBefore.filter((p) => p.startDateTime.getTime() < runStart.getTime() - CONCURRENT_RUN_MARGIN_MS);
+export function secretsToRemove(managedBefore: readonly PasswordInfo[], settings: Pick<RotationSettings, 'keepPrevious'>, ctx: RemovalContext): RemovalStep[] {
+  const held = new Set(ctx.afterRotation ? [] : (ctx.holdings ?? []).flatMap((h) => h.candidates.map((p) => p.keyId)));
+  const lastWrite = ctx.holdings === undefined ? undefined : lastWritten(ctx.holdings);
   const removals: RemovalStep[] = [];
   let kept = 0;
-  for (const p of [...removable].sort(byNewestFirst)) {
-    if (p.endDateTime.getTime() <= now.getTime()) {
+  for (const p of [...managedBefore].sort(byNewestFirst)) {
+    if (p.startDateTime.getTime() >= ctx.runStart.getTime() - IN_FLIGHT_MS || held.has(p.keyId)) continue;
+    if (p.endDateTime.getTime() <= ctx.now.getTime()) {
       removals.push({ secret: p, reason: `expired on ${day(p.endDateTime)}` });
-    } else if (lastStoredAt !== undefined && floorToSecond(p.startDateTime) > lastStoredAt.getTime()) {
-      // Made after every target was last written: a run that failed before storing it. Nothing holds its value.
+    } else if (lastWrite !== undefined && floorToSecond(p.startDateTime) > lastWrite + CLOCK_SKEW_MS) {
       removals.push({ secret: p, reason: 'no target holds it (a failed run made it after every target was last written)' });
     } else if (kept < settings.keepPrevious) {
       kept += 1;
@@ -140,15 +221,9 @@ export function secretsToRemove(
   return removals;
 }
 
-/** When a target carrying the value was last written, if every such target was read. */
-export function lastStoredAt(targets: readonly TargetState[]): Date | undefined {
-  let last: number | undefined;
-  for (const t of targets) {
-    if (!carriesSecretValue(t.target.kind)) continue;
-    if (t.stored === 'unread') return undefined;
-    if (t.stored !== undefined) last = Math.max(last ?? 0, t.stored.updatedAt.getTime());
-  }
-  return last === undefined ? undefined : new Date(last);
+/** When a value target was last written, if any exists; only then can a secret be known to be held by none. */
+function lastWritten(holdingsRead: readonly Holding[]): number | undefined {
+  return holdingsRead.length === 0 ? undefined : Math.max(...holdingsRead.map((h) => h.updatedAt.getTime()));
 }
 
 export interface PlanInput {
@@ -165,14 +240,15 @@ export function makePlan(input: PlanInput): Plan {
   const existing = 'create' in input.app ? undefined : input.app;
   const passwords = existing?.passwords ?? [];
   const managed = managedSecrets(passwords, settings.credentialName);
-  const reasons = rotationReasons(managed, input.targets, settings, now);
-  const rotate = reasons.length > 0;
+  const check = rotationCheck(managed, input.targets, settings, now);
+  const rotate = check.due.length > 0;
   const writes: WriteStep[] = [];
   for (const t of input.targets) {
     if (rotate) writes.push({ target: t.target, reason: carriesSecretValue(t.target.kind) ? 'new client secret' : 'written with the new secret' });
     else if (t.stored === undefined) writes.push({ target: t.target, reason: 'missing' });
   }
   const managedIds = new Set(managed.map((p) => p.keyId));
+  const readAll = input.targets.every((t) => t.stored !== 'unread');
   return {
     app:
       existing === undefined
@@ -180,13 +256,25 @@ export function makePlan(input: PlanInput): Plan {
         : { action: 'use', displayName: existing.displayName, appId: existing.appId, objectId: existing.objectId },
     servicePrincipal: !input.servicePrincipal ? 'skip' : existing === undefined ? 'create' : rotate ? 'ensure' : 'skip',
     rotate,
-    reasons: rotate ? reasons : [`the newest managed secret (${managed[0]?.keyId}) is valid until ${day(managed[0]?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays}), and every target holds it`],
+    reasons: rotate ? check.due : [notDueReason(managed, settings, now, readAll)],
+    notes: check.notes,
     newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
     writes,
     // After a rotation every existing managed secret is a previous one; without one, the newest stays current.
     // Either way leftovers (expired, beyond keep-previous, held by no target) go, so a failed run is cleaned up.
-    removals: secretsToRemove(rotate ? managed : managed.slice(1), settings, now, input.runStart, lastStoredAt(input.targets)),
+    removals: secretsToRemove(rotate ? managed : managed.slice(1), settings, {
+      runStart: input.runStart,
+      now,
+      holdings: readAll ? holdings(managed, input.targets) : undefined,
+      afterRotation: rotate,
+    }),
     secrets: [...passwords].sort(byNewestFirst).map((p) => ({ ...p, managed: managedIds.has(p.keyId) })),
     targets: input.targets,
   };
+}
+
+function notDueReason(managed: readonly PasswordInfo[], settings: RotationSettings, now: Date, readAll: boolean): string {
+  const current = managed[0];
+  const valid = `the newest managed secret (${current?.keyId}) is valid until ${day(current?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays})`;
+  return readAll ? `${valid}, and every target holds it` : `${valid} (the targets were not read: no github-token)`;
 }

@@ -20,6 +20,10 @@ export interface Directory {
   createServicePrincipal(app: AppRegistration): Promise<void>;
   /** Adds a client secret. The value is masked by the adapter the moment it is parsed. */
   addPassword(app: AppRegistration, displayName: string, endDateTime: Date): Promise<{ info: PasswordInfo; value: Secret }>;
+  /**
+   * Resolves only once the secret is gone: Graph removed it, or said it has no such key and (for a key this run
+   * added, where that may be replication lag) a read confirms it.
+   */
   removePassword(app: AppRegistration, keyId: string): Promise<void>;
 }
 
@@ -28,7 +32,11 @@ export interface SecretStore {
   list(scope: Scope): Promise<Map<string, StoredSecretInfo>>;
   /** Fetches what writing to a scope needs (its public key), so a bad token fails before anything changes. */
   prepare(scope: Scope): Promise<void>;
-  write(target: Target, value: Secret): Promise<void>;
+  /**
+   * Writes a value. No attempt starts after `notAfter`. Fails with a ServiceError whose `outcomeUnknown` is true
+   * when the write may have taken effect all the same (an answer that never came, or a server error).
+   */
+  write(target: Target, value: Secret, options?: { notAfter?: Date }): Promise<void>;
 }
 
 export interface SecretVerifier {

@@ -33,6 +33,7 @@ export function formatPlan(plan: Plan, dryRun: boolean): string {
   for (const s of plan.secrets) lines.push(`    ${secretLine(s)}`);
   lines.push(plan.rotate ? '  rotation: due, because' : '  rotation: not due:');
   for (const r of plan.reasons) lines.push(`    - ${r}`);
+  for (const n of plan.notes) lines.push(`  note: ${n}`);
   if (plan.newSecret) lines.push(`  add client secret '${plan.newSecret.displayName}' valid until ${date(plan.newSecret.endDateTime)}`);
   for (const w of plan.writes) lines.push(`  write ${targetLabel(w.target)}: ${w.reason}`);
   for (const t of plan.targets) {
@@ -80,6 +81,7 @@ export function summaryMarkdown(outcome: Outcome, tenantId: string): string {
   if (plan) {
     out.push(plan.rotate ? '**Rotation due because:**' : '**Rotation not due:**');
     for (const r of plan.reasons) out.push(`- ${cell(r)}`);
+    for (const n of plan.notes) out.push(`- Note: ${cell(n)}`);
     out.push('');
     const rows = [...plan.secrets];
     if (outcome.newSecret) rows.unshift({ ...outcome.newSecret, managed: true });
@@ -103,9 +105,12 @@ export function summaryMarkdown(outcome: Outcome, tenantId: string): string {
     out.push('| GitHub secret | Where | This run |', '|---|---|---|');
     for (const t of plan.targets) {
       const failed = outcome.failed.find((f) => f.target === t.target);
+      const unconfirmed = outcome.unconfirmed.some((f) => f.target === t.target);
       const state = outcome.written.includes(t.target)
         ? 'written'
-        : failed
+        : unconfirmed
+          ? '**unconfirmed** (no answer came: it may hold the new value or the previous one)'
+          : failed
           ? '**failed**'
           : plan.writes.some((w) => w.target === t.target)
             ? outcome.dryRun

@@ -5,7 +5,7 @@
 import { resolveApis, reconcilePlan, type DeclaredInput } from './declare';
 import { AggregateFailure, ServiceError } from './errors';
 import { carriesSecretValue, scopeKey, targetLabel, type AppRegistration, type PasswordInfo, type Scope, type Target } from './model';
-import { makePlan, managedSecrets, type Plan, type RotationSettings, type TargetState } from './plan';
+import { makePlan, managedSecrets, WRITE_DEADLINE_MS, type Plan, type RemovalStep, type RotationSettings, type TargetState } from './plan';
 import type { Directory, Log, SecretStore, SecretVerifier } from './ports';
 import { formatPlan } from './report';
 import { Secret } from './secret';
@@ -51,6 +51,8 @@ export interface Outcome {
   currentSecret: PasswordInfo | undefined;
   written: Target[];
   failed: Array<{ target: Target; error: Error }>;
+  /** Writes whose answer never came (or came as a server error): the target may or may not hold the value. */
+  unconfirmed: Array<{ target: Target; error: Error }>;
   removed: PasswordInfo[];
   /** Set when the step must fail; the outcome still says what was done. */
   error: Error | undefined;
@@ -69,6 +71,7 @@ export async function run(settings: RunSettings, ports: Ports): Promise<Outcome>
     currentSecret: undefined,
     written: [],
     failed: [],
+    unconfirmed: [],
     removed: [],
     error: undefined,
     dryRun: settings.dryRun,
@@ -153,6 +156,8 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
       ? Promise.resolve()
       : ensureServicePrincipal(theApp, plan.servicePrincipal === 'create', directory, log);
   const prepareTask = Promise.all(scopes.map((s) => store.prepare(s)));
+  // Every write of the new value starts within WRITE_DEADLINE_MS of adding it: how later runs tell what a target holds.
+  const addDeadline = plan.rotate ? new Date(ports.now().getTime() + WRITE_DEADLINE_MS) : undefined;
   const addTask = plan.rotate
     ? addPasswordOnce(theApp, plan.newSecret?.displayName ?? settings.rotation.credentialName, plan.newSecret?.endDateTime ?? runStart, ports)
     : Promise.resolve(undefined);
@@ -187,65 +192,91 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
     }
   }
 
-  // 5. Write every target.
+  if (newSecret !== undefined && addDeadline !== undefined && ports.now().getTime() > addDeadline.getTime()) {
+    await undoNewSecret(theApp, newSecret.info, directory, log, 'it could not be written in time');
+    throw new Error(
+      `The new client secret was added more than ${WRITE_DEADLINE_MS / 60_000} minutes ago and no target has it yet (Entra was slow to accept it), so it was removed again and no GitHub secret was changed. Run again.`,
+    );
+  }
+
+  // 5. Write every target, then 6. remove old managed secrets, only when every target that carries the value
+  // surely holds the new one.
   const values = newSecret === undefined ? undefined : derivedValues(newSecret.value, theApp, settings, log);
-  const writes = plan.writes.map((w) => w.target);
-  const results = await Promise.allSettled(writes.map((t) => store.write(t, valueFor(t, theApp, settings, values))));
-  results.forEach((r, i) => {
-    const target = writes[i] as Target;
-    if (r.status === 'fulfilled') {
-      outcome.written.push(target);
-      log.info(`Wrote ${targetLabel(target)}`);
-    } else outcome.failed.push({ target, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) });
-  });
+  await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, theApp, settings, values), addDeadline, ports, outcome);
+  if (newSecret !== undefined) await settleRotation(theApp, newSecret.info, writesValue, ports, outcome);
+  if (!plan.rotate || outcome.rotated) await removeOld(theApp, plan.removals, ports, outcome);
 
-  const failures: Error[] = [];
-  if (newSecret !== undefined && writesValue) {
-    const tookValue = outcome.written.filter((t) => carriesSecretValue(t.kind));
-    const stale = outcome.failed.filter((f) => carriesSecretValue(f.target.kind));
-    if (tookValue.length === 0) {
-      await undoNewSecret(theApp, newSecret.info, directory, log, 'no target took its value');
-      throw new AggregateFailure(
-        'No target could be written, so the new client secret was removed again and the existing secrets were left as they were:',
-        outcome.failed.map((f) => f.error),
-      );
-    }
-    outcome.rotated = true;
-    outcome.currentSecret = newSecret.info;
-    if (stale.length > 0) {
-      throw new AggregateFailure(
-        `The new client secret ${newSecret.info.keyId} was written to ${tookValue.map(targetLabel).join(', ')}, but these targets still hold the previous value: ${stale
-          .map((f) => targetLabel(f.target))
-          .join(', ')}. Every existing client secret was kept, so all of them still work. Fix the cause and run again:`,
-        outcome.failed.map((f) => f.error),
-      );
-    }
-  } else if (newSecret !== undefined) {
-    outcome.rotated = true;
-    outcome.currentSecret = newSecret.info;
-  }
-  for (const f of outcome.failed) failures.push(f.error);
-
-  // 6. Every target holds the new value: now, and only now, remove old managed secrets.
-  if (outcome.rotated || !plan.rotate) {
-    for (const removal of plan.removals) {
-      try {
-        await directory.removePassword(theApp, removal.secret.keyId);
-        outcome.removed.push(removal.secret);
-        log.info(`Removed client secret ${removal.secret.keyId} (${removal.reason})`);
-      } catch (error) {
-        log.warning(
-          `Could not remove the old client secret ${removal.secret.keyId}; it stays valid until ${removal.secret.endDateTime.toISOString()} and the next run tries again. ${
-            error instanceof Error ? error.message : String(error)
-          }`,
-        );
-      }
-    }
-  }
-
+  const failures = [...outcome.unconfirmed, ...outcome.failed].map((f) => f.error);
   if (spResult.status === 'rejected') failures.push(spResult.reason instanceof Error ? spResult.reason : new Error(String(spResult.reason)));
   const [first, ...more] = failures;
   if (first !== undefined) throw more.length === 0 ? first : new AggregateFailure(`${failures.length} steps failed:`, failures);
+}
+
+/**
+ * Writes in parallel. A write whose answer never came (or came as a server error) may have taken effect: its
+ * target is "unconfirmed", which keeps every client secret, the new one included.
+ */
+async function writeTargets(targets: Target[], valueOf: (t: Target) => Secret, notAfter: Date | undefined, ports: Ports, outcome: Outcome): Promise<void> {
+  const results = await Promise.allSettled(targets.map((t) => ports.store.write(t, valueOf(t), notAfter === undefined ? {} : { notAfter })));
+  results.forEach((r, i) => {
+    const target = targets[i] as Target;
+    if (r.status === 'fulfilled') {
+      outcome.written.push(target);
+      ports.log.info(`Wrote ${targetLabel(target)}`);
+      return;
+    }
+    const error = r.reason instanceof Error ? r.reason : new Error(String(r.reason));
+    if (error instanceof ServiceError && error.details.outcomeUnknown === true) outcome.unconfirmed.push({ target, error });
+    else outcome.failed.push({ target, error });
+  });
+}
+
+/**
+ * After the writes: the new secret is current once a target surely holds it. It is removed again only when no
+ * write of its value was even possibly done; any target that did not surely take it fails the step, and then every
+ * client secret is kept.
+ */
+async function settleRotation(app: AppRegistration, secret: PasswordInfo, writesValue: boolean, ports: Ports, outcome: Outcome): Promise<void> {
+  const tookValue = outcome.written.filter((t) => carriesSecretValue(t.kind));
+  const stale = outcome.failed.filter((f) => carriesSecretValue(f.target.kind));
+  const unconfirmed = outcome.unconfirmed.filter((f) => carriesSecretValue(f.target.kind));
+  if (writesValue && tookValue.length === 0 && unconfirmed.length === 0) {
+    await undoNewSecret(app, secret, ports.directory, ports.log, 'no target took its value');
+    throw new AggregateFailure(
+      'No target could be written, so the new client secret was removed again and the existing secrets were left as they were:',
+      outcome.failed.map((f) => f.error),
+    );
+  }
+  if (!writesValue || tookValue.length > 0) {
+    outcome.rotated = true;
+    outcome.currentSecret = secret;
+  }
+  if (stale.length === 0 && unconfirmed.length === 0) return;
+  const parts = [`The new client secret ${secret.keyId} was ${tookValue.length > 0 ? `written to ${tookValue.map(targetLabel).join(', ')}` : 'added'}`];
+  if (unconfirmed.length > 0) {
+    parts.push(`no answer came to writing ${unconfirmed.map((f) => targetLabel(f.target)).join(', ')}, so ${unconfirmed.length === 1 ? 'it' : 'they'} may hold the new value or the previous one (unconfirmed)`);
+  }
+  if (stale.length > 0) parts.push(`these targets still hold the previous value: ${stale.map((f) => targetLabel(f.target)).join(', ')}`);
+  throw new AggregateFailure(
+    `${parts.join('; ')}. Every client secret was kept, the new one too, so whatever each target holds still works. Fix the cause and run again: the next run writes them again or confirms them:`,
+    [...unconfirmed, ...stale].map((f) => f.error),
+  );
+}
+
+async function removeOld(app: AppRegistration, removals: RemovalStep[], ports: Ports, outcome: Outcome): Promise<void> {
+  for (const removal of removals) {
+    try {
+      await ports.directory.removePassword(app, removal.secret.keyId);
+      outcome.removed.push(removal.secret);
+      ports.log.info(`Removed client secret ${removal.secret.keyId} (${removal.reason})`);
+    } catch (error) {
+      ports.log.warning(
+        `Could not remove the old client secret ${removal.secret.keyId}; it stays valid until ${removal.secret.endDateTime.toISOString()} and the next run tries again. ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+  }
 }
 
 async function findApp(settings: RunSettings, directory: Directory): Promise<AppRegistration | undefined> {

@@ -431,7 +431,9 @@ export function createGraphHandler(state: State): ServiceHandler {
     const keyId = b.ok['keyId'];
     if (typeof keyId !== 'string' || !isGuid(keyId)) return gErr(req, invalidValue('keyId', 'PasswordCredential'));
     const i = app.passwordCredentials.findIndex((p) => p.keyId.toLowerCase() === keyId.toLowerCase());
-    if (i < 0) return gErr(req, badRequest(`No password credential found with keyId '${keyId}'.`, 'Request_BadRequest'));
+    const lagging = i >= 0 && state.faults.newKeyRemovalLag > 0 && state.passwordAddedAt.has(app.passwordCredentials[i] as PasswordCredential);
+    if (lagging) state.faults.newKeyRemovalLag -= 1;
+    if (i < 0 || lagging) return gErr(req, badRequest(`No password credential found with keyId '${keyId}'.`, 'Request_BadRequest'));
     app.passwordCredentials.splice(i, 1);
     return noContent();
   }

@@ -52,18 +52,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // `state` is referenced by the fault API before the object literal below is complete.
   const faults: EmulatorFaults = {
     add(f: Fault) {
-      if (!['status', 'drop', 'drop-after'].includes(f.kind)) throw new Error(`emulator: unknown fault kind '${String(f.kind)}'`);
+      if (!['status', 'drop', 'drop-after', 'status-after'].includes(f.kind)) throw new Error(`emulator: unknown fault kind '${String(f.kind)}'`);
       plumbing.faults.push({ fault: f, remaining: f.times ?? 1 });
     },
     clear() {
       plumbing.faults.length = 0;
       state.pendingLag = undefined;
       state.lag = undefined;
+      faults.newKeyRemovalLag = 0;
     },
     replicationLag(times: number) {
       state.pendingLag = times;
     },
     secretPropagationMs: 0,
+    newKeyRemovalLag: 0,
   };
 
   const state: State = {

@@ -309,6 +309,11 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
           result = handler.faultResponse(r, 500, undefined);
         }
       }
+      if (fault?.kind === 'status-after') {
+        const status = fault.status ?? 503;
+        entry.fault = `status-after ${status} (handled ${result.status})`;
+        result = handler.faultResponse(r, status, fault.code);
+      }
       if (fault?.kind === 'drop-after') {
         entry.fault = `drop-after (handled ${result.status})`;
         dropConnection(req, conn);

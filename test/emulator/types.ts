@@ -43,14 +43,15 @@ export interface Fault {
   /**
    * status: answer `status` (body in the service's error shape) instead of handling;
    * drop: destroy the TLS connection without handling;
-   * drop-after: handle the request (state changes happen) and destroy the TLS connection instead of replying.
+   * drop-after: handle the request (state changes happen) and destroy the TLS connection instead of replying;
+   * status-after: handle the request (state changes happen), then answer `status` instead of the real reply.
    *
    * A drop destroys the whole connection, as a reset on the way would: no response, no HTTP/2 GOAWAY or
    * RST_STREAM, no TLS close_notify. Under HTTP/1.1 a Node client sees ECONNRESET ('socket hang up'). Under
    * HTTP/2 every request in flight on that session fails with it, and a node:http2 client sees NO error event:
    * the stream ends and closes (rstCode NGHTTP2_CANCEL) without a 'response' event, and the session closes.
    */
-  kind: 'status' | 'drop' | 'drop-after';
+  kind: 'status' | 'drop' | 'drop-after' | 'status-after';
   status?: number;
   /** Error code in the body: Graph error.code, Entra `error`, GitHub/OIDC `message`. */
   code?: string;
@@ -232,6 +233,11 @@ export interface EmulatorFaults {
   replicationLag(times: number): void;
   /** A password added by addPassword is refused by the token endpoint (AADSTS7000215) for this long. Default 0. */
   secretPropagationMs: number;
+  /**
+   * The next n removePassword calls for a secret added through addPassword answer 400 "No password credential
+   * found" and leave it in place, as Graph can right after the secret was added (replication lag).
+   */
+  newKeyRemovalLag: number;
 }
 
 export interface EmulatorPolicy {
