@@ -177,3 +177,46 @@ it('fails at once, without retrying, when a TLS certificate is not trusted, and 
   expect(run.stdout).not.toMatch(/Retrying .* in \d+ ms/);
   expect(emu.log).toHaveLength(0);
 });
+
+describe('a target that two overlapping runs wrote', () => {
+  /**
+   * Run A added a, run B added b a minute later; B wrote the target, then A did. The target holds a though b is
+   * newer: "written after the newest secret started, so it holds the newest" would be wrong here.
+   */
+  function afterOverlap(minutesAgo: number): StartState & { a: string; b: string } {
+    const start = oneValueTarget();
+    const app = emu.graph.apps.find((x) => x.id === start.objectId)!;
+    const t0 = -minutesAgo * 60_000;
+    const seeded = emu.seedApp({ displayName: 'scratch', passwords: [
+      { displayName: MANAGED, startDateTime: iso(t0), endDateTime: iso(180 * DAY) },
+      { displayName: MANAGED, startDateTime: iso(t0 + 60_000), endDateTime: iso(180 * DAY + 60_000) },
+    ] });
+    app.passwordCredentials.push(...seeded.passwordCredentials);
+    emu.graph.apps = emu.graph.apps.filter((x) => x !== seeded);
+    const [a, b] = seeded.passwordCredentials;
+    emu.github.putPlain({ repo: REPO }, 'AZURE_CLIENT_SECRET', a?.secretText ?? '', iso(t0 + 90_000));
+    return { ...start, keyIds: app.passwordCredentials.map((p) => p.keyId), a: a?.keyId ?? '', b: b?.keyId ?? '', inputs: { ...start.inputs, 'keep-previous': '0' } };
+  }
+
+  it('with keep-previous 0, removes neither secret while either run may still be writing', async () => {
+    const state = afterOverlap(3);
+    const run = await runAction(emu, state.inputs);
+    expect(run.error).toBe('');
+    expect(run.stdout).toMatch(/note: AZURE_CLIENT_SECRET \(repository octo\/app\) may hold [0-9a-f-]+ or [0-9a-f-]+ .*all of them are kept/);
+    const keys = emu.graph.apps.find((x) => x.id === state.objectId)!.passwordCredentials.map((p) => p.keyId);
+    expect(keys).toEqual(expect.arrayContaining([state.a, state.b]));
+    expect(invariantViolations(emu, state)).toEqual([]);
+  });
+
+  it('once no run can be writing, rotates so that the target holds one known secret, then removes both', async () => {
+    const state = afterOverlap(60);
+    const run = await runAction(emu, state.inputs);
+    expect(run.error).toBe('');
+    expect(run.outputs['rotated']).toBe('true');
+    const app = emu.graph.apps.find((x) => x.id === state.objectId)!;
+    const managed = app.passwordCredentials.filter((p) => p.displayName === MANAGED);
+    expect(managed.map((p) => p.keyId)).toEqual([run.outputs['secret-key-id']]);
+    expect(heldValue(emu, state.targets[0]!)).toBe(managed[0]?.secretText);
+    expect(invariantViolations(emu, state)).toEqual([]);
+  });
+});
