@@ -47,7 +47,11 @@ export function readAction(): ActionDefinition {
 export function inputDefaults(): Record<string, string> {
   const defaults: Record<string, string> = {};
   for (const [name, input] of Object.entries(readAction().inputs)) {
-    if (input.default !== undefined && input.default !== null) defaults[name] = String(input.default);
+    const value = input.default;
+    if (value === undefined || value === null) continue;
+    // The runner passes a YAML scalar as its text.
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`action.yml: ${name}: default is not a scalar`);
+    defaults[name] = String(value);
   }
   return defaults;
 }
