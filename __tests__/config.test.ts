@@ -75,6 +75,13 @@ describe('readConfig', () => {
     expect(c.signIn.clientSecret?.reveal()).toBe('abc8Q~very-secret');
   });
 
+  it("writes to github-api-url when given, else to the runner's GITHUB_API_URL", () => {
+    const runner = { GITHUB_API_URL: 'https://api.github.com' };
+    expect(readConfig(env(base, runner)).github.apiUrl).toBe('https://api.github.com');
+    expect(readConfig(env(base, { GITHUB_API_URL: 'https://ghes.example.com/api/v3/' })).github.apiUrl).toBe('https://ghes.example.com/api/v3');
+    expect(readConfig(env({ ...base, 'github-api-url': 'https://ghes.example.com/api/v3/' }, runner)).github.apiUrl).toBe('https://ghes.example.com/api/v3');
+  });
+
   it('needs no github-token in a dry run', () => {
     const c = readConfig(env({ ...base, 'github-token': '', 'dry-run': 'true' }));
     expect(c.github.token).toBeUndefined();
@@ -109,6 +116,8 @@ describe('readConfig', () => {
     [{ 'client-id-secret-name': 'azure_client_secret' }, "client-id-secret-name: got 'azure_client_secret', expected a name different from secret-name"],
     [{ environments: 'prod\nPROD' }, "environments: got 'PROD', expected each environment once"],
     [{ 'subscription-id': TENANT }, 'subscription-id: only used in the credentials JSON'],
+    [{ 'github-api-url': 'http://ghes.example.com/api/v3' }, "github-api-url: got 'http://ghes.example.com/api/v3', expected the https:// root"],
+    [{ 'github-api-url': 'api.github.com' }, "github-api-url: got 'api.github.com', expected the https:// root"],
   ])('rejects %j', (inputs, expected) => {
     const problems = problemsOf({ ...base, ...inputs });
     expect(problems).toHaveLength(1);

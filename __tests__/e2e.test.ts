@@ -88,6 +88,13 @@ describe('the action against the emulator', () => {
     expect(writesIn(emu)).toEqual([]);
   });
 
+  it("writes to github-api-url, whatever the runner's GITHUB_API_URL says", async () => {
+    // A runner sets GITHUB_API_URL to its own GitHub, over any env: of the step; here it points nowhere useful.
+    const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api', 'github-api-url': emu.urls.github }, { GITHUB_API_URL: 'https://127.0.0.1:9' });
+    expect(run.error).toBe('');
+    expect(emu.github.open(repo, 'AZURE_CLIENT_SECRET')).toBe(managed().managed[0]?.secretText);
+  });
+
   it('makes no write of any kind in the steady state', async () => {
     const first = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api' });
     expect(first.code).toBe(0);

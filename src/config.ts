@@ -39,6 +39,7 @@ export const INPUT_NAMES = [
   'verify-new-secret',
   'keep-previous',
   'github-token',
+  'github-api-url',
   'repository',
   'secret-name',
   'environments',
@@ -381,8 +382,13 @@ function readGitHub(inputs: Inputs, dryRun: boolean): Config['github'] | undefin
   return { token, apiUrl, ...repository, scopes, targets, subscriptionId };
 }
 
-/** The runner's GITHUB_API_URL (github.com's when run elsewhere). */
+/**
+ * github-api-url, else the runner's GITHUB_API_URL (github.com's when run elsewhere). The input is the only way to
+ * write to another GitHub than the workflow's: the runner sets GITHUB_API_URL itself, over any `env:` of a step.
+ */
 function readApiUrl(inputs: Inputs): string | undefined {
+  const given = inputs.value('github-api-url');
+  if (given !== '') return githubApiRoot(inputs, given);
   const value = inputs.environment('GITHUB_API_URL') || 'https://api.github.com';
   try {
     const u = new URL(value);
@@ -391,6 +397,19 @@ function readApiUrl(inputs: Inputs): string | undefined {
     // reported below
   }
   inputs.add(`GITHUB_API_URL (environment): got '${value}', expected the GitHub API URL, like https://api.github.com`);
+  return undefined;
+}
+
+function githubApiRoot(inputs: Inputs, value: string): string | undefined {
+  const expected = 'the https:// root of a GitHub REST API, like https://api.github.com or https://ghes.example.com/api/v3';
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol === 'https:' && url.search === '' && url.hash === '' && url.username === '') return value.replace(/\/+$/, '');
+  inputs.problem('github-api-url', value, expected);
   return undefined;
 }
 
