@@ -1,9 +1,9 @@
 /**
- * Bad input, end to end: each set fails the step with an error that names the input and what it expects, and the
- * action sends no request at all (asserted on the emulator's log).
+ * Bad input, end to end: each set fails the step with an error that names the input and what it expects, writes a
+ * job summary that names it too, and the action sends no request at all (asserted on the emulator's log).
  */
 import { startEmulator, type Emulator } from '../test/emulator/index.ts';
-import { baseInputs, runAction, standardSetup } from '../test/harness.ts';
+import { baseInputs, GITHUB_PAT, ROTATOR_SECRET, runAction, standardSetup } from '../test/harness.ts';
 
 const G = '12345678-1234-1234-1234-123456789abc';
 let emu: Emulator;
@@ -71,6 +71,16 @@ const CASES: Array<[Record<string, string>, string, string]> = [
   [{ 'subscription-id': G }, 'subscription-id', 'credentials-secret-name is expected too'],
   [{ 'subscription-id': 'sub-1', 'credentials-secret-name': 'AZURE_CREDENTIALS' }, 'subscription-id', 'expected a GUID'],
   [{ 'credential-name': 'd'.repeat(101) }, 'credential-name', 'at most 100 characters'],
+  [{ environments: 'production, staging' }, 'environments', 'one environment name per line'],
+  [{ environments: 'qa\nproduction,staging' }, 'environments', 'one environment name per line'],
+  // An empty value where action.yml has a default: the workflow passed '' itself (an unset variable, say).
+  [{ 'secret-lifetime-days': '' }, 'secret-lifetime-days', "got '', expected a whole number from 1 to 730"],
+  [{ 'rotate-before-days': '' }, 'rotate-before-days', "got '', expected a whole number from 0 to 730"],
+  [{ 'keep-previous': '' }, 'keep-previous', "got '', expected a whole number from 0 to 10"],
+  [{ 'dry-run': '' }, 'dry-run', "got '', expected true or false"],
+  [{ 'secret-name': '' }, 'secret-name', "got '', expected the name of the GitHub secret"],
+  [{ cloud: '' }, 'cloud', "got '', expected one of AzureCloud"],
+  [{ 'credential-name': '' }, 'credential-name', "got '', expected the description"],
 ];
 
 function valid(): Record<string, string> {
@@ -89,6 +99,9 @@ it.each(CASES)('%j → names %s', async (change, input, expectation) => {
   expect(line).toBeDefined();
   expect(line).toContain(expectation);
   expect(emu.log).toEqual([]);
+  // The failed step still has its job summary, naming the input.
+  expect(run.summary).toContain('Failed on bad input');
+  expect(run.summary).toContain(`${input}: `);
 });
 
 it('reports every bad input of a set at once, and still sends nothing', async () => {
@@ -97,6 +110,19 @@ it('reports every bad input of a set at once, and still sends nothing', async ()
   expect(run.error).toMatch(/^4 invalid inputs:/);
   for (const name of ['tenant-id', 'keep-previous', 'dry-run', 'secret-name']) expect(run.error).toContain(`- ${name}: `);
   expect(emu.log).toEqual([]);
+  expect(run.summary).toContain('fix 4 inputs of the step');
+  for (const name of ['tenant-id', 'keep-previous', 'dry-run', 'secret-name']) expect(run.summary).toContain(`\n${name}: `);
+});
+
+it('shows no secret input in the error or the summary of a bad-input run', async () => {
+  const run = await runAction(emu, { ...valid(), 'tenant-id': 'x', 'secret-lifetime-days': '' });
+  expect(run.code).toBe(1);
+  expect(run.summary).not.toBe('');
+  // runAction checks every run for the values the emulator handed out: the rotator's secret and the PAT given here.
+  for (const value of [ROTATOR_SECRET, GITHUB_PAT]) {
+    expect(run.stdout).not.toContain(value);
+    expect(run.summary).not.toContain(value);
+  }
 });
 
 it('accepts blank lines and a trailing newline in a list input (normal YAML block scalars)', async () => {

@@ -1,13 +1,13 @@
-import { readConfig } from '../src/config';
+import { INPUT_NAMES, readConfig, SECRET_INPUT_NAMES } from '../src/config';
 import { InputError } from '../src/core/errors';
+import { inputDefaults, inputEnv } from '../test/action-yml.ts';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const CLIENT = '66666666-7777-8888-9999-000000000000';
 
+/** What the runner passes: every input of action.yml, with its default unless given. */
 function env(inputs: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
-  const out: Record<string, string> = { GITHUB_REPOSITORY: 'octo/app', ...extra };
-  for (const [k, v] of Object.entries(inputs)) out[`INPUT_${k.toUpperCase()}`] = v;
-  return out;
+  return { GITHUB_REPOSITORY: 'octo/app', ...extra, ...inputEnv(inputs) };
 }
 
 const base = { 'tenant-id': TENANT, 'client-id': CLIENT, 'app-name': 'billing', 'github-token': 'ghp_x' };
@@ -23,7 +23,7 @@ function problemsOf(inputs: Record<string, string>, extra: Record<string, string
 }
 
 describe('readConfig', () => {
-  it('applies the documented defaults', () => {
+  it("gets action.yml's defaults from the runner (config.ts has none of its own)", () => {
     const c = readConfig(env(base));
     expect(c.signIn.authorityHost).toBe('https://login.microsoftonline.com');
     expect(c.signIn.graphEndpoint).toBe('https://graph.microsoft.com');
@@ -75,6 +75,13 @@ describe('readConfig', () => {
     expect(c.signIn.clientSecret?.reveal()).toBe('abc8Q~very-secret');
   });
 
+  it("writes to github-api-url when given, else to the runner's GITHUB_API_URL", () => {
+    const runner = { GITHUB_API_URL: 'https://api.github.com' };
+    expect(readConfig(env(base, runner)).github.apiUrl).toBe('https://api.github.com');
+    expect(readConfig(env(base, { GITHUB_API_URL: 'https://ghes.example.com/api/v3/' })).github.apiUrl).toBe('https://ghes.example.com/api/v3');
+    expect(readConfig(env({ ...base, 'github-api-url': 'https://ghes.example.com/api/v3/' }, runner)).github.apiUrl).toBe('https://ghes.example.com/api/v3');
+  });
+
   it('needs no github-token in a dry run', () => {
     const c = readConfig(env({ ...base, 'github-token': '', 'dry-run': 'true' }));
     expect(c.github.token).toBeUndefined();
@@ -109,10 +116,50 @@ describe('readConfig', () => {
     [{ 'client-id-secret-name': 'azure_client_secret' }, "client-id-secret-name: got 'azure_client_secret', expected a name different from secret-name"],
     [{ environments: 'prod\nPROD' }, "environments: got 'PROD', expected each environment once"],
     [{ 'subscription-id': TENANT }, 'subscription-id: only used in the credentials JSON'],
+    [{ 'github-api-url': 'http://ghes.example.com/api/v3' }, "github-api-url: got 'http://ghes.example.com/api/v3', expected the https:// root"],
+    [{ 'github-api-url': 'api.github.com' }, "github-api-url: got 'api.github.com', expected the https:// root"],
   ])('rejects %j', (inputs, expected) => {
     const problems = problemsOf({ ...base, ...inputs });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(expected);
+  });
+
+  it.each(Object.entries(inputDefaults()).filter(([, value]) => value !== ''))(
+    "rejects an empty %s (its action.yml default is '%s'): the workflow passed '' itself",
+    (name) => {
+      const problems = problemsOf({ ...base, [name]: '' });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${name}: got '', expected .+ \\(or leave the input out to use its default\\)$`));
+    },
+  );
+
+  it("says what an empty secret-lifetime-days should be", () => {
+    expect(problemsOf({ ...base, 'secret-lifetime-days': '' })).toEqual([
+      "secret-lifetime-days: got '', expected a whole number from 1 to 730 (or leave the input out to use its default)",
+    ]);
+  });
+
+  it.each(Object.entries(inputDefaults()).filter(([name, value]) => value === '' && !(name in base)))(
+    "takes an empty %s (default '%s') as not given",
+    (name) => {
+      expect(problemsOf({ ...base, [name]: '' })).toEqual([]);
+    },
+  );
+
+  it('hints at one environment name per line when a line lists several', () => {
+    expect(problemsOf({ ...base, environments: 'production, staging' })).toEqual([
+      "environments: got 'production, staging', expected one environment name per line (a comma does not separate names)",
+    ]);
+    expect(problemsOf({ ...base, environments: 'qa\nproduction,staging' })[0]).toContain('one environment name per line');
+  });
+
+  it('never shows the value of a secret input in a problem, whatever else is wrong', () => {
+    // Odd values that a validator might reject; each carries the marker Zq8.
+    const secrets = { 'client-secret': `  Zq8Q~odd 'value'\nZq8 line two ${'s'.repeat(300)}`, 'github-token': "Zq8-not-a-token, 'quoted'" };
+    const everythingElseBad = Object.fromEntries(INPUT_NAMES.filter((n) => !(SECRET_INPUT_NAMES as readonly string[]).includes(n)).map((n) => [n, 'bad, value']));
+    const problems = problemsOf({ ...everythingElseBad, ...secrets }, { GITHUB_REPOSITORY: '', GITHUB_API_URL: 'not a url' });
+    expect(problems.length).toBeGreaterThan(20);
+    expect(problems.join('\n')).not.toContain('Zq8');
   });
 
   it('reports every bad input at once', () => {

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../test/emulator/index.ts';
-import { DIST, baseInputs, expectNoLeak, REPO, ROTATOR_ID, runAction, standardSetup, writesIn } from '../test/harness.ts';
+import { DIST, baseInputs, expectNoLeak, GITHUB_PAT, REPO, ROTATOR_ID, runAction, standardSetup, writesIn } from '../test/harness.ts';
 
 const DAY = 86_400_000;
 const iso = (msFromNow: number): string => new Date(Date.now() + msFromNow).toISOString();
@@ -53,6 +53,46 @@ describe('the action against the emulator', () => {
     expect(run.summary).toContain(secret?.keyId);
     expect(run.stdout).toContain(`::add-mask::${secret?.secretText}`);
     expectNoLeak(run, emu);
+  });
+
+  it("runs on action.yml's defaults: only the required inputs, app-name and github-token (plus the emulator's hosts)", async () => {
+    // What a workflow that gives nothing else gets: the runner passes every other input with its action.yml default.
+    const inputs = {
+      'tenant-id': emu.tenantId,
+      'client-id': ROTATOR_ID,
+      'app-name': 'billing-api',
+      'github-token': GITHUB_PAT,
+      'authority-host': emu.urls.authority,
+      'graph-endpoint': emu.urls.graph,
+    };
+    const first = await runAction(emu, inputs);
+    expect(first.error).toBe('');
+    expect(first.outputs).toMatchObject({ 'app-created': 'true', rotated: 'true' });
+    // client-secret '': GitHub OIDC, with the default audience
+    const idTokenRequests = emu.log.filter((e) => e.service === 'oidc');
+    expect(idTokenRequests).toHaveLength(1);
+    expect(decodeURIComponent(idTokenRequests[0]?.path ?? '')).toContain('audience=api://AzureADTokenExchange');
+    const { app, managed: secrets } = managed(); // credential-name: rotated-by-github-actions
+    expect(app.signInAudience).toBe('AzureADMyOrg'); // sign-in-audience '': single tenant on create
+    expect(emu.graph.servicePrincipals.some((sp) => sp.appId === app.appId)).toBe(true); // service-principal: true
+    expect(secrets).toHaveLength(1);
+    const days = (new Date(secrets[0]?.endDateTime ?? 0).getTime() - Date.now()) / DAY; // secret-lifetime-days: 180
+    expect(days).toBeGreaterThan(179.9);
+    expect(days).toBeLessThanOrEqual(180);
+    expect(emu.github.open(repo, 'AZURE_CLIENT_SECRET')).toBe(secrets[0]?.secretText); // secret-name, repository: the workflow's
+
+    emu.resetCounters();
+    const second = await runAction(emu, inputs); // rotate-before-days: 30, force-rotation: false
+    expect(second.error).toBe('');
+    expect(second.outputs).toMatchObject({ 'app-created': 'false', rotated: 'false', 'client-id': first.outputs['client-id'] });
+    expect(writesIn(emu)).toEqual([]);
+  });
+
+  it("writes to github-api-url, whatever the runner's GITHUB_API_URL says", async () => {
+    // A runner sets GITHUB_API_URL to its own GitHub, over any env: of the step; here it points nowhere useful.
+    const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api', 'github-api-url': emu.urls.github }, { GITHUB_API_URL: 'https://127.0.0.1:9' });
+    expect(run.error).toBe('');
+    expect(emu.github.open(repo, 'AZURE_CLIENT_SECRET')).toBe(managed().managed[0]?.secretText);
   });
 
   it('makes no write of any kind in the steady state', async () => {

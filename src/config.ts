@@ -1,10 +1,60 @@
 /**
  * The only reader of inputs. Every input is checked here, before any request or heavy module load,
  * and every problem is reported at once, naming the input and what it expects.
+ *
+ * Defaults live in action.yml alone: the runner passes every declared input, with its default when the workflow
+ * leaves it out. An input whose default is '' means "not given" when empty; for any other input an empty value is
+ * a problem (the workflow passed '' itself, e.g. from an unset variable).
  */
 import { InputError } from './core/errors';
 import { SIGN_IN_AUDIENCES, type Scope, type SignInAudience, type Target } from './core/model';
 import { Secret } from './core/secret';
+
+/** Every input the action reads: exactly the inputs action.yml declares. The reader accepts no other name. */
+export const INPUT_NAMES = [
+  'tenant-id',
+  'client-id',
+  'client-secret',
+  'oidc-audience',
+  'cloud',
+  'authority-host',
+  'graph-endpoint',
+  'app-name',
+  'app-id',
+  'create-if-missing',
+  'sign-in-audience',
+  'service-principal',
+  'web-redirect-uris',
+  'spa-redirect-uris',
+  'public-client-redirect-uris',
+  'allow-public-client-flows',
+  'api-permissions',
+  'federated-credentials',
+  'tags',
+  'notes',
+  'credential-name',
+  'secret-lifetime-days',
+  'rotate-before-days',
+  'force-rotation',
+  'verify-new-secret',
+  'keep-previous',
+  'github-token',
+  'github-api-url',
+  'repository',
+  'secret-name',
+  'environments',
+  'client-id-secret-name',
+  'tenant-id-secret-name',
+  'credentials-secret-name',
+  'subscription-id',
+  'dry-run',
+] as const;
+export type InputName = (typeof INPUT_NAMES)[number];
+
+/** Inputs whose values are secrets: read only as a Secret, never shown in a problem. */
+export const SECRET_INPUT_NAMES = ['client-secret', 'github-token'] as const satisfies readonly InputName[];
+type SecretInputName = (typeof SECRET_INPUT_NAMES)[number];
+type PlainInputName = Exclude<InputName, SecretInputName>;
 
 export type Cloud = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
 
@@ -13,8 +63,8 @@ export const CLOUDS: Readonly<Record<Cloud, { authorityHost: string; graphEndpoi
   AzureUSGovernment: { authorityHost: 'https://login.microsoftonline.us', graphEndpoint: 'https://graph.microsoft.us' },
   AzureChinaCloud: { authorityHost: 'https://login.chinacloudapi.cn', graphEndpoint: 'https://microsoftgraph.chinacloudapi.cn' },
 };
+const CLOUD_NAMES = Object.keys(CLOUDS) as Cloud[];
 
-export const DEFAULT_CREDENTIAL_NAME = 'rotated-by-github-actions';
 export const MAX_LIFETIME_DAYS = 730;
 export const MAX_KEEP_PREVIOUS = 10;
 
@@ -88,12 +138,124 @@ export interface Config {
 type Env = Readonly<Record<string, string | undefined>>;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const GUID_EXAMPLE = 'a GUID like 00000000-0000-0000-0000-000000000000';
 const TRUE = ['true', 'True', 'TRUE'];
 const FALSE = ['false', 'False', 'FALSE'];
 
-/** The value of one input as the runner passes it (INPUT_<NAME>, upper-cased, hyphens kept), trimmed. */
-export function inputValue(env: Env, name: string): string {
-  return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+/**
+ * Reads inputs by name (INPUT_<NAME> as the runner passes them: upper-cased, hyphens kept; trimmed) and collects
+ * every problem, so that all are reported at once. Readers return undefined for an empty or a bad value.
+ */
+class Inputs {
+  readonly problems: string[] = [];
+  readonly #env: Env;
+
+  constructor(env: Env) {
+    this.#env = env;
+  }
+
+  value(name: PlainInputName): string {
+    return this.#raw(name);
+  }
+
+  /** A secret input: undefined when empty. Its value never reaches a problem message. */
+  secret(name: SecretInputName): Secret | undefined {
+    const v = this.#raw(name);
+    return v === '' ? undefined : new Secret(v);
+  }
+
+  /** A variable the runner sets (GITHUB_REPOSITORY, ...), trimmed. */
+  environment(name: string): string {
+    return (this.#env[name] ?? '').trim();
+  }
+
+  /** `name: got 'value', expected …`. Only plain inputs have their value shown. */
+  problem(name: PlainInputName | `${PlainInputName}, line ${number}`, value: string, expected: string): void {
+    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    this.problems.push(`${name}: got '${shown}', expected ${expected}`);
+  }
+
+  /** A problem that is not about one shown value. */
+  add(message: string): void {
+    this.problems.push(message);
+  }
+
+  /** An input that action.yml gives a non-empty default: empty is a problem. */
+  given(name: PlainInputName, expected: string): string | undefined {
+    const v = this.value(name);
+    if (v === '') this.problem(name, v, `${expected} (or leave the input out to use its default)`);
+    return v === '' ? undefined : v;
+  }
+
+  guid(name: PlainInputName, required: boolean): string | undefined {
+    const v = this.value(name);
+    if (v === '') {
+      if (required) this.add(`${name}: required, expected ${GUID_EXAMPLE}`);
+      return undefined;
+    }
+    if (GUID.test(v)) return v.toLowerCase();
+    this.problem(name, v, GUID_EXAMPLE);
+    return undefined;
+  }
+
+  /** true or false; anything else is a problem, never a silent false. */
+  bool(name: PlainInputName): boolean | undefined {
+    const v = this.given(name, 'true or false');
+    if (v === undefined) return undefined;
+    if (TRUE.includes(v)) return true;
+    if (FALSE.includes(v)) return false;
+    this.problem(name, v, 'true or false');
+    return undefined;
+  }
+
+  /** A boolean whose default is '' (not given). */
+  optionalBool(name: PlainInputName): boolean | undefined {
+    return this.value(name) === '' ? undefined : this.bool(name);
+  }
+
+  whole(name: PlainInputName, min: number, max: number): number | undefined {
+    const expected = `a whole number from ${min} to ${max}`;
+    const v = this.given(name, expected);
+    if (v === undefined) return undefined;
+    if (/^\d+$/.test(v) && Number(v) >= min && Number(v) <= max) return Number(v);
+    this.problem(name, v, expected);
+    return undefined;
+  }
+
+  /** One of the options; `empty` says whether '' is the input's "not given" (its default) or a problem. */
+  oneOf<T extends string>(name: PlainInputName, options: readonly T[], empty: 'not given' | 'problem'): T | undefined {
+    const expected = `one of ${options.join(', ')}`;
+    const v = empty === 'not given' ? this.value(name) : this.given(name, expected);
+    if (v === undefined || v === '') return undefined;
+    if ((options as readonly string[]).includes(v)) return v as T;
+    this.problem(name, v, expected);
+    return undefined;
+  }
+
+  /** The https root of a host (origin, no path); undefined when empty or bad. */
+  httpsRoot(name: PlainInputName, example: string): string | undefined {
+    const v = this.value(name);
+    if (v === '') return undefined;
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      this.problem(name, v, 'an https:// URL');
+      return undefined;
+    }
+    if (url.protocol !== 'https:') {
+      this.problem(name, v, 'an https:// URL (tokens are never sent over plain http)');
+    } else if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '' || url.username !== '') {
+      this.problem(name, v, `the root URL of the host, like ${example} (no path; the action adds it)`);
+    } else {
+      return url.origin;
+    }
+    return undefined;
+  }
+
+  #raw(name: InputName): string {
+    return (this.#env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+  }
 }
 
 /** Secret names: letters, digits and underscores, not starting with a digit or GITHUB_. */
@@ -107,208 +269,203 @@ export function secretNameProblem(value: string): string | undefined {
 }
 
 export function readConfig(env: Env): Config {
-  const problems: string[] = [];
-  const problem = (name: string, value: string, expected: string): void => {
-    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
-    problems.push(`${name}: got '${shown}', expected ${expected}`);
-  };
-  const input = (name: string): string => inputValue(env, name);
-
-  const guid = (name: string, required: boolean): string => {
-    const v = input(name);
-    if (v === '') {
-      if (required) problems.push(`${name}: required, expected a GUID like 00000000-0000-0000-0000-000000000000`);
-      return '';
-    }
-    if (!GUID.test(v)) problem(name, v, 'a GUID like 00000000-0000-0000-0000-000000000000');
-    return v.toLowerCase();
-  };
-  const bool = (name: string, fallback: boolean): boolean => {
-    const v = input(name);
-    if (v === '') return fallback;
-    if (TRUE.includes(v)) return true;
-    if (FALSE.includes(v)) return false;
-    problem(name, v, 'true or false');
-    return fallback;
-  };
-  const whole = (name: string, fallback: number, min: number, max: number): number => {
-    const v = input(name);
-    if (v === '') return fallback;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      problem(name, v, `a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return Number(v);
-  };
-  const httpsRoot = (name: string, fallback: string): string => {
-    const v = input(name);
-    if (v === '') return fallback;
-    let url: URL;
-    try {
-      url = new URL(v);
-    } catch {
-      problem(name, v, 'an https:// URL');
-      return fallback;
-    }
-    if (url.protocol !== 'https:') {
-      problem(name, v, 'an https:// URL (tokens are never sent over plain http)');
-      return fallback;
-    }
-    if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '' || url.username !== '') {
-      problem(name, v, `the root URL of the host, like ${fallback} (no path; the action adds it)`);
-      return fallback;
-    }
-    return url.origin;
-  };
-
-  // Sign-in
-  const tenantId = guid('tenant-id', true);
-  const clientId = guid('client-id', true);
-  const clientSecretValue = input('client-secret');
-  const oidcAudience = input('oidc-audience') || 'api://AzureADTokenExchange';
-  const cloudValue = input('cloud') || 'AzureCloud';
-  let cloud: Cloud = 'AzureCloud';
-  if (Object.hasOwn(CLOUDS, cloudValue)) cloud = cloudValue as Cloud;
-  else problem('cloud', cloudValue, `one of ${Object.keys(CLOUDS).join(', ')}`);
-  const authorityHost = httpsRoot('authority-host', CLOUDS[cloud].authorityHost);
-  const graphEndpoint = httpsRoot('graph-endpoint', CLOUDS[cloud].graphEndpoint);
-
-  // The app
-  const name = input('app-name');
-  const appId = guid('app-id', false);
-  if (name === '' && appId === '') {
-    problems.push("app-name / app-id: one is required: app-name (the app's display name, found or created) or app-id (the client ID of an existing app)");
-  } else if (name !== '' && appId !== '') {
-    problems.push('app-name / app-id: give one, not both: app-id finds an existing app, app-name finds or creates one by display name');
+  const inputs = new Inputs(env);
+  const signIn = readSignIn(inputs);
+  const app = readApp(inputs);
+  const rotation = readRotation(inputs);
+  const dryRun = inputs.bool('dry-run');
+  const github = readGitHub(inputs, dryRun === true);
+  if (inputs.problems.length > 0 || !signIn || !app || !rotation || dryRun === undefined || !github) {
+    throw new InputError(inputs.problems.length > 0 ? inputs.problems : ['internal: an input was rejected without a reason']);
   }
-  if (name.length > 256) problem('app-name', name, 'a display name of at most 256 characters');
-  const audienceValue = input('sign-in-audience');
-  let signInAudience: SignInAudience = 'AzureADMyOrg';
-  if (audienceValue !== '') {
-    if ((SIGN_IN_AUDIENCES as readonly string[]).includes(audienceValue)) signInAudience = audienceValue as SignInAudience;
-    else problem('sign-in-audience', audienceValue, `one of ${SIGN_IN_AUDIENCES.join(', ')}`);
+  return Object.freeze({ signIn, app, rotation, github, dryRun });
+}
+
+function readSignIn(inputs: Inputs): Config['signIn'] | undefined {
+  const tenantId = inputs.guid('tenant-id', true);
+  const clientId = inputs.guid('client-id', true);
+  const clientSecret = inputs.secret('client-secret');
+  const oidcAudience = inputs.given('oidc-audience', 'the audience of the GitHub ID token, like api://AzureADTokenExchange');
+  const cloud = inputs.oneOf('cloud', CLOUD_NAMES, 'problem');
+  const endpoints = CLOUDS[cloud ?? 'AzureCloud'];
+  const authorityHost = inputs.httpsRoot('authority-host', endpoints.authorityHost);
+  const graphEndpoint = inputs.httpsRoot('graph-endpoint', endpoints.graphEndpoint);
+  if (tenantId === undefined || clientId === undefined || oidcAudience === undefined || cloud === undefined) return undefined;
+  return {
+    tenantId,
+    clientId,
+    clientSecret,
+    oidcAudience,
+    cloud,
+    // Empty means "the cloud's".
+    authorityHost: authorityHost ?? endpoints.authorityHost,
+    graphEndpoint: graphEndpoint ?? endpoints.graphEndpoint,
+  };
+}
+
+function readApp(inputs: Inputs): Config['app'] | undefined {
+  const name = inputs.value('app-name');
+  const appId = inputs.guid('app-id', false);
+  if (name === '' && inputs.value('app-id') === '') {
+    inputs.add("app-name / app-id: one is required: app-name (the app's display name, found or created) or app-id (the client ID of an existing app)");
+  } else if (name !== '' && inputs.value('app-id') !== '') {
+    inputs.add('app-name / app-id: give one, not both: app-id finds an existing app, app-name finds or creates one by display name');
   }
-  const createIfMissing = bool('create-if-missing', true);
-  const declared = readDeclared(input, problems, bool);
-  if (audienceValue !== '' && !problems.some((p) => p.startsWith('sign-in-audience'))) declared.signInAudience = signInAudience;
-  const serverUrl = (env['GITHUB_SERVER_URL'] ?? '').trim().replace(/\/+$/, '');
+  if (name.length > 256) inputs.problem('app-name', name, 'a display name of at most 256 characters');
+  const audience = inputs.oneOf('sign-in-audience', SIGN_IN_AUDIENCES, 'not given');
+  const createIfMissing = inputs.bool('create-if-missing');
+  const declared = readDeclared(inputs);
+  if (audience !== undefined) declared.signInAudience = audience;
+  const serverUrl = inputs.environment('GITHUB_SERVER_URL').replace(/\/+$/, '');
   const oidcIssuer = serverUrl === '' || serverUrl === 'https://github.com' ? 'https://token.actions.githubusercontent.com' : `${serverUrl}/_services/token`;
-  const servicePrincipal = bool('service-principal', true);
+  const servicePrincipal = inputs.bool('service-principal');
+  if (createIfMissing === undefined || servicePrincipal === undefined) return undefined;
+  return {
+    name: name === '' ? undefined : name,
+    appId,
+    createIfMissing,
+    // Not given: single tenant on create; an existing app's audience is left as it is.
+    signInAudience: audience ?? 'AzureADMyOrg',
+    signInAudienceGiven: audience !== undefined,
+    servicePrincipal,
+    declared,
+    oidcIssuer,
+  };
+}
 
-  // Rotation
-  const credentialName = input('credential-name') || DEFAULT_CREDENTIAL_NAME;
-  if (credentialName.length > 100) problem('credential-name', credentialName, 'a description of at most 100 characters');
-  const lifetimeDays = whole('secret-lifetime-days', 180, 1, MAX_LIFETIME_DAYS);
-  const rotateBeforeDays = whole('rotate-before-days', 30, 0, MAX_LIFETIME_DAYS);
-  if (rotateBeforeDays >= lifetimeDays) {
-    problems.push(
+function readRotation(inputs: Inputs): Config['rotation'] | undefined {
+  const credentialName = inputs.given('credential-name', 'the description of the client secrets this action creates');
+  if (credentialName !== undefined && credentialName.length > 100) {
+    inputs.problem('credential-name', credentialName, 'a description of at most 100 characters');
+  }
+  const lifetimeDays = inputs.whole('secret-lifetime-days', 1, MAX_LIFETIME_DAYS);
+  const rotateBeforeDays = inputs.whole('rotate-before-days', 0, MAX_LIFETIME_DAYS);
+  if (lifetimeDays !== undefined && rotateBeforeDays !== undefined && rotateBeforeDays >= lifetimeDays) {
+    inputs.add(
       `rotate-before-days: got ${rotateBeforeDays}, expected fewer days than secret-lifetime-days (${lifetimeDays}), or every run would rotate`,
     );
   }
-  const force = bool('force-rotation', false);
-  const keepPrevious = whole('keep-previous', 1, 0, MAX_KEEP_PREVIOUS);
-  const verifyNewSecret = bool('verify-new-secret', true);
+  const force = inputs.bool('force-rotation');
+  const keepPrevious = inputs.whole('keep-previous', 0, MAX_KEEP_PREVIOUS);
+  const verifyNewSecret = inputs.bool('verify-new-secret');
+  if (
+    credentialName === undefined ||
+    lifetimeDays === undefined ||
+    rotateBeforeDays === undefined ||
+    force === undefined ||
+    keepPrevious === undefined ||
+    verifyNewSecret === undefined
+  ) {
+    return undefined;
+  }
+  return { credentialName, lifetimeDays, rotateBeforeDays, force, keepPrevious, verifyNewSecret };
+}
 
-  // GitHub destination
-  const dryRun = bool('dry-run', false);
-  const tokenValue = input('github-token');
-  if (tokenValue === '' && !dryRun) {
-    problems.push(
+function readGitHub(inputs: Inputs, dryRun: boolean): Config['github'] | undefined {
+  const token = inputs.secret('github-token');
+  if (token === undefined && !dryRun) {
+    inputs.add(
       'github-token: required (unless dry-run is true), expected a fine-grained token or GitHub App token with the Secrets (and, for environments, Environments) read and write permission; the workflow GITHUB_TOKEN cannot write secrets',
     );
   }
-  const apiUrlValue = (env['GITHUB_API_URL'] ?? '').trim() || 'https://api.github.com';
-  let apiUrl = 'https://api.github.com';
-  try {
-    const u = new URL(apiUrlValue);
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
-    apiUrl = apiUrlValue.replace(/\/+$/, '');
-  } catch {
-    problem('GITHUB_API_URL (environment)', apiUrlValue, 'the GitHub API URL, like https://api.github.com');
+  const apiUrl = readApiUrl(inputs);
+  const repository = readRepository(inputs);
+  const names = readSecretNames(inputs);
+  const environments = readEnvironments(inputs);
+  const subscriptionId = inputs.guid('subscription-id', false);
+  if (inputs.value('subscription-id') !== '' && inputs.value('credentials-secret-name') === '') {
+    inputs.add('subscription-id: only used in the credentials JSON, so credentials-secret-name is expected too');
   }
-  const repository = input('repository') || (env['GITHUB_REPOSITORY'] ?? '').trim();
-  let owner = '';
-  let repo = '';
-  if (repository === '') {
-    problems.push('repository: required outside GitHub Actions (GITHUB_REPOSITORY is not set), expected owner/name');
-  } else {
-    const m = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(repository);
-    if (m === null || m[2] === '.' || m[2] === '..') problem('repository', repository, 'owner/name, like octo-org/billing-api');
-    else [owner, repo] = [m[1] ?? '', m[2] ?? ''];
-  }
+  if (apiUrl === undefined || repository === undefined || names === undefined) return undefined;
+  const scopes: Scope[] = environments.length === 0 ? [{ ...repository }] : environments.map((environment) => ({ ...repository, environment }));
+  const targets: Target[] = scopes.flatMap((scope) => names.map((n) => ({ scope, name: n.value, kind: n.kind })));
+  return { token, apiUrl, ...repository, scopes, targets, subscriptionId };
+}
 
-  const secretName = input('secret-name') || 'AZURE_CLIENT_SECRET';
-  const names: Array<{ input: string; value: string; kind: Target['kind'] }> = [{ input: 'secret-name', value: secretName, kind: 'secret' }];
-  for (const [inputName, kind] of [
+/**
+ * github-api-url, else the runner's GITHUB_API_URL (github.com's when run elsewhere). The input is the only way to
+ * write to another GitHub than the workflow's: the runner sets GITHUB_API_URL itself, over any `env:` of a step.
+ */
+function readApiUrl(inputs: Inputs): string | undefined {
+  const given = inputs.value('github-api-url');
+  if (given !== '') return githubApiRoot(inputs, given);
+  const value = inputs.environment('GITHUB_API_URL') || 'https://api.github.com';
+  try {
+    const u = new URL(value);
+    if (u.protocol === 'https:' || u.protocol === 'http:') return value.replace(/\/+$/, '');
+  } catch {
+    // reported below
+  }
+  inputs.add(`GITHUB_API_URL (environment): got '${value}', expected the GitHub API URL, like https://api.github.com`);
+  return undefined;
+}
+
+function githubApiRoot(inputs: Inputs, value: string): string | undefined {
+  const expected = 'the https:// root of a GitHub REST API, like https://api.github.com or https://ghes.example.com/api/v3';
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol === 'https:' && url.search === '' && url.hash === '' && url.username === '') return value.replace(/\/+$/, '');
+  inputs.problem('github-api-url', value, expected);
+  return undefined;
+}
+
+/** `repository`, or the workflow's own repository when empty. */
+function readRepository(inputs: Inputs): { owner: string; repo: string } | undefined {
+  const repository = inputs.value('repository') || inputs.environment('GITHUB_REPOSITORY');
+  if (repository === '') {
+    inputs.add('repository: required outside GitHub Actions (GITHUB_REPOSITORY is not set), expected owner/name');
+    return undefined;
+  }
+  const m = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(repository);
+  if (m === null || m[1] === undefined || m[2] === undefined || m[2] === '.' || m[2] === '..') {
+    inputs.problem('repository', repository, 'owner/name, like octo-org/billing-api');
+    return undefined;
+  }
+  return { owner: m[1], repo: m[2] };
+}
+
+type SecretNameInput = 'secret-name' | 'credentials-secret-name' | 'client-id-secret-name' | 'tenant-id-secret-name';
+
+/** The GitHub secret names to write, each valid and distinct (case-insensitively). */
+function readSecretNames(inputs: Inputs): Array<{ input: SecretNameInput; value: string; kind: Target['kind'] }> | undefined {
+  const secretName = inputs.given('secret-name', 'the name of the GitHub secret that receives the client secret');
+  const names: Array<{ input: SecretNameInput; value: string; kind: Target['kind'] }> = [];
+  if (secretName !== undefined) names.push({ input: 'secret-name', value: secretName, kind: 'secret' });
+  for (const [input, kind] of [
     ['credentials-secret-name', 'credentials'],
     ['client-id-secret-name', 'client-id'],
     ['tenant-id-secret-name', 'tenant-id'],
   ] as const) {
-    const v = input(inputName);
-    if (v !== '') names.push({ input: inputName, value: v, kind });
+    const v = inputs.value(input);
+    if (v !== '') names.push({ input, value: v, kind });
   }
-  const seenNames = new Map<string, string>();
+  const before = inputs.problems.length;
+  const seen = new Map<string, string>();
   for (const n of names) {
     const p = secretNameProblem(n.value);
-    if (p !== undefined) {
-      problem(n.input, n.value, p);
-      continue;
-    }
-    const other = seenNames.get(n.value.toUpperCase());
-    if (other !== undefined) problem(n.input, n.value, `a name different from ${other} (secret names are case-insensitive)`);
-    else seenNames.set(n.value.toUpperCase(), n.input);
+    const other = seen.get(n.value.toUpperCase());
+    if (p !== undefined) inputs.problem(n.input, n.value, p);
+    else if (other !== undefined) inputs.problem(n.input, n.value, `a name different from ${other} (secret names are case-insensitive)`);
+    else seen.set(n.value.toUpperCase(), n.input);
   }
+  return secretName === undefined || inputs.problems.length > before ? undefined : names;
+}
 
-  const environments = numberedLines(input('environments')).map((l) => l.text);
-  const seenEnvironments = new Set<string>();
+/** One environment name per line; none: the repository secret. */
+function readEnvironments(inputs: Inputs): string[] {
+  const environments = numberedLines(inputs.value('environments')).map((l) => l.text);
+  const seen = new Set<string>();
   for (const e of environments) {
-    if (e.length > 255) problem('environments', e, 'environment names of at most 255 characters');
-    else if (seenEnvironments.has(e.toLowerCase())) problem('environments', e, 'each environment once (names are case-insensitive)');
-    seenEnvironments.add(e.toLowerCase());
+    if (e.includes(',')) inputs.problem('environments', e, 'one environment name per line (a comma does not separate names)');
+    else if (e.length > 255) inputs.problem('environments', e, 'environment names of at most 255 characters');
+    else if (seen.has(e.toLowerCase())) inputs.problem('environments', e, 'each environment once (names are case-insensitive)');
+    seen.add(e.toLowerCase());
   }
-
-  const subscriptionId = guid('subscription-id', false);
-  if (subscriptionId !== '' && input('credentials-secret-name') === '') {
-    problems.push('subscription-id: only used in the credentials JSON, so credentials-secret-name is expected too');
-  }
-
-  if (problems.length > 0) throw new InputError(problems);
-
-  const scopes: Scope[] = environments.length === 0 ? [{ owner, repo }] : environments.map((environment) => ({ owner, repo, environment }));
-  const targets: Target[] = scopes.flatMap((scope) => names.map((n) => ({ scope, name: n.value, kind: n.kind })));
-
-  return Object.freeze({
-    signIn: {
-      tenantId,
-      clientId,
-      clientSecret: clientSecretValue === '' ? undefined : new Secret(clientSecretValue),
-      oidcAudience,
-      cloud,
-      authorityHost,
-      graphEndpoint,
-    },
-    app: {
-      name: name === '' ? undefined : name,
-      appId: appId === '' ? undefined : appId,
-      createIfMissing,
-      signInAudience,
-      signInAudienceGiven: audienceValue !== '',
-      servicePrincipal,
-      declared,
-      oidcIssuer,
-    },
-    rotation: { credentialName, lifetimeDays, rotateBeforeDays, force, keepPrevious, verifyNewSecret },
-    github: {
-      token: tokenValue === '' ? undefined : new Secret(tokenValue),
-      apiUrl,
-      owner,
-      repo,
-      scopes,
-      targets,
-      subscriptionId: subscriptionId === '' ? undefined : subscriptionId,
-    },
-    dryRun,
-  });
+  return environments;
 }
 
 /** Lines of a list input with their 1-based line numbers; blank lines (normal in YAML block scalars) are skipped. */
@@ -319,12 +476,10 @@ function numberedLines(value: string): Array<{ line: number; text: string }> {
     .filter((l) => l.text !== '');
 }
 
-function redirectUris(
-  name: string,
-  value: string,
-  problems: string[],
-  rule: 'web' | 'public',
-): string[] | undefined {
+type RedirectInput = 'web-redirect-uris' | 'spa-redirect-uris' | 'public-client-redirect-uris';
+
+function redirectUris(inputs: Inputs, name: RedirectInput, rule: 'web' | 'public'): string[] | undefined {
+  const value = inputs.value(name);
   if (value === '') return undefined;
   const uris: string[] = [];
   for (const { line, text } of numberedLines(value)) {
@@ -335,83 +490,92 @@ function redirectUris(
       url = undefined;
     }
     if (url === undefined || !/^[a-z][a-z0-9+.-]*:$/i.test(url.protocol)) {
-      problems.push(`${name}, line ${line}: got '${text}', expected an absolute URI like https://app.example.com/auth`);
+      inputs.problem(`${name}, line ${line}`, text, 'an absolute URI like https://app.example.com/auth');
     } else if (text.length > 256) {
-      problems.push(`${name}, line ${line}: expected a redirect URI of at most 256 characters`);
+      inputs.add(`${name}, line ${line}: expected a redirect URI of at most 256 characters`);
     } else if (rule === 'web' && url.protocol !== 'https:' && !(url.protocol === 'http:' && url.hostname === 'localhost')) {
-      problems.push(`${name}, line ${line}: got '${text}', expected an https:// URI (plain http is allowed only for http://localhost)`);
+      inputs.problem(`${name}, line ${line}`, text, 'an https:// URI (plain http is allowed only for http://localhost)');
     } else if (text.includes('*')) {
-      problems.push(`${name}, line ${line}: got '${text}', expected no wildcard (*)`);
+      inputs.problem(`${name}, line ${line}`, text, 'no wildcard (*)');
     } else if (!uris.includes(text)) uris.push(text);
   }
   return uris;
 }
 
-function readDeclared(input: (name: string) => string, problems: string[], bool: (name: string, fallback: boolean) => boolean): DeclaredApp {
+function readDeclared(inputs: Inputs): DeclaredApp {
   const declared: DeclaredApp = {};
-  const web = redirectUris('web-redirect-uris', input('web-redirect-uris'), problems, 'web');
+  const web = redirectUris(inputs, 'web-redirect-uris', 'web');
   if (web) declared.webRedirectUris = web;
-  const spa = redirectUris('spa-redirect-uris', input('spa-redirect-uris'), problems, 'web');
+  const spa = redirectUris(inputs, 'spa-redirect-uris', 'web');
   if (spa) declared.spaRedirectUris = spa;
-  const pub = redirectUris('public-client-redirect-uris', input('public-client-redirect-uris'), problems, 'public');
+  const pub = redirectUris(inputs, 'public-client-redirect-uris', 'public');
   if (pub) declared.publicClientRedirectUris = pub;
-  if (input('allow-public-client-flows') !== '') declared.allowPublicClientFlows = bool('allow-public-client-flows', false);
-
-  const permissions = input('api-permissions');
-  if (permissions !== '') {
-    const lines: ApiPermissionLine[] = [];
-    for (const { line, text } of numberedLines(permissions)) {
-      const colon = text.lastIndexOf(':');
-      const api = colon < 0 ? '' : text.slice(0, colon).trim();
-      const list = colon < 0 ? '' : text.slice(colon + 1).trim();
-      if (colon < 0 || api === '' || list === '') {
-        problems.push(`api-permissions, line ${line}: got '${text}', expected 'API: permission, permission=Role' (like 'Microsoft Graph: User.Read, Application.ReadWrite.OwnedBy=Role')`);
-        continue;
-      }
-      const perms: ApiPermissionLine['permissions'] = [];
-      for (const raw of list.split(',').map((p) => p.trim())) {
-        const m = /^([A-Za-z0-9_.-]+)(?:\s*=\s*(Role|Scope))?$/i.exec(raw);
-        if (m === null) {
-          problems.push(`api-permissions, line ${line}: got '${raw}', expected a permission name, or name=Role for an application permission`);
-          continue;
-        }
-        const type = (m[2] ?? 'Scope').toLowerCase() === 'role' ? 'Role' : 'Scope';
-        if (!perms.some((p) => p.name === m[1] && p.type === type)) perms.push({ name: m[1] ?? '', type });
-      }
-      lines.push({ line, api, permissions: perms });
-    }
-    declared.apiPermissions = lines;
-  }
-
-  const subjects = input('federated-credentials');
-  if (subjects !== '') {
-    const list: string[] = [];
-    for (const { line, text } of numberedLines(subjects)) {
-      if (!GITHUB_SUBJECT.test(text)) {
-        problems.push(
-          `federated-credentials, line ${line}: got '${text}', expected a GitHub OIDC subject: repo:OWNER/REPO:environment:NAME, repo:OWNER/REPO:ref:refs/heads/BRANCH, repo:OWNER/REPO:ref:refs/tags/TAG or repo:OWNER/REPO:pull_request`,
-        );
-      } else if (list.includes(text)) problems.push(`federated-credentials, line ${line}: '${text}' is listed twice`);
-      else list.push(text);
-    }
-    if (list.length > MAX_FEDERATED_CREDENTIALS) {
-      problems.push(`federated-credentials: got ${list.length} subjects, expected at most ${MAX_FEDERATED_CREDENTIALS} (Entra's limit per app)`);
-    }
-    declared.federatedSubjects = list;
-  }
-
-  const tags = input('tags');
+  const publicFlows = inputs.optionalBool('allow-public-client-flows');
+  if (publicFlows !== undefined) declared.allowPublicClientFlows = publicFlows;
+  const permissions = apiPermissions(inputs);
+  if (permissions) declared.apiPermissions = permissions;
+  const subjects = federatedSubjects(inputs);
+  if (subjects) declared.federatedSubjects = subjects;
+  const tags = inputs.value('tags');
   if (tags !== '') {
     declared.tags = [];
     for (const { line, text } of numberedLines(tags)) {
-      if (text.length > 256) problems.push(`tags, line ${line}: expected a tag of at most 256 characters`);
+      if (text.length > 256) inputs.add(`tags, line ${line}: expected a tag of at most 256 characters`);
       else if (!declared.tags.includes(text)) declared.tags.push(text);
     }
   }
-  const notes = input('notes');
+  const notes = inputs.value('notes');
   if (notes !== '') {
-    if (notes.length > 1024) problems.push('notes: expected at most 1024 characters');
+    if (notes.length > 1024) inputs.add('notes: expected at most 1024 characters');
     declared.notes = notes;
   }
   return declared;
+}
+
+function apiPermissions(inputs: Inputs): ApiPermissionLine[] | undefined {
+  const value = inputs.value('api-permissions');
+  if (value === '') return undefined;
+  const lines: ApiPermissionLine[] = [];
+  for (const { line, text } of numberedLines(value)) {
+    const colon = text.lastIndexOf(':');
+    const api = colon < 0 ? '' : text.slice(0, colon).trim();
+    const list = colon < 0 ? '' : text.slice(colon + 1).trim();
+    if (colon < 0 || api === '' || list === '') {
+      inputs.problem(`api-permissions, line ${line}`, text, "'API: permission, permission=Role' (like 'Microsoft Graph: User.Read, Application.ReadWrite.OwnedBy=Role')");
+      continue;
+    }
+    const perms: ApiPermissionLine['permissions'] = [];
+    for (const raw of list.split(',').map((p) => p.trim())) {
+      const m = /^([A-Za-z0-9_.-]+)(?:\s*=\s*(Role|Scope))?$/i.exec(raw);
+      if (m === null || m[1] === undefined) {
+        inputs.problem(`api-permissions, line ${line}`, raw, 'a permission name, or name=Role for an application permission');
+        continue;
+      }
+      const name = m[1];
+      const type = (m[2] ?? 'Scope').toLowerCase() === 'role' ? 'Role' : 'Scope';
+      if (!perms.some((p) => p.name === name && p.type === type)) perms.push({ name, type });
+    }
+    lines.push({ line, api, permissions: perms });
+  }
+  return lines;
+}
+
+function federatedSubjects(inputs: Inputs): string[] | undefined {
+  const value = inputs.value('federated-credentials');
+  if (value === '') return undefined;
+  const list: string[] = [];
+  for (const { line, text } of numberedLines(value)) {
+    if (!GITHUB_SUBJECT.test(text)) {
+      inputs.problem(
+        `federated-credentials, line ${line}`,
+        text,
+        'a GitHub OIDC subject: repo:OWNER/REPO:environment:NAME, repo:OWNER/REPO:ref:refs/heads/BRANCH, repo:OWNER/REPO:ref:refs/tags/TAG or repo:OWNER/REPO:pull_request',
+      );
+    } else if (list.includes(text)) inputs.add(`federated-credentials, line ${line}: '${text}' is listed twice`);
+    else list.push(text);
+  }
+  if (list.length > MAX_FEDERATED_CREDENTIALS) {
+    inputs.add(`federated-credentials: got ${list.length} subjects, expected at most ${MAX_FEDERATED_CREDENTIALS} (Entra's limit per app)`);
+  }
+  return list;
 }

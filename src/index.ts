@@ -1,9 +1,11 @@
 /**
  * Entry point. Inputs are checked first, before the network modules (node:http2, node:tls: ~40 ms) load, so
- * bad input fails fast; then the run. Anything thrown becomes a failed step.
+ * bad input fails fast; then the run. Anything thrown becomes a failed step; bad input also gets its job summary.
  */
 import { readConfig } from './config';
-import { fail } from './adapters/runner';
+import { fail, runnerLog, writeSummary } from './adapters/runner';
+import { InputError } from './core/errors';
+import { inputProblemsMarkdown } from './core/input-report';
 
 try {
   const config = readConfig(process.env);
@@ -11,4 +13,13 @@ try {
   await main(config);
 } catch (error) {
   fail(error instanceof Error ? error.message : `Unexpected failure: ${String(error)}`);
+  if (error instanceof InputError) summarise(error);
+}
+
+function summarise(error: InputError): void {
+  try {
+    writeSummary(inputProblemsMarkdown(error.problems));
+  } catch (e) {
+    runnerLog.warning(`The job summary could not be written: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }

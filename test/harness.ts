@@ -1,11 +1,13 @@
 /**
- * Runs the bundled action (dist/index.js) as a child process exactly as a runner does: INPUT_* variables,
- * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and the emulator's CA through NODE_EXTRA_CA_CERTS.
+ * Runs the bundled action (dist/index.js) as a child process exactly as a runner does: INPUT_* variables for
+ * every input action.yml declares (its default unless the test gives a value), GITHUB_OUTPUT and
+ * GITHUB_STEP_SUMMARY files, and the emulator's CA through NODE_EXTRA_CA_CERTS.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { inputEnv } from './action-yml.ts';
 import { emulatorEnv, type Emulator } from './emulator/index.ts';
 
 /** npm scripts and jest both run from the package root. */
@@ -43,9 +45,10 @@ export function baseInputs(emu: Emulator): Record<string, string> {
   };
 }
 
+/** `inputs`: what the workflow step gives under `with:`; an input left out (or `undefined`) gets action.yml's default. */
 export async function runAction(
   emu: Emulator,
-  inputs: Record<string, string>,
+  inputs: Readonly<Record<string, string | undefined>>,
   extraEnv: Record<string, string> = {},
   entry: string = DIST,
 ): Promise<ActionRun> {
@@ -66,8 +69,8 @@ export async function runAction(
     ENTRA_ROTATOR_RETRY_BASE_MS: '20',
     ...emulatorEnv(emu),
     ...extraEnv,
+    ...inputEnv(inputs),
   };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

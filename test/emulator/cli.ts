@@ -1,12 +1,16 @@
 /**
- * Start an emulator for trying the action by hand:
+ * Start an emulator for trying the action by hand, or for a workflow to run the action against:
  *
  *   node test/emulator/cli.ts [--latency MS] [--page-size N] [--repo OWNER/NAME] [--environment NAME] [--http1-only]
+ *                             [--write-env PATH]
  *
- * Prints the URLs, identities and environment variables to use, then serves until Ctrl-C.
+ * Prints the URLs, identities and environment variables to use, then serves until Ctrl-C or SIGTERM.
+ * --write-env writes them as NAME=value lines (the $GITHUB_ENV format) once every server listens: the file
+ * appearing is the sign that the emulator is ready. (Not --env-file: node takes that option wherever it stands.)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { emulatorEnv, startEmulator } from './index.ts';
+import { renameSync, writeFileSync } from 'node:fs';
+import { emulatorEnv, startEmulator, type Emulator } from './index.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -58,6 +62,8 @@ async function main(): Promise<void> {
   console.log('\nEnvironment for the action:');
   for (const [k, v] of Object.entries(env)) console.log(`export ${k}='${v}'`);
   console.log('\nCtrl-C to stop.\n');
+  const envFile = arg('--write-env');
+  if (envFile !== undefined) writeEnvFile(envFile, emu, { clientId, secret, pat, repo });
 
   const stop = (): void => {
     clearInterval(timer);
@@ -65,6 +71,28 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** What a workflow step needs to run the action against this emulator, as NAME=value lines; written whole or not at all. */
+function writeEnvFile(path: string, emu: Emulator, ids: { clientId: string; secret: string; pat: string; repo: string }): void {
+  const lines = {
+    EMULATOR_TENANT_ID: emu.tenantId,
+    EMULATOR_AUTHORITY: emu.urls.authority,
+    EMULATOR_GRAPH: emu.urls.graph,
+    EMULATOR_GITHUB_API_URL: emu.urls.github,
+    EMULATOR_CA_FILE: emu.caFile,
+    EMULATOR_ROTATOR_ID: ids.clientId,
+    EMULATOR_ROTATOR_SECRET: ids.secret,
+    EMULATOR_GITHUB_TOKEN: ids.pat,
+    EMULATOR_REPOSITORY: ids.repo,
+    EMULATOR_PID: String(process.pid),
+  };
+  const text = Object.entries(lines)
+    .map(([k, v]) => `${k}=${v}\n`)
+    .join('');
+  writeFileSync(`${path}.partial`, text);
+  renameSync(`${path}.partial`, path);
+  console.log(`Environment written to ${path}`);
 }
 
 main().catch((e: unknown) => {
