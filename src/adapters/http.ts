@@ -8,6 +8,10 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
+import { TLS_VERIFICATION_CODES } from './trust';
+
+// Moved to trust.ts (shared with the Octokit-based GitHub adapter); re-exported for entra.ts and graph.ts.
+export { untrustedHint } from './trust';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -52,26 +56,6 @@ export class TransportError extends Error {
     this.maybeProcessed = maybeProcessed;
     this.untrusted = TLS_VERIFICATION_CODES.has(code);
   }
-}
-
-/** Node's codes for a certificate that failed verification (unknown CA, expired, not yet valid, wrong host). */
-const TLS_VERIFICATION_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-/** What to try when a host's certificate is not trusted; `input` names where the host came from. */
-export function untrustedHint(host: string, input: string): string {
-  return `the TLS certificate of ${host} was not trusted. If a proxy or private CA signs it, point NODE_EXTRA_CA_CERTS (in the job's env) at that CA's PEM file; otherwise check ${input}, which names the host. Retrying cannot help, so none was made`;
 }
 
 export interface RetryPolicy {

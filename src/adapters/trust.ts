@@ -1,0 +1,35 @@
+/** TLS trust failures: Node's codes for them, finding one in an error's cause chain, and what to tell the user. */
+
+/** Node's codes for a certificate that failed verification (unknown CA, expired, not yet valid, wrong host). */
+export const TLS_VERIFICATION_CODES: ReadonlySet<string> = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * The first Node error code in an error's `cause` chain, with that error's message. Clients wrap the socket's
+ * error (fetch: TypeError "fetch failed" → the Node error; Octokit: RequestError → that TypeError).
+ */
+export function nodeErrorIn(error: unknown): { code: string; message: string } | undefined {
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; typeof e === 'object' && e !== null && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string') return { code, message: typeof message === 'string' ? message : code };
+  }
+  return undefined;
+}
+
+/** What to try when a host's certificate is not trusted; `input` names where the host came from. */
+export function untrustedHint(host: string, input: string): string {
+  return `the TLS certificate of ${host} was not trusted. If a proxy or private CA signs it, point NODE_EXTRA_CA_CERTS (in the job's env) at that CA's PEM file; otherwise check ${input}, which names the host. Retrying cannot help, so none was made`;
+}
