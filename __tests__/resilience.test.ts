@@ -27,10 +27,14 @@ it('retries a 429 with Retry-After in seconds, and says so', async () => {
 });
 
 it('honours Retry-After as an HTTP date', async () => {
-  emu.faults.add({ match: { service: 'github', method: 'PUT' }, times: 1, kind: 'status', status: 503, retryAfter: new Date(Date.now() + 1000).toUTCString() });
+  // An HTTP date has whole seconds: 3 s ahead leaves well over a second when the PUT is answered.
+  emu.faults.add({ match: { service: 'github', method: 'PUT' }, times: 1, kind: 'status', status: 503, retryAfter: new Date(Date.now() + 3000).toUTCString() });
   const run = await runAction(emu, start.inputs);
   expect(run.error).toBe('');
   expect(run.stdout).toMatch(/Retrying writing AZURE_\w+ \(environment '[^']+' of octo\/app\) in \d+ ms \(attempt 2 of 5\) after HTTP 503/);
+  // The wait is the date's, not the backoff's (20 ms here).
+  const waited = Number(/in (\d+) ms \(attempt 2 of 5\) after HTTP 503/.exec(run.stdout)?.[1]);
+  expect(waited).toBeGreaterThan(500);
 });
 
 it("waits out GitHub's secondary rate limit (403 with retry-after)", async () => {
@@ -38,6 +42,8 @@ it("waits out GitHub's secondary rate limit (403 with retry-after)", async () =>
   const run = await runAction(emu, start.inputs);
   expect(run.error).toBe('');
   expect(run.stdout).toContain('after HTTP 403 rate limit');
+  // retry-after 0 names no wait: plugin-throttling then waits a minute (GitHub's advice), scaled down in tests.
+  expect(run.stdout).toMatch(/Retrying listing the secrets of environment '[^']+' of octo\/app in 1200 ms \(attempt 2 of 5\) after HTTP 403 rate limit: no wait named .*, so 60 s as GitHub advises \(secondary rate limit\)/);
 });
 
 it('does not retry a 400, and says what was being done, the status, code and request id', async () => {

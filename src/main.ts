@@ -1,7 +1,7 @@
 /** Wiring: inputs → adapters → plan and apply (core) → outputs and report. */
 import type { Config } from './config';
 import { newSecretVerifier, rotatorSignIn } from './adapters/entra';
-import { GitHubSecrets } from './adapters/github';
+import { GitHubSecrets, githubTiming } from './adapters/github';
 import { GraphDirectory } from './adapters/graph';
 import { defaultRetryPolicy, HttpClient } from './adapters/http';
 import { fail, runnerLog, setOutputs, writeSummary } from './adapters/runner';
@@ -17,12 +17,12 @@ export async function main(config: Config): Promise<void> {
   const policy = defaultRetryPolicy();
   const http = new HttpClient(policy, (message) => runnerLog.info(message));
   // Every host is needed; their TLS handshakes overlap instead of waiting on one another.
-  for (const url of [config.signIn.authorityHost, config.signIn.graphEndpoint, ...(config.github.token ? [config.github.apiUrl] : [])]) {
+  for (const url of [config.signIn.authorityHost, config.signIn.graphEndpoint]) {
     http.preconnect(url);
   }
   try {
     const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runnerLog), runnerLog, policy);
-    const store: SecretStore = config.github.token ? new GitHubSecrets(http, config.github.token, config.github.apiUrl) : noStore;
+    const store: SecretStore = config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runnerLog, githubTiming()) : noStore;
 
     const outcome = await run(
       {

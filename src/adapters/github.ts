@@ -1,20 +1,258 @@
-/** GitHub Actions secrets over REST: metadata reads, the public key of each scope, and sealed writes. */
+/**
+ * GitHub Actions secrets over REST with Octokit (@actions/github): metadata reads, the public key of each scope,
+ * and sealed writes. Retries are @octokit/plugin-retry's (5xx and dropped connections) and
+ * @octokit/plugin-throttling's (GitHub's rate limits; writes one at a time, spaced); the `attempts` plugin below
+ * watches every attempt: it logs each retry, ends the retries that cannot help (an untrusted certificate) or that
+ * the run no longer allows (`notAfter`), and remembers a write whose answer was lost.
+ */
+import { getOctokit } from '@actions/github';
+import { HttpClient } from '@actions/http-client';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import Bottleneck from 'bottleneck/light.js';
+import { fetch as undiciFetch, type RequestInit } from 'undici';
 import { ServiceError } from '../core/errors';
 import { scopeKey, scopeLabel, targetLabel, type Scope, type StoredSecretInfo, type Target } from '../core/model';
-import type { SecretStore } from '../core/ports';
+import type { Log, SecretStore } from '../core/ports';
 import type { Secret } from '../core/secret';
-import { TransportError, untrustedHint, type HttpClient, type HttpResponse, type Method } from './http';
+import { nodeErrorIn, TLS_VERIFICATION_CODES, untrustedHint } from './trust';
 
 interface PublicKey {
   key_id: string;
   key: string;
 }
 
-const enc = encodeURIComponent;
+type Octokit = ReturnType<typeof getOctokit>;
+type OctokitPlugin = Parameters<typeof getOctokit>[2];
 
-function scopePath(scope: Scope): string {
-  const repo = `/repos/${enc(scope.owner)}/${enc(scope.repo)}`;
-  return scope.environment === undefined ? `${repo}/actions/secrets` : `${repo}/environments/${enc(scope.environment)}/secrets`;
+export interface GitHubTiming {
+  /** Tries in all, the first included. */
+  attempts: number;
+  /** plugin-retry waits n² × baseMs before try n + 1; GitHub's waits (seconds) count baseMs a second; writes start baseMs apart. */
+  baseMs: number;
+  /** Longest wait GitHub may ask for; beyond it the answer stands. */
+  maxWaitMs: number;
+  /** For each attempt. */
+  timeoutMs: number;
+}
+
+export function githubTiming(env: Readonly<Record<string, string | undefined>> = process.env): GitHubTiming {
+  // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits (the test suite uses it); the bounds stay.
+  const override = env['ENTRA_ROTATOR_RETRY_BASE_MS'] ?? '';
+  const baseMs = /^\d+$/.test(override) ? Number(override) : 1000;
+  return { attempts: 5, baseMs, maxWaitMs: 60_000, timeoutMs: 30_000 };
+}
+
+/** Transport failures before the request was sent: it cannot have taken effect. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', ...TLS_VERIFICATION_CODES]);
+
+/** Never retried by plugin-retry: a 4xx is a refusal of the request itself (rate limits, 403/429, are plugin-throttling's). */
+const DO_NOT_RETRY = Array.from({ length: 100 }, (_, i) => 400 + i);
+
+/** One call with all its attempts. It travels in `request.call` by reference (Octokit copies only plain objects). */
+class Call {
+  readonly doing: string;
+  readonly scope: Scope;
+  readonly write: boolean;
+  readonly notAfter: number | undefined;
+  attempts = 0;
+  /** An attempt got no answer after it was sent: a write may have taken effect. */
+  lostAnswer = false;
+  last: Failure | undefined;
+
+  constructor(doing: string, scope: Scope, write: boolean, notAfter: number | undefined) {
+    this.doing = doing;
+    this.scope = scope;
+    this.write = write;
+    this.notAfter = notAfter;
+  }
+
+  /** The time the run allows for this call is over, or would be after waiting `ms`. */
+  late(ms = 0): boolean {
+    return this.notAfter !== undefined && Date.now() + ms > this.notAfter;
+  }
+}
+
+/** An Octokit error: an HTTP answer (`status`), or a transport failure (RequestError 500 without a response). */
+interface Failure {
+  status: number | undefined;
+  message: string;
+  requestId: string | undefined;
+  /** How long the answer asked to wait (retry-after in seconds or as a date, or the rate limit's reset), if it did. */
+  retryAfterMs: number | undefined;
+  code: string | undefined;
+  sent: boolean;
+  untrusted: boolean;
+}
+
+function failureOf(error: unknown): Failure {
+  const e = error as { message?: string; response?: { status: number; data: unknown; headers: Record<string, string | undefined> } };
+  if (e.response !== undefined) {
+    const data = e.response.data;
+    const said = (data as { message?: unknown } | undefined)?.message;
+    const message = typeof said === 'string' ? said : typeof data === 'string' && data !== '' ? data.slice(0, 200) : (e.message ?? '');
+    const h = e.response.headers;
+    return { status: e.response.status, message, requestId: h['x-github-request-id'], retryAfterMs: retryAfterMs(h), code: undefined, sent: true, untrusted: false };
+  }
+  const node = nodeErrorIn(error);
+  const timedOut = node === undefined && /TimeoutError/.test(String((error as { cause?: { name?: unknown } }).cause?.name));
+  const code = node?.code ?? (timedOut ? 'ETIMEDOUT' : undefined);
+  return {
+    status: undefined,
+    message: node?.message ?? e.message ?? String(error),
+    requestId: undefined,
+    retryAfterMs: undefined,
+    code,
+    sent: !NOT_SENT.has(code ?? ''),
+    untrusted: TLS_VERIFICATION_CODES.has(code ?? ''),
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Retry-After in seconds or as an HTTP date; or, with the rate limit used up, the time until it resets. */
+function retryAfterMs(h: Record<string, string | undefined>, now = Date.now()): number | undefined {
+  const ra = h['retry-after']?.trim() ?? '';
+  if (/^\d+(\.\d+)?$/.test(ra)) return Math.round(Number(ra) * 1000);
+  if (ra !== '' && !Number.isNaN(Date.parse(ra))) return Math.max(0, Date.parse(ra) - now);
+  const reset = Number(h['x-ratelimit-reset']) * 1000;
+  return h['x-ratelimit-remaining'] === '0' && Number.isFinite(reset) ? Math.max(0, reset - now) : undefined;
+}
+
+const callOf = (options: { request?: object }): Call | undefined => {
+  const call = (options.request as { call?: unknown } | undefined)?.call;
+  return call instanceof Call ? call : undefined;
+};
+
+type ToError = (failure: Failure, call: Call) => ServiceError;
+
+/**
+ * The innermost hook, so it sees every attempt. It ends a call's retries by throwing a ServiceError: neither
+ * plugin retries an error without an HTTP status (plugin-retry passes on what is not a RequestError;
+ * plugin-throttling looks only at 403 and 429).
+ */
+function attemptsPlugin(timing: GitHubTiming, log: Log, toError: ToError): OctokitPlugin {
+  return (octokit) => {
+    octokit.hook.wrap('request', async (request, options) => {
+      const call = callOf(options);
+      if (call === undefined) return request(options);
+      if (call.late()) throw toError(call.last ?? LATE, call);
+      call.attempts += 1;
+      try {
+        return await request(options);
+      } catch (error) {
+        // plugin-retry counts its own retries in request.retryCount.
+        const retries = Number((options.request as { retryCount?: number }).retryCount ?? 0);
+        throw await afterFailure(error, call, retries, { timing, log, toError });
+      }
+    });
+    return {};
+  };
+}
+
+/** Notes what an attempt's failure says, logs the retry that follows (and waits out a Retry-After), and returns what to throw. */
+async function afterFailure(error: unknown, call: Call, retries: number, on: { timing: GitHubTiming; log: Log; toError: ToError }): Promise<unknown> {
+  const { timing, log, toError } = on;
+  const failure = failureOf(error);
+  call.last = failure;
+  if (failure.status === undefined && failure.sent) call.lostAnswer = true;
+  if (failure.untrusted) return toError(failure, call);
+  if (!retriedByPluginRetry(failure)) return error; // a 4xx: final, or plugin-throttling's (403, 429)
+  if (call.attempts >= timing.attempts) return toError(failure, call);
+  // plugin-retry waits n² × its retryAfterBaseValue before try n + 1; a Retry-After on a 5xx, which it ignores,
+  // is made up here by waiting the difference first.
+  const backoffMs = (retries + 1) ** 2 * timing.baseMs;
+  const asked = failure.retryAfterMs ?? 0;
+  const waitMs = Math.max(asked, backoffMs);
+  const why = failure.status === undefined ? `${failure.code ?? 'no response'}: ${failure.message}` : `HTTP ${failure.status}`;
+  if (asked > timing.maxWaitMs || call.late(waitMs)) {
+    const because = asked > timing.maxWaitMs ? `GitHub asked to wait ${Math.round(asked / 1000)} s` : 'the time this run allows for it is over';
+    log.info(`Not retrying ${call.doing} after ${why}: ${because}`);
+    return toError(failure, call);
+  }
+  log.info(`Retrying ${call.doing} in ${waitMs} ms (attempt ${call.attempts + 1} of ${timing.attempts}) after ${why}`);
+  if (asked > backoffMs) await sleep(asked - backoffMs);
+  return error;
+}
+
+const retriedByPluginRetry = (f: Failure): boolean => f.status === undefined || f.status >= 500;
+
+/** No attempt starts after the call's `notAfter`: what was last received stands. */
+const LATE: Failure = { status: undefined, message: 'not sent: the time this run allows for it is over', requestId: undefined, retryAfterMs: undefined, code: 'ELATE', sent: false, untrusted: false };
+
+/** plugin-throttling's handlers: wait what GitHub asks, up to maxWaitMs, within the attempts and the call's time. */
+function onLimit(kind: string, timing: GitHubTiming, log: Log) {
+  return (retryAfter: number, options: { request?: object }): boolean => {
+    const call = callOf(options);
+    const waitMs = retryAfter * timing.baseMs;
+    const doing = call?.doing ?? 'a GitHub request';
+    // plugin-throttling waits GitHub's time, or a minute (GitHub's advice) when the answer names none.
+    const asked = !(Number(call?.last?.retryAfterMs) > 0) ? `no wait named (retry-after absent or 0), so ${retryAfter} s as GitHub advises` : `GitHub asked to wait ${retryAfter} s`;
+    const why = `after HTTP ${call?.last?.status ?? '403/429'} rate limit: ${asked} (${kind})`;
+    if (retryAfter * 1000 > timing.maxWaitMs || (call?.attempts ?? 0) >= timing.attempts || call?.late(waitMs) === true) {
+      log.info(`Not retrying ${doing} ${why}, longer than this run waits (${timing.maxWaitMs / 1000} s, ${timing.attempts} attempts, or the time it allows)`);
+      return false;
+    }
+    log.info(`Retrying ${doing} in ${waitMs} ms (attempt ${(call?.attempts ?? 0) + 1} of ${timing.attempts}) ${why}`);
+    return true;
+  };
+}
+
+/**
+ * fetch through the proxy @actions/http-client picks for the API host (HTTPS_PROXY/https_proxy, NO_PROXY/no_proxy;
+ * loopback never), with a timeout on each attempt. @actions/github's own default decides by GITHUB_API_URL as it
+ * was when the module loaded, not by the configured API URL, so it is replaced.
+ */
+function proxiedFetch(apiUrl: string, timeoutMs: number): (url: string, init?: RequestInit) => ReturnType<typeof undiciFetch> {
+  const dispatcher = new HttpClient('entra-secret-rotator').getAgentDispatcher(apiUrl);
+  return (url, init = {}) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return undiciFetch(url, { ...init, signal, ...(dispatcher === undefined ? {} : { dispatcher }) });
+  };
+}
+
+function newOctokit(token: Secret, apiUrl: string, timing: GitHubTiming, log: Log, toError: ToError): Octokit {
+  return getOctokit(
+    token.reveal(),
+    {
+      baseUrl: apiUrl,
+      userAgent: 'entra-secret-rotator',
+      request: { fetch: proxiedFetch(apiUrl, timing.timeoutMs) },
+      log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log.warning(m), error: (m: string) => log.warning(m) },
+      retry: { doNotRetry: DO_NOT_RETRY, retries: timing.attempts - 1, retryAfterBaseValue: timing.baseMs },
+      throttle: {
+        onRateLimit: onLimit('primary rate limit', timing, log),
+        onSecondaryRateLimit: onLimit('secondary rate limit', timing, log),
+        retryAfterBaseValue: timing.baseMs,
+        // GitHub: mutations one at a time, at least a second apart.
+        write: new Bottleneck.Group({ maxConcurrent: 1, minTime: timing.baseMs }),
+      },
+    },
+    attemptsPlugin(timing, log, toError),
+    retry,
+    throttling,
+  );
+}
+
+const ROUTES = {
+  repository: {
+    list: 'GET /repos/{owner}/{repo}/actions/secrets',
+    key: 'GET /repos/{owner}/{repo}/actions/secrets/public-key',
+    put: 'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}',
+  },
+  environment: {
+    list: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets',
+    key: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key',
+    put: 'PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}',
+  },
+} as const;
+
+function routesOf(scope: Scope): { routes: (typeof ROUTES)[keyof typeof ROUTES]; params: Record<string, string> } {
+  const params = { owner: scope.owner, repo: scope.repo };
+  return scope.environment === undefined
+    ? { routes: ROUTES.repository, params }
+    : { routes: ROUTES.environment, params: { ...params, environment_name: scope.environment } };
 }
 
 let sealModule: Promise<(value: Secret, publicKeyBase64: string) => Promise<string>> | undefined;
@@ -27,23 +265,32 @@ function loadSeal(): Promise<(value: Secret, publicKeyBase64: string) => Promise
   return sealModule;
 }
 
+const nextLink = (link: string | undefined): string | undefined => /<([^<>]+)>;\s*rel="next"/.exec(link ?? '')?.[1];
+
 export class GitHubSecrets implements SecretStore {
-  readonly #http: HttpClient;
-  readonly #token: Secret;
+  readonly #octokit: Octokit;
   readonly #apiUrl: string;
   readonly #keys = new Map<string, Promise<PublicKey>>();
 
-  constructor(http: HttpClient, token: Secret, apiUrl: string) {
-    this.#http = http;
-    this.#token = token;
+  constructor(token: Secret, apiUrl: string, log: Log, timing: GitHubTiming = githubTiming()) {
     this.#apiUrl = apiUrl;
+    this.#octokit = newOctokit(token, apiUrl, timing, log, (failure, call) => this.#error(failure, call));
   }
 
+  /** One listing per scope, following `Link: rel="next"` (a scope holds up to 100 secrets, an organisation 1,000). */
   async list(scope: Scope): Promise<Map<string, StoredSecretInfo>> {
-    // A scope holds at most 100 secrets, so one page of 100 has them all.
-    const r = await this.#call('GET', `${scopePath(scope)}?per_page=100`, `listing the secrets of ${scopeLabel(scope)}`, scope);
-    const page = JSON.parse(r.body) as { secrets: Array<{ name: string; updated_at: string }> };
-    return new Map(page.secrets.map((s) => [s.name.toUpperCase(), { updatedAt: new Date(s.updated_at) }]));
+    const { routes, params } = routesOf(scope);
+    const doing = `listing the secrets of ${scopeLabel(scope)}`;
+    const found = new Map<string, StoredSecretInfo>();
+    let page = await this.#call(routes.list, { ...params, per_page: 100 }, doing, scope);
+    for (;;) {
+      for (const s of (page.data as { secrets: Array<{ name: string; updated_at: string }> }).secrets) {
+        found.set(s.name.toUpperCase(), { updatedAt: new Date(s.updated_at) });
+      }
+      const next = nextLink(page.headers.link);
+      if (next === undefined) return found;
+      page = await this.#call(`GET ${next}`, {}, doing, scope);
+    }
   }
 
   prepare(scope: Scope): Promise<void> {
@@ -56,72 +303,57 @@ export class GitHubSecrets implements SecretStore {
     const key = await this.#publicKey(target.scope);
     const seal = await loadSeal();
     const encrypted_value = await seal(value, key.key);
-    const body = { encrypted_value, key_id: key.key_id };
-    await this.#call('PUT', `${scopePath(target.scope)}/${enc(target.name)}`, `writing ${targetLabel(target)}`, target.scope, body, options.notAfter);
+    const { routes, params } = routesOf(target.scope);
+    const body = { ...params, secret_name: target.name, encrypted_value, key_id: key.key_id };
+    await this.#call(routes.put, body, `writing ${targetLabel(target)}`, target.scope, options.notAfter);
   }
 
   #publicKey(scope: Scope): Promise<PublicKey> {
     const k = scopeKey(scope);
     let key = this.#keys.get(k);
     if (key === undefined) {
-      key = this.#call('GET', `${scopePath(scope)}/public-key`, `reading the secrets public key of ${scopeLabel(scope)}`, scope).then(
-        (r) => JSON.parse(r.body) as PublicKey,
-      );
+      const { routes, params } = routesOf(scope);
+      key = this.#call(routes.key, params, `reading the secrets public key of ${scopeLabel(scope)}`, scope).then((r) => r.data as PublicKey);
       this.#keys.set(k, key);
     }
     return key;
   }
 
-  async #call(method: Method, path: string, doing: string, scope: Scope, body?: unknown, notAfter?: Date): Promise<HttpResponse> {
-    let response: HttpResponse;
+  async #call(route: string, params: Record<string, unknown>, doing: string, scope: Scope, notAfter?: Date): Promise<{ data: unknown; headers: { link?: string } }> {
+    const call = new Call(doing, scope, !route.startsWith('GET '), notAfter?.getTime());
     try {
-      response = await this.#http.send({
-        method,
-        url: `${this.#apiUrl}${path}`,
-        headers: {
-          authorization: `Bearer ${this.#token.reveal()}`,
-          accept: 'application/vnd.github+json',
-          'x-github-api-version': '2022-11-28',
-          'user-agent': 'entra-secret-rotator',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        ...(notAfter === undefined ? {} : { notAfter: notAfter.getTime() }),
-        doing,
-        idempotent: true,
-      });
+      return await this.#octokit.request(route, { ...params, headers: { 'x-github-api-version': '2022-11-28' }, request: { call } });
     } catch (error) {
-      const transport = error instanceof TransportError ? error : undefined;
-      throw new ServiceError({
-        service: 'GitHub',
-        doing,
-        code: transport?.code,
-        detail: (error as Error).message,
-        // A write whose answer never came may have been done: the caller must not assume it was not.
-        outcomeUnknown: method !== 'GET' && transport?.maybeProcessed === true,
-        hint: transport?.untrusted
-          ? untrustedHint(new URL(this.#apiUrl).host, 'GITHUB_API_URL (set by the runner; on GHES, the server\'s API URL)')
-          : 'GitHub could not be reached: check GITHUB_API_URL and the network, and run again',
-      });
+      if (error instanceof ServiceError) throw error;
+      throw this.#error(failureOf(error), call);
     }
-    if (response.status >= 200 && response.status < 300) return response;
-    const failure = githubError(response, doing, scope);
-    // A server error, or any answer after an attempt whose answer was lost, leaves a write's outcome unknown.
-    if (method !== 'GET' && (response.status >= 500 || response.afterLostAnswer === true)) {
-      throw new ServiceError({ ...failure.details, outcomeUnknown: true });
+  }
+
+  #error(f: Failure, call: Call): ServiceError {
+    // A write whose answer never came, a server error to it, or any answer after an attempt whose answer was lost:
+    // it may have taken effect, and the caller must not assume it did not. A read is only a read.
+    const outcomeUnknown = call.write && (call.lostAnswer || (f.status !== undefined && f.status >= 500));
+    if (f.status !== undefined) {
+      const failure = githubError(f.status, f.message, f.requestId, call.doing, call.scope);
+      return outcomeUnknown ? new ServiceError({ ...failure.details, outcomeUnknown }) : failure;
     }
-    throw failure;
+    const host = new URL(this.#apiUrl).host;
+    return new ServiceError({
+      service: 'GitHub',
+      doing: call.doing,
+      code: f.code,
+      detail: f.message,
+      outcomeUnknown,
+      hint: f.untrusted
+        ? untrustedHint(host, "github-api-url, or GITHUB_API_URL (set by the runner; on GHES, the server's API URL)")
+        : f === LATE
+          ? 'Entra was slow to accept the new client secret: run again'
+          : `GitHub (${host}) could not be reached: check GITHUB_API_URL (or github-api-url), the proxy (HTTPS_PROXY, NO_PROXY) and the network, and run again`,
+    });
   }
 }
 
-export function githubError(r: HttpResponse, doing: string, scope: Scope): ServiceError {
-  let message = r.body.slice(0, 200);
-  try {
-    message = (JSON.parse(r.body) as { message?: string }).message ?? message;
-  } catch {
-    // not JSON
-  }
-  const status = r.status;
+export function githubError(status: number, message: string, requestId: string | undefined, doing: string, scope: Scope): ServiceError {
   const repo = `${scope.owner}/${scope.repo}`;
   const permissions = `the repository permission "Secrets: Read and write"${scope.environment === undefined ? '' : ' and "Environments: Read and write"'} on ${repo}`;
   let hint: string | undefined;
@@ -139,5 +371,5 @@ export function githubError(r: HttpResponse, doing: string, scope: Scope): Servi
         : `environment '${scope.environment}' does not exist in ${repo} (create it under Settings → Environments), or github-token cannot see the repository`;
   } else if (status === 422) hint = 'GitHub refused the value: check the secret name (letters, digits and underscores) and run again';
   else if (status >= 500) hint = 'GitHub had a transient failure: run again';
-  return new ServiceError({ service: 'GitHub', doing, status, requestId: r.headers['x-github-request-id'], detail: message, hint });
+  return new ServiceError({ service: 'GitHub', doing, status, requestId, detail: message, hint });
 }
