@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { INPUT_NAMES, readConfig } from '../src/config';
-import { ACTION_YML, inputEnv, parseStrict, readAction } from '../test/action-yml.ts';
+import { ACTION_YML, inputEnv, inputReader, parseStrict, readAction } from '../test/action-yml.ts';
 
 const action = readAction();
 const G = '12345678-1234-1234-1234-123456789abc';
@@ -94,7 +94,7 @@ describe('action.yml, src/config.ts and the README agree', () => {
         return Reflect.get(target, key, receiver) as unknown;
       },
     });
-    readConfig(recording);
+    readConfig(inputReader(recording), recording);
     expect(sorted(read)).toEqual(sorted(INPUT_NAMES.map((n) => `INPUT_${n.toUpperCase()}`)));
   });
 

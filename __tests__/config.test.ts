@@ -1,6 +1,6 @@
 import { INPUT_NAMES, readConfig, SECRET_INPUT_NAMES } from '../src/config';
 import { InputError } from '../src/core/errors';
-import { inputDefaults, inputEnv } from '../test/action-yml.ts';
+import { inputDefaults, inputEnv, inputReader } from '../test/action-yml.ts';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const CLIENT = '66666666-7777-8888-9999-000000000000';
@@ -10,11 +10,14 @@ function env(inputs: Record<string, string>, extra: Record<string, string> = {})
   return { GITHUB_REPOSITORY: 'octo/app', ...extra, ...inputEnv(inputs) };
 }
 
+/** readConfig as the action calls it, over variables a runner would set. */
+const readEnv = (e: Record<string, string>): ReturnType<typeof readConfig> => readConfig(inputReader(e), e);
+
 const base = { 'tenant-id': TENANT, 'client-id': CLIENT, 'app-name': 'billing', 'github-token': 'ghp_x' };
 
 function problemsOf(inputs: Record<string, string>, extra: Record<string, string> = {}): string[] {
   try {
-    readConfig(env(inputs, extra));
+    readEnv(env(inputs, extra));
   } catch (error) {
     if (error instanceof InputError) return [...error.problems];
     throw error;
@@ -24,7 +27,7 @@ function problemsOf(inputs: Record<string, string>, extra: Record<string, string
 
 describe('readConfig', () => {
   it("gets action.yml's defaults from the runner (config.ts has none of its own)", () => {
-    const c = readConfig(env(base));
+    const c = readEnv(env(base));
     expect(c.signIn.authorityHost).toBe('https://login.microsoftonline.com');
     expect(c.signIn.graphEndpoint).toBe('https://graph.microsoft.com');
     expect(c.signIn.clientSecret).toBeUndefined();
@@ -37,18 +40,18 @@ describe('readConfig', () => {
   });
 
   it('picks the endpoints of the cloud, and lets any https host override them', () => {
-    expect(readConfig(env({ ...base, cloud: 'AzureUSGovernment' })).signIn).toMatchObject({
+    expect(readEnv(env({ ...base, cloud: 'AzureUSGovernment' })).signIn).toMatchObject({
       authorityHost: 'https://login.microsoftonline.us',
       graphEndpoint: 'https://graph.microsoft.us',
     });
-    expect(readConfig(env({ ...base, cloud: 'AzureChinaCloud' })).signIn.graphEndpoint).toBe('https://microsoftgraph.chinacloudapi.cn');
+    expect(readEnv(env({ ...base, cloud: 'AzureChinaCloud' })).signIn.graphEndpoint).toBe('https://microsoftgraph.chinacloudapi.cn');
     expect(
-      readConfig(env({ ...base, 'authority-host': 'https://127.0.0.1:8443/', 'graph-endpoint': 'https://graph.example.internal' })).signIn,
+      readEnv(env({ ...base, 'authority-host': 'https://127.0.0.1:8443/', 'graph-endpoint': 'https://graph.example.internal' })).signIn,
     ).toMatchObject({ authorityHost: 'https://127.0.0.1:8443', graphEndpoint: 'https://graph.example.internal' });
   });
 
   it('makes one target per scope and name; environments replace the repository secret', () => {
-    const c = readConfig(
+    const c = readEnv(
       env({
         ...base,
         environments: 'prod\n\n  staging area  \n',
@@ -69,7 +72,7 @@ describe('readConfig', () => {
   });
 
   it('keeps secrets out of every printed form', () => {
-    const c = readConfig(env({ ...base, 'client-secret': 'abc8Q~very-secret' }));
+    const c = readEnv(env({ ...base, 'client-secret': 'abc8Q~very-secret' }));
     expect(String(c.signIn.clientSecret)).toBe('***');
     expect(JSON.stringify(c)).not.toContain('very-secret');
     expect(c.signIn.clientSecret?.reveal()).toBe('abc8Q~very-secret');
@@ -77,13 +80,13 @@ describe('readConfig', () => {
 
   it("writes to github-api-url when given, else to the runner's GITHUB_API_URL", () => {
     const runner = { GITHUB_API_URL: 'https://api.github.com' };
-    expect(readConfig(env(base, runner)).github.apiUrl).toBe('https://api.github.com');
-    expect(readConfig(env(base, { GITHUB_API_URL: 'https://ghes.example.com/api/v3/' })).github.apiUrl).toBe('https://ghes.example.com/api/v3');
-    expect(readConfig(env({ ...base, 'github-api-url': 'https://ghes.example.com/api/v3/' }, runner)).github.apiUrl).toBe('https://ghes.example.com/api/v3');
+    expect(readEnv(env(base, runner)).github.apiUrl).toBe('https://api.github.com');
+    expect(readEnv(env(base, { GITHUB_API_URL: 'https://ghes.example.com/api/v3/' })).github.apiUrl).toBe('https://ghes.example.com/api/v3');
+    expect(readEnv(env({ ...base, 'github-api-url': 'https://ghes.example.com/api/v3/' }, runner)).github.apiUrl).toBe('https://ghes.example.com/api/v3');
   });
 
   it('needs no github-token in a dry run', () => {
-    const c = readConfig(env({ ...base, 'github-token': '', 'dry-run': 'true' }));
+    const c = readEnv(env({ ...base, 'github-token': '', 'dry-run': 'true' }));
     expect(c.github.token).toBeUndefined();
     expect(c.dryRun).toBe(true);
   });

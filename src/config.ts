@@ -137,20 +137,25 @@ export interface Config {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Reads one input by name: @actions/core's getInput in the action (INPUT_<NAME>, upper-cased, hyphens kept). */
+export type InputReader = (name: string) => string;
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GUID_EXAMPLE = 'a GUID like 00000000-0000-0000-0000-000000000000';
 const TRUE = ['true', 'True', 'TRUE'];
 const FALSE = ['false', 'False', 'FALSE'];
 
 /**
- * Reads inputs by name (INPUT_<NAME> as the runner passes them: upper-cased, hyphens kept; trimmed) and collects
- * every problem, so that all are reported at once. Readers return undefined for an empty or a bad value.
+ * Reads inputs by name (trimmed) and the runner's variables, and collects every problem, so that all are reported
+ * at once. Readers return undefined for an empty or a bad value.
  */
 class Inputs {
   readonly problems: string[] = [];
+  readonly #read: InputReader;
   readonly #env: Env;
 
-  constructor(env: Env) {
+  constructor(read: InputReader, env: Env) {
+    this.#read = read;
     this.#env = env;
   }
 
@@ -254,7 +259,7 @@ class Inputs {
   }
 
   #raw(name: InputName): string {
-    return (this.#env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+    return this.#read(name).trim();
   }
 }
 
@@ -268,8 +273,9 @@ export function secretNameProblem(value: string): string | undefined {
   return undefined;
 }
 
-export function readConfig(env: Env): Config {
-  const inputs = new Inputs(env);
+/** `read` reads the inputs (core.getInput); `env` holds the runner's variables (GITHUB_REPOSITORY, GITHUB_API_URL, ...). */
+export function readConfig(read: InputReader, env: Env): Config {
+  const inputs = new Inputs(read, env);
   const signIn = readSignIn(inputs);
   const app = readApp(inputs);
   const rotation = readRotation(inputs);

@@ -39,7 +39,7 @@ export async function main(config: Config): Promise<void> {
     );
 
     setOutputs(outputsOf(outcome, config));
-    writeSummary(summaryMarkdown(outcome, config.signIn.tenantId));
+    await writeSummary(summaryMarkdown(outcome, config.signIn.tenantId));
     if (outcome.error) fail(outcome.error.message);
   } finally {
     http.close();

@@ -68,6 +68,17 @@ export function inputEnv(given: Readonly<Record<string, string | undefined>>): R
     if (value !== undefined) values[name] = value;
   }
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(values)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(values)) env[inputVariable(name)] = value;
   return env;
+}
+
+/** The variable a runner passes an input in. */
+const inputVariable = (name: string): string => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+
+/**
+ * Reads inputs from variables as @actions/core's getInput does (the action passes getInput itself to readConfig;
+ * @actions/core is ESM-only and jest here loads CommonJS).
+ */
+export function inputReader(env: Readonly<Record<string, string | undefined>>): (name: string) => string {
+  return (name) => (env[inputVariable(name)] ?? '').trim();
 }

@@ -1,49 +1,30 @@
 /**
- * The Actions runner's protocol, written directly: workflow commands on stdout (::add-mask::, ::warning::,
- * ::error::), and the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files. (@actions/core does the same but takes
- * 3-4 times the start-up of `node -e 0` to load; see the README's performance section.)
+ * The Actions runner, through @actions/core: log lines and workflow commands on stdout (::add-mask::, ::warning::,
+ * ::error::), outputs in the GITHUB_OUTPUT file, and the job summary in GITHUB_STEP_SUMMARY.
  */
-import { appendFileSync } from 'node:fs';
-import { EOL } from 'node:os';
+import * as core from '@actions/core';
 import type { Log } from '../core/ports';
 
-/** Command data escaping, as the runner decodes it. */
-const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-
-function command(name: string, message: string): void {
-  process.stdout.write(`::${name}::${escapeData(message)}${EOL}`);
-}
-
 export const runnerLog: Log = {
-  info: (message) => process.stdout.write(`${message}${EOL}`),
-  warning: (message) => command('warning', message),
+  info: (message) => core.info(message),
+  warning: (message) => core.warning(message),
   mask: (value) => {
-    if (value === '') return;
-    command('add-mask', value);
+    if (value !== '') core.setSecret(value);
   },
 };
 
-export function setOutputs(outputs: Record<string, string>, env: NodeJS.ProcessEnv = process.env): void {
-  const file = env['GITHUB_OUTPUT'];
-  if (!file) {
-    // Outside a runner (or an old one): the deprecated command still works.
-    for (const [name, value] of Object.entries(outputs)) process.stdout.write(`${EOL}::set-output name=${name}::${escapeData(value)}${EOL}`);
-    return;
-  }
-  let text = '';
-  for (const [name, value] of Object.entries(outputs)) {
-    const delimiter = `ghadelimiter_${globalThis.crypto.randomUUID()}`;
-    text += `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`;
-  }
-  appendFileSync(file, text, { encoding: 'utf8' });
+/** Outside a runner (no GITHUB_OUTPUT), @actions/core falls back to the deprecated ::set-output command. */
+export function setOutputs(outputs: Record<string, string>): void {
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
 }
 
-export function writeSummary(markdown: string, env: NodeJS.ProcessEnv = process.env): void {
-  const file = env['GITHUB_STEP_SUMMARY'];
-  if (file) appendFileSync(file, `${markdown}${EOL}`, { encoding: 'utf8' });
+/** Appends to the job summary; outside a runner (no GITHUB_STEP_SUMMARY) there is none to write. */
+export async function writeSummary(markdown: string): Promise<void> {
+  if (!process.env['GITHUB_STEP_SUMMARY']) return;
+  await core.summary.addRaw(markdown, true).write();
 }
 
+/** An ::error:: line, and the step fails (exit code 1). */
 export function fail(message: string): void {
-  command('error', message);
-  process.exitCode = 1;
+  core.setFailed(message);
 }
