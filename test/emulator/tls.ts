@@ -61,6 +61,8 @@ export async function createCertificates(): Promise<Certificates> {
       new x509.SubjectAlternativeNameExtension([
         { type: 'ip', value: '127.0.0.1' },
         { type: 'dns', value: 'localhost' },
+        // Names that resolve nowhere: reachable only through a test's proxy (loopback never goes through one).
+        { type: 'dns', value: '*.emulator.test' },
       ]),
       await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
