@@ -83,7 +83,8 @@ async function measure(scenario: Scenario, signIn: SignIn, latency: number): Pro
     requests: fmt(c.requests),
     connections: fmt(c.connections),
     idTokens: c.requests.oidc,
-    atFloor: JSON.stringify(c.requests) === JSON.stringify(floor) && Object.values(c.connections).every((n) => n <= 1),
+    // Requests, as __tests__/floor.test.ts asserts; TLS connections are shown, no longer a goal (GitHub's go through undici's pool).
+    atFloor: JSON.stringify(c.requests) === JSON.stringify(floor),
     wallMs: median(walls),
     baselineMs,
     boundMs: chain * latency + baselineMs,
