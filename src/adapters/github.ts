@@ -289,6 +289,8 @@ export class GitHubSecrets implements SecretStore {
       }
       const next = nextLink(page.headers.link);
       if (next === undefined) return found;
+      // The token goes with the request: follow links on the API's own host only.
+      if (!next.startsWith(`${this.#apiUrl}/`)) throw new ServiceError({ service: 'GitHub', doing, detail: `the link to the next page leaves ${this.#apiUrl}` });
       page = await this.#call(`GET ${next}`, {}, doing, scope);
     }
   }
