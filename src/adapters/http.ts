@@ -8,6 +8,12 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
+import { backoffMs, retryAfterMs, sleep, type RetryPolicy } from './retry';
+import { TLS_VERIFICATION_CODES } from './tls';
+
+// Kept where they were for this module's users (github.ts) until they move to their SDK.
+export { backoffMs, defaultRetryPolicy, retryAfterMs, sleep, type RetryPolicy } from './retry';
+export { untrustedHint } from './tls';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -54,61 +60,8 @@ export class TransportError extends Error {
   }
 }
 
-/** Node's codes for a certificate that failed verification (unknown CA, expired, not yet valid, wrong host). */
-const TLS_VERIFICATION_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-/** What to try when a host's certificate is not trusted; `input` names where the host came from. */
-export function untrustedHint(host: string, input: string): string {
-  return `the TLS certificate of ${host} was not trusted. If a proxy or private CA signs it, point NODE_EXTRA_CA_CERTS (in the job's env) at that CA's PEM file; otherwise check ${input}, which names the host. Retrying cannot help, so none was made`;
-}
-
-export interface RetryPolicy {
-  /** Tries in all, the first included. */
-  attempts: number;
-  baseMs: number;
-  /** Longest wait a service may ask for with Retry-After; beyond it the answer stands. */
-  maxWaitMs: number;
-  /** Longest wait of our own backoff. */
-  maxBackoffMs: number;
-  timeoutMs: number;
-}
-
-export function defaultRetryPolicy(env: Readonly<Record<string, string | undefined>> = process.env): RetryPolicy {
-  // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits (the test suite uses it); the bounds stay.
-  const override = env['ENTRA_ROTATOR_RETRY_BASE_MS'] ?? '';
-  const baseMs = /^\d+$/.test(override) ? Number(override) : 1000;
-  return { attempts: 5, baseMs, maxWaitMs: 60_000, maxBackoffMs: 10_000, timeoutMs: 30_000 };
-}
-
 const RETRYABLE_ALWAYS = new Set([429, 503]);
 const RETRYABLE_IDEMPOTENT = new Set([500, 502, 504]);
-
-/** How long the service asked us to wait, in ms, if it did. */
-export function retryAfterMs(headers: Record<string, string>, now: number = Date.now()): number | undefined {
-  const ra = headers['retry-after'];
-  if (ra !== undefined && ra.trim() !== '') {
-    if (/^\d+(\.\d+)?$/.test(ra.trim())) return Math.round(Number(ra) * 1000);
-    const at = Date.parse(ra);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
-  if (headers['x-ratelimit-remaining'] === '0' && headers['x-ratelimit-reset'] !== undefined) {
-    const reset = Number(headers['x-ratelimit-reset']) * 1000;
-    if (Number.isFinite(reset)) return Math.max(0, reset - now);
-  }
-  return undefined;
-}
 
 /**
  * Whether a response is worth another try, and why. A request that is not idempotent is repeated only after a
@@ -121,13 +74,6 @@ export function retryReason(spec: Pick<RequestSpec, 'idempotent'>, response: Htt
   // GitHub's secondary rate limits: 403 (or 429) with retry-after, or with the primary limit used up.
   if (response.status === 403 && retryAfterMs(response.headers) !== undefined) return 'HTTP 403 rate limit';
   return undefined;
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 type Connection = { kind: 'h2'; session: http2.ClientHttp2Session } | { kind: 'h1'; agent: https.Agent };

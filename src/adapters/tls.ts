@@ -1,0 +1,30 @@
+/** Certificates that fail verification: no retry changes that, and the user has to act. */
+
+/** Node's codes for a certificate that failed verification (unknown CA, expired, not yet valid, wrong host). */
+export const TLS_VERIFICATION_CODES: ReadonlySet<string> = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** What to try when a host's certificate is not trusted; `input` names where the host came from. */
+export function untrustedHint(host: string, input: string): string {
+  return `the TLS certificate of ${host} was not trusted. If a proxy or private CA signs it, point NODE_EXTRA_CA_CERTS (in the job's env) at that CA's PEM file; otherwise check ${input}, which names the host. Retrying cannot help, so none was made`;
+}
+
+/** The first Node error code in an error's cause chain (fetch wraps the socket's error in `cause`). */
+export function causeCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth += 1) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code !== '') return code;
+  }
+  return undefined;
+}
