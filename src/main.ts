@@ -1,6 +1,6 @@
 /** Wiring: inputs → adapters → plan and apply (core) → outputs and report. */
 import type { Config } from './config';
-import { newSecretVerifier, rotatorSignIn } from './adapters/entra';
+import { newSecretVerifier, rotatorCredential } from './adapters/entra';
 import { GitHubSecrets } from './adapters/github';
 import { GraphDirectory } from './adapters/graph';
 import { defaultRetryPolicy, HttpClient } from './adapters/http';
@@ -16,12 +16,10 @@ export async function main(config: Config): Promise<void> {
 
   const policy = defaultRetryPolicy();
   const http = new HttpClient(policy, (message) => runnerLog.info(message));
-  // Every host is needed; their TLS handshakes overlap instead of waiting on one another.
-  for (const url of [config.signIn.authorityHost, config.signIn.graphEndpoint, ...(config.github.token ? [config.github.apiUrl] : [])]) {
-    http.preconnect(url);
-  }
+  // The GitHub connection's TLS handshake overlaps with signing in.
+  if (config.github.token) http.preconnect(config.github.apiUrl);
   try {
-    const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runnerLog), runnerLog, policy);
+    const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runnerLog), runnerLog, policy);
     const store: SecretStore = config.github.token ? new GitHubSecrets(http, config.github.token, config.github.apiUrl) : noStore;
 
     const outcome = await run(
@@ -35,7 +33,7 @@ export async function main(config: Config): Promise<void> {
         readTargets: config.github.token !== undefined,
         verifyNewSecret: config.rotation.verifyNewSecret,
       },
-      { directory, store, verifier: newSecretVerifier(http, config.signIn, policy, runnerLog), log: runnerLog, now: () => new Date() },
+      { directory, store, verifier: newSecretVerifier(config.signIn, policy, runnerLog), log: runnerLog, now: () => new Date() },
     );
 
     setOutputs(outputsOf(outcome, config));
