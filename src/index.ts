@@ -1,6 +1,7 @@
 /**
- * Entry point. Inputs are checked first, before the network modules (node:http2, node:tls: ~40 ms) load, so
- * bad input fails fast; then the run. Anything thrown becomes a failed step; bad input also gets its job summary.
+ * Entry point. Inputs are checked first, before @azure/identity, the Graph client and the network modules load
+ * (main and all it imports are separate chunks of the bundle), so bad input fails fast; then the run. Anything
+ * thrown becomes a failed step; bad input also gets its job summary.
  */
 import { readConfig } from './config';
 import { fail, runnerLog, writeSummary } from './adapters/runner';
