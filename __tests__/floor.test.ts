@@ -1,6 +1,6 @@
 /**
- * The performance regression check: a run makes exactly the requests a correct run needs, with one ID-token
- * request under OIDC. Counts are exact; times are for `npm run bench`.
+ * The performance regression check: a run makes exactly the requests a correct run needs (plus the SDK requests
+ * named in test/scenarios.ts), with one ID-token request under OIDC. Counts are exact; times are for `npm run bench`.
  */
 import { startEmulator, type Emulator } from '../test/emulator/index.ts';
 import { runAction, standardSetup } from '../test/harness.ts';
@@ -22,8 +22,8 @@ describe.each<SignIn>(['secret', 'oidc'])('with %s sign-in', (signIn) => {
     const run = await runAction(emu, inputs);
     expect(run.error).toBe('');
     const floor = floorFor(scenario, signIn);
-    // Requests only. TLS connections are no longer a goal: Octokit (GitHub) speaks HTTP/1.1 through undici, whose
-    // pool opens a connection per request in flight (and one per tunnel behind a proxy); `npm run bench` shows them.
+    // Requests only: TLS connections are no longer counted. The SDKs (MSAL's pipeline, the Graph client's fetch,
+    // @actions/http-client) each keep their own connections, over HTTP/1.1, and open more for parallel requests.
     expect(countsBy(emu).requests).toEqual(floor);
   });
 });

@@ -2,7 +2,7 @@ export const id = 859;
 export const ids = [859];
 export const modules = {
 
-/***/ 7859:
+/***/ 27859:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
@@ -10,7 +10,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   ready: () => (/* binding */ ready),
 /* harmony export */   seal: () => (/* binding */ seal)
 /* harmony export */ });
-/* harmony import */ var libsodium_wrappers__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4768);
+/* harmony import */ var libsodium_wrappers__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(54768);
 /** Sealing for GitHub secrets: libsodium crypto_box_seal with the scope's public key, base64 ORIGINAL both ways. */
 
 async function ready() {

@@ -1,7 +1,7 @@
 /**
- * Entry point. Inputs are checked first, before the network modules (Octokit, undici, node:http2, node:tls) load,
- * so bad input fails fast: only @actions/core loads before. Then the run. Anything thrown becomes a failed step;
- * bad input also gets its job summary.
+ * Entry point. Inputs are checked first, with only @actions/core loaded; @azure/identity, the Graph client,
+ * Octokit and undici load after (main and all it imports are separate chunks of the bundle), so bad input fails
+ * fast. Then the run. Anything thrown becomes a failed step; bad input also gets its job summary.
  */
 import { getInput } from '@actions/core';
 import { readConfig } from './config';

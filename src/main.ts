@@ -1,9 +1,9 @@
 /** Wiring: inputs → adapters → plan and apply (core) → outputs and report. */
 import type { Config } from './config';
-import { newSecretVerifier, rotatorSignIn } from './adapters/entra';
+import { newSecretVerifier, rotatorCredential } from './adapters/entra';
 import { GitHubSecrets, githubTiming } from './adapters/github';
 import { GraphDirectory } from './adapters/graph';
-import { defaultRetryPolicy, HttpClient } from './adapters/http';
+import { defaultRetryPolicy } from './adapters/retry';
 import { fail, runnerLog, setOutputs, writeSummary } from './adapters/runner';
 import type { SecretStore } from './core/ports';
 import { summaryMarkdown } from './core/report';
@@ -15,35 +15,26 @@ export async function main(config: Config): Promise<void> {
   if (config.github.token) runnerLog.mask(config.github.token.reveal());
 
   const policy = defaultRetryPolicy();
-  const http = new HttpClient(policy, (message) => runnerLog.info(message));
-  // Every host is needed; their TLS handshakes overlap instead of waiting on one another.
-  for (const url of [config.signIn.authorityHost, config.signIn.graphEndpoint]) {
-    http.preconnect(url);
-  }
-  try {
-    const directory = new GraphDirectory(http, config.signIn.graphEndpoint, rotatorSignIn(http, config.signIn, runnerLog), runnerLog, policy);
-    const store: SecretStore = config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runnerLog, githubTiming()) : noStore;
+  const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runnerLog), runnerLog, policy);
+  const store: SecretStore = config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runnerLog, githubTiming()) : noStore;
 
-    const outcome = await run(
-      {
-        app: { ...config.app },
-        rotation: config.rotation,
-        targets: config.github.targets,
-        tenantId: config.signIn.tenantId,
-        subscriptionId: config.github.subscriptionId,
-        dryRun: config.dryRun,
-        readTargets: config.github.token !== undefined,
-        verifyNewSecret: config.rotation.verifyNewSecret,
-      },
-      { directory, store, verifier: newSecretVerifier(http, config.signIn, policy, runnerLog), log: runnerLog, now: () => new Date() },
-    );
+  const outcome = await run(
+    {
+      app: { ...config.app },
+      rotation: config.rotation,
+      targets: config.github.targets,
+      tenantId: config.signIn.tenantId,
+      subscriptionId: config.github.subscriptionId,
+      dryRun: config.dryRun,
+      readTargets: config.github.token !== undefined,
+      verifyNewSecret: config.rotation.verifyNewSecret,
+    },
+    { directory, store, verifier: newSecretVerifier(config.signIn, policy, runnerLog), log: runnerLog, now: () => new Date() },
+  );
 
-    setOutputs(outputsOf(outcome, config));
-    await writeSummary(summaryMarkdown(outcome, config.signIn.tenantId));
-    if (outcome.error) fail(outcome.error.message);
-  } finally {
-    http.close();
-  }
+  setOutputs(outputsOf(outcome, config));
+  await writeSummary(summaryMarkdown(outcome, config.signIn.tenantId));
+  if (outcome.error) fail(outcome.error.message);
 }
 
 function outputsOf(outcome: Outcome, config: Config): Record<string, string> {

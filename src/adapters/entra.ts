@@ -1,68 +1,125 @@
 /**
- * Signing in to Entra ID as the rotator with the client credentials grant: a client secret, or a GitHub OIDC
- * ID token as the client assertion (workload identity federation). One POST to the token endpoint; the token is
- * kept until shortly before it expires. With OIDC, the GitHub ID token is fetched once per run.
+ * Signing in to Entra ID with @azure/identity: as the rotator (a client secret, or the GitHub OIDC ID token as a
+ * client assertion), and as the managed app with its new secret (the verifier). The SDK's errors become
+ * ServiceErrors that carry the AADSTS code, the trace id and what to try.
  */
-import type { Config } from '../config';
-import { ServiceError } from '../core/errors';
+import { ClientAssertionCredential, ClientSecretCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
+import { CLOUDS, type Config } from '../config';
+import { ServiceError, type Service } from '../core/errors';
 import type { AppRegistration } from '../core/model';
 import type { Log, SecretVerifier } from '../core/ports';
 import type { Secret } from '../core/secret';
-import { backoffMs, sleep, TransportError, untrustedHint, type HttpClient, type RetryPolicy } from './http';
+import { viaProxy } from './proxy';
+import { backoffMs, sleep, type RetryPolicy } from './retry';
+import { causeCode, TLS_VERIFICATION_CODES, untrustedHint } from './tls';
 
-export interface TokenSource {
-  token(): Promise<string>;
+type SignIn = Config['signIn'];
+
+/** The hosts of Microsoft's clouds, for which MSAL has instance and endpoint metadata built in. */
+const MICROSOFT_AUTHORITY_HOSTS: ReadonlySet<string> = new Set(Object.values(CLOUDS).map((c) => new URL(c.authorityHost).host));
+
+/** The rotator's credential: the Graph client's auth provider and anything else that needs its token. */
+export interface RotatorCredential extends TokenCredential {
+  /** `<graph-endpoint>/.default` */
+  readonly graphScope: string;
 }
 
-const FORM = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-
-interface EntraTokenReply {
-  access_token?: string;
-  expires_in?: number | string;
-  error?: string;
-  error_description?: string;
-  error_codes?: number[];
-  trace_id?: string;
-  correlation_id?: string;
+function credentialOptions(signIn: SignIn, policy: RetryPolicy): ConstructorParameters<typeof ClientSecretCredential>[3] {
+  return {
+    authorityHost: signIn.authorityHost,
+    // Elsewhere MSAL first asks login.microsoftonline.com where the authority is, and fails after ~6 s offline.
+    disableInstanceDiscovery: !MICROSOFT_AUTHORITY_HOSTS.has(new URL(signIn.authorityHost).host),
+    // The SDK retries 429 and 5xx of the token endpoint itself; these keep its waits within the policy's.
+    retryOptions: { maxRetries: policy.attempts - 1, retryDelayInMs: policy.baseMs, maxRetryDelayInMs: policy.maxBackoffMs },
+  };
 }
 
-export function rotatorSignIn(http: HttpClient, signIn: Config['signIn'], log: Log, env: NodeJS.ProcessEnv = process.env): TokenSource {
+export function rotatorCredential(signIn: SignIn, policy: RetryPolicy, log: Log, env: NodeJS.ProcessEnv = process.env): RotatorCredential {
+  const options = credentialOptions(signIn, policy);
+  const inner =
+    signIn.clientSecret === undefined
+      ? new ClientAssertionCredential(signIn.tenantId, signIn.clientId, githubIdToken(signIn.oidcAudience, env), options)
+      : new ClientSecretCredential(signIn.tenantId, signIn.clientId, signIn.clientSecret.reveal(), options);
   const how = signIn.clientSecret === undefined ? 'with GitHub OIDC federation' : 'with a client secret';
-  let cached: { token: Promise<string>; refreshAt: number } | undefined;
-  const fetchToken = async (): Promise<{ token: string; expiresAt: number }> => {
-    const credential: Record<string, string> =
-      signIn.clientSecret === undefined
-        ? {
-            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-            client_assertion: await githubIdToken(http, signIn.oidcAudience, log, env),
-          }
-        : { client_secret: signIn.clientSecret.reveal() };
-    return clientCredentialsToken(http, {
-      authorityHost: signIn.authorityHost,
-      tenantId: signIn.tenantId,
-      clientId: signIn.clientId,
-      scope: `${signIn.graphEndpoint}/.default`,
-      credential,
-      doing: `signing in as ${signIn.clientId} ${how} at ${signIn.authorityHost}`,
-      log,
-    });
+  const doing = `signing in as ${signIn.clientId} ${how} at ${signIn.authorityHost}`;
+  return { ...maskedCredential(inner, signIn, doing, log), graphScope: `${signIn.graphEndpoint}/.default` };
+}
+
+/**
+ * Masks each token the moment it exists, turns the SDK's errors into ServiceErrors, and shares one token request
+ * among callers: the SDK starts a token request for each getToken made before the first token is cached (the Graph
+ * client asks on every request, and reads run in parallel).
+ */
+function maskedCredential(inner: TokenCredential, signIn: SignIn, doing: string, log: Log): TokenCredential {
+  const tokens = new Map<string, Promise<AccessToken>>();
+  const fetchToken = async (scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> => {
+    let token: AccessToken | null;
+    try {
+      token = await inner.getToken(scopes, options);
+    } catch (error) {
+      throw await signInError(error, { doing, signIn, clientId: signIn.clientId });
+    }
+    if (token === null) throw new ServiceError({ service: 'Microsoft Entra ID', doing, detail: 'no access token came back' });
+    log.mask(token.token);
+    return token;
   };
   return {
-    token() {
-      if (cached === undefined || Date.now() >= cached.refreshAt) {
-        const pending = fetchToken();
-        const entry = { token: pending.then((r) => r.token), refreshAt: Number.POSITIVE_INFINITY };
-        cached = entry;
-        pending.then(
-          (r) => (entry.refreshAt = r.expiresAt - 5 * 60_000),
-          () => {
-            if (cached === entry) cached = undefined;
-          },
-        );
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+      const key = [scopes].flat().join(' ');
+      let pending = tokens.get(key);
+      if (pending === undefined) {
+        pending = fetchToken(scopes, options);
+        tokens.set(key, pending);
+        // A failure is not kept (the next caller asks again); a token is, until 5 minutes before it expires.
+        pending.catch(() => tokens.delete(key));
       }
-      return cached.token;
+      const token = await pending;
+      if (Date.now() >= token.expiresOnTimestamp - 5 * 60_000 && tokens.get(key) === pending) tokens.delete(key);
+      return token;
     },
   };
+}
+
+/**
+ * The GitHub ID token as the client assertion, fetched once per run: msal-node asks for the assertion more than
+ * once per token (twice, before its cache), and every ask would be a request to the runner.
+ */
+function githubIdToken(audience: string, env: NodeJS.ProcessEnv): () => Promise<string> {
+  let pending: Promise<string> | undefined;
+  return () => {
+    pending ??= fetchIdToken(audience, env);
+    return pending;
+  };
+}
+
+async function fetchIdToken(audience: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const doing = `getting a GitHub OIDC ID token (audience ${audience}) to sign in without a client secret`;
+  const requestUrl = env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+  if (!requestUrl || !env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
+    throw new ServiceError({
+      service: 'GitHub',
+      doing,
+      detail: 'ACTIONS_ID_TOKEN_REQUEST_URL is not set, so this job may not request an ID token',
+      hint: 'give the job `permissions: id-token: write` (pull requests from forks never get one), or set the client-secret input',
+    });
+  }
+  // @actions/core masks the token (setSecret) before returning it.
+  const core = await import('@actions/core');
+  try {
+    return await core.getIDToken(audience);
+  } catch (error) {
+    const code = causeCode(error);
+    throw new ServiceError({
+      service: 'GitHub',
+      doing,
+      code,
+      detail: error instanceof Error ? error.message : String(error),
+      hint:
+        code !== undefined && TLS_VERIFICATION_CODES.has(code)
+          ? untrustedHint(new URL(requestUrl).host, 'ACTIONS_ID_TOKEN_REQUEST_URL (set by the runner)')
+          : 'check that the job has `permissions: id-token: write`; if it has, run again',
+    });
+  }
 }
 
 /**
@@ -70,38 +127,26 @@ export function rotatorSignIn(http: HttpClient, signIn: Config['signIn'], log: L
  * service principal may not have reached the token service yet. Ask for a token with the secret until Entra
  * accepts it, within a bounded time.
  */
-export function newSecretVerifier(http: HttpClient, signIn: Config['signIn'], policy: RetryPolicy, log: Log): SecretVerifier {
+export function newSecretVerifier(signIn: SignIn, policy: RetryPolicy, log: Log): SecretVerifier {
   const NOT_YET = new Set(['AADSTS7000215', 'AADSTS7000229', 'AADSTS700016', 'AADSTS7000222']);
   // 60 s with the production policy (shorter with ENTRA_ROTATOR_RETRY_BASE_MS in tests).
   const budgetMs = policy.baseMs * 60;
   return {
     async accepts(app: AppRegistration, value: Secret, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'> {
+      const doing = `checking that Entra accepts the new client secret of '${app.displayName}' (signing in as ${app.appId})`;
+      // One credential for every try: MSAL reads the authority's metadata once per credential.
+      const credential = maskedCredential(new ClientSecretCredential(signIn.tenantId, app.appId, value.reveal(), credentialOptions(signIn, policy)), { ...signIn, clientId: app.appId }, doing, log);
       const started = Date.now();
       for (let attempt = 1; ; attempt += 1) {
         try {
-          await clientCredentialsToken(http, {
-            authorityHost: signIn.authorityHost,
-            tenantId: signIn.tenantId,
-            clientId: app.appId,
-            scope: `${signIn.graphEndpoint}/.default`,
-            credential: { client_secret: value.reveal() },
-            doing: `checking that Entra accepts the new client secret of '${app.displayName}' (signing in as ${app.appId})`,
-            log,
-          });
+          await credential.getToken(`${signIn.graphEndpoint}/.default`);
           return 'accepted';
         } catch (error) {
           const code = error instanceof ServiceError ? error.code : undefined;
           if (code === 'AADSTS7000229' && options.servicePrincipalMayBeMissing) return 'no-service-principal';
           const wait = backoffMs(policy, attempt);
-          if (code === undefined || !NOT_YET.has(code) || Date.now() - started + wait > budgetMs) {
-            if (error instanceof ServiceError && code !== undefined && NOT_YET.has(code)) {
-              throw new ServiceError({
-                ...error.details,
-                hint: `Entra still refused the new secret after ${Math.round((Date.now() - started) / 1000)} s; run again later. Set verify-new-secret: false only if this tenant's token service cannot be reached from the runner`,
-              });
-            }
-            throw error;
-          }
+          const notYet = code !== undefined && NOT_YET.has(code);
+          if (!notYet || Date.now() - started + wait > budgetMs) throw notYet ? stillRefused(error as ServiceError, started) : error;
           log.info(`Entra does not accept the new client secret yet (${code}); asking again in ${wait} ms`);
           await sleep(wait);
         }
@@ -110,65 +155,104 @@ export function newSecretVerifier(http: HttpClient, signIn: Config['signIn'], po
   };
 }
 
-export interface ClientCredentials {
-  authorityHost: string;
-  tenantId: string;
-  clientId: string;
-  scope: string;
-  credential: Record<string, string>;
-  doing: string;
-  log: Log;
+function stillRefused(error: ServiceError, started: number): ServiceError {
+  return new ServiceError({
+    ...error.details,
+    hint: `Entra still refused the new secret after ${Math.round((Date.now() - started) / 1000)} s; run again later. Set verify-new-secret: false only if this tenant's token service cannot be reached from the runner`,
+  });
 }
 
-/** POST /{tenant}/oauth2/v2.0/token with grant_type=client_credentials. */
-export async function clientCredentialsToken(http: HttpClient, c: ClientCredentials): Promise<{ token: string; expiresAt: number }> {
-  const body = new URLSearchParams({ client_id: c.clientId, scope: c.scope, grant_type: 'client_credentials', ...c.credential }).toString();
-  const url = `${c.authorityHost}/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`;
-  let response;
-  try {
-    response = await http.send({ method: 'POST', url, headers: FORM, body, doing: c.doing, idempotent: true });
-  } catch (error) {
-    const transport = error instanceof TransportError ? error : undefined;
-    throw new ServiceError({
-      service: 'Microsoft Entra ID',
-      doing: c.doing,
-      code: transport?.code,
-      detail: (error as Error).message,
-      hint: transport?.untrusted
-        ? untrustedHint(new URL(c.authorityHost).host, 'authority-host (and cloud)')
-        : 'check authority-host (and cloud), the network, and NODE_EXTRA_CA_CERTS for private CAs',
-    });
-  }
-  let reply: EntraTokenReply = {};
-  try {
-    reply = JSON.parse(response.body) as EntraTokenReply;
-  } catch {
-    // not JSON: reported below
-  }
-  if (response.status === 200 && typeof reply.access_token === 'string') {
-    c.log.mask(reply.access_token);
-    return { token: reply.access_token, expiresAt: Date.now() + Number(reply.expires_in ?? 3600) * 1000 };
-  }
-  const description = reply.error_description ?? response.body.slice(0, 200);
-  const aadsts = /AADSTS\d+/.exec(description)?.[0];
-  throw new ServiceError({
+/** What @azure/identity throws: AuthenticationError (errorResponse), or an error whose cause is MSAL's ServerError. */
+interface IdentityError {
+  statusCode?: number;
+  errorResponse?: { error?: string; errorDescription?: string; errorCodes?: number[]; traceId?: string; correlationId?: string };
+  cause?: { errorCode?: string; errorNo?: number | string; status?: number; correlationId?: string; errorMessage?: string };
+}
+
+interface SignInContext {
+  doing: string;
+  signIn: SignIn;
+  /** Who signs in: the rotator, or the managed app (verifier). */
+  clientId: string;
+}
+
+/** A ServiceError from whatever the credential threw; an error of ours (the ID token) is kept as it is. */
+export async function signInError(error: unknown, c: SignInContext): Promise<ServiceError> {
+  if (error instanceof ServiceError) return error;
+  const own = findServiceError(error);
+  if (own !== undefined) return own;
+  const e = (error ?? {}) as IdentityError;
+  const response = e.errorResponse;
+  const server = e.cause !== undefined && typeof e.cause === 'object' && 'errorCode' in e.cause ? e.cause : undefined;
+  const number = response?.errorCodes?.[0] ?? server?.errorNo;
+  const text = response?.errorDescription ?? server?.errorMessage ?? (error instanceof Error ? error.message : String(error));
+  const aadsts = number === undefined || number === '' ? undefined : `AADSTS${number}`;
+  if (aadsts === undefined && response === undefined && server === undefined) return unreachable(text, c);
+  return new ServiceError({
     service: 'Microsoft Entra ID',
     doing: c.doing,
-    status: response.status,
-    code: aadsts ?? reply.error,
-    requestId: reply.trace_id ?? response.headers['x-ms-request-id'],
-    detail: (description.split(/\r?\n/)[0] ?? '').replace(/^AADSTS\d+:\s*/, ''),
+    status: e.statusCode ?? server?.status,
+    code: aadsts ?? response?.error ?? server?.errorCode,
+    // The trace id is in the text only (MSAL keeps the correlation id as a field).
+    requestId: response?.traceId ?? /Trace ID: ([0-9a-f-]{36})/i.exec(text)?.[1] ?? response?.correlationId ?? server?.correlationId,
+    detail: description(text),
     hint: signInHint(aadsts, c),
   });
 }
 
-function signInHint(aadsts: string | undefined, c: ClientCredentials): string {
+/** The ServiceError our own assertion callback threw, which the SDK wraps (as `cause`, at some depth). */
+function findServiceError(error: unknown): ServiceError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) if (e instanceof ServiceError) return e;
+  return undefined;
+}
+
+/** The first line of Entra's description, without the AADSTS prefix. */
+function description(text: string): string {
+  const described = /Description: (?:AADSTS\d+: ?)?([^\r\n]*)/.exec(text)?.[1];
+  return (described ?? text.split(/\r?\n/)[0] ?? '').replace(/^AADSTS\d+:\s*/, '');
+}
+
+/**
+ * No answer from Entra. MSAL reports an untrusted certificate, an unreachable host and a bad OpenID configuration
+ * alike (endpoints_resolution_error), so the authority host is asked once more, directly, to tell which.
+ */
+async function unreachable(text: string, c: SignInContext): Promise<ServiceError> {
+  const host = new URL(c.signIn.authorityHost).host;
+  const code = await probe(`${c.signIn.authorityHost}/${encodeURIComponent(c.signIn.tenantId)}/v2.0/.well-known/openid-configuration`);
+  const service: Service = 'Microsoft Entra ID';
+  if (code !== undefined && TLS_VERIFICATION_CODES.has(code)) {
+    return new ServiceError({ service, doing: c.doing, code, detail: text, hint: untrustedHint(host, 'authority-host (and cloud)') });
+  }
+  return new ServiceError({
+    service,
+    doing: c.doing,
+    code,
+    detail: text,
+    hint: code === undefined
+      ? `${host} answered, but not with a usable OpenID configuration for tenant ${c.signIn.tenantId}: check tenant-id and authority-host (and cloud)`
+      : 'check authority-host (and cloud), the network (and HTTPS_PROXY / NO_PROXY), and NODE_EXTRA_CA_CERTS for private CAs',
+  });
+}
+
+/** The transport error code of a GET to `url`, or undefined when an answer came. */
+async function probe(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, await viaProxy({ signal: AbortSignal.timeout(10_000) }));
+    await response.arrayBuffer();
+    return undefined;
+  } catch (error) {
+    return causeCode(error) ?? (error instanceof Error ? error.name : 'ERROR');
+  }
+}
+
+function signInHint(aadsts: string | undefined, c: SignInContext): string {
+  const { tenantId } = c.signIn;
   const hints: Record<string, string> = {
     AADSTS7000215:
       'the client secret is not valid for this client ID: check that the secret Value was stored (not the Secret ID), and that it has not expired',
     AADSTS7000222: 'the client secret has expired: create a new one',
-    AADSTS700016: `no app with client ID ${c.clientId} exists in tenant ${c.tenantId}: check client-id and tenant-id`,
-    AADSTS90002: `tenant ${c.tenantId} was not found: check tenant-id (and cloud)`,
+    AADSTS700016: `no app with client ID ${c.clientId} exists in tenant ${tenantId}: check client-id and tenant-id`,
+    AADSTS90002: `tenant ${tenantId} was not found: check tenant-id (and cloud)`,
     AADSTS90013: `tenant-id is not valid`,
     AADSTS70021:
       "the app has no federated credential matching this workflow: add one with issuer https://token.actions.githubusercontent.com and the workflow's subject (repo:OWNER/REPO:ref:refs/heads/BRANCH or repo:OWNER/REPO:environment:NAME)",
@@ -180,56 +264,4 @@ function signInHint(aadsts: string | undefined, c: ClientCredentials): string {
     AADSTS7000229: 'the app has no service principal in this tenant: set service-principal: true (the default)',
   };
   return (aadsts === undefined ? undefined : hints[aadsts]) ?? 'check tenant-id, client-id and the credential';
-}
-
-/** GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=… with the request token; the reply is {"value": jwt}. */
-async function githubIdToken(http: HttpClient, audience: string, log: Log, env: NodeJS.ProcessEnv): Promise<string> {
-  const requestUrl = env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-  const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-  const doing = `getting a GitHub OIDC ID token (audience ${audience}) to sign in without a client secret`;
-  if (!requestUrl || !requestToken) {
-    throw new ServiceError({
-      service: 'GitHub',
-      doing,
-      detail: 'ACTIONS_ID_TOKEN_REQUEST_URL is not set, so this job may not request an ID token',
-      hint: 'give the job `permissions: id-token: write` (pull requests from forks never get one), or set the client-secret input',
-    });
-  }
-  let response;
-  try {
-    response = await http.send({
-      method: 'GET',
-      url: `${requestUrl}${requestUrl.includes('?') ? '&' : '?'}audience=${encodeURIComponent(audience)}`,
-      headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json' },
-      doing,
-      idempotent: true,
-    });
-  } catch (error) {
-    const transport = error instanceof TransportError ? error : undefined;
-    throw new ServiceError({
-      service: 'GitHub',
-      doing,
-      code: transport?.code,
-      detail: (error as Error).message,
-      hint: transport?.untrusted ? untrustedHint(new URL(requestUrl).host, 'ACTIONS_ID_TOKEN_REQUEST_URL (set by the runner)') : 'run again; if it persists, check the runner network',
-    });
-  }
-  let value: unknown;
-  try {
-    value = (JSON.parse(response.body) as { value?: unknown }).value;
-  } catch {
-    value = undefined;
-  }
-  if (response.status !== 200 || typeof value !== 'string') {
-    throw new ServiceError({
-      service: 'GitHub',
-      doing,
-      status: response.status,
-      requestId: response.headers['x-github-request-id'],
-      detail: response.body.slice(0, 200),
-      hint: 'check that the job has `permissions: id-token: write`',
-    });
-  }
-  log.mask(value);
-  return value;
 }

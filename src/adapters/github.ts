@@ -6,16 +6,15 @@
  * the run no longer allows (`notAfter`), and remembers a write whose answer was lost.
  */
 import { getOctokit } from '@actions/github';
-import { HttpClient } from '@actions/http-client';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck/light.js';
-import { fetch as undiciFetch, type RequestInit } from 'undici';
 import { ServiceError } from '../core/errors';
 import { scopeKey, scopeLabel, targetLabel, type Scope, type StoredSecretInfo, type Target } from '../core/model';
 import type { Log, SecretStore } from '../core/ports';
 import type { Secret } from '../core/secret';
-import { nodeErrorIn, TLS_VERIFICATION_CODES, untrustedHint } from './trust';
+import { viaProxy } from './proxy';
+import { nodeErrorIn, TLS_VERIFICATION_CODES, untrustedHint } from './tls';
 
 interface PublicKey {
   key_id: string;
@@ -199,16 +198,15 @@ function onLimit(kind: string, timing: GitHubTiming, log: Log) {
 }
 
 /**
- * fetch through the proxy @actions/http-client picks for the API host (HTTPS_PROXY/https_proxy, NO_PROXY/no_proxy;
- * loopback never), with a timeout on each attempt. @actions/github's own default decides by GITHUB_API_URL as it
- * was when the module loaded, not by the configured API URL, so it is replaced.
+ * fetch with a timeout on each attempt, through HTTPS_PROXY/NO_PROXY when set (the same dispatcher as the Graph
+ * client's). @actions/github's own default decides by GITHUB_API_URL as it was when the module loaded, not by the
+ * configured API URL, so it is replaced.
  */
-function proxiedFetch(apiUrl: string, timeoutMs: number): (url: string, init?: RequestInit) => ReturnType<typeof undiciFetch> {
-  const dispatcher = new HttpClient('entra-secret-rotator').getAgentDispatcher(apiUrl);
-  return (url, init = {}) => {
+function proxiedFetch(timeoutMs: number): typeof fetch {
+  return async (url, init = {}) => {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return undiciFetch(url, { ...init, signal, ...(dispatcher === undefined ? {} : { dispatcher }) });
+    return fetch(url, await viaProxy({ ...init, signal }));
   };
 }
 
@@ -218,7 +216,7 @@ function newOctokit(token: Secret, apiUrl: string, timing: GitHubTiming, log: Lo
     {
       baseUrl: apiUrl,
       userAgent: 'entra-secret-rotator',
-      request: { fetch: proxiedFetch(apiUrl, timing.timeoutMs) },
+      request: { fetch: proxiedFetch(timing.timeoutMs) },
       log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log.warning(m), error: (m: string) => log.warning(m) },
       retry: { doNotRetry: DO_NOT_RETRY, retries: timing.attempts - 1, retryAfterBaseValue: timing.baseMs },
       throttle: {

@@ -1,11 +1,13 @@
-/** Microsoft Graph v1.0 over REST: the app registration, its service principal and its client secrets. */
-import { randomUUID } from 'node:crypto';
+/** Microsoft Graph v1.0 through its client: the app registration, its service principal and its client secrets. */
+import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { ServiceError } from '../core/errors';
 import type { AppRegistration, FederatedCredential, PasswordInfo, RequiredResourceAccess, ResourceApi } from '../core/model';
 import type { Directory, Log } from '../core/ports';
 import { Secret } from '../core/secret';
-import type { TokenSource } from './entra';
-import { backoffMs, sleep, TransportError, untrustedHint, type HttpClient, type HttpResponse, type Method, type RetryPolicy } from './http';
+import type { RotatorCredential } from './entra';
+import { graphClient, statusRetries, TransportFailure } from './graph-client';
+import { backoffMs, sleep, type RetryPolicy } from './retry';
+import { untrustedHint } from './tls';
 
 const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -83,6 +85,15 @@ const toApp = (a: GraphApp): AppRegistration => ({
 /** OData string literal: single quotes doubled. */
 export const odataString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** What came back, the body read. */
+interface GraphResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 interface Call {
   method: Method;
   path: string;
@@ -92,13 +103,13 @@ interface Call {
   /** The call addresses an object this run created: retry replication-lag answers. */
   lagging?: boolean;
   /** More answers worth another try for this call. */
-  retryAlso?: (response: HttpResponse) => string | undefined;
+  retryAlso?: (response: GraphResponse) => string | undefined;
 }
 
 export class GraphDirectory implements Directory {
-  readonly #http: HttpClient;
+  readonly #client: Client;
   readonly #root: string;
-  readonly #tokens: TokenSource;
+  readonly #credential: RotatorCredential;
   readonly #log: Log;
   /** Objects this run created: only these get the replication-lag retries. */
   readonly #created = new Set<string>();
@@ -106,11 +117,11 @@ export class GraphDirectory implements Directory {
   readonly #addedKeys = new Set<string>();
   readonly #policy: RetryPolicy;
 
-  constructor(http: HttpClient, graphEndpoint: string, tokens: TokenSource, log: Log, policy: RetryPolicy) {
+  constructor(graphEndpoint: string, credential: RotatorCredential, log: Log, policy: RetryPolicy) {
     this.#policy = policy;
-    this.#http = http;
+    this.#client = graphClient(graphEndpoint, credential, policy);
     this.#root = `${graphEndpoint}/v1.0`;
-    this.#tokens = tokens;
+    this.#credential = credential;
     this.#log = log;
   }
 
@@ -285,7 +296,7 @@ export class GraphDirectory implements Directory {
         doing,
         lagging: this.#created.has(app.id) || justAdded,
         idempotent: true,
-        ...(justAdded ? { retryAlso: (res: HttpResponse) => (isNoSuchKey(res) ? 'replication lag on the new client secret' : undefined) } : {}),
+        ...(justAdded ? { retryAlso: (res: GraphResponse) => (isNoSuchKey(res) ? 'replication lag on the new client secret' : undefined) } : {}),
       },
       [400],
     );
@@ -298,57 +309,93 @@ export class GraphDirectory implements Directory {
     }
   }
 
-  /** One Graph call: token, JSON, the retry policy; any status not 2xx (nor in `accept`) becomes a ServiceError. */
-  async #call(call: Call, accept: number[] = []): Promise<HttpResponse> {
-    const token = await this.#tokens.token();
+  /**
+   * One Graph call: signed in, sent through the Graph client (whose RetryHandler takes 429, 503 and 504), and
+   * retried here for what that handler does not see: replication lag on a new object, a concurrency conflict,
+   * 500/502 and a lost connection when repeating is harmless. Any status not 2xx (nor in `accept`) becomes a
+   * ServiceError.
+   */
+  async #call(call: Call, accept: number[] = []): Promise<GraphResponse> {
+    // Signing in first (the token is cached): the Graph client would wrap a sign-in failure in a GraphError.
+    await this.#credential.getToken(this.#credential.graphScope);
     const idempotent = call.idempotent ?? call.method !== 'POST';
-    let response: HttpResponse;
-    try {
-      response = await this.#http.send({
-        method: call.method,
-        url: `${this.#root}${call.path}`,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          'client-request-id': randomUUID(),
-          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
-        doing: call.doing,
-        idempotent,
-        retryAlso: (r) =>
-          call.retryAlso?.(r) ??
-          (call.lagging === true && isReplicationLag(r) ? 'replication lag on the new app' : isConcurrencyConflict(r) ? 'a concurrent change to the app' : undefined),
-        ...(call.lagging === true ? { attempts: LAG_ATTEMPTS } : {}),
-      });
-    } catch (error) {
-      const transport = error instanceof TransportError ? error : undefined;
+    const attempts = call.lagging === true ? LAG_ATTEMPTS : this.#policy.attempts;
+    let lost = false;
+    for (let attempt = 1; ; attempt += 1) {
+      let outcome: GraphResponse | TransportFailure;
+      try {
+        outcome = await this.#send(call, idempotent);
+      } catch (error) {
+        if (!(error instanceof TransportFailure)) throw error;
+        outcome = error;
+        lost ||= error.maybeProcessed;
+      }
+      const why = retryWorthy(call, idempotent, outcome);
+      if (why === undefined || attempt >= attempts) return this.#settle(call, idempotent, outcome, accept, lost);
+      const wait = backoffMs(this.#policy, attempt);
+      this.#log.info(`Retrying ${call.doing} in ${wait} ms (attempt ${attempt + 1} of ${attempts}) after ${why}`);
+      await sleep(wait);
+    }
+  }
+
+  async #send(call: Call, idempotent: boolean): Promise<GraphResponse> {
+    const request = this.#client
+      .api(call.path.startsWith('https://') ? call.path : `${this.#root}${call.path}`)
+      .responseType(ResponseType.RAW)
+      .middlewareOptions([statusRetries({ doing: call.doing, idempotent }, this.#policy, (m) => this.#log.info(m))]);
+    const sent: Promise<unknown> =
+      call.method === 'GET'
+        ? request.get()
+        : call.method === 'POST'
+          ? request.post(call.body)
+          : call.method === 'PATCH'
+            ? request.patch(call.body)
+            : request.delete();
+    const response = (await sent) as Response;
+    return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
+  }
+
+  #settle(call: Call, idempotent: boolean, outcome: GraphResponse | TransportFailure, accept: number[], lost: boolean): GraphResponse {
+    if (outcome instanceof TransportFailure) {
       throw new ServiceError({
         service: 'Microsoft Graph',
         doing: call.doing,
-        outcomeUnknown: transport?.maybeProcessed === true,
-        code: transport?.code,
-        detail: (error as Error).message,
-        hint: transport?.untrusted
+        outcomeUnknown: lost,
+        code: outcome.code,
+        detail: outcome.message,
+        hint: outcome.untrusted
           ? untrustedHint(new URL(this.#root).host, 'graph-endpoint (and cloud)')
-          : 'check graph-endpoint and the network (and NODE_EXTRA_CA_CERTS for private CAs); run again',
+          : 'check graph-endpoint and the network (HTTPS_PROXY / NO_PROXY, and NODE_EXTRA_CA_CERTS for private CAs); run again',
       });
     }
-    if ((response.status >= 200 && response.status < 300) || accept.includes(response.status)) return response;
-    const failure = graphError(response, call.doing);
+    if ((outcome.status >= 200 && outcome.status < 300) || accept.includes(outcome.status)) return outcome;
+    const failure = graphError(outcome, call.doing);
     // A call that is not idempotent, answered with a server error, may have taken effect: its caller decides.
-    if (!idempotent && response.status >= 500) throw new ServiceError({ ...failure.details, outcomeUnknown: true });
+    if (!idempotent && outcome.status >= 500) throw new ServiceError({ ...failure.details, outcomeUnknown: true });
     throw failure;
   }
 }
 
+/** Why another try is worth it, for what the Graph client's RetryHandler does not retry; undefined: it is not. */
+function retryWorthy(call: Call, idempotent: boolean, outcome: GraphResponse | TransportFailure): string | undefined {
+  if (outcome instanceof TransportFailure) {
+    // A request that may have taken effect is repeated only when repeating is harmless.
+    return outcome.untrusted || (outcome.maybeProcessed && !idempotent) ? undefined : `${outcome.code}: ${outcome.message}`;
+  }
+  if (idempotent && (outcome.status === 500 || outcome.status === 502)) return `HTTP ${outcome.status}`;
+  return (
+    call.retryAlso?.(outcome) ??
+    (call.lagging === true && isReplicationLag(outcome) ? 'replication lag on the new app' : isConcurrencyConflict(outcome) ? 'a concurrent change to the app' : undefined)
+  );
+}
+
 const enc = (s: string): string => encodeURIComponent(s).replace(/'/g, '%27');
 
-function json<T>(r: HttpResponse): T {
+function json<T>(r: GraphResponse): T {
   return JSON.parse(r.body) as T;
 }
 
-function errorBody(r: HttpResponse): GraphErrorBody {
+function errorBody(r: GraphResponse): GraphErrorBody {
   try {
     return JSON.parse(r.body) as GraphErrorBody;
   } catch {
@@ -357,18 +404,18 @@ function errorBody(r: HttpResponse): GraphErrorBody {
 }
 
 /** 404 on the new object, or 400 NoBackingApplicationObject (in the code or the details) right after a create. */
-function isReplicationLag(r: HttpResponse): boolean {
+function isReplicationLag(r: GraphResponse): boolean {
   const e = errorBody(r).error;
   if (r.status === 404) return e?.code === 'Request_ResourceNotFound' || e?.code === 'ResourceNotFound';
   return r.status === 400 && (e?.code === 'NoBackingApplicationObject' || (e?.details ?? []).some((d) => d.code === 'NoBackingApplicationObject'));
 }
 
 /** removePassword's answer for a key the app does not have (a repeat, or a key not replicated yet). */
-function isNoSuchKey(r: HttpResponse): boolean {
+function isNoSuchKey(r: GraphResponse): boolean {
   return r.status === 400 && /no password credential|not found|does not exist/i.test(errorBody(r).error?.message ?? '');
 }
 
-function isConcurrencyConflict(r: HttpResponse): boolean {
+function isConcurrencyConflict(r: GraphResponse): boolean {
   return r.status === 409 && errorBody(r).error?.code === 'Directory_ConcurrencyViolation';
 }
 
@@ -385,7 +432,7 @@ const GRAPH_CODE_HINTS: Record<string, string> = {
     'apps whose sign-in audience allows personal Microsoft accounts may hold only 2 client secrets: remove one by hand, or use sign-in-audience AzureADMyOrg',
 };
 
-export function graphError(r: HttpResponse, doing: string): ServiceError {
+export function graphError(r: GraphResponse, doing: string): ServiceError {
   const e = errorBody(r).error;
   const code = e?.code;
   return new ServiceError({

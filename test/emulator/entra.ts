@@ -114,7 +114,9 @@ export function createEntraHandler(state: State): ServiceHandler {
   /** Which resource a `.default` scope names, and the audience of tokens for it. */
   function resolveResource(resource: string): { audience: string; isGraph: boolean } | undefined {
     const r = resource.replace(/\/+$/, '');
-    if (r.toLowerCase() === state.urls.graph.toLowerCase() || r.toLowerCase() === GRAPH_APP_ID) return { audience: state.urls.graph, isGraph: true };
+    // The graph server is also reachable as localhost (its certificate names both); it is the same resource.
+    const graphByName = state.urls.graph.replace('//127.0.0.1:', '//localhost:');
+    if ([state.urls.graph.toLowerCase(), graphByName, GRAPH_APP_ID].includes(r.toLowerCase())) return { audience: state.urls.graph, isGraph: true };
     if (r.toLowerCase() === 'https://graph.microsoft.com') return { audience: 'https://graph.microsoft.com', isGraph: false };
     const sp = state.graph.servicePrincipals.find((s) => s.appId.toLowerCase() === r.toLowerCase() || s.servicePrincipalNames.some((n) => n.replace(/\/+$/, '').toLowerCase() === r.toLowerCase()));
     if (sp) return { audience: sp.appId, isGraph: false };

@@ -103,6 +103,8 @@ interface Connection {
   /** The id in the request log. */
   id: number;
   socket: TLSSocket;
+  /** The client's port, as this server saw it (through a proxy: the proxy's upstream socket). */
+  remotePort: number;
 }
 
 type TaggedSocket = TLSSocket & { [CONNECTION]?: Connection };
@@ -234,7 +236,7 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
   server.on('secureConnection', (socket: TLSSocket) => {
     p.tls[handler.service] += 1;
     p.connectionSeq += 1;
-    (socket as TaggedSocket)[CONNECTION] = { id: p.connectionSeq, socket };
+    (socket as TaggedSocket)[CONNECTION] = { id: p.connectionSeq, socket, remotePort: socket.remotePort ?? 0 };
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
@@ -269,6 +271,7 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
         path: url,
         status: 0,
         connection: conn?.id ?? 0,
+        remotePort: conn?.remotePort ?? 0,
         protocol: isHttp2(req) ? '2.0' : '1.1',
         requestId,
       };

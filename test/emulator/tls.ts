@@ -22,7 +22,11 @@ function pemKey(der: ArrayBuffer): string {
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
 }
 
-/** A throw-away CA (EC P-256) and a leaf for 127.0.0.1 / localhost signed by it. */
+/**
+ * A throw-away CA (EC P-256) and a leaf for 127.0.0.1 / localhost signed by it. The leaf also names emulator.test,
+ * a name no resolver knows (RFC 2606), which the test proxy (test/proxy.ts) maps to 127.0.0.1: a way to reach the
+ * emulator by a name that is not loopback (@actions/http-client never proxies loopback hosts).
+ */
 export async function createCertificates(): Promise<Certificates> {
   const crypto = webcrypto;
   x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -61,7 +65,8 @@ export async function createCertificates(): Promise<Certificates> {
       new x509.SubjectAlternativeNameExtension([
         { type: 'ip', value: '127.0.0.1' },
         { type: 'dns', value: 'localhost' },
-        // Names that resolve nowhere: reachable only through a test's proxy (loopback never goes through one).
+        // Names that resolve nowhere: reachable only through a test's proxy (@actions/http-client never proxies loopback).
+        { type: 'dns', value: 'emulator.test' },
         { type: 'dns', value: '*.emulator.test' },
       ]),
       await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey),

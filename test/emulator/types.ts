@@ -19,6 +19,11 @@ export interface RequestLogEntry {
    * of one HTTP/1.1 keep-alive connection or one HTTP/2 session shares it.
    */
   connection: number;
+  /**
+   * The remote port of that TLS connection as the server saw it: the client's own port, or, through a proxy, the
+   * local port of the proxy's socket to this server (test/proxy.ts records those).
+   */
+  remotePort: number;
   /** HTTP version the request used: '2.0' when the client negotiated h2 through ALPN, otherwise '1.1'. */
   protocol: '1.1' | '2.0';
   requestId: string;

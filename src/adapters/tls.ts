@@ -1,4 +1,4 @@
-/** TLS trust failures: Node's codes for them, finding one in an error's cause chain, and what to tell the user. */
+/** Certificates that fail verification: no retry changes that, and the user has to act. */
 
 /** Node's codes for a certificate that failed verification (unknown CA, expired, not yet valid, wrong host). */
 export const TLS_VERIFICATION_CODES: ReadonlySet<string> = new Set([
@@ -15,6 +15,20 @@ export const TLS_VERIFICATION_CODES: ReadonlySet<string> = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** What to try when a host's certificate is not trusted; `input` names where the host came from. */
+export function untrustedHint(host: string, input: string): string {
+  return `the TLS certificate of ${host} was not trusted. If a proxy or private CA signs it, point NODE_EXTRA_CA_CERTS (in the job's env) at that CA's PEM file; otherwise check ${input}, which names the host. Retrying cannot help, so none was made`;
+}
+
+/** The first Node error code in an error's cause chain (fetch wraps the socket's error in `cause`). */
+export function causeCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth += 1) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code !== '') return code;
+  }
+  return undefined;
+}
+
 /**
  * The first Node error code in an error's `cause` chain, with that error's message. Clients wrap the socket's
  * error (fetch: TypeError "fetch failed" → the Node error; Octokit: RequestError → that TypeError).
@@ -27,9 +41,4 @@ export function nodeErrorIn(error: unknown): { code: string; message: string } |
     if (typeof code === 'string') return { code, message: typeof message === 'string' ? message : code };
   }
   return undefined;
-}
-
-/** What to try when a host's certificate is not trusted; `input` names where the host came from. */
-export function untrustedHint(host: string, input: string): string {
-  return `the TLS certificate of ${host} was not trusted. If a proxy or private CA signs it, point NODE_EXTRA_CA_CERTS (in the job's env) at that CA's PEM file; otherwise check ${input}, which names the host. Retrying cannot help, so none was made`;
 }

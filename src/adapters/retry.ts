@@ -1,0 +1,44 @@
+/**
+ * The retry policy shared by every adapter: bounded exponential backoff with jitter, and the wait a service asks
+ * for (Retry-After in seconds or as an HTTP date, GitHub's rate-limit headers).
+ */
+
+export interface RetryPolicy {
+  /** Tries in all, the first included. */
+  attempts: number;
+  baseMs: number;
+  /** Longest wait a service may ask for with Retry-After; beyond it the answer stands. */
+  maxWaitMs: number;
+  /** Longest wait of our own backoff. */
+  maxBackoffMs: number;
+  timeoutMs: number;
+}
+
+export function defaultRetryPolicy(env: Readonly<Record<string, string | undefined>> = process.env): RetryPolicy {
+  // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits (the test suite uses it); the bounds stay.
+  const override = env['ENTRA_ROTATOR_RETRY_BASE_MS'] ?? '';
+  const baseMs = /^\d+$/.test(override) ? Number(override) : 1000;
+  return { attempts: 5, baseMs, maxWaitMs: 60_000, maxBackoffMs: 10_000, timeoutMs: 30_000 };
+}
+
+/** How long the service asked us to wait, in ms, if it did. */
+export function retryAfterMs(headers: Record<string, string>, now: number = Date.now()): number | undefined {
+  const ra = headers['retry-after'];
+  if (ra !== undefined && ra.trim() !== '') {
+    if (/^\d+(\.\d+)?$/.test(ra.trim())) return Math.round(Number(ra) * 1000);
+    const at = Date.parse(ra);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  if (headers['x-ratelimit-remaining'] === '0' && headers['x-ratelimit-reset'] !== undefined) {
+    const reset = Number(headers['x-ratelimit-reset']) * 1000;
+    if (Number.isFinite(reset)) return Math.max(0, reset - now);
+  }
+  return undefined;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
