@@ -10,14 +10,15 @@ import { join } from 'node:path';
 import sodium from 'libsodium-wrappers';
 import { createCertificates } from './tls.ts';
 import { createRsaSigningKey } from './jwt.ts';
-import { createPlumbing, startServiceServer } from './server.ts';
+import { addFault, addHold, createPlumbing, faultCounts, inFlight, releaseParked, startServiceServer } from './server.ts';
 import type { ServiceServer } from './server.ts';
 import type { State } from './state.ts';
 import { handOut } from './state.ts';
 import { createEntraHandler } from './entra.ts';
 import { createOidcHandler } from './oidc.ts';
 import { createGraphHandler } from './graph.ts';
-import { createGitHubApi, createGitHubHandler, createGitHubState } from './github.ts';
+import { ageGitHub, createGitHubApi, createGitHubHandler, createGitHubState } from './github.ts';
+import { ageDirectory } from './age.ts';
 import { newApp, seedResourceServicePrincipals, servicePrincipalForApp } from './graph-model.ts';
 import type {
   Emulator,
@@ -27,6 +28,8 @@ import type {
   Fault,
   GraphApp,
   GraphServicePrincipal,
+  HoldRule,
+  ParkedRequest,
   PasswordCredential,
   RotatorInput,
   SeedAppInput,
@@ -53,7 +56,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults: EmulatorFaults = {
     add(f: Fault) {
       if (!['status', 'drop', 'drop-after'].includes(f.kind)) throw new Error(`emulator: unknown fault kind '${String(f.kind)}'`);
-      plumbing.faults.push({ fault: f, remaining: f.times ?? 1 });
+      return addFault(plumbing, f);
+    },
+    fired() {
+      return faultCounts(plumbing);
     },
     clear() {
       plumbing.faults.length = 0;
@@ -186,6 +192,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     setLatency(ms: number) {
       plumbing.latencyMs = ms;
+    },
+    age(ms: number) {
+      ageDirectory(state, ms);
+      ageGitHub(gh, ms);
+    },
+    hold(rule: HoldRule) {
+      return addHold(plumbing, rule);
+    },
+    parked(): ParkedRequest[] {
+      return [...plumbing.parked.values()].map((k) => k.request).sort((a, b) => a.id - b.id);
+    },
+    release(id: number) {
+      return releaseParked(plumbing, id);
+    },
+    releaseAll() {
+      return Promise.all([...plumbing.parked.keys()].sort((a, b) => a - b).map((id) => releaseParked(plumbing, id)));
+    },
+    inFlight() {
+      return inFlight(plumbing).sort((a, b) => a.index - b.index);
     },
     async close() {
       if (closed) return;
