@@ -82,7 +82,7 @@ describe('the action against the emulator', () => {
       ],
     });
     const [current, older, expired, unmanaged] = app.passwordCredentials.map((p) => ({ ...p }));
-    emu.github.putPlain(repo, 'AZURE_CLIENT_SECRET', current?.secretText ?? '', iso(-169 * DAY));
+    emu.github.putPlain(repo, 'AZURE_CLIENT_SECRET', current?.secretText ?? '', iso(-170 * DAY + 5_000));
 
     const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api', 'keep-previous': '1' });
     expect(run.error).toBe('');
@@ -202,7 +202,7 @@ describe('the action against the emulator', () => {
       passwords: [{ displayName: 'rotated-by-github-actions', startDateTime: iso(-170 * DAY), endDateTime: iso(10 * DAY) }],
     });
     const old = app.passwordCredentials[0]?.secretText ?? '';
-    emu.github.putPlain(repo, 'AZURE_CLIENT_SECRET', old, iso(-169 * DAY));
+    emu.github.putPlain(repo, 'AZURE_CLIENT_SECRET', old, iso(-170 * DAY + 5_000));
     emu.faults.add({ match: { service: 'github', method: 'PUT' }, times: Infinity, kind: 'status', status: 500 });
     const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api' });
     expect(run.code).not.toBe(0);
