@@ -3,7 +3,8 @@
  * writing a GitHub secret, removing a client secret) are parked by the emulator; everything else flows. When both
  * runs have gone quiet (each has a parked request and nothing else under way, or has exited), the scheduler picks
  * the run whose oldest parked request goes next, and waits for its answer. A choice point is a moment when both
- * runs have a parked request. An execution replays a prefix of choices from a fresh start, takes the first run
+ * runs have a parked request. A run may also start later than the other: its start is then a step too (its reads
+ * happen between the other run's steps). An execution replays a prefix of choices from a fresh start, takes the first run
  * after it, and records its choice points; the explorer branches on every alternative not yet taken (DFS), so every
  * interleaving of the two runs' critical requests is executed exactly once. Two runs that differ only in their
  * credentials are symmetric: fixing the first choice to A executes one of each mirror-image pair.
@@ -47,42 +48,67 @@ function parkedOf(emu: Emulator, runOf: RunOf, run: RunName): number[] {
     .map((p) => p.id);
 }
 
-/** Quiet: exited, or a parked request and nothing else of the run under way. A request of no known run blocks all. */
-function allQuiet(emu: Emulator, runOf: RunOf, exited: Record<RunName, boolean>): boolean {
-  const busy = emu.inFlight().map((e) => (e.principal === undefined ? undefined : runOf(e)));
-  if (busy.includes(undefined)) return false;
-  return RUN_NAMES.every((r) => exited[r] || (parkedOf(emu, runOf, r).length > 0 && !busy.includes(r)));
+/** The runs' processes, as the scheduler sees them. */
+export interface Runs {
+  /** Set by the caller when a run's process ends. */
+  exited: Record<RunName, boolean>;
+  /** Runs not started yet, with what starts them: starting one is then a step of the schedule. */
+  unstarted: Map<RunName, () => void>;
 }
 
-async function untilQuiet(emu: Emulator, runOf: RunOf, exited: Record<RunName, boolean>): Promise<void> {
+/**
+ * Quiet: exited, not started, or a parked request and nothing else of the run under way. A request of no known run
+ * blocks all.
+ */
+function allQuiet(emu: Emulator, runOf: RunOf, runs: Runs): boolean {
+  const busy = emu.inFlight().map((e) => (e.principal === undefined ? undefined : runOf(e)));
+  if (busy.includes(undefined)) return false;
+  return RUN_NAMES.every((r) => runs.exited[r] || runs.unstarted.has(r) || (parkedOf(emu, runOf, r).length > 0 && !busy.includes(r)));
+}
+
+async function untilQuiet(emu: Emulator, runOf: RunOf, runs: Runs): Promise<void> {
   const t0 = Date.now();
-  while (!allQuiet(emu, runOf, exited)) {
+  while (!allQuiet(emu, runOf, runs)) {
     if (Date.now() - t0 > QUIET_TIMEOUT_MS) {
-      throw new Error(`the runs did not go quiet: parked ${JSON.stringify(emu.parked().map((p) => p.entry.path))}, in flight ${JSON.stringify(emu.inFlight().map((e) => e.path))}, exited ${JSON.stringify(exited)}`);
+      throw new Error(`the runs did not go quiet: parked ${JSON.stringify(emu.parked().map((p) => p.entry.path))}, in flight ${JSON.stringify(emu.inFlight().map((e) => e.path))}, exited ${JSON.stringify(runs.exited)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
 
+/** The run to go next: the only one that can, or the prefix's choice, or 'A'; records a choice point. */
+function choose(options: RunName[], prefix: readonly RunName[], choices: ChoicePoint[]): RunName {
+  let chosen = options[0] as RunName;
+  if (options.length > 1) {
+    const wanted = prefix[choices.length];
+    if (wanted !== undefined) {
+      if (!options.includes(wanted)) throw new Error(`replay diverged at choice ${choices.length}: ${wanted} is not among ${options.join(', ')}`);
+      chosen = wanted;
+    }
+    choices.push({ options, chosen });
+  }
+  return chosen;
+}
+
 /**
- * Drives two started runs to their end, following `prefix` at the first choice points and choosing 'A' after it.
- * `exited` is set by the caller when a run's process ends. Throws when the replay diverges from the prefix.
+ * Drives two runs to their end, following `prefix` at the first choice points and choosing 'A' after it. A step
+ * starts an unstarted run, or releases the oldest parked request of a run and waits for its answer. Throws when
+ * the replay diverges from the prefix.
  */
-export async function schedule(emu: Emulator, runOf: RunOf, exited: Record<RunName, boolean>, prefix: readonly RunName[]): Promise<Schedule> {
+export async function schedule(emu: Emulator, runOf: RunOf, runs: Runs, prefix: readonly RunName[]): Promise<Schedule> {
   const choices: ChoicePoint[] = [];
   const steps: string[] = [];
   for (;;) {
-    await untilQuiet(emu, runOf, exited);
-    const options = RUN_NAMES.filter((r) => parkedOf(emu, runOf, r).length > 0);
+    await untilQuiet(emu, runOf, runs);
+    const options = RUN_NAMES.filter((r) => runs.unstarted.has(r) || parkedOf(emu, runOf, r).length > 0);
     if (options.length === 0) return { choices, steps };
-    let chosen = options[0] as RunName;
-    if (options.length > 1) {
-      const wanted = prefix[choices.length];
-      if (wanted !== undefined) {
-        if (!options.includes(wanted)) throw new Error(`replay diverged at choice ${choices.length}: ${wanted} is not among ${options.join(', ')}`);
-        chosen = wanted;
-      }
-      choices.push({ options, chosen });
+    const chosen = choose(options, prefix, choices);
+    const start = runs.unstarted.get(chosen);
+    if (start !== undefined) {
+      runs.unstarted.delete(chosen);
+      steps.push(`${chosen} starts`);
+      start();
+      continue;
     }
     const id = parkedOf(emu, runOf, chosen)[0] as number;
     const entry = emu.parked().find((p) => p.id === id)?.entry as RequestLogEntry;
