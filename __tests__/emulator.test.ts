@@ -995,14 +995,18 @@ describe('holds: parking requests to interleave two callers', () => {
 
   test('close abandons parked requests at once', async () => {
     const other = await startEmulator();
-    other.github.addRepo('octo/app');
-    other.github.addToken(PAT_A, 'pat', undefined, 'run-a');
-    other.hold({ match: { service: 'github' } });
-    const pending = request(`${other.urls.github}/repos/octo/app/actions/secrets`, { ca: other.caPem, headers: { authorization: `Bearer ${PAT_A}` } }).then(() => 'answered', () => 'failed');
-    await until('a parked request', () => other.parked().length === 1);
-    const t0 = Date.now();
-    await other.close();
-    expect(Date.now() - t0).toBeLessThan(1000);
-    expect(await pending).toBe('failed');
+    try {
+      other.github.addRepo('octo/app');
+      other.github.addToken(PAT_A, 'pat', undefined, 'run-a');
+      other.hold({ match: { service: 'github' } });
+      const pending = request(`${other.urls.github}/repos/octo/app/actions/secrets`, { ca: other.caPem, headers: { authorization: `Bearer ${PAT_A}` } }).then(() => 'answered', () => 'failed');
+      await until('a parked request', () => other.parked().length === 1);
+      const t0 = Date.now();
+      await other.close();
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(await pending).toBe('failed');
+    } finally {
+      await other.close();
+    }
   });
 });
