@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type Js
 import { connect as tlsConnect } from 'node:tls';
 import sodium from 'libsodium-wrappers';
 import { emulatorEnv, startEmulator } from '../test/emulator/index.ts';
-import type { Emulator } from '../test/emulator/index.ts';
+import type { Emulator, ParkedRequest } from '../test/emulator/index.ts';
 import { http2Client, keepAliveAgent, request } from '../test/emulator/https-client.ts';
 import type { Http2Client } from '../test/emulator/https-client.ts';
 import type { HttpResponse } from '../test/emulator/https-client.ts';
@@ -800,6 +800,212 @@ describe('HTTP/2', () => {
       await Promise.all([sessionClosed(idle), sessionClosed(busy)]);
     } finally {
       agent.destroy();
+      await other.close();
+    }
+  });
+});
+
+describe('fault kinds: what each leaves processed, and how many requests each hit', () => {
+  const outcome = (p: Promise<HttpResponse>): Promise<number | 'no answer'> => p.then((r) => r.status, () => 'no answer');
+  const addPassword = (appId: string): Promise<HttpResponse> => graph(ownedToken, 'POST', `/applications/${appId}/addPassword`, { passwordCredential: { displayName: 'fault-kind' } });
+
+  test.each([
+    ['status', 503, false],
+    ['drop', 'no answer', false],
+    ['drop-after', 'no answer', true],
+  ] as const)('graph addPassword, %s: answer %s, processed %s; the fault fires once, then the next request is served', async (kind, answer, processed) => {
+    const app = emu.seedApp({ displayName: `fault-${kind}`, ownedBy: [owned.clientId] });
+    const handle = emu.faults.add({ match: { service: 'graph', method: 'POST', path: /\/addPassword$/ }, kind, status: 503 });
+    expect(handle.fired).toBe(0);
+    expect(await outcome(addPassword(app.id))).toBe(answer);
+    expect(app.passwordCredentials).toHaveLength(processed ? 1 : 0);
+    expect(handle.fired).toBe(1);
+    expect(await outcome(addPassword(app.id))).toBe(200);
+    expect(app.passwordCredentials).toHaveLength(processed ? 2 : 1);
+    expect(emu.faults.fired()).toEqual([{ fault: handle.fault, fired: 1 }]);
+  });
+
+  test.each([
+    ['status', 503, 'before'],
+    ['drop', 'no answer', 'before'],
+    ['drop-after', 'no answer', 'after'],
+  ] as const)('github PUT, %s: answer %s, the secret holds the value from %s', async (kind, answer, holds) => {
+    const key = body(await gh(PAT, 'GET', '/repos/octo/app/actions/secrets/public-key'));
+    const put = (value: string): Promise<HttpResponse> => gh(PAT, 'PUT', '/repos/octo/app/actions/secrets/FAULT_KIND', { encrypted_value: seal(value, String(key['key'])), key_id: key['key_id'] });
+    expect(await outcome(put('before'))).toBeLessThan(300);
+    const handle = emu.faults.add({ match: { service: 'github', method: 'PUT' }, kind, status: 503 });
+    expect(await outcome(put('after'))).toBe(answer);
+    expect(emu.github.open({ repo: 'octo/app' }, 'FAULT_KIND')).toBe(holds);
+    expect(handle.fired).toBe(1);
+    expect(await outcome(put('later'))).toBe(204);
+    expect(handle.fired).toBe(1);
+  });
+
+  test('occurrence k with times Infinity: persistent from the k-th matching request on, retries included', async () => {
+    const handle = emu.faults.add({ match: { service: 'github', method: 'GET', path: /\/public-key$/, occurrence: 3 }, kind: 'status', status: 503, times: Infinity });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await gh(PAT, 'GET', '/repos/octo/app/actions/secrets/public-key')).status);
+    expect(statuses).toEqual([200, 200, 503, 503, 503, 503]);
+    expect((await gh(PAT, 'GET', '/repos/octo/app/actions/secrets')).status).toBe(200);
+    expect(handle.fired).toBe(4);
+  });
+
+  test('occurrence k with times n: the k-th matching request and the n-1 after it', async () => {
+    const handle = emu.faults.add({ match: { service: 'github', method: 'GET', path: /\/public-key$/, occurrence: 2 }, kind: 'status', status: 503, times: 2 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await gh(PAT, 'GET', '/repos/octo/app/actions/secrets/public-key')).status);
+    expect(statuses).toEqual([200, 503, 503, 200, 200]);
+    expect(handle.fired).toBe(2);
+  });
+
+  test('a fault that never matches reports 0, and clear forgets the faults', async () => {
+    emu.faults.add({ match: { service: 'graph', path: /nothing-goes-here/ }, kind: 'drop' });
+    expect((await gh(PAT, 'GET', '/repos/octo/app/actions/secrets')).status).toBe(200);
+    expect(emu.faults.fired().map((f) => f.fired)).toEqual([0]);
+    emu.faults.clear();
+    expect(emu.faults.fired()).toEqual([]);
+  });
+});
+
+describe('age: as if time had passed', () => {
+  test('moves passwords, apps, service principals, GitHub secrets in every scope and token expiry into the past', async () => {
+    const other = await startEmulator();
+    try {
+      other.addRotator({ clientId: owned.clientId, secret: owned.secret });
+      other.github.addRepo('octo/app', ['production']);
+      other.github.addOrg('octo');
+      const start = '2026-01-10T08:00:00.000Z';
+      const end = '2026-07-10T08:00:00.000Z';
+      const app = other.seedApp({ displayName: 'aged', passwords: [{ displayName: 'p', startDateTime: start, endDateTime: end }] });
+      app.extra['keyCredentials'] = [{ keyId: randomUUID(), startDateTime: start, endDateTime: end }];
+      const created = app.createdDateTime;
+      const sp = other.graph.servicePrincipals.find((s) => s.appId === app.appId);
+      const spCreated = sp?.createdDateTime ?? '';
+      const scopes = [{ repo: 'octo/app' }, { repo: 'octo/app', environment: 'production' }, { org: 'octo' }];
+      for (const scope of scopes) other.github.putPlain(scope, 'AGED', 'v', '2026-01-10T08:00:05Z');
+      const token = String(body(await request(`${other.urls.authority}/${other.tenantId}/oauth2/v2.0/token`, {
+        method: 'POST', ca: other.caPem, body: new URLSearchParams({ grant_type: 'client_credentials', scope: `${other.urls.graph}/.default`, client_id: owned.clientId, client_secret: owned.secret }),
+      }))['access_token']);
+
+      const minutes15 = 15 * 60_000;
+      other.age(minutes15);
+      const shifted = (iso: string): number => Date.parse(iso) - minutes15;
+      const [password] = app.passwordCredentials;
+      expect(Date.parse(password?.startDateTime ?? '')).toBe(shifted(start));
+      expect(Date.parse(password?.endDateTime ?? '')).toBe(shifted(end));
+      expect((app.extra['keyCredentials'] as Array<{ startDateTime: string; endDateTime: string }>).map((k) => [Date.parse(k.startDateTime), Date.parse(k.endDateTime)])).toEqual([[shifted(start), shifted(end)]]);
+      expect(Date.parse(app.createdDateTime)).toBe(Date.parse(created) - minutes15);
+      expect(Date.parse(sp?.createdDateTime ?? '')).toBe(Date.parse(spCreated) - minutes15);
+      for (const scope of scopes) {
+        expect(other.github.secret(scope, 'AGED')).toMatchObject({ created_at: '2026-01-10T07:45:05Z', updated_at: '2026-01-10T07:45:05Z' });
+      }
+      // Graph answers the moved times too.
+      const read = await request(`${other.urls.graph}/v1.0/applications/${app.id}?$select=passwordCredentials`, { ca: other.caPem, headers: { authorization: `Bearer ${token}` } });
+      expect(Date.parse(String((body(read)['passwordCredentials'] as Json[])[0]?.['startDateTime']))).toBe(shifted(start));
+      // Two hours later the hour-long access token has expired.
+      other.age(2 * 3_600_000);
+      const late = await request(`${other.urls.graph}/v1.0/applications`, { ca: other.caPem, headers: { authorization: `Bearer ${token}` } });
+      expect(late.status).toBe(401);
+      expect(String(body(late)['error']?.['message'])).toContain('expired');
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('holds: parking requests to interleave two callers', () => {
+  const PAT_A = 'github_pat_emulator_run_a';
+  const PAT_B = 'github_pat_emulator_run_b';
+
+  async function until(what: string, ok: () => boolean): Promise<void> {
+    for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 5))) {
+      if (Date.now() - t0 > 5000) throw new Error(`timed out waiting for ${what}`);
+    }
+  }
+
+  async function putAs(pat: string, name: string, value: string): Promise<HttpResponse> {
+    const key = body(await gh(pat, 'GET', '/repos/octo/app/actions/secrets/public-key'));
+    return gh(pat, 'PUT', `/repos/octo/app/actions/secrets/${name}`, { encrypted_value: seal(value, String(key['key'])), key_id: key['key_id'] });
+  }
+
+  beforeAll(() => {
+    emu.github.addToken(PAT_A, 'pat', undefined, 'run-a');
+    emu.github.addToken(PAT_B, 'pat', undefined, 'run-b');
+  });
+
+  test('parks only what matches, request processed only when released; release resolves once it is answered', async () => {
+    const seen: ParkedRequest[] = [];
+    const hold = emu.hold({ match: { service: 'github', method: 'PUT', principal: 'run-b' }, onParked: (p) => seen.push(p) });
+    try {
+      expect((await putAs(PAT_A, 'HELD', 'a')).status).toBe(201);
+      const b = putAs(PAT_B, 'HELD', 'b');
+      await until('a parked request', () => emu.parked().length === 1);
+      const parked = emu.parked()[0] as ParkedRequest;
+      expect(parked.entry).toMatchObject({ service: 'github', method: 'PUT', path: '/repos/octo/app/actions/secrets/HELD', principal: 'run-b', parked: true, status: 0 });
+      expect(seen).toEqual([parked]);
+      expect(JSON.parse(parked.body)).toHaveProperty('encrypted_value');
+      expect(emu.inFlight()).toEqual([]);
+      expect(emu.github.open({ repo: 'octo/app' }, 'HELD')).toBe('a');
+      expect((await gh(PAT_B, 'GET', '/repos/octo/app/actions/secrets')).status).toBe(200); // the same caller's other requests flow
+      const answered = await emu.release(parked.id);
+      expect(answered).toMatchObject({ index: parked.id, status: 204, parked: false });
+      expect(emu.github.open({ repo: 'octo/app' }, 'HELD')).toBe('b');
+      expect((await b).status).toBe(204);
+      expect(emu.parked()).toEqual([]);
+      await expect(emu.release(parked.id)).rejects.toThrow(/no parked request/);
+    } finally {
+      await hold.remove();
+    }
+  });
+
+  test('a predicate picks by run; a fault applies to the released request; remove lets every parked one through', async () => {
+    const hold = emu.hold({ match: (e) => e.method === 'PUT' && (e.principal === 'run-a' || e.principal === 'run-b') });
+    const [a, b] = [putAs(PAT_A, 'RACE', 'a'), putAs(PAT_B, 'RACE', 'b')];
+    await until('two parked requests', () => emu.parked().length === 2);
+    expect(emu.parked().map((p) => p.entry.principal).sort()).toEqual(['run-a', 'run-b']);
+    const ofB = emu.parked().find((p) => p.entry.principal === 'run-b') as ParkedRequest;
+    const fault = emu.faults.add({ match: { service: 'github', method: 'PUT' }, kind: 'drop-after' });
+    expect(await emu.release(ofB.id)).toMatchObject({ status: 0, fault: 'drop-after (handled 201)' });
+    expect(fault.fired).toBe(1);
+    await expect(b).rejects.toThrow();
+    expect(emu.github.open({ repo: 'octo/app' }, 'RACE')).toBe('b');
+    expect((await hold.remove()).map((e) => [e.principal, e.status])).toEqual([['run-a', 204]]);
+    expect((await a).status).toBe(204);
+    expect(emu.github.open({ repo: 'octo/app' }, 'RACE')).toBe('a');
+  });
+
+  test("names the rotator of token and Graph requests, and of an app's own token request on the rotator's connection", async () => {
+    const app = emu.seedApp({ displayName: 'principal-app', ownedBy: [owned.clientId], passwords: [{ displayName: 'p', startDateTime: new Date().toISOString(), endDateTime: new Date(Date.now() + 86_400_000).toISOString() }] });
+    const appSecret = app.passwordCredentials[0]?.secretText ?? '';
+    const tokenUrl = `${emu.urls.authority}/${emu.tenantId}/oauth2/v2.0/token`;
+    const form = (clientId: string, secret: string): URLSearchParams => new URLSearchParams({ grant_type: 'client_credentials', scope: `${emu.urls.graph}/.default`, client_id: clientId, client_secret: secret });
+    emu.resetCounters();
+    const agent = keepAliveAgent(emu.caPem);
+    try {
+      expect((await request(tokenUrl, { method: 'POST', ca: emu.caPem, agent, body: form(owned.clientId, owned.secret) })).status).toBe(200);
+      expect((await request(tokenUrl, { method: 'POST', ca: emu.caPem, agent, body: form(app.appId, appSecret) })).status).toBe(200);
+    } finally {
+      agent.destroy();
+    }
+    expect((await request(tokenUrl, { method: 'POST', ca: emu.caPem, body: form(app.appId, appSecret) })).status).toBe(200);
+    expect((await graph(allToken, 'GET', '/applications?$top=1')).status).toBe(200);
+    expect((await gh(PAT_A, 'GET', '/repos/octo/app/actions/secrets')).status).toBe(200);
+    expect(emu.log.map((e) => e.principal)).toEqual([owned.clientId, owned.clientId, undefined, all.clientId, 'run-a']);
+  });
+
+  test('close abandons parked requests at once', async () => {
+    const other = await startEmulator();
+    try {
+      other.github.addRepo('octo/app');
+      other.github.addToken(PAT_A, 'pat', undefined, 'run-a');
+      other.hold({ match: { service: 'github' } });
+      const pending = request(`${other.urls.github}/repos/octo/app/actions/secrets`, { ca: other.caPem, headers: { authorization: `Bearer ${PAT_A}` } }).then(() => 'answered', () => 'failed');
+      await until('a parked request', () => other.parked().length === 1);
+      const t0 = Date.now();
+      await other.close();
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(await pending).toBe('failed');
+    } finally {
       await other.close();
     }
   });

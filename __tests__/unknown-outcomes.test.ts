@@ -40,6 +40,8 @@ function oneValueTarget(): StartState {
     keyIds: app.passwordCredentials.map((p) => p.keyId),
     unmanagedKeyId: app.passwordCredentials[2]?.keyId ?? '',
     targets: [{ scope: { repo: REPO }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }],
+    clientIdScopes: [],
+    keepPrevious: 1,
     inputs: { ...baseInputs(emu), 'app-name': 'payments-api', 'keep-previous': '1' },
   };
 }

@@ -25,48 +25,88 @@ export interface StartState {
   keyIds: string[];
   unmanagedKeyId: string;
   targets: ValueTarget[];
+  /** Scopes that get the AZURE_CLIENT_ID companion secret. */
+  clientIdScopes: Array<{ repo: string; environment?: string }>;
+  /** The runs' keep-previous. */
+  keepPrevious: number;
   inputs: Record<string, string>;
 }
 
 const ENVIRONMENTS = ['production', 'staging area'];
+/** GitHub stamps updated_at to the second, a few seconds after the secret started: what the action itself leaves. */
+const WRITTEN_AFTER_START_MS = 5_000;
 
-/** Near expiry: a managed secret 10 days from expiry, an older managed one, an unmanaged one; two environments with companions. */
-export function nearExpiryWithCompanions(emu: Emulator, baseInputs: Record<string, string>): StartState {
-  standardSetup(emu);
+export interface NearExpiry {
+  appName: string;
+  /** Targets that hold the current managed secret, written seconds after it started. */
+  targets: ValueTarget[];
+  clientIdScopes: Array<{ repo: string; environment?: string }>;
+  keepPrevious: number;
+  /** The action's inputs besides app-name and keep-previous. */
+  inputs: Record<string, string>;
+}
+
+/**
+ * Near expiry: a managed secret 10 days from expiry (the current one, held by every target), an older managed
+ * one, an unmanaged one. The rotators and repositories must exist already.
+ */
+export function seedNearExpiry(emu: Emulator, seed: NearExpiry): StartState {
+  const currentStart = Date.now() - 170 * DAY;
   const app = emu.seedApp({
-    displayName: 'payments-api',
+    displayName: seed.appName,
     servicePrincipal: true,
     passwords: [
-      { displayName: MANAGED, startDateTime: iso(-170 * DAY), endDateTime: iso(10 * DAY) },
+      { displayName: MANAGED, startDateTime: new Date(currentStart).toISOString(), endDateTime: iso(10 * DAY) },
       { displayName: MANAGED, startDateTime: iso(-340 * DAY), endDateTime: iso(5 * DAY) },
       { displayName: 'Password uploaded on Thu Mar 16 2023', startDateTime: iso(-300 * DAY), endDateTime: iso(60 * DAY) },
     ],
   });
   const current = app.passwordCredentials[0]?.secretText ?? '';
-  const targets: ValueTarget[] = [];
-  for (const environment of ENVIRONMENTS) {
-    const scope = { repo: REPO, environment };
-    emu.github.putPlain(scope, 'AZURE_CLIENT_SECRET', current, iso(-170 * DAY + 5000));
-    emu.github.putPlain(scope, 'AZURE_CREDENTIALS', JSON.stringify({ clientId: app.appId, clientSecret: current, tenantId: emu.tenantId }), iso(-170 * DAY + 5000));
-    emu.github.putPlain(scope, 'AZURE_CLIENT_ID', app.appId, iso(-170 * DAY + 5000));
-    targets.push({ scope, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }, { scope, name: 'AZURE_CREDENTIALS', kind: 'credentials' });
+  const written = new Date(currentStart + WRITTEN_AFTER_START_MS).toISOString();
+  for (const t of seed.targets) {
+    const value = t.kind === 'secret' ? current : JSON.stringify({ clientId: app.appId, clientSecret: current, tenantId: emu.tenantId });
+    emu.github.putPlain(t.scope, t.name, value, written);
   }
+  for (const scope of seed.clientIdScopes) emu.github.putPlain(scope, 'AZURE_CLIENT_ID', app.appId, written);
   return {
-    appName: 'payments-api',
+    appName: seed.appName,
     appId: app.appId,
     objectId: app.id,
     keyIds: app.passwordCredentials.map((p) => p.keyId),
     unmanagedKeyId: app.passwordCredentials[2]?.keyId ?? '',
-    targets,
-    inputs: {
-      ...baseInputs,
-      'app-name': 'payments-api',
-      environments: ENVIRONMENTS.join('\n'),
-      'credentials-secret-name': 'AZURE_CREDENTIALS',
-      'client-id-secret-name': 'AZURE_CLIENT_ID',
-      'keep-previous': '1',
-    },
+    targets: seed.targets,
+    clientIdScopes: seed.clientIdScopes,
+    keepPrevious: seed.keepPrevious,
+    inputs: { ...seed.inputs, 'app-name': seed.appName, 'keep-previous': String(seed.keepPrevious) },
   };
+}
+
+/** Near expiry, two environments with companions (AZURE_CREDENTIALS, AZURE_CLIENT_ID), keep-previous 1. */
+export function nearExpiryWithCompanions(emu: Emulator, baseInputs: Record<string, string>): StartState {
+  standardSetup(emu);
+  const scopes = ENVIRONMENTS.map((environment) => ({ repo: REPO, environment }));
+  return seedNearExpiry(emu, {
+    appName: 'payments-api',
+    targets: scopes.flatMap((scope) => [
+      { scope, name: 'AZURE_CLIENT_SECRET', kind: 'secret' as const },
+      { scope, name: 'AZURE_CREDENTIALS', kind: 'credentials' as const },
+    ]),
+    clientIdScopes: scopes,
+    keepPrevious: 1,
+    inputs: { ...baseInputs, environments: ENVIRONMENTS.join('\n'), 'credentials-secret-name': 'AZURE_CREDENTIALS', 'client-id-secret-name': 'AZURE_CLIENT_ID' },
+  });
+}
+
+/** Near expiry, one repository secret, keep-previous 1. */
+export function nearExpirySingleTarget(emu: Emulator, baseInputs: Record<string, string>): StartState {
+  standardSetup(emu);
+  return seedNearExpiry(emu, {
+    appName: 'payments-api',
+    targets: [{ scope: { repo: REPO }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }],
+    clientIdScopes: [],
+    keepPrevious: 1,
+    inputs: baseInputs,
+  });
 }
 
 /** Nothing exists: the app is created with declared properties, two environments and companion secrets. */
@@ -83,6 +123,8 @@ export function createFromNothing(emu: Emulator, baseInputs: Record<string, stri
     keyIds: [],
     unmanagedKeyId: '',
     targets,
+    clientIdScopes: ENVIRONMENTS.map((environment) => ({ repo: REPO, environment })),
+    keepPrevious: 1,
     inputs: {
       ...baseInputs,
       'app-name': 'new-service',
@@ -131,7 +173,7 @@ export function invariantViolations(emu: Emulator, start: StartState): string[] 
     const v = heldValue(emu, t);
     // A target that did not exist at the start may still not exist; any value a target holds must work.
     if (v === undefined && start.objectId === '') continue;
-    if (v === undefined || !live.has(v)) violations.push(`${t.name} in '${t.scope.environment}' holds a value Entra does not accept`);
+    if (v === undefined || !live.has(v)) violations.push(`${targetLabel(t)} holds a value Entra does not accept`);
     else held.add(live.get(v) ?? '');
   }
   if (start.unmanagedKeyId !== '' && !app.passwordCredentials.some((p) => p.keyId === start.unmanagedKeyId)) violations.push('the unmanaged secret was removed');
@@ -148,8 +190,13 @@ export function newManaged(emu: Emulator, start: StartState): GraphApp['password
   return (appOf(emu, start)?.passwordCredentials ?? []).filter((p) => p.displayName === MANAGED && !start.keyIds.includes(p.keyId));
 }
 
-/** Converged: every value target holds the newest managed secret, and no managed secret is held by nothing but kept-previous. */
-export function convergenceProblems(emu: Emulator, start: StartState): string[] {
+/**
+ * Converged: every value target holds the newest managed secret, the companions are right, and of the start
+ * state's managed secrets at most keep-previous remain. A secret made by an earlier failed run may stay too: it is
+ * younger than the margin that protects a concurrent run's secret, and a later run removes it. `settled` (every
+ * earlier run long past, so nothing is protected): at most keep-previous managed secrets besides the newest remain.
+ */
+export function convergenceProblems(emu: Emulator, start: StartState, options: { settled?: boolean } = {}): string[] {
   const problems = invariantViolations(emu, start);
   const app = appOf(emu, start);
   if (app === undefined) return [...problems, 'there is no app'];
@@ -157,15 +204,23 @@ export function convergenceProblems(emu: Emulator, start: StartState): string[] 
   const managed = app.passwordCredentials.filter((p) => p.displayName === MANAGED).sort((a, b) => Date.parse(b.startDateTime) - Date.parse(a.startDateTime));
   const newest = managed[0]?.secretText;
   for (const t of start.targets) {
-    if (heldValue(emu, t) !== newest) problems.push(`${t.name} in '${t.scope.environment}' does not hold the newest managed secret`);
+    if (heldValue(emu, t) !== newest) problems.push(`${targetLabel(t)} does not hold the newest managed secret`);
   }
-  for (const scope of start.targets.map((t) => t.scope)) {
-    if (emu.github.open(scope, 'AZURE_CLIENT_ID') !== app.appId) problems.push(`AZURE_CLIENT_ID in '${scope.environment}' is wrong`);
+  for (const scope of start.clientIdScopes) {
+    if (emu.github.open(scope, 'AZURE_CLIENT_ID') !== app.appId) problems.push(`AZURE_CLIENT_ID in ${scopeLabel(scope)} is wrong`);
   }
-  // keep-previous is 1: of the start state's managed secrets at most one stays. A secret made by the failed run
-  // may stay too: it is younger than the margin that protects a concurrent run's secret, and a later run removes it.
+  const kept = `keep-previous is ${start.keepPrevious}`;
   const fromStart = managed.filter((p) => start.keyIds.includes(p.keyId));
-  if (fromStart.length > 1) problems.push(`${fromStart.length} managed secrets of the start state remain (keep-previous is 1)`);
+  if (fromStart.length > start.keepPrevious) problems.push(`${fromStart.length} managed secrets of the start state remain (${kept})`);
   if (managed.length - fromStart.length > 2) problems.push(`${managed.length - fromStart.length} new managed secrets remain`);
+  if (options.settled === true && managed.length > 1 + start.keepPrevious) problems.push(`${managed.length} managed secrets remain (${kept})`);
   return problems;
+}
+
+function scopeLabel(scope: { repo: string; environment?: string }): string {
+  return scope.environment === undefined ? `repository ${scope.repo}` : `environment '${scope.environment}'`;
+}
+
+export function targetLabel(t: ValueTarget): string {
+  return `${t.name} in ${scopeLabel(t.scope)}`;
 }

@@ -41,15 +41,17 @@ function inputs(emu: Emulator, signIn: SignIn, extra: Record<string, string>): R
 
 /** The app with a managed secret; `nearExpiry` puts it 10 days from expiry, with an older one to remove. */
 function seed(emu: Emulator, nearExpiry: boolean, scopes: Array<{ repo: string; environment?: string }>): void {
+  const currentStart = nearExpiry ? -170 * DAY : -10 * DAY;
   const passwords = nearExpiry
     ? [
-        { displayName: MANAGED, startDateTime: iso(-170 * DAY), endDateTime: iso(10 * DAY) },
+        { displayName: MANAGED, startDateTime: iso(currentStart), endDateTime: iso(10 * DAY) },
         { displayName: MANAGED, startDateTime: iso(-340 * DAY), endDateTime: iso(5 * DAY) },
       ]
-    : [{ displayName: MANAGED, startDateTime: iso(-10 * DAY), endDateTime: iso(170 * DAY) }];
+    : [{ displayName: MANAGED, startDateTime: iso(currentStart), endDateTime: iso(170 * DAY) }];
   const app = emu.seedApp({ displayName: 'bench-app', servicePrincipal: true, passwords });
   const current = app.passwordCredentials[0]?.secretText ?? '';
-  for (const scope of scopes) emu.github.putPlain(scope, 'AZURE_CLIENT_SECRET', current, iso(nearExpiry ? -170 * DAY + 5000 : -10 * DAY + 5000));
+  // Written seconds after the secret started, as the action does.
+  for (const scope of scopes) emu.github.putPlain(scope, 'AZURE_CLIENT_SECRET', current, iso(currentStart + 5_000));
 }
 
 const REPO_SCOPE = [{ repo: 'octo/app' }];

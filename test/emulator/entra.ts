@@ -302,6 +302,10 @@ export function createEntraHandler(state: State): ServiceHandler {
   return {
     service: 'entra',
     requestId: () => guid(),
+    principal(req) {
+      const clientId = new URLSearchParams(req.body.toString('utf8')).get('client_id');
+      return clientId === null ? undefined : state.rotators.get(clientId.toLowerCase())?.clientId;
+    },
     commonHeaders(req) {
       const h: Record<string, string> = { 'x-ms-request-id': req.requestId, 'x-ms-ests-server': '2.1.emulator' };
       const crid = clientRequestId(req);

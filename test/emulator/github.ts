@@ -46,6 +46,8 @@ interface Repo {
 
 interface Token {
   kind: 'pat' | 'GITHUB_TOKEN';
+  /** Names the token in the request log. */
+  label: string;
   permissions: Required<GitHubPermissions>;
   used: number;
 }
@@ -59,6 +61,11 @@ export interface GitHubState {
 function header(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+function tokenOf(gh: GitHubState, headers: IncomingHttpHeaders): Token | undefined {
+  const m = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header(headers, 'authorization') ?? '');
+  return m?.[1] ? gh.tokens.get(m[1]) : undefined;
 }
 
 function newScope(kind: SecretScope['kind'], label: string): SecretScope {
@@ -80,6 +87,19 @@ function meta(s: StoredSecret, scope: SecretScope, apiBase: string): GitHubSecre
   return out;
 }
 
+/** Moves every secret's created_at and updated_at `ms` into the past, in every scope (Emulator.age). */
+export function ageGitHub(gh: GitHubState, ms: number): void {
+  const scopes = [...gh.orgs.values()].map((o) => o.scope);
+  for (const repo of gh.repos.values()) scopes.push(repo.scope, ...[...repo.environments.values()].map((e) => e.scope));
+  const back = (t: string): string => isoSeconds(new Date(Date.parse(t) - ms));
+  for (const scope of scopes) {
+    for (const s of scope.secrets.values()) {
+      s.created_at = back(s.created_at);
+      s.updated_at = back(s.updated_at);
+    }
+  }
+}
+
 /** The test-facing API (emu.github). */
 export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
   function findScope(scope: GitHubScope): SecretScope | undefined {
@@ -90,10 +110,11 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
     return repo.environments.get(scope.environment.toLowerCase())?.scope;
   }
   return {
-    addToken(token, kind, permissions) {
+    addToken(token, kind, permissions, label) {
       const dflt: Permission = kind === 'pat' ? 'write' : 'none';
       gh.tokens.set(token, {
         kind,
+        label: label ?? `${kind}-${gh.tokens.size + 1}`,
         permissions: { secrets: permissions?.secrets ?? dflt, environments: permissions?.environments ?? dflt, orgSecrets: permissions?.orgSecrets ?? dflt },
         used: 0,
       });
@@ -246,8 +267,7 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     // Authenticate.
     const auth = header(req.headers, 'authorization');
     if (!auth) return err(401, 'Requires authentication', doc);
-    const m = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(auth);
-    const token = m?.[1] ? gh.tokens.get(m[1]) : undefined;
+    const token = tokenOf(gh, req.headers);
     if (!token) return err(401, 'Bad credentials', 'https://docs.github.com/rest');
     token.used += 1;
     const rate = rateHeaders(token);
@@ -398,6 +418,7 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
   return {
     service: 'github',
     requestId: () => githubRequestId(),
+    principal: (req) => tokenOf(gh, req.headers)?.label,
     commonHeaders: (req) => ({
       'x-github-request-id': req.requestId,
       'x-github-media-type': 'github.v3; format=json',

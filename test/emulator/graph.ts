@@ -790,6 +790,11 @@ export function createGraphHandler(state: State): ServiceHandler {
   return {
     service: 'graph',
     requestId: () => guid(),
+    principal(req) {
+      const m = /^bearer\s+(\S+)\s*$/i.exec(header(req.headers, 'authorization') ?? '');
+      const clientId = m?.[1] ? state.accessTokens.get(m[1])?.clientId : undefined;
+      return clientId !== undefined && state.rotators.has(clientId.toLowerCase()) ? clientId : undefined;
+    },
     commonHeaders(req) {
       return {
         'request-id': req.requestId,

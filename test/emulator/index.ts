@@ -8,16 +8,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sodium from 'libsodium-wrappers';
-import { createCertificates } from './tls.ts';
-import { createRsaSigningKey } from './jwt.ts';
-import { createPlumbing, startServiceServer } from './server.ts';
+import { createCertificates, type Certificates } from './tls.ts';
+import { createRsaSigningKey, type RsaSigningKey } from './jwt.ts';
+import { addFault, addHold, createPlumbing, faultCounts, inFlight, releaseParked, startServiceServer } from './server.ts';
 import type { ServiceServer } from './server.ts';
 import type { State } from './state.ts';
 import { handOut } from './state.ts';
 import { createEntraHandler } from './entra.ts';
 import { createOidcHandler } from './oidc.ts';
 import { createGraphHandler } from './graph.ts';
-import { createGitHubApi, createGitHubHandler, createGitHubState } from './github.ts';
+import { ageGitHub, createGitHubApi, createGitHubHandler, createGitHubState } from './github.ts';
+import { ageDirectory } from './age.ts';
 import { newApp, seedResourceServicePrincipals, servicePrincipalForApp } from './graph-model.ts';
 import type {
   Emulator,
@@ -27,6 +28,8 @@ import type {
   Fault,
   GraphApp,
   GraphServicePrincipal,
+  HoldRule,
+  ParkedRequest,
   PasswordCredential,
   RotatorInput,
   SeedAppInput,
@@ -38,9 +41,21 @@ export type * from './types.ts';
 
 export const DEFAULT_OIDC_SUBJECT = 'repo:octo/app:ref:refs/heads/main';
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  await sodium.ready;
+/** The TLS certificates and the OIDC signing key an emulator uses: made anew by each start unless passed in. */
+export interface EmulatorKeys {
+  certs: Certificates;
+  oidcKey: RsaSigningKey;
+}
+
+/** Keys for EmulatorOptions.keys: sweeps that start hundreds of emulators make them once (about 0.1 s each). */
+export async function createEmulatorKeys(): Promise<EmulatorKeys> {
   const [certs, oidcKey] = await Promise.all([createCertificates(), createRsaSigningKey()]);
+  return { certs, oidcKey };
+}
+
+export async function startEmulator(options: EmulatorOptions & { keys?: EmulatorKeys } = {}): Promise<Emulator> {
+  await sodium.ready;
+  const { certs, oidcKey } = options.keys ?? (await createEmulatorKeys());
   const dir = await mkdtemp(join(tmpdir(), 'entra-rotator-emulator-'));
   const caFile = join(dir, 'ca.pem');
   await writeFile(caFile, certs.caPem);
@@ -53,7 +68,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults: EmulatorFaults = {
     add(f: Fault) {
       if (!['status', 'drop', 'drop-after', 'status-after'].includes(f.kind)) throw new Error(`emulator: unknown fault kind '${String(f.kind)}'`);
-      plumbing.faults.push({ fault: f, remaining: f.times ?? 1 });
+      return addFault(plumbing, f);
+    },
+    fired() {
+      return faultCounts(plumbing);
     },
     clear() {
       plumbing.faults.length = 0;
@@ -188,6 +206,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     setLatency(ms: number) {
       plumbing.latencyMs = ms;
+    },
+    age(ms: number) {
+      ageDirectory(state, ms);
+      ageGitHub(gh, ms);
+    },
+    hold(rule: HoldRule) {
+      return addHold(plumbing, rule);
+    },
+    parked(): ParkedRequest[] {
+      return [...plumbing.parked.values()].map((k) => k.request).sort((a, b) => a.id - b.id);
+    },
+    release(id: number) {
+      return releaseParked(plumbing, id);
+    },
+    releaseAll() {
+      return Promise.all([...plumbing.parked.keys()].sort((a, b) => a - b).map((id) => releaseParked(plumbing, id)));
+    },
+    inFlight() {
+      return inFlight(plumbing).sort((a, b) => a.index - b.index);
     },
     async close() {
       if (closed) return;

@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { Fault, RequestLogEntry, Service } from './types.ts';
+import type { Fault, FaultCount, FaultHandle, HoldRule, ParkedRequest, RequestLogEntry, Service } from './types.ts';
 
 export interface Req {
   service: Service;
@@ -31,6 +31,8 @@ export interface ServiceHandler {
   service: Service;
   /** The id this service reports for the request (request-id, x-github-request-id, ...). */
   requestId(headers: IncomingHttpHeaders): string;
+  /** Who sends the request, when its credentials name a rotator or a GitHub token (see RequestLogEntry.principal). */
+  principal?(req: Req): string | undefined;
   /** Headers on every response of this service, including fault responses. */
   commonHeaders(req: Req): Record<string, string>;
   handle(req: Req): Res | Promise<Res>;
@@ -42,10 +44,24 @@ interface ActiveFault {
   fault: Fault;
   remaining: number;
   /** Requests that matched so far (for `match.occurrence`). */
-  seen?: number;
+  seen: number;
+  /** Times it was applied. */
+  fired: number;
 }
 
-/** State shared by the four servers: the log, fault list, counters. */
+interface ActiveHold {
+  rule: HoldRule;
+  removed: boolean;
+}
+
+/** A parked request: `go` lets it be processed (true) or abandons it (false, at close). */
+interface Parking {
+  request: ParkedRequest;
+  hold: ActiveHold;
+  go: (proceed: boolean) => void;
+}
+
+/** State shared by the four servers: the log, fault list, holds, counters. */
 export interface Plumbing {
   log: RequestLogEntry[];
   nextIndex: number;
@@ -53,10 +69,58 @@ export interface Plumbing {
   tls: Record<Service, number>;
   faults: ActiveFault[];
   latencyMs: number;
+  holds: ActiveHold[];
+  parked: Map<number, Parking>;
+  /** Requests received and not yet answered (parked ones included), with what resolves when each is. */
+  active: Map<RequestLogEntry, Promise<RequestLogEntry>>;
 }
 
 export function createPlumbing(latencyMs: number): Plumbing {
-  return { log: [], nextIndex: 0, connectionSeq: 0, tls: { entra: 0, graph: 0, github: 0, oidc: 0 }, faults: [], latencyMs };
+  return { log: [], nextIndex: 0, connectionSeq: 0, tls: { entra: 0, graph: 0, github: 0, oidc: 0 }, faults: [], latencyMs, holds: [], parked: new Map(), active: new Map() };
+}
+
+/** Adds a fault; the handle counts how many times it fired. */
+export function addFault(p: Plumbing, fault: Fault): FaultHandle {
+  const af: ActiveFault = { fault, remaining: fault.times ?? 1, seen: 0, fired: 0 };
+  p.faults.push(af);
+  return {
+    fault,
+    get fired() {
+      return af.fired;
+    },
+  };
+}
+
+export function faultCounts(p: Plumbing): FaultCount[] {
+  return p.faults.map((af) => ({ fault: af.fault, fired: af.fired }));
+}
+
+/** Parks every request that matches `rule` (and no earlier hold) until released. */
+export function addHold(p: Plumbing, rule: HoldRule): { remove(): Promise<RequestLogEntry[]> } {
+  const hold: ActiveHold = { rule, removed: false };
+  p.holds.push(hold);
+  return {
+    remove() {
+      hold.removed = true;
+      p.holds.splice(p.holds.indexOf(hold), 1);
+      return Promise.all([...p.parked.values()].filter((k) => k.hold === hold).map((k) => releaseParked(p, k.request.id)));
+    },
+  };
+}
+
+/** Lets a parked request be processed; resolves with its log entry once it has been answered (or dropped). */
+export function releaseParked(p: Plumbing, id: number): Promise<RequestLogEntry> {
+  const parking = p.parked.get(id);
+  if (parking === undefined) return Promise.reject(new Error(`emulator: no parked request ${id}`));
+  p.parked.delete(id);
+  const answered = p.active.get(parking.request.entry) ?? Promise.resolve(parking.request.entry);
+  parking.go(true);
+  return answered;
+}
+
+/** Received, not answered and not parked. */
+export function inFlight(p: Plumbing): RequestLogEntry[] {
+  return [...p.active.keys()].filter((e) => !p.parked.has(e.index));
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
@@ -74,16 +138,47 @@ function matches(f: Fault, e: RequestLogEntry): boolean {
   return true;
 }
 
+/**
+ * The first fault that applies. `occurrence` k with `times` n: the k-th matching request and the n-1 matching
+ * ones after it (n = Infinity: every one from the k-th on).
+ */
 function takeFault(p: Plumbing, e: RequestLogEntry): Fault | undefined {
   for (const af of p.faults) {
     if (af.remaining > 0 && matches(af.fault, e)) {
-      af.seen = (af.seen ?? 0) + 1;
+      af.seen += 1;
       if (af.seen < (af.fault.match?.occurrence ?? 1)) continue;
       af.remaining -= 1;
+      af.fired += 1;
       return af.fault;
     }
   }
   return undefined;
+}
+
+function holdMatches(rule: HoldRule, e: RequestLogEntry): boolean {
+  const m = rule.match;
+  if (typeof m === 'function') return m(e);
+  if (m.principal !== undefined && m.principal !== e.principal) return false;
+  return matches({ kind: 'status', match: m }, e);
+}
+
+/** Parks the request when a hold matches it; resolves true when released, false when abandoned (close). */
+function park(p: Plumbing, entry: RequestLogEntry, body: Buffer): Promise<boolean> {
+  const hold = p.holds.find((h) => !h.removed && holdMatches(h.rule, entry));
+  if (hold === undefined) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const request: ParkedRequest = { id: entry.index, entry, body: body.toString('utf8') };
+    entry.parked = true;
+    p.parked.set(entry.index, {
+      request,
+      hold,
+      go: (proceed) => {
+        entry.parked = false;
+        resolve(proceed);
+      },
+    });
+    hold.rule.onParked?.(request);
+  });
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -105,6 +200,8 @@ interface Connection {
   socket: TLSSocket;
   /** The client's port, as this server saw it (through a proxy: the proxy's upstream socket). */
   remotePort: number;
+  /** The caller last named by a request on this connection. */
+  principal?: string;
 }
 
 type TaggedSocket = TLSSocket & { [CONNECTION]?: Connection };
@@ -198,6 +295,44 @@ function send(res: ResponseSink, r: Res, common: Record<string, string>): void {
   else res.end();
 }
 
+function toReq(service: Service, entry: RequestLogEntry, headers: IncomingHttpHeaders, body: Buffer): Req {
+  const url = entry.path;
+  const q = url.indexOf('?');
+  return {
+    service,
+    method: entry.method.toUpperCase(),
+    url,
+    pathname: q < 0 ? url : url.slice(0, q),
+    query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
+    headers,
+    body,
+    index: entry.index,
+    requestId: entry.requestId,
+  };
+}
+
+/** The caller the request's credentials name, else the one last named on the same TLS connection. */
+function principalOf(handler: ServiceHandler, r: Req, conn: Connection | undefined): string | undefined {
+  const named = handler.principal?.(r);
+  if (named !== undefined && conn) conn.principal = named;
+  return named ?? conn?.principal;
+}
+
+/** The handler's answer, or the fault's status answer (the request is then not processed). */
+async function answer(handler: ServiceHandler, r: Req, fault: Fault | undefined): Promise<Res> {
+  if (fault?.kind === 'status') {
+    const result = handler.faultResponse(r, fault.status ?? 503, fault.code);
+    if (fault.retryAfter !== undefined) result.headers = { ...(result.headers ?? {}), 'retry-after': fault.retryAfter };
+    return result;
+  }
+  try {
+    return await handler.handle(r);
+  } catch (err) {
+    console.error(`[emulator ${handler.service}] ${r.method} ${r.url} failed:`, err);
+    return handler.faultResponse(r, 500, undefined);
+  }
+}
+
 export interface ServiceServer {
   server: Http2SecureServer;
   port: number;
@@ -260,79 +395,70 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
     });
 
   server.on('request', (req: AnyRequest, res: AnyResponse) => {
-    void (async () => {
-      const url = req.url ?? '/';
-      const requestId = handler.requestId(req.headers);
-      const conn = connectionOf(req);
-      const entry: RequestLogEntry = {
-        index: p.nextIndex++,
-        service: handler.service,
-        method: req.method ?? 'GET',
-        path: url,
-        status: 0,
-        connection: conn?.id ?? 0,
-        remotePort: conn?.remotePort ?? 0,
-        protocol: isHttp2(req) ? '2.0' : '1.1',
-        requestId,
-      };
-      p.log.push(entry);
-      const body = await readBody(req);
-      if (body === undefined) return; // client went away
-      const q = url.indexOf('?');
-      const r: Req = {
-        service: handler.service,
-        method: entry.method.toUpperCase(),
-        url,
-        pathname: q < 0 ? url : url.slice(0, q),
-        query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
-        headers: req.headers,
-        body,
-        index: entry.index,
-        requestId,
-      };
-      const fault = takeFault(p, entry);
-      if (p.latencyMs > 0) await delay(p.latencyMs);
-      if (closed) return;
-      if (fault?.kind === 'drop') {
-        entry.fault = 'drop';
-        dropConnection(req, conn);
-        return;
-      }
-      let result: Res;
-      if (fault?.kind === 'status') {
-        const status = fault.status ?? 503;
-        entry.fault = `status ${status}`;
-        result = handler.faultResponse(r, status, fault.code);
-        if (fault.retryAfter !== undefined) result.headers = { ...(result.headers ?? {}), 'retry-after': fault.retryAfter };
-      } else {
-        try {
-          result = await handler.handle(r);
-        } catch (err) {
-          console.error(`[emulator ${handler.service}] ${r.method} ${url} failed:`, err);
-          result = handler.faultResponse(r, 500, undefined);
-        }
-      }
-      if (fault?.kind === 'status-after') {
-        const status = fault.status ?? 503;
-        entry.fault = `status-after ${status} (handled ${result.status})`;
-        result = handler.faultResponse(r, status, fault.code);
-      }
-      if (fault?.kind === 'drop-after') {
-        entry.fault = `drop-after (handled ${result.status})`;
-        dropConnection(req, conn);
-        return;
-      }
-      if (gone(req, res, conn)) return;
-      try {
-        send(res, result, handler.commonHeaders(r));
-        entry.status = result.status;
-      } catch (err) {
-        // The stream or connection closed between the check and the write.
-        if (!gone(req, res, conn)) console.error(`[emulator ${handler.service}] ${r.method} ${url}: sending the response failed:`, err);
-      }
-    })();
+    void serve(req, res);
   });
 
+  /** Logs the request and keeps it among the active ones until it is answered, dropped or abandoned. */
+  async function serve(req: AnyRequest, res: AnyResponse): Promise<void> {
+    const conn = connectionOf(req);
+    const entry: RequestLogEntry = {
+      index: p.nextIndex++,
+      service: handler.service,
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      status: 0,
+      connection: conn?.id ?? 0,
+      remotePort: conn?.remotePort ?? 0,
+      protocol: isHttp2(req) ? '2.0' : '1.1',
+      requestId: handler.requestId(req.headers),
+    };
+    p.log.push(entry);
+    let answered: (e: RequestLogEntry) => void = () => undefined;
+    p.active.set(entry, new Promise((resolve) => (answered = resolve)));
+    try {
+      await handleRequest(req, res, conn, entry);
+    } finally {
+      p.active.delete(entry);
+      answered(entry);
+    }
+  }
+
+  async function handleRequest(req: AnyRequest, res: AnyResponse, conn: Connection | undefined, entry: RequestLogEntry): Promise<void> {
+    const body = await readBody(req);
+    if (body === undefined) return; // client went away
+    const r = toReq(handler.service, entry, req.headers, body);
+    const principal = principalOf(handler, r, conn);
+    if (principal !== undefined) entry.principal = principal;
+    if (!(await park(p, entry, body)) || closed) return;
+    const fault = takeFault(p, entry);
+    if (p.latencyMs > 0) await delay(p.latencyMs);
+    if (closed) return;
+    if (fault?.kind === 'drop') {
+      entry.fault = 'drop';
+      dropConnection(req, conn);
+      return;
+    }
+    let result = await answer(handler, r, fault);
+    if (fault?.kind === 'status-after') {
+      const status = fault.status ?? 503;
+      entry.fault = `status-after ${status} (handled ${result.status})`;
+      result = handler.faultResponse(r, status, fault.code);
+    }
+    if (fault?.kind === 'drop-after') {
+      entry.fault = `drop-after (handled ${result.status})`;
+      dropConnection(req, conn);
+      return;
+    }
+    if (fault?.kind === 'status') entry.fault = `status ${result.status}`;
+    if (gone(req, res, conn)) return;
+    try {
+      send(res, result, handler.commonHeaders(r));
+      entry.status = result.status;
+    } catch (err) {
+      // The stream or connection closed between the check and the write.
+      if (!gone(req, res, conn)) console.error(`[emulator ${handler.service}] ${r.method} ${r.url}: sending the response failed:`, err);
+    }
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -349,6 +475,11 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
       new Promise<void>((resolve) => {
         closed = true;
         for (const done of delays) done();
+        for (const [id, parking] of p.parked) {
+          if (parking.request.entry.service !== handler.service) continue;
+          p.parked.delete(id);
+          parking.go(false);
+        }
         server.close(() => resolve());
         for (const session of sessions) session.destroy();
         for (const socket of sockets) socket.destroy();

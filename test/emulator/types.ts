@@ -29,6 +29,15 @@ export interface RequestLogEntry {
   requestId: string;
   /** Which fault was applied, e.g. 'status 503', 'drop', 'drop-after (handled 200)'. */
   fault?: string;
+  /**
+   * Who sent it: the rotator's client id (a token request as that rotator, a Graph request with a token issued
+   * to it) or the GitHub token's label (see EmulatorGitHub.addToken). A request whose credentials name neither (a
+   * token request with an app's own secret, an ID-token request) gets the caller last named on the same TLS
+   * connection, since one process holds a connection; undefined when there is none. Set once the body is read.
+   */
+  principal?: string;
+  /** True while a hold keeps the request parked (see Emulator.hold). */
+  parked?: boolean;
 }
 
 export interface FaultMatch {
@@ -37,19 +46,25 @@ export interface FaultMatch {
   path?: RegExp;
   /** Global request index as in the log. */
   index?: number;
-  /** Only from the n-th request (1-based) that matches the rest of `match`: the n-th token request, say. */
+  /**
+   * Only from the n-th request (1-based) that matches the rest of `match`: the n-th token request, say. With
+   * `times: Infinity` the fault hits the n-th and every later matching request (retries of it included):
+   * "persistent from request n on".
+   */
   occurrence?: number;
 }
 
 export interface Fault {
   match?: FaultMatch;
-  /** Default 1; Infinity = persistent. */
+  /** How many matching requests it hits (from `match.occurrence` on). Default 1; Infinity = persistent. */
   times?: number;
   /**
-   * status: answer `status` (body in the service's error shape) instead of handling;
-   * drop: destroy the TLS connection without handling;
-   * drop-after: handle the request (state changes happen) and destroy the TLS connection instead of replying;
-   * status-after: handle the request (state changes happen), then answer `status` instead of the real reply.
+   * status: answer `status` (body in the service's error shape) instead of handling: the request is NOT processed;
+   * drop: destroy the TLS connection without handling: NOT processed, no answer;
+   * drop-after: handle the request (state changes happen) and destroy the TLS connection instead of replying:
+   * processed, the answer is lost.
+   * status-after: handle the request (state changes happen), then answer `status` instead of the real reply:
+   * processed, the answer says it failed.
    *
    * A drop destroys the whole connection, as a reset on the way would: no response, no HTTP/2 GOAWAY or
    * RST_STREAM, no TLS close_notify. Under HTTP/1.1 a Node client sees ECONNRESET ('socket hang up'). Under
@@ -62,6 +77,45 @@ export interface Fault {
   code?: string;
   /** Retry-After header value. */
   retryAfter?: string;
+}
+
+/** What faults.add returns: the fault and how many requests it hit so far. */
+export interface FaultHandle {
+  readonly fault: Fault;
+  readonly fired: number;
+}
+
+export interface FaultCount {
+  fault: Fault;
+  fired: number;
+}
+
+/** Which requests a hold parks: the fields given must all match (as in FaultMatch), `principal` exactly. */
+export interface HoldMatch {
+  service?: Service;
+  method?: string;
+  path?: RegExp;
+  principal?: string;
+}
+
+export interface HoldRule {
+  /** A predicate on the log entry (service, method, path, principal are set when it is asked), or fields. */
+  match: HoldMatch | ((entry: RequestLogEntry) => boolean);
+  /** Called when a request is parked. */
+  onParked?: (request: ParkedRequest) => void;
+}
+
+export interface ParkedRequest {
+  /** The request's log index; pass it to Emulator.release. */
+  id: number;
+  entry: RequestLogEntry;
+  /** The request body as text (GitHub values are sealed). */
+  body: string;
+}
+
+export interface Hold {
+  /** Stops parking; releases the requests this hold parked. Resolves when they have been answered. */
+  remove(): Promise<RequestLogEntry[]>;
 }
 
 export interface PasswordCredential {
@@ -211,8 +265,12 @@ export interface GitHubSecretMeta {
 }
 
 export interface EmulatorGitHub {
-  /** kind 'pat': a fine-grained token, default permissions all 'write'. kind 'GITHUB_TOKEN': cannot use the secrets API at all. */
-  addToken(token: string, kind: 'pat' | 'GITHUB_TOKEN', permissions?: GitHubPermissions): void;
+  /**
+   * kind 'pat': a fine-grained token, default permissions all 'write'. kind 'GITHUB_TOKEN': cannot use the secrets
+   * API at all. `label` names the token in the request log (RequestLogEntry.principal); default `${kind}-${n}`
+   * (n counts the tokens added).
+   */
+  addToken(token: string, kind: 'pat' | 'GITHUB_TOKEN', permissions?: GitHubPermissions, label?: string): void;
   addRepo(fullName: string, environments?: string[]): void;
   addEnvironment(fullName: string, environment: string): void;
   addOrg(org: string): void;
@@ -228,7 +286,10 @@ export interface EmulatorGitHub {
 }
 
 export interface EmulatorFaults {
-  add(f: Fault): void;
+  /** Adds a fault; the handle's `fired` counts the requests it hit. */
+  add(f: Fault): FaultHandle;
+  /** Every fault added since the last clear, in order, with how many requests it hit. */
+  fired(): FaultCount[];
   clear(): void;
   /**
    * After the NEXT POST /applications, the next `times` Graph requests addressing the new app (by id or appId)
@@ -298,7 +359,30 @@ export interface Emulator {
    * HTTP/1.1 and HTTP/2 alike; parallel HTTP/2 streams are delayed in parallel, not one after the other.
    */
   setLatency(ms: number): void;
-  /** Stops the servers, destroying open connections and HTTP/2 sessions, and removes caFile. */
+  /**
+   * As if `ms` had passed: every stored timestamp moves `ms` into the past: passwords' startDateTime and
+   * endDateTime (and keyCredentials' if set), apps' and service principals' createdDateTime, GitHub secrets'
+   * created_at and updated_at in every scope, when each password was added (secretPropagationMs) and when access
+   * tokens expire.
+   */
+  age(ms: number): void;
+  /**
+   * Parks every request that matches `rule` (checked once its body is read, before faults and latency), until
+   * release(id). Non-matching requests flow as usual. The first matching hold parks a request.
+   */
+  hold(rule: HoldRule): Hold;
+  /** Requests parked now, in arrival order. */
+  parked(): ParkedRequest[];
+  /**
+   * Lets a parked request be processed and answered (faults and latency apply then). Resolves with its log entry
+   * once it has been answered, dropped, or abandoned by the client; rejects for an id that is not parked.
+   */
+  release(id: number): Promise<RequestLogEntry>;
+  /** Releases every parked request; resolves once all have been answered. */
+  releaseAll(): Promise<RequestLogEntry[]>;
+  /** Requests received and not answered yet, parked ones excluded, in arrival order. */
+  inFlight(): RequestLogEntry[];
+  /** Stops the servers, destroying open connections and HTTP/2 sessions, and removes caFile. Parked requests are abandoned unanswered. */
   close(): Promise<void>;
 }
 
