@@ -377,12 +377,7 @@ var model = __webpack_require__(44146);
 
 
 
-function githubTiming(env = process.env) {
-    // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits (the test suite uses it); the bounds stay.
-    const override = env['ENTRA_ROTATOR_RETRY_BASE_MS'] ?? '';
-    const baseMs = /^\d+$/.test(override) ? Number(override) : 1000;
-    return { attempts: 5, baseMs, maxWaitMs: 60_000, timeoutMs: 30_000 };
-}
+
 /** Transport failures before the request was sent: it cannot have taken effect. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', ...TLS_VERIFICATION_CODES]);
 /** Never retried by plugin-retry: a 4xx is a refusal of the request itself (rate limits, 403/429, are plugin-throttling's). */
@@ -415,7 +410,7 @@ function failureOf(error) {
         const said = data?.message;
         const message = typeof said === 'string' ? said : typeof data === 'string' && data !== '' ? data.slice(0, 200) : (e.message ?? '');
         const h = e.response.headers;
-        return { status: e.response.status, message, requestId: h['x-github-request-id'], retryAfterMs: github_retryAfterMs(h), code: undefined, sent: true, untrusted: false };
+        return { status: e.response.status, message, requestId: h['x-github-request-id'], retryAfterMs: retryAfterMs(h), code: undefined, sent: true, untrusted: false };
     }
     const node = nodeErrorIn(error);
     const timedOut = node === undefined && /TimeoutError/.test(String(error.cause?.name));
@@ -429,17 +424,6 @@ function failureOf(error) {
         sent: !NOT_SENT.has(code ?? ''),
         untrusted: TLS_VERIFICATION_CODES.has(code ?? ''),
     };
-}
-const github_sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Retry-After in seconds or as an HTTP date; or, with the rate limit used up, the time until it resets. */
-function github_retryAfterMs(h, now = Date.now()) {
-    const ra = h['retry-after']?.trim() ?? '';
-    if (/^\d+(\.\d+)?$/.test(ra))
-        return Math.round(Number(ra) * 1000);
-    if (ra !== '' && !Number.isNaN(Date.parse(ra)))
-        return Math.max(0, Date.parse(ra) - now);
-    const reset = Number(h['x-ratelimit-reset']) * 1000;
-    return h['x-ratelimit-remaining'] === '0' && Number.isFinite(reset) ? Math.max(0, reset - now) : undefined;
 }
 const callOf = (options) => {
     const call = options.request?.call;
@@ -497,7 +481,7 @@ async function afterFailure(error, call, retries, on) {
     }
     log.info(`Retrying ${call.doing} in ${waitMs} ms (attempt ${call.attempts + 1} of ${timing.attempts}) after ${why}`);
     if (asked > backoffMs)
-        await github_sleep(asked - backoffMs);
+        await sleep(asked - backoffMs);
     return error;
 }
 const retriedByPluginRetry = (f) => f.status === undefined || f.status >= 500;
@@ -580,7 +564,7 @@ class GitHubSecrets {
     #octokit;
     #apiUrl;
     #keys = new Map();
-    constructor(token, apiUrl, log, timing = githubTiming()) {
+    constructor(token, apiUrl, log, timing) {
         this.#apiUrl = apiUrl;
         this.#octokit = newOctokit(token, apiUrl, timing, log, (failure, call) => this.#error(failure, call));
     }
@@ -1972,7 +1956,7 @@ async function main(config) {
         runner/* runnerLog */.t1.mask(config.github.token.reveal());
     const policy = defaultRetryPolicy();
     const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runner/* runnerLog */.t1), runner/* runnerLog */.t1, policy);
-    const store = config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runner/* runnerLog */.t1, githubTiming()) : noStore;
+    const store = config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runner/* runnerLog */.t1, policy) : noStore;
     const outcome = await run({
         app: { ...config.app },
         rotation: config.rotation,

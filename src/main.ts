@@ -1,7 +1,7 @@
 /** Wiring: inputs → adapters → plan and apply (core) → outputs and report. */
 import type { Config } from './config';
 import { newSecretVerifier, rotatorCredential } from './adapters/entra';
-import { GitHubSecrets, githubTiming } from './adapters/github';
+import { GitHubSecrets } from './adapters/github';
 import { GraphDirectory } from './adapters/graph';
 import { defaultRetryPolicy } from './adapters/retry';
 import { fail, runnerLog, setOutputs, writeSummary } from './adapters/runner';
@@ -16,7 +16,7 @@ export async function main(config: Config): Promise<void> {
 
   const policy = defaultRetryPolicy();
   const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runnerLog), runnerLog, policy);
-  const store: SecretStore = config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runnerLog, githubTiming()) : noStore;
+  const store: SecretStore = config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runnerLog, policy) : noStore;
 
   const outcome = await run(
     {

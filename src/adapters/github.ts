@@ -14,6 +14,7 @@ import { scopeKey, scopeLabel, targetLabel, type Scope, type StoredSecretInfo, t
 import type { Log, SecretStore } from '../core/ports';
 import type { Secret } from '../core/secret';
 import { viaProxy } from './proxy';
+import { retryAfterMs, sleep, type RetryPolicy } from './retry';
 import { nodeErrorIn, TLS_VERIFICATION_CODES, untrustedHint } from './tls';
 
 interface PublicKey {
@@ -24,23 +25,8 @@ interface PublicKey {
 type Octokit = ReturnType<typeof getOctokit>;
 type OctokitPlugin = Parameters<typeof getOctokit>[2];
 
-export interface GitHubTiming {
-  /** Tries in all, the first included. */
-  attempts: number;
-  /** plugin-retry waits n² × baseMs before try n + 1; GitHub's waits (seconds) count baseMs a second; writes start baseMs apart. */
-  baseMs: number;
-  /** Longest wait GitHub may ask for; beyond it the answer stands. */
-  maxWaitMs: number;
-  /** For each attempt. */
-  timeoutMs: number;
-}
-
-export function githubTiming(env: Readonly<Record<string, string | undefined>> = process.env): GitHubTiming {
-  // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits (the test suite uses it); the bounds stay.
-  const override = env['ENTRA_ROTATOR_RETRY_BASE_MS'] ?? '';
-  const baseMs = /^\d+$/.test(override) ? Number(override) : 1000;
-  return { attempts: 5, baseMs, maxWaitMs: 60_000, timeoutMs: 30_000 };
-}
+/** The retry policy's bounds; plugin-retry waits n² × baseMs before try n + 1, and writes start baseMs apart. */
+export type GitHubTiming = Pick<RetryPolicy, 'attempts' | 'baseMs' | 'maxWaitMs' | 'timeoutMs'>;
 
 /** Transport failures before the request was sent: it cannot have taken effect. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', ...TLS_VERIFICATION_CODES]);
@@ -105,17 +91,6 @@ function failureOf(error: unknown): Failure {
     sent: !NOT_SENT.has(code ?? ''),
     untrusted: TLS_VERIFICATION_CODES.has(code ?? ''),
   };
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Retry-After in seconds or as an HTTP date; or, with the rate limit used up, the time until it resets. */
-function retryAfterMs(h: Record<string, string | undefined>, now = Date.now()): number | undefined {
-  const ra = h['retry-after']?.trim() ?? '';
-  if (/^\d+(\.\d+)?$/.test(ra)) return Math.round(Number(ra) * 1000);
-  if (ra !== '' && !Number.isNaN(Date.parse(ra))) return Math.max(0, Date.parse(ra) - now);
-  const reset = Number(h['x-ratelimit-reset']) * 1000;
-  return h['x-ratelimit-remaining'] === '0' && Number.isFinite(reset) ? Math.max(0, reset - now) : undefined;
 }
 
 const callOf = (options: { request?: object }): Call | undefined => {
@@ -270,7 +245,7 @@ export class GitHubSecrets implements SecretStore {
   readonly #apiUrl: string;
   readonly #keys = new Map<string, Promise<PublicKey>>();
 
-  constructor(token: Secret, apiUrl: string, log: Log, timing: GitHubTiming = githubTiming()) {
+  constructor(token: Secret, apiUrl: string, log: Log, timing: GitHubTiming) {
     this.#apiUrl = apiUrl;
     this.#octokit = newOctokit(token, apiUrl, timing, log, (failure, call) => this.#error(failure, call));
   }

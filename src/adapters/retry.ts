@@ -22,7 +22,7 @@ export function defaultRetryPolicy(env: Readonly<Record<string, string | undefin
 }
 
 /** How long the service asked us to wait, in ms, if it did. */
-export function retryAfterMs(headers: Record<string, string>, now: number = Date.now()): number | undefined {
+export function retryAfterMs(headers: Readonly<Record<string, string | undefined>>, now: number = Date.now()): number | undefined {
   const ra = headers['retry-after'];
   if (ra !== undefined && ra.trim() !== '') {
     if (/^\d+(\.\d+)?$/.test(ra.trim())) return Math.round(Number(ra) * 1000);
