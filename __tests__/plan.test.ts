@@ -1,5 +1,5 @@
 import type { PasswordInfo, Target, TargetState } from './support/types';
-import { CLOCK_SKEW_MS, DAY_MS, holdings, IN_FLIGHT_MS, makePlan, managedSecrets, mayHold, rotationCheck, rotationReasons, secretsToRemove, WRITE_WINDOW_MS, type RotationSettings } from '../src/core/plan';
+import { CLOCK_SKEW_MS, DAY_MS, holdings, IN_FLIGHT_MS, makePlan, managedSecrets, mayHold, rotationCheck, secretsToRemove, WRITE_WINDOW_MS, type RotationSettings } from '../src/core/plan';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const settings: RotationSettings = { credentialName: 'managed', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1 };
@@ -30,7 +30,7 @@ describe('managedSecrets', () => {
   });
 });
 
-describe('rotationReasons', () => {
+describe('rotationCheck', () => {
   const cases: Array<[string, () => [PasswordInfo[], TargetState[]], Partial<RotationSettings>, RegExp | null]> = [
     ['no managed secret', () => [[pw(10, 180, 'portal')], [written(5)]], {}, /has no client secret named 'managed'/],
     ['far from expiry, target written with it', () => { const p = pw(10, 180); return [[p], [writtenWith(p)]]; }, {}, null],
@@ -47,7 +47,7 @@ describe('rotationReasons', () => {
   ];
   it.each(cases)('%s', (_name, make, overrides, expected) => {
     const [passwords, targets] = make();
-    const reasons = rotationReasons(managedSecrets(passwords, 'managed'), targets, { ...settings, ...overrides }, NOW);
+    const reasons = rotationCheck(managedSecrets(passwords, 'managed'), targets, { ...settings, ...overrides }, NOW).due;
     if (expected === null) expect(reasons).toEqual([]);
     else expect(reasons.join('\n')).toMatch(expected);
   });
@@ -56,7 +56,7 @@ describe('rotationReasons', () => {
     const p = pw(0, 180);
     p.startDateTime = new Date('2026-06-01T11:59:59.731Z');
     const stored: TargetState = { target: repoSecret, stored: { updatedAt: new Date('2026-06-01T11:59:59Z') } };
-    expect(rotationReasons([p], [stored], settings, NOW)).toEqual([]);
+    expect(rotationCheck([p], [stored], settings, NOW).due).toEqual([]);
   });
 
   describe('two runs that overlapped', () => {

@@ -1521,9 +1521,6 @@ function targetReason(t, managed, now) {
     };
 }
 /** Why a rotation is due now (`due`), and what is uncertain but not yet a reason to rotate (`notes`). */
-function rotationReasons(managed, targets, settings, now) {
-    return rotationCheck(managed, targets, settings, now).due;
-}
 function rotationCheck(managed, targets, settings, now) {
     const due = [];
     const notes = [];

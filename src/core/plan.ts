@@ -141,15 +141,6 @@ function targetReason(t: TargetState, managed: readonly PasswordInfo[], now: Dat
 }
 
 /** Why a rotation is due now (`due`), and what is uncertain but not yet a reason to rotate (`notes`). */
-export function rotationReasons(
-  managed: readonly PasswordInfo[],
-  targets: readonly TargetState[],
-  settings: RotationSettings,
-  now: Date,
-): string[] {
-  return rotationCheck(managed, targets, settings, now).due;
-}
-
 export function rotationCheck(
   managed: readonly PasswordInfo[],
   targets: readonly TargetState[],
