@@ -11,8 +11,8 @@ function pw(startDaysAgo: number, lifetimeDays: number, displayName: string | nu
   return { keyId: `key-${n}`, displayName, hint: 'abc', startDateTime: start, endDateTime: new Date(start.getTime() + lifetimeDays * DAY_MS) };
 }
 
-const repoSecret: Target = { scope: { owner: 'o', repo: 'r' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' };
-const clientIdTarget: Target = { scope: { owner: 'o', repo: 'r' }, name: 'AZURE_CLIENT_ID', kind: 'client-id' };
+const repoSecret: Target = { scope: { service: 'actions', owner: 'o', repo: 'r' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' };
+const clientIdTarget: Target = { scope: { service: 'actions', owner: 'o', repo: 'r' }, name: 'AZURE_CLIENT_ID', kind: 'client-id' };
 const written = (daysAgo: number, target: Target = repoSecret): TargetState => ({ target, stored: { updatedAt: new Date(NOW.getTime() - daysAgo * DAY_MS) } });
 /** A target a run wrote `afterMs` after it added `p` (runs write within seconds). */
 const writtenWith = (p: PasswordInfo, afterMs = 5000, target: Target = repoSecret): TargetState => ({

@@ -545,6 +545,8 @@ const ROUTES = {
     },
 };
 function routesOf(scope) {
+    if (scope.repo === undefined || scope.service !== 'actions')
+        throw new Error(`internal: ${(0,model/* scopeLabel */.$o)(scope)} is not supported yet`);
     const params = { owner: scope.owner, repo: scope.repo };
     return scope.environment === undefined
         ? { routes: ROUTES.repository, params }
@@ -800,6 +802,13 @@ const toApp = (a) => ({
     displayName: a.displayName,
     signInAudience: a.signInAudience,
     passwordCredentials: (a.passwordCredentials ?? []).map(toPassword),
+    keyCredentials: (a.keyCredentials ?? []).map((k) => ({
+        keyId: k.keyId,
+        displayName: k.displayName ?? null,
+        type: k.type ?? null,
+        startDateTime: new Date(k.startDateTime),
+        endDateTime: new Date(k.endDateTime),
+    })),
     settings: {
         signInAudience: a.signInAudience,
         webRedirectUris: a.web?.redirectUris ?? [],
@@ -1723,7 +1732,7 @@ async function rotate(settings, ports, runStart, outcome) {
         log.info(`Added the federated credential '${f.name}' (${f.subject})`);
     }
     const writesValue = plan.writes.some((w) => (0,model/* carriesSecretValue */.PZ)(w.target.kind));
-    const scopes = uniqueScopes(plan.writes.map((w) => w.target));
+    const scopes = (0,model/* uniqueScopes */.Xe)(plan.writes.map((w) => w.target));
     // 3. In parallel: the public key of every scope written to, the service principal, and (when due) the new secret.
     // When the new secret is verified, that token request also tells whether the service principal exists.
     const spByVerify = plan.servicePrincipal === 'ensure' && plan.rotate && settings.verifyNewSecret;
@@ -1867,7 +1876,7 @@ async function findApp(settings, directory) {
 async function readTargets(settings, store) {
     if (!settings.readTargets)
         return settings.targets.map((target) => ({ target, stored: 'unread' }));
-    const scopes = uniqueScopes(settings.targets);
+    const scopes = (0,model/* uniqueScopes */.Xe)(settings.targets);
     const listings = new Map(await Promise.all(scopes.map(async (s) => [(0,model/* scopeKey */.OD)(s), await store.list(s)])));
     return settings.targets.map((target) => ({ target, stored: listings.get((0,model/* scopeKey */.OD)(target.scope))?.get(target.name.toUpperCase()) }));
 }
@@ -1932,9 +1941,6 @@ function valueFor(target, app, settings, values) {
                 throw new Error(`internal: no new secret for ${(0,model/* targetLabel */.Op)(target)}`);
             return target.kind === 'secret' ? values.secret : values.credentials;
     }
-}
-function uniqueScopes(targets) {
-    return [...new Map(targets.map((t) => [(0,model/* scopeKey */.OD)(t.scope), t.scope])).values()];
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts

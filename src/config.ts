@@ -383,7 +383,8 @@ function readGitHub(inputs: Inputs, dryRun: boolean): Config['github'] | undefin
     inputs.add('subscription-id: only used in the credentials JSON, so credentials-secret-name is expected too');
   }
   if (apiUrl === undefined || repository === undefined || names === undefined) return undefined;
-  const scopes: Scope[] = environments.length === 0 ? [{ ...repository }] : environments.map((environment) => ({ ...repository, environment }));
+  const scopes: Scope[] =
+    environments.length === 0 ? [{ service: 'actions', ...repository }] : environments.map((environment) => ({ service: 'actions', ...repository, environment }));
   const targets: Target[] = scopes.flatMap((scope) => names.map((n) => ({ scope, name: n.value, kind: n.kind })));
   return { token, apiUrl, ...repository, scopes, targets, subscriptionId };
 }

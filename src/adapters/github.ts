@@ -222,6 +222,7 @@ const ROUTES = {
 } as const;
 
 function routesOf(scope: Scope): { routes: (typeof ROUTES)[keyof typeof ROUTES]; params: Record<string, string> } {
+  if (scope.repo === undefined || scope.service !== 'actions') throw new Error(`internal: ${scopeLabel(scope)} is not supported yet`);
   const params = { owner: scope.owner, repo: scope.repo };
   return scope.environment === undefined
     ? { routes: ROUTES.repository, params }

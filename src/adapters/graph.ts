@@ -29,6 +29,7 @@ interface GraphApp {
   displayName: string;
   signInAudience: string;
   passwordCredentials?: GraphPassword[];
+  keyCredentials?: Array<{ keyId: string; displayName?: string | null; type?: string | null; startDateTime: string; endDateTime: string }>;
   web?: { redirectUris?: string[] } | null;
   spa?: { redirectUris?: string[] } | null;
   publicClient?: { redirectUris?: string[] } | null;
@@ -64,6 +65,13 @@ const toApp = (a: GraphApp): AppRegistration => ({
   displayName: a.displayName,
   signInAudience: a.signInAudience,
   passwordCredentials: (a.passwordCredentials ?? []).map(toPassword),
+  keyCredentials: (a.keyCredentials ?? []).map((k) => ({
+    keyId: k.keyId,
+    displayName: k.displayName ?? null,
+    type: k.type ?? null,
+    startDateTime: new Date(k.startDateTime),
+    endDateTime: new Date(k.endDateTime),
+  })),
   settings: {
     signInAudience: a.signInAudience,
     webRedirectUris: a.web?.redirectUris ?? [],

@@ -22,6 +22,16 @@ export interface PasswordInfo {
   endDateTime: Date;
 }
 
+/** A certificate of an app (keyCredentials) as Graph lists it: metadata only. */
+export interface CertificateInfo {
+  keyId: string;
+  displayName: string | null;
+  /** AsymmetricX509Cert, Symmetric, ... */
+  type: string | null;
+  startDateTime: Date;
+  endDateTime: Date;
+}
+
 export interface AppRegistration {
   /** Object id. */
   id: string;
@@ -30,15 +40,32 @@ export interface AppRegistration {
   displayName: string;
   signInAudience: string;
   passwordCredentials: PasswordInfo[];
+  /** Certificates: never rotated by this action, only reported on. */
+  keyCredentials: CertificateInfo[];
   /** The declarable properties, as read. */
   settings: AppSettings;
 }
 
-/** Where GitHub secrets are written: the repository, or one of its environments. */
+/**
+ * Where GitHub secrets are written: Actions secrets of a repository, of one of its environments or of an
+ * organisation (no `repo`), or Dependabot secrets of a repository or an organisation.
+ */
 export interface Scope {
+  service: 'actions' | 'dependabot';
   owner: string;
-  repo: string;
+  /** Absent: the organisation `owner`. */
+  repo?: string;
+  /** Only with `repo` and the actions service. */
   environment?: string;
+}
+
+export type OrgVisibility = 'all' | 'private' | 'selected';
+
+/** Which repositories of an organisation may use an organisation secret. */
+export interface OrgAccess {
+  visibility: OrgVisibility;
+  /** Repository names (not owner/name), with visibility selected; empty otherwise. */
+  repositories: string[];
 }
 
 /** What a target secret holds. Only `secret` and `credentials` carry the client secret value. */
@@ -48,11 +75,17 @@ export interface Target {
   scope: Scope;
   name: string;
   kind: TargetKind;
+  /** Organisation scopes only: the visibility and selected repositories to hold the secret with. */
+  access?: OrgAccess;
+  /** `credentials` targets only: the subscriptionId of the azure/login JSON. */
+  subscriptionId?: string;
 }
 
 /** Metadata GitHub shows for a stored secret. */
 export interface StoredSecretInfo {
   updatedAt: Date;
+  /** Organisation secrets only. */
+  visibility?: OrgVisibility;
 }
 
 export function carriesSecretValue(kind: TargetKind): boolean {
@@ -60,16 +93,34 @@ export function carriesSecretValue(kind: TargetKind): boolean {
 }
 
 export function scopeLabel(scope: Scope): string {
+  const dependabot = scope.service === 'dependabot' ? 'Dependabot, ' : '';
+  if (scope.repo === undefined) return `${dependabot}organisation ${scope.owner}`;
   const repo = `${scope.owner}/${scope.repo}`;
-  return scope.environment === undefined ? `repository ${repo}` : `environment '${scope.environment}' of ${repo}`;
+  return scope.environment === undefined ? `${dependabot}repository ${repo}` : `environment '${scope.environment}' of ${repo}`;
 }
 
 export function targetLabel(t: Target): string {
   return `${t.name} (${scopeLabel(t.scope)})`;
 }
 
+/** Identifies a scope: GitHub compares owner, repository and environment names case-insensitively. */
 export function scopeKey(scope: Scope): string {
-  return `${scope.owner}/${scope.repo}#${scope.environment?.toLowerCase() ?? ''}`;
+  return `${scope.service}:${scope.owner}/${scope.repo ?? ''}#${scope.environment ?? ''}`.toLowerCase();
+}
+
+/** Each scope once, in first-seen order. */
+export function uniqueScopes(targets: readonly Target[]): Scope[] {
+  return [...new Map(targets.map((t) => [scopeKey(t.scope), t.scope])).values()];
+}
+
+/** 32-bit FNV-1a of a string: a stable hash (the same on every runner and run), used to shard a fleet. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
 }
 
 export interface PermissionRef {

@@ -4,7 +4,7 @@
  */
 import { resolveApis, reconcilePlan, type DeclaredInput } from './declare';
 import { AggregateFailure, ServiceError } from './errors';
-import { carriesSecretValue, scopeKey, targetLabel, type AppRegistration, type PasswordInfo, type Scope, type Target } from './model';
+import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type Target } from './model';
 import { makePlan, managedSecrets, WRITE_DEADLINE_MS, type Plan, type RemovalStep, type RotationSettings, type TargetState } from './plan';
 import type { Directory, Log, SecretStore, SecretVerifier } from './ports';
 import { formatPlan } from './report';
@@ -385,6 +385,3 @@ function valueFor(target: Target, app: AppRegistration, settings: RunSettings, v
   }
 }
 
-function uniqueScopes(targets: readonly Target[]): Scope[] {
-  return [...new Map(targets.map((t) => [scopeKey(t.scope), t.scope])).values()];
-}
