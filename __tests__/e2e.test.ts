@@ -48,6 +48,11 @@ describe('the action against the emulator', () => {
       rotated: 'true',
       'secret-key-id': secret?.keyId,
       'secret-expires-on': new Date(secret?.endDateTime ?? 0).toISOString(),
+      'rotated-count': '1',
+      'deferred-count': '0',
+      'failed-count': '0',
+      'expiring-count': '0',
+      'report-file': expect.stringMatching(/report\.json$/),
     });
     expect(run.summary).toContain('billing-api');
     expect(run.summary).toContain(secret?.keyId);

@@ -9,6 +9,7 @@
 import { InputError } from './core/errors';
 import { SIGN_IN_AUDIENCES, type Scope, type SignInAudience, type Target } from './core/model';
 import { Secret } from './core/secret';
+import type { AppSpec, FleetSettings } from './core/spec';
 
 /** Every input the action reads: exactly the inputs action.yml declares. The reader accepts no other name. */
 export const INPUT_NAMES = [
@@ -91,7 +92,19 @@ export interface DeclaredApp {
 export const MAX_FEDERATED_CREDENTIALS = 20;
 const GITHUB_SUBJECT = /^repo:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+:(environment:[^\s:][^:]*|ref:refs\/(heads|tags)\/\S+|pull_request)$/;
 
+/** What the run is asked to do. Single-app inputs are a fleet of one. */
 export interface Config {
+  signIn: StepConfig['signIn'];
+  github: { token: Secret | undefined; apiUrl: string };
+  dryRun: boolean;
+  /** Why the run is a dry run when the dry-run input did not say so. */
+  dryRunBecause: string | undefined;
+  mode: 'single' | 'fleet';
+  apps: AppSpec[];
+  fleet: FleetSettings;
+}
+
+interface StepConfig {
   signIn: {
     tenantId: string;
     clientId: string;
@@ -284,10 +297,21 @@ export function readConfig(read: InputReader, env: Env): Config {
   if (inputs.problems.length > 0 || !signIn || !app || !rotation || dryRun === undefined || !github) {
     throw new InputError(inputs.problems.length > 0 ? inputs.problems : ['internal: an input was rejected without a reason']);
   }
-  return Object.freeze({ signIn, app, rotation, github, dryRun });
+  const key = app.appId !== undefined ? `app-id:${app.appId}` : `app-name:${app.name ?? ''}`;
+  const targets = github.targets.map((t) => (t.kind === 'credentials' && github.subscriptionId !== undefined ? { ...t, subscriptionId: github.subscriptionId } : t));
+  const identity = { name: app.name, appId: app.appId, createIfMissing: app.createIfMissing, signInAudience: app.signInAudience, servicePrincipal: app.servicePrincipal, declared: app.declared, oidcIssuer: app.oidcIssuer };
+  return Object.freeze({
+    signIn,
+    github: { token: github.token, apiUrl: github.apiUrl },
+    dryRun,
+    dryRunBecause: undefined,
+    mode: 'single' as const,
+    apps: [{ key, source: 'inputs', app: identity, rotation, targets }],
+    fleet: { maxRotations: 10, reportDays: 30, reportScope: 'managed' as const, shard: undefined },
+  });
 }
 
-function readSignIn(inputs: Inputs): Config['signIn'] | undefined {
+function readSignIn(inputs: Inputs): StepConfig['signIn'] | undefined {
   const tenantId = inputs.guid('tenant-id', true);
   const clientId = inputs.guid('client-id', true);
   const clientSecret = inputs.secret('client-secret');
@@ -309,7 +333,7 @@ function readSignIn(inputs: Inputs): Config['signIn'] | undefined {
   };
 }
 
-function readApp(inputs: Inputs): Config['app'] | undefined {
+function readApp(inputs: Inputs): StepConfig['app'] | undefined {
   const name = inputs.value('app-name');
   const appId = inputs.guid('app-id', false);
   if (name === '' && inputs.value('app-id') === '') {
@@ -339,7 +363,7 @@ function readApp(inputs: Inputs): Config['app'] | undefined {
   };
 }
 
-function readRotation(inputs: Inputs): Config['rotation'] | undefined {
+function readRotation(inputs: Inputs): StepConfig['rotation'] | undefined {
   const credentialName = inputs.given('credential-name', 'the description of the client secrets this action creates');
   if (credentialName !== undefined && credentialName.length > 100) {
     inputs.problem('credential-name', credentialName, 'a description of at most 100 characters');
@@ -367,7 +391,7 @@ function readRotation(inputs: Inputs): Config['rotation'] | undefined {
   return { credentialName, lifetimeDays, rotateBeforeDays, force, keepPrevious, verifyNewSecret };
 }
 
-function readGitHub(inputs: Inputs, dryRun: boolean): Config['github'] | undefined {
+function readGitHub(inputs: Inputs, dryRun: boolean): StepConfig['github'] | undefined {
   const token = inputs.secret('github-token');
   if (token === undefined && !dryRun) {
     inputs.add(

@@ -1,51 +1,69 @@
-/** Wiring: inputs → adapters → plan and apply (core) → outputs and report. */
+/** Wiring: config → adapters → the fleet run (core) → outputs, job summary and JSON report. */
 import type { Config } from './config';
 import { newSecretVerifier, rotatorCredential } from './adapters/entra';
 import { GitHubSecrets } from './adapters/github';
 import { GraphDirectory } from './adapters/graph';
+import { writeReportFile } from './adapters/report-file';
 import { defaultRetryPolicy } from './adapters/retry';
 import { fail, runnerLog, setOutputs, writeSummary } from './adapters/runner';
+import { runFleet, type FleetOutcome } from './core/fleet';
 import type { SecretStore } from './core/ports';
-import { summaryMarkdown } from './core/report';
-import { run, type Outcome } from './core/rotate';
+import { fleetSummary, reportJson } from './core/summary';
+import { appLabel } from './core/spec';
 
 export async function main(config: Config): Promise<void> {
   // Inputs that are secrets are masked before anything else is printed.
   if (config.signIn.clientSecret) runnerLog.mask(config.signIn.clientSecret.reveal());
   if (config.github.token) runnerLog.mask(config.github.token.reveal());
+  if (config.dryRunBecause !== undefined) runnerLog.info(`Dry run: ${config.dryRunBecause}`);
 
   const policy = defaultRetryPolicy();
   const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runnerLog), runnerLog, policy);
   const store: SecretStore = config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runnerLog, policy) : noStore;
-
-  const outcome = await run(
-    {
-      app: { ...config.app },
-      rotation: config.rotation,
-      targets: config.github.targets,
-      tenantId: config.signIn.tenantId,
-      subscriptionId: config.github.subscriptionId,
-      dryRun: config.dryRun,
-      readTargets: config.github.token !== undefined,
-      verifyNewSecret: config.rotation.verifyNewSecret,
-    },
+  const single = config.mode === 'single';
+  const result = await runFleet(
+    config.apps,
+    config.fleet,
+    { tenantId: config.signIn.tenantId, dryRun: config.dryRun, readTargets: config.github.token !== undefined, single },
     { directory, store, verifier: newSecretVerifier(config.signIn, policy, runnerLog), log: runnerLog, now: () => new Date() },
   );
 
-  setOutputs(outputsOf(outcome, config));
-  await writeSummary(summaryMarkdown(outcome, config.signIn.tenantId));
-  if (outcome.error) fail(outcome.error.message);
+  const reportFile = writeReportFile(reportJson(result, config.signIn.tenantId, new Date()));
+  setOutputs({ ...(single ? singleOutputs(result, config) : {}), ...fleetOutputs(result), 'report-file': reportFile });
+  await writeSummary(fleetSummary(result, config.signIn.tenantId, single));
+  const error = failure(result, single);
+  if (error !== undefined) fail(error);
 }
 
-function outputsOf(outcome: Outcome, config: Config): Record<string, string> {
+/** The step fails when an app failed: a fleet names every failed app, with why. */
+function failure(result: FleetOutcome, single: boolean): string | undefined {
+  const failed = result.apps.filter((a) => a.outcome.error !== undefined);
+  if (failed.length === 0) return undefined;
+  if (single) return failed[0]?.outcome.error?.message;
+  const why = failed.map((a) => `- ${appLabel(a.spec)} (${a.spec.source}): ${a.outcome.error?.message ?? ''}`);
+  return [`${failed.length} of ${result.apps.length} apps failed: ${failed.map((a) => appLabel(a.spec)).join(', ')}`, ...why].join('\n');
+}
+
+function singleOutputs(result: FleetOutcome, config: Config): Record<string, string> {
+  const outcome = result.apps[0]?.outcome;
   return {
-    'client-id': outcome.app?.appId ?? '',
-    'object-id': outcome.app?.id ?? '',
+    'client-id': outcome?.app?.appId ?? '',
+    'object-id': outcome?.app?.id ?? '',
     'tenant-id': config.signIn.tenantId,
-    'app-created': String(outcome.appCreated),
-    rotated: String(outcome.rotated),
-    'secret-key-id': outcome.currentSecret?.keyId ?? '',
-    'secret-expires-on': outcome.currentSecret?.endDateTime.toISOString() ?? '',
+    'app-created': String(outcome?.appCreated ?? false),
+    rotated: String(outcome?.rotated ?? false),
+    'secret-key-id': outcome?.currentSecret?.keyId ?? '',
+    'secret-expires-on': outcome?.currentSecret?.endDateTime.toISOString() ?? '',
+  };
+}
+
+function fleetOutputs(result: FleetOutcome): Record<string, string> {
+  const count = (f: (o: FleetOutcome['apps'][number]['outcome']) => boolean): string => String(result.apps.filter((a) => f(a.outcome)).length);
+  return {
+    'rotated-count': count((o) => o.rotated),
+    'deferred-count': count((o) => o.deferred),
+    'failed-count': count((o) => o.error !== undefined),
+    'expiring-count': String(result.credentials.filter((e) => e.flagged).length),
   };
 }
 
@@ -54,4 +72,6 @@ const noStore: SecretStore = {
   list: () => Promise.reject(new Error('internal: no github-token')),
   prepare: () => Promise.reject(new Error('internal: no github-token')),
   write: () => Promise.reject(new Error('internal: no github-token')),
+  selectedRepositories: () => Promise.reject(new Error('internal: no github-token')),
+  setSelectedRepositories: () => Promise.reject(new Error('internal: no github-token')),
 };

@@ -242,6 +242,14 @@ function loadSeal(): Promise<(value: Secret, publicKeyBase64: string) => Promise
 const nextLink = (link: string | undefined): string | undefined => /<([^<>]+)>;\s*rel="next"/.exec(link ?? '')?.[1];
 
 export class GitHubSecrets implements SecretStore {
+  selectedRepositories(): Promise<string[]> {
+    return Promise.reject(new Error('internal: organisation secrets are not there yet'));
+  }
+
+  setSelectedRepositories(): Promise<void> {
+    return Promise.reject(new Error('internal: organisation secrets are not there yet'));
+  }
+
   readonly #octokit: Octokit;
   readonly #apiUrl: string;
   readonly #keys = new Map<string, Promise<PublicKey>>();

@@ -11,6 +11,7 @@ export const runnerLog: Log = {
   mask: (value) => {
     if (value !== '') core.setSecret(value);
   },
+  group: (title, fn) => core.group(title, fn),
 };
 
 /** Outside a runner (no GITHUB_OUTPUT), @actions/core falls back to the deprecated ::set-output command. */

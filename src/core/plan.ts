@@ -123,6 +123,13 @@ function targetReason(t: TargetState, managed: readonly PasswordInfo[], now: Dat
   const newest = managed[0];
   if (newest === undefined || !carriesSecretValue(t.target.kind) || t.stored === 'unread') return undefined;
   if (t.stored === undefined) return { due: true, reason: `${targetLabel(t.target)} does not exist, and a secret's value cannot be read back` };
+  const visibility = t.target.access?.visibility;
+  if (visibility !== undefined && t.stored.visibility !== undefined && t.stored.visibility !== visibility) {
+    return {
+      due: true,
+      reason: `${targetLabel(t.target)} has visibility ${t.stored.visibility}, declared ${visibility}: it is written again with the declared visibility, which takes a value, and a value cannot be read back`,
+    };
+  }
   const candidates = mayHold(t.stored.updatedAt, managed);
   const when = minute(t.stored.updatedAt);
   if (!candidates.includes(newest)) {

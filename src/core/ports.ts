@@ -3,6 +3,14 @@ import type { AppRegistration, FederatedCredential, PasswordInfo, ResourceApi, S
 import type { Secret } from './secret';
 
 export interface Directory {
+  /**
+   * Many apps at once: for each ref, the apps it matches (by client ID: 0 or 1; by display name: all with that
+   * exact name, as appsByName). JSON $batch of up to 20 requests per POST; one ref alone is one plain GET.
+   * Results in the order of refs.
+   */
+  findApps(refs: ReadonlyArray<{ appId?: string; name?: string }>): Promise<AppRegistration[][]>;
+  /** Every app registration of the tenant the rotator can read (every page). */
+  allApps(): Promise<AppRegistration[]>;
   /** The app with this client ID, or undefined. */
   appByAppId(appId: string): Promise<AppRegistration | undefined>;
   /** Apps whose display name is this one (as Graph matches it; the core re-checks exactly). */
@@ -28,6 +36,10 @@ export interface Directory {
 }
 
 export interface SecretStore {
+  /** Names of the repositories an organisation secret with visibility `selected` is shared with (all pages). */
+  selectedRepositories(target: Target): Promise<string[]>;
+  /** Makes the selection exactly target.access.repositories (one PUT of ids, no value written). */
+  setSelectedRepositories(target: Target): Promise<void>;
   /** Metadata of every secret stored in a scope, by upper-case name (GitHub stores names upper-cased). */
   list(scope: Scope): Promise<Map<string, StoredSecretInfo>>;
   /** Fetches what writing to a scope needs (its public key), so a bad token fails before anything changes. */
@@ -53,4 +65,6 @@ export interface Log {
   warning(message: string): void;
   /** Registers a value with the runner's masking before it can be printed anywhere. */
   mask(value: string): void;
+  /** Runs `fn` with its log lines in one collapsible group of the job log. */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }

@@ -1,7 +1,7 @@
 /** The plan and the outcome as text for the log and Markdown for the job summary. Never a secret value. */
 import { scopeLabel, targetLabel, type PasswordInfo } from './model';
 import type { Plan } from './plan';
-import type { Outcome } from './rotate';
+import type { Outcome } from './outcome';
 
 const date = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 

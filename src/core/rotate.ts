@@ -1,35 +1,17 @@
 /**
- * The run, in the order that never leaves a target without a working secret:
- * read → plan → (create app) → add the new secret → write every target → only then remove old managed secrets.
+ * One app, in the order that never leaves a target without a working secret:
+ * plan → (create app) → add the new secret → write every target → only then remove old managed secrets.
+ * What the app and its targets look like now comes in from the inventory (inventory.ts), read for the whole run.
  */
-import { resolveApis, reconcilePlan, type DeclaredInput } from './declare';
+import { reconcilePlan, type ReconcilePlan } from './declare';
 import { AggregateFailure, ServiceError } from './errors';
-import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type Target } from './model';
-import { makePlan, managedSecrets, WRITE_DEADLINE_MS, type Plan, type RemovalStep, type RotationSettings, type TargetState } from './plan';
+import { carriesSecretValue, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type ResourceApi, type Target } from './model';
+import { asError, type Outcome } from './outcome';
+import { makePlan, managedSecrets, WRITE_DEADLINE_MS, type Plan, type RemovalStep, type TargetState } from './plan';
 import type { Directory, Log, SecretStore, SecretVerifier } from './ports';
 import { formatPlan } from './report';
 import { Secret } from './secret';
-
-export interface RunSettings {
-  app: {
-    name: string | undefined;
-    appId: string | undefined;
-    createIfMissing: boolean;
-    signInAudience: string;
-    servicePrincipal: boolean;
-    declared: DeclaredInput;
-    oidcIssuer: string;
-  };
-  rotation: RotationSettings;
-  targets: Target[];
-  tenantId: string;
-  subscriptionId: string | undefined;
-  dryRun: boolean;
-  /** False when there is no GitHub token (dry-run): targets are then not read. */
-  readTargets: boolean;
-  /** Get a token with the new secret before any target gets it. */
-  verifyNewSecret: boolean;
-}
+import type { AppSpec } from './spec';
 
 export interface Ports {
   directory: Directory;
@@ -39,127 +21,157 @@ export interface Ports {
   now: () => Date;
 }
 
-export interface Outcome {
-  plan: Plan | undefined;
-  app: AppRegistration | undefined;
-  appCreated: boolean;
-  /** An existing app was brought to what the workflow declares. */
-  reconciled: boolean;
-  rotated: boolean;
-  newSecret: PasswordInfo | undefined;
-  /** The newest managed secret after the run (the new one when rotated). */
-  currentSecret: PasswordInfo | undefined;
-  written: Target[];
-  failed: Array<{ target: Target; error: Error }>;
-  /** Writes whose answer never came (or came as a server error): the target may or may not hold the value. */
-  unconfirmed: Array<{ target: Target; error: Error }>;
-  removed: PasswordInfo[];
-  /** Set when the step must fail; the outcome still says what was done. */
-  error: Error | undefined;
+/** What the run knows of one app before it changes anything. */
+export interface AppState {
+  found: AppRegistration | undefined;
+  targets: TargetState[];
+  /** The service principals of the declared APIs, by the name each permission line gives. */
+  apis: ReadonlyMap<string, ResourceApi[]>;
+  /** Organisation targets (visibility selected) whose selected repositories differ from the declared ones. */
+  selectionDrift: Target[];
+}
+
+export interface AppPlan {
+  spec: AppSpec;
+  found: AppRegistration | undefined;
+  plan: Plan;
+  reconcile: ReconcilePlan;
+  selectionDrift: Target[];
+}
+
+export interface RunContext {
+  tenantId: string;
   dryRun: boolean;
+  /** When the run began: managed secrets younger than that (minus IN_FLIGHT_MS) are never removed. */
+  runStart: Date;
 }
 
-export async function run(settings: RunSettings, ports: Ports): Promise<Outcome> {
-  const runStart = ports.now();
-  const outcome: Outcome = {
-    plan: undefined,
-    app: undefined,
-    appCreated: false,
-    reconciled: false,
-    rotated: false,
-    newSecret: undefined,
-    currentSecret: undefined,
-    written: [],
-    failed: [],
-    unconfirmed: [],
-    removed: [],
-    error: undefined,
-    dryRun: settings.dryRun,
-  };
-  try {
-    await rotate(settings, ports, runStart, outcome);
-  } catch (error) {
-    outcome.error = error instanceof Error ? error : new Error(String(error));
-  }
-  return outcome;
-}
-
-async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outcome: Outcome): Promise<void> {
-  const { directory, store, log } = ports;
-
-  // 1. Read the app, every target and every declared API at once: they are independent.
-  // All settle before going on, so that nothing is still under way when a failure ends the run.
-  const [appRead, targetsRead, apisRead] = await Promise.allSettled([
-    findApp(settings, directory),
-    readTargets(settings, store),
-    resolveApis(settings.app.declared.apiPermissions ?? [], directory),
-  ]);
-  if (appRead.status === 'rejected') throw appRead.reason;
-  if (targetsRead.status === 'rejected') throw targetsRead.reason;
-  if (apisRead.status === 'rejected') throw apisRead.reason;
-  const [found, targets, apis] = [appRead.value, targetsRead.value, apisRead.value];
-  outcome.app = found;
-  const reconcile = await reconcilePlan(settings.app, found, apis, directory);
+/** The plan of one app from what was read: the one PATCH, the federated credentials, the rotation. */
+export async function planApp(spec: AppSpec, state: AppState, ports: Ports, runStart: Date): Promise<AppPlan> {
+  const { found } = state;
+  const reconcile = await reconcilePlan(spec.app, found, state.apis, ports.directory);
   const plan = makePlan({
     app:
       found === undefined
-        ? { create: settings.app.name ?? '' }
+        ? { create: spec.app.name ?? '' }
         : { displayName: found.displayName, appId: found.appId, objectId: found.id, passwords: found.passwordCredentials },
-    targets,
-    settings: settings.rotation,
-    servicePrincipal: settings.app.servicePrincipal,
+    targets: state.targets,
+    settings: spec.rotation,
+    servicePrincipal: spec.app.servicePrincipal,
     now: runStart,
     runStart,
   });
   plan.reconcile = reconcile;
-  outcome.plan = plan;
-  outcome.currentSecret = found === undefined ? undefined : managedSecrets(found.passwordCredentials, settings.rotation.credentialName)[0];
-  log.info(formatPlan(plan, settings.dryRun));
-  if (settings.app.declared.apiPermissions !== undefined) {
+  return { spec, found, plan, reconcile, selectionDrift: plan.rotate ? [] : state.selectionDrift };
+}
+
+/** Logs the plan of an app (and what it means for API permissions). */
+export function logPlan(p: AppPlan, dryRun: boolean, log: Log): void {
+  log.info(formatPlan(p.plan, dryRun));
+  for (const t of p.selectionDrift) log.info(`  set the selected repositories of ${targetLabel(t)}: ${t.access?.repositories.join(', ') ?? ''}`);
+  if (p.spec.app.declared.apiPermissions !== undefined) {
     log.info(
       'Note: api-permissions only declares what the app asks for; it is not consent. An admin grants it once: portal → App registrations → the app → API permissions → Grant admin consent, or `az ad app permission admin-consent --id <client-id>`.',
     );
   }
-  if (settings.dryRun) return;
+}
 
-  // 2. The app, as declared: created with the declared properties, or brought to them with one PATCH.
-  let app = found;
+/** Applies an app's plan; failures end up in `outcome.error`, never thrown. */
+export async function applyApp(p: AppPlan, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<void> {
+  recordPlan(p, outcome);
+  if (ctx.dryRun) return;
+  try {
+    const app = await ensureApp(p, ports, outcome);
+    await rotateSecret(p, app, ctx, ports, outcome);
+  } catch (error) {
+    outcome.error = asError(error);
+  }
+}
+
+/** What an outcome says before anything is done: the app as read and its plan. */
+export function recordPlan(p: AppPlan, outcome: Outcome): void {
+  outcome.app = p.found;
+  outcome.plan = p.plan;
+  outcome.currentSecret = p.found === undefined ? undefined : managedSecrets(p.found.passwordCredentials, p.spec.rotation.credentialName)[0];
+}
+
+/** The app, as declared: created with the declared properties, or brought to them with one PATCH. */
+async function ensureApp(p: AppPlan, ports: Ports, outcome: Outcome): Promise<AppRegistration> {
+  const { directory, log } = ports;
+  const { reconcile, plan } = p;
+  let app = p.found;
   if (app === undefined) {
-    log.info(`Creating app registration '${plan.app.displayName}' (sign-in audience ${settings.app.signInAudience})`);
-    app = await directory.createApp(plan.app.displayName, settings.app.signInAudience, reconcile.patch);
+    log.info(`Creating app registration '${plan.app.displayName}' (sign-in audience ${p.spec.app.signInAudience})`);
+    app = await directory.createApp(plan.app.displayName, p.spec.app.signInAudience, reconcile.patch);
     outcome.app = app;
     outcome.appCreated = true;
     log.info(`Created app registration '${app.displayName}': client ID ${app.appId}, object ID ${app.id}`);
   } else if (reconcile.changes.length > 0) {
     await directory.updateApp(app, reconcile.patch);
+    outcome.reconciled = true;
     log.info(`Updated ${reconcile.changes.map((c) => c.property).join(', ')} of '${app.displayName}'`);
   }
-  const theApp = app;
-  outcome.reconciled = found !== undefined && reconcile.changes.length > 0;
   for (const f of reconcile.federated.remove) {
-    await directory.removeFederatedCredential(theApp, f);
+    await directory.removeFederatedCredential(app, f);
     log.info(`Removed the federated credential '${f.name}' (${f.subject})`);
   }
   for (const f of reconcile.federated.add) {
-    await directory.addFederatedCredential(theApp, f);
+    await directory.addFederatedCredential(app, f);
     log.info(`Added the federated credential '${f.name}' (${f.subject})`);
   }
+  return app;
+}
 
+/** Steps 3 to 6: the new secret (when due), the targets, then the removals. */
+async function rotateSecret(p: AppPlan, app: AppRegistration, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<void> {
+  const { plan, spec } = p;
+  const started = await startRotation(p, app, ctx, ports, outcome);
+  const { newSecret, addDeadline } = started;
+  if (newSecret !== undefined && spec.rotation.verifyNewSecret) await verifyNewSecret(app, newSecret, started.spByVerify, ports);
+  if (newSecret !== undefined && addDeadline !== undefined && ports.now().getTime() > addDeadline.getTime()) {
+    await undoNewSecret(app, newSecret.info, ports.directory, ports.log, 'it could not be written in time');
+    throw new Error(
+      `The new client secret was added more than ${WRITE_DEADLINE_MS / 60_000} minutes ago and no target has it yet (Entra was slow to accept it), so it was removed again and no GitHub secret was changed. Run again.`,
+    );
+  }
+
+  // 5. Write every target, then 6. remove old managed secrets, only when every target that carries the value
+  // surely holds the new one.
+  const values = newSecret === undefined ? undefined : new DerivedValues(newSecret.value, app, ctx.tenantId, ports.log);
   const writesValue = plan.writes.some((w) => carriesSecretValue(w.target.kind));
-  const scopes = uniqueScopes(plan.writes.map((w) => w.target));
+  await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), addDeadline, ports, outcome);
+  await fixSelections(p.selectionDrift, ports, outcome);
+  if (newSecret !== undefined) await settleRotation(app, newSecret.info, writesValue, ports, outcome);
+  if (!plan.rotate || outcome.rotated) await removeOld(app, plan.removals, ports, outcome);
 
-  // 3. In parallel: the public key of every scope written to, the service principal, and (when due) the new secret.
-  // When the new secret is verified, that token request also tells whether the service principal exists.
-  const spByVerify = plan.servicePrincipal === 'ensure' && plan.rotate && settings.verifyNewSecret;
+  const failures = [...outcome.unconfirmed, ...outcome.failed].map((f) => f.error);
+  if (started.spFailure !== undefined) failures.push(started.spFailure);
+  const [first, ...more] = failures;
+  if (first !== undefined) throw more.length === 0 ? first : new AggregateFailure(`${failures.length} steps failed:`, failures);
+}
+
+interface Started {
+  newSecret: { info: PasswordInfo; value: Secret } | undefined;
+  addDeadline: Date | undefined;
+  spByVerify: boolean;
+  spFailure: Error | undefined;
+}
+
+/**
+ * Step 3, in parallel: the public key of every scope written to, the service principal, and (when due) the new
+ * secret. When the new secret is verified, that token request also tells whether the service principal exists.
+ */
+async function startRotation(p: AppPlan, app: AppRegistration, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<Started> {
+  const { plan, spec } = p;
+  const { directory, store, log } = ports;
+  const spByVerify = plan.servicePrincipal === 'ensure' && plan.rotate && spec.rotation.verifyNewSecret;
   const spTask =
-    plan.servicePrincipal === 'skip' || spByVerify
-      ? Promise.resolve()
-      : ensureServicePrincipal(theApp, plan.servicePrincipal === 'create', directory, log);
-  const prepareTask = Promise.all(scopes.map((s) => store.prepare(s)));
+    plan.servicePrincipal === 'skip' || spByVerify ? Promise.resolve() : ensureServicePrincipal(app, plan.servicePrincipal === 'create', directory, log);
+  const prepareTask = Promise.all(uniqueScopes(plan.writes.map((w) => w.target)).map((s) => store.prepare(s)));
   // Every write of the new value starts within WRITE_DEADLINE_MS of adding it: how later runs tell what a target holds.
   const addDeadline = plan.rotate ? new Date(ports.now().getTime() + WRITE_DEADLINE_MS) : undefined;
   const addTask = plan.rotate
-    ? addPasswordOnce(theApp, plan.newSecret?.displayName ?? settings.rotation.credentialName, plan.newSecret?.endDateTime ?? runStart, ports)
+    ? addPasswordOnce(app, plan.newSecret?.displayName ?? spec.rotation.credentialName, plan.newSecret?.endDateTime ?? ctx.runStart, ports)
     : Promise.resolve(undefined);
   const [spResult, prepared, added] = await Promise.allSettled([spTask, prepareTask, addTask]);
 
@@ -170,46 +182,42 @@ async function rotate(settings: RunSettings, ports: Ports, runStart: Date, outco
   }
   if (added.status === 'rejected') throw added.reason;
   if (prepared.status === 'rejected') {
-    if (newSecret !== undefined) await undoNewSecret(theApp, newSecret.info, directory, log, 'no target could be written');
+    if (newSecret !== undefined) await undoNewSecret(app, newSecret.info, directory, log, 'no target could be written');
     throw prepared.reason;
   }
+  return { newSecret, addDeadline, spByVerify, spFailure: spResult.status === 'rejected' ? asError(spResult.reason) : undefined };
+}
 
-  // 4. Entra may refuse a new secret for seconds: targets get it only once Entra accepts it.
-  if (newSecret !== undefined && settings.verifyNewSecret) {
-    try {
-      if ((await ports.verifier.accepts(theApp, newSecret.value, { servicePrincipalMayBeMissing: spByVerify })) === 'no-service-principal') {
-        await directory.createServicePrincipal(theApp);
-        log.info(`Created the missing service principal (enterprise application) of '${theApp.displayName}'`);
-        await ports.verifier.accepts(theApp, newSecret.value, { servicePrincipalMayBeMissing: false });
-      }
-      log.info(`Entra accepts the new client secret ${newSecret.info.keyId}`);
-    } catch (error) {
-      await undoNewSecret(theApp, newSecret.info, directory, log, 'Entra did not accept it');
-      throw new AggregateFailure(
-        'Entra ID did not accept the new client secret, so it was removed again; no GitHub secret was changed and every existing client secret was kept:',
-        [error instanceof Error ? error : new Error(String(error))],
-      );
+/** Step 4. Entra may refuse a new secret for seconds: targets get it only once Entra accepts it. */
+async function verifyNewSecret(app: AppRegistration, newSecret: { info: PasswordInfo; value: Secret }, spByVerify: boolean, ports: Ports): Promise<void> {
+  const { directory, log, verifier } = ports;
+  try {
+    if ((await verifier.accepts(app, newSecret.value, { servicePrincipalMayBeMissing: spByVerify })) === 'no-service-principal') {
+      await directory.createServicePrincipal(app);
+      log.info(`Created the missing service principal (enterprise application) of '${app.displayName}'`);
+      await verifier.accepts(app, newSecret.value, { servicePrincipalMayBeMissing: false });
     }
-  }
-
-  if (newSecret !== undefined && addDeadline !== undefined && ports.now().getTime() > addDeadline.getTime()) {
-    await undoNewSecret(theApp, newSecret.info, directory, log, 'it could not be written in time');
-    throw new Error(
-      `The new client secret was added more than ${WRITE_DEADLINE_MS / 60_000} minutes ago and no target has it yet (Entra was slow to accept it), so it was removed again and no GitHub secret was changed. Run again.`,
+    log.info(`Entra accepts the new client secret ${newSecret.info.keyId}`);
+  } catch (error) {
+    await undoNewSecret(app, newSecret.info, directory, log, 'Entra did not accept it');
+    throw new AggregateFailure(
+      'Entra ID did not accept the new client secret, so it was removed again; no GitHub secret was changed and every existing client secret was kept:',
+      [asError(error)],
     );
   }
+}
 
-  // 5. Write every target, then 6. remove old managed secrets, only when every target that carries the value
-  // surely holds the new one.
-  const values = newSecret === undefined ? undefined : derivedValues(newSecret.value, theApp, settings, log);
-  await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, theApp, settings, values), addDeadline, ports, outcome);
-  if (newSecret !== undefined) await settleRotation(theApp, newSecret.info, writesValue, ports, outcome);
-  if (!plan.rotate || outcome.rotated) await removeOld(theApp, plan.removals, ports, outcome);
-
-  const failures = [...outcome.unconfirmed, ...outcome.failed].map((f) => f.error);
-  if (spResult.status === 'rejected') failures.push(spResult.reason instanceof Error ? spResult.reason : new Error(String(spResult.reason)));
-  const [first, ...more] = failures;
-  if (first !== undefined) throw more.length === 0 ? first : new AggregateFailure(`${failures.length} steps failed:`, failures);
+/** Organisation secrets shared with other repositories than declared: one PUT each, no value needed. */
+async function fixSelections(targets: readonly Target[], ports: Ports, outcome: Outcome): Promise<void> {
+  for (const target of targets) {
+    try {
+      await ports.store.setSelectedRepositories(target);
+      outcome.selectionsFixed.push(target);
+      ports.log.info(`Set the selected repositories of ${targetLabel(target)}`);
+    } catch (error) {
+      outcome.failed.push({ target, error: asError(error) });
+    }
+  }
 }
 
 /**
@@ -225,7 +233,7 @@ async function writeTargets(targets: Target[], valueOf: (t: Target) => Secret, n
       ports.log.info(`Wrote ${targetLabel(target)}`);
       return;
     }
-    const error = r.reason instanceof Error ? r.reason : new Error(String(r.reason));
+    const error = asError(r.reason);
     if (error instanceof ServiceError && error.details.outcomeUnknown === true) outcome.unconfirmed.push({ target, error });
     else outcome.failed.push({ target, error });
   });
@@ -279,42 +287,6 @@ async function removeOld(app: AppRegistration, removals: RemovalStep[], ports: P
   }
 }
 
-async function findApp(settings: RunSettings, directory: Directory): Promise<AppRegistration | undefined> {
-  const { appId, name, createIfMissing } = settings.app;
-  if (appId !== undefined) {
-    const app = await directory.appByAppId(appId);
-    if (app === undefined) {
-      throw new Error(
-        `No app registration with client ID ${appId} was found. Check app-id; with Application.ReadWrite.OwnedBy the rotator only sees apps it owns (add it as an owner of the app).`,
-      );
-    }
-    return app;
-  }
-  const displayName = name ?? '';
-  const matches = (await directory.appsByName(displayName)).filter((a) => a.displayName === displayName);
-  if (matches.length > 1) {
-    throw new Error(
-      `${matches.length} app registrations are named '${displayName}' (object IDs ${matches.map((a) => a.id).join(', ')}; client IDs ${matches
-        .map((a) => a.appId)
-        .join(', ')}). Display names are not unique: set app-id to the client ID of the one to manage.`,
-    );
-  }
-  if (matches[0] === undefined && !createIfMissing) {
-    throw new Error(
-      `No app registration named '${displayName}' was found and create-if-missing is false. Check app-name (the match is exact, case included); with Application.ReadWrite.OwnedBy the rotator only sees apps it owns.`,
-    );
-  }
-  return matches[0];
-}
-
-/** One listing per scope gives the metadata of every target in it. */
-async function readTargets(settings: RunSettings, store: SecretStore): Promise<TargetState[]> {
-  if (!settings.readTargets) return settings.targets.map((target) => ({ target, stored: 'unread' as const }));
-  const scopes = uniqueScopes(settings.targets);
-  const listings = new Map(await Promise.all(scopes.map(async (s) => [scopeKey(s), await store.list(s)] as const)));
-  return settings.targets.map((target) => ({ target, stored: listings.get(scopeKey(target.scope))?.get(target.name.toUpperCase()) }));
-}
-
 /**
  * addPassword is not idempotent. When its outcome is unknown (the connection dropped after the request was
  * sent), the app is read again: a secret with our description and the exact expiry we asked for, which was not
@@ -358,30 +330,44 @@ async function undoNewSecret(app: AppRegistration, secret: PasswordInfo, directo
   }
 }
 
-interface DerivedValues {
-  secret: Secret;
-  credentials: Secret;
+/** Every form of the new value, each masked before anything else happens to it. */
+class DerivedValues {
+  readonly secret: Secret;
+  readonly #app: AppRegistration;
+  readonly #tenantId: string;
+  readonly #log: Log;
+  readonly #credentials = new Map<string, Secret>();
+
+  constructor(secret: Secret, app: AppRegistration, tenantId: string, log: Log) {
+    this.secret = secret;
+    this.#app = app;
+    this.#tenantId = tenantId;
+    this.#log = log;
+  }
+
+  /** The azure/login JSON, per subscription ID. */
+  credentials(subscriptionId: string | undefined): Secret {
+    const known = this.#credentials.get(subscriptionId ?? '');
+    if (known !== undefined) return known;
+    const creds: Record<string, string> = { clientId: this.#app.appId, clientSecret: this.secret.reveal(), tenantId: this.#tenantId };
+    if (subscriptionId !== undefined) creds['subscriptionId'] = subscriptionId;
+    const json = JSON.stringify(creds);
+    this.#log.mask(json);
+    const value = new Secret(json);
+    this.#credentials.set(subscriptionId ?? '', value);
+    return value;
+  }
 }
 
-/** Every form of the new value is masked before anything else happens to it. */
-function derivedValues(secret: Secret, app: AppRegistration, settings: RunSettings, log: Log): DerivedValues {
-  const creds: Record<string, string> = { clientId: app.appId, clientSecret: secret.reveal(), tenantId: settings.tenantId };
-  if (settings.subscriptionId !== undefined) creds['subscriptionId'] = settings.subscriptionId;
-  const credentials = JSON.stringify(creds);
-  log.mask(credentials);
-  return { secret, credentials: new Secret(credentials) };
-}
-
-function valueFor(target: Target, app: AppRegistration, settings: RunSettings, values: DerivedValues | undefined): Secret {
+function valueFor(target: Target, app: AppRegistration, tenantId: string, values: DerivedValues | undefined): Secret {
   switch (target.kind) {
     case 'client-id':
       return new Secret(app.appId);
     case 'tenant-id':
-      return new Secret(settings.tenantId);
+      return new Secret(tenantId);
     case 'secret':
     case 'credentials':
       if (values === undefined) throw new Error(`internal: no new secret for ${targetLabel(target)}`);
-      return target.kind === 'secret' ? values.secret : values.credentials;
+      return target.kind === 'secret' ? values.secret : values.credentials(target.subscriptionId);
   }
 }
-

@@ -1,0 +1,167 @@
+/**
+ * A run over many apps (the single-app inputs are a fleet of one): read everything once (inventory.ts), plan each
+ * app, keep to the max-rotations budget (nearest expiry first), apply one app at a time with the single-app order
+ * and safety rules (rotate.ts), then the expiry report. One app's failure is recorded and the others go on.
+ */
+import { expiryEntries, expiryWarnings, type CredentialEntry } from './expiry';
+import { readInventory } from './inventory';
+import { fnv1a, type AppRegistration } from './model';
+import { asError, newOutcome, type Outcome } from './outcome';
+import { applyApp, logPlan, planApp, recordPlan, type AppPlan, type Ports } from './rotate';
+import { appLabel, type AppSpec, type FleetSettings } from './spec';
+
+export interface FleetContext {
+  tenantId: string;
+  dryRun: boolean;
+  /** False when there is no GitHub token (dry-run): targets are then not read. */
+  readTargets: boolean;
+  /** A fleet of one (the step's inputs): its log reads as a single app's, without groups or progress lines. */
+  single: boolean;
+}
+
+export interface AppResult {
+  spec: AppSpec;
+  outcome: Outcome;
+}
+
+export interface FleetOutcome {
+  apps: AppResult[];
+  /** Apps of the file that belong to other shards. */
+  otherShards: number;
+  credentials: CredentialEntry[];
+  /** The expiry report could not be made (the run's other results stand). */
+  reportError: Error | undefined;
+  dryRun: boolean;
+}
+
+/** Does this app belong to shard `index` of `count`? Stable across runs and runners: a hash of the app's key. */
+export function inShard(key: string, shard: FleetSettings['shard']): boolean {
+  return shard === undefined || (fnv1a(key) % shard.count) + 1 === shard.index;
+}
+
+export async function runFleet(specs: readonly AppSpec[], settings: FleetSettings, ctx: FleetContext, ports: Ports): Promise<FleetOutcome> {
+  const runStart = ports.now();
+  const mine = specs.filter((s) => inShard(s.key, settings.shard));
+  const apps: AppResult[] = mine.map((spec) => ({ spec, outcome: newOutcome(ctx.dryRun) }));
+  const plans = await planAll(apps, ctx, ports, runStart);
+  const deferred = budget(plans, settings.maxRotations);
+  if (!ctx.single && deferred.size > 0) {
+    ports.log.info(`${plans.size - deferred.size > 0 ? '' : 'No app rotates: '}${deferred.size} of the apps due wait for a later run: max-rotations is ${settings.maxRotations}`);
+  }
+  let done = 0;
+  for (const r of apps) {
+    const plan = plans.get(r);
+    await inGroup(ctx, ports, appLabel(r.spec), () => applyOne(r, plan, deferred.has(r), settings, { ...ctx, runStart }, ports));
+    done += 1;
+    if (!ctx.single) ports.log.info(`${done} of ${apps.length} apps done: ${appLabel(r.spec)} ${resultWord(r.outcome)}`);
+  }
+  const report = await expiryReport(specs, apps, settings, ctx, ports);
+  return { apps, otherShards: specs.length - mine.length, ...report, dryRun: ctx.dryRun };
+}
+
+/** The inventory, then each app's plan; an app whose state or plan cannot be had gets that as its error. */
+async function planAll(apps: readonly AppResult[], ctx: FleetContext, ports: Ports, runStart: Date): Promise<Map<AppResult, AppPlan>> {
+  const plans = new Map<AppResult, AppPlan>();
+  let states;
+  try {
+    states = await readInventory(apps.map((a) => a.spec), ports, ctx.readTargets);
+  } catch (error) {
+    for (const a of apps) a.outcome.error = asError(error);
+    return plans;
+  }
+  await Promise.all(
+    apps.map(async (a) => {
+      const state = states.get(a.spec.key);
+      try {
+        if (state === undefined || state instanceof Error) throw state ?? new Error(`internal: ${a.spec.key} was not read`);
+        const p = await planApp(a.spec, state, ports, runStart);
+        recordPlan(p, a.outcome);
+        plans.set(a, p);
+      } catch (error) {
+        a.outcome.error = asError(error);
+      }
+    }),
+  );
+  return plans;
+}
+
+/**
+ * The apps that are due but wait: all beyond the first `max` due apps, nearest expiry first (an app without a
+ * managed secret, or one to be created, goes first: it has nothing that works yet).
+ */
+function budget(plans: ReadonlyMap<AppResult, AppPlan>, max: number): Set<AppResult> {
+  const expiry = (r: AppResult): number => r.outcome.currentSecret?.endDateTime.getTime() ?? Number.NEGATIVE_INFINITY;
+  const due = [...plans].filter(([, p]) => p.plan.rotate).map(([r]) => r);
+  const ordered = due.map((r, i) => ({ r, i })).sort((a, b) => expiry(a.r) - expiry(b.r) || a.i - b.i);
+  return new Set(ordered.slice(max).map((x) => x.r));
+}
+
+async function applyOne(r: AppResult, plan: AppPlan | undefined, deferred: boolean, settings: FleetSettings, ctx: FleetContext & { runStart: Date }, ports: Ports): Promise<void> {
+  if (plan === undefined) {
+    ports.log.warning(`${appLabel(r.spec)} (${r.spec.source}): ${r.outcome.error?.message ?? 'not planned'}`);
+    return;
+  }
+  logPlan(plan, ctx.dryRun, ports.log);
+  if (deferred) {
+    r.outcome.deferred = true;
+    const until = r.outcome.currentSecret === undefined ? '' : `; its newest managed secret is valid until ${r.outcome.currentSecret.endDateTime.toISOString().slice(0, 10)}`;
+    ports.log.warning(`${appLabel(r.spec)}: rotation due, deferred: max-rotations (${settings.maxRotations}) apps nearer expiry rotate in this run${until}`);
+    return;
+  }
+  await applyApp(plan, ctx, ports, r.outcome);
+  if (r.outcome.error !== undefined && !ctx.single) ports.log.warning(`${appLabel(r.spec)} failed: ${r.outcome.error.message}`);
+}
+
+function inGroup(ctx: FleetContext, ports: Ports, title: string, fn: () => Promise<void>): Promise<void> {
+  return ctx.single ? fn() : ports.log.group(title, fn);
+}
+
+export function resultWord(o: Outcome): string {
+  if (o.error !== undefined) return 'failed';
+  if (o.deferred) return 'due, deferred';
+  if (o.dryRun) return o.plan?.rotate === true ? 'would rotate' : 'planned';
+  if (o.appCreated) return 'created';
+  if (o.rotated) return 'rotated';
+  if (o.written.length + o.removed.length + o.selectionsFixed.length > 0 || o.reconciled) return 'updated';
+  return 'unchanged';
+}
+
+/** The apps' credentials after the run (report-scope managed), or every app of the tenant (all), and their warnings. */
+async function expiryReport(
+  specs: readonly AppSpec[],
+  apps: readonly AppResult[],
+  settings: FleetSettings,
+  ctx: FleetContext,
+  ports: Ports,
+): Promise<{ credentials: CredentialEntry[]; reportError: Error | undefined }> {
+  try {
+    const tenantApps = settings.reportScope === 'all' ? await ports.directory.allApps() : apps.flatMap((a) => appAfter(a.outcome) ?? []);
+    const credentials = expiryEntries(tenantApps, managedBy(specs, apps), ports.now(), settings.reportDays);
+    for (const w of expiryWarnings(credentials)) ports.log.warning(w);
+    return { credentials, reportError: undefined };
+  } catch (error) {
+    const e = asError(error);
+    ports.log.warning(`The expiry report could not be made: ${e.message}`);
+    return { credentials: [], reportError: e };
+  }
+}
+
+/** The app's credentials as the run left them: as read, less those removed, with the new one. */
+function appAfter(o: Outcome): AppRegistration | undefined {
+  if (o.app === undefined) return undefined;
+  const removed = new Set(o.removed.map((p) => p.keyId));
+  const kept = o.app.passwordCredentials.filter((p) => !removed.has(p.keyId) && p.keyId !== o.newSecret?.keyId);
+  return { ...o.app, passwordCredentials: o.newSecret === undefined ? kept : [o.newSecret, ...kept] };
+}
+
+/** The credential-name of an app this file manages (in any shard), matched by client ID, else by display name. */
+function managedBy(specs: readonly AppSpec[], apps: readonly AppResult[]): (app: AppRegistration) => string | undefined {
+  const byAppId = new Map<string, string>();
+  const byName = new Map<string, string>();
+  for (const s of specs) {
+    if (s.app.appId !== undefined) byAppId.set(s.app.appId.toLowerCase(), s.rotation.credentialName);
+    else if (s.app.name !== undefined) byName.set(s.app.name, s.rotation.credentialName);
+  }
+  for (const a of apps) if (a.outcome.app !== undefined) byAppId.set(a.outcome.app.appId.toLowerCase(), a.spec.rotation.credentialName);
+  return (app) => byAppId.get(app.appId.toLowerCase()) ?? byName.get(app.displayName);
+}

@@ -1,0 +1,133 @@
+/**
+ * What the run needs to know before it plans, read for every app at once with as few requests as the services
+ * allow: the apps in batches (Directory.findApps), each GitHub scope listed once however many apps write to it,
+ * each declared API looked up once, and the selected repositories of the organisation secrets that have some.
+ * A failure here belongs to the apps it concerns: one missing environment fails the apps that write to it only.
+ */
+import { scopeKey, scopeLabel, uniqueScopes, type AppRegistration, type ResourceApi, type StoredSecretInfo, type Target } from './model';
+import { asError } from './outcome';
+import type { TargetState } from './plan';
+import type { AppState, Ports } from './rotate';
+import type { AppSpec } from './spec';
+
+type Settled<T> = T | Error;
+
+/** Each app's state by AppSpec.key, or why it could not be read. */
+export async function readInventory(specs: readonly AppSpec[], ports: Ports, readTargets: boolean): Promise<Map<string, Settled<AppState>>> {
+  const targets = specs.flatMap((s) => s.targets);
+  const [matches, listings, apis] = await Promise.all([
+    ports.directory.findApps(specs.map((s) => (s.app.appId !== undefined ? { appId: s.app.appId } : { name: s.app.name ?? '' }))),
+    readTargets ? readListings(targets, ports) : Promise.resolve(new Map<string, Settled<Map<string, StoredSecretInfo>>>()),
+    readApis(specs, ports),
+  ]);
+  const drift = readTargets ? await selectionDrift(targets, listings, ports) : new Map<Target, Settled<boolean>>();
+  const states = new Map<string, Settled<AppState>>();
+  specs.forEach((spec, i) => states.set(spec.key, appState(spec, matches[i] ?? [], { readTargets, listings, apis, drift })));
+  return states;
+}
+
+interface Read {
+  readTargets: boolean;
+  listings: ReadonlyMap<string, Settled<Map<string, StoredSecretInfo>>>;
+  apis: ReadonlyMap<string, Settled<ResourceApi[]>>;
+  drift: ReadonlyMap<Target, Settled<boolean>>;
+}
+
+function appState(spec: AppSpec, matches: AppRegistration[], read: Read): Settled<AppState> {
+  try {
+    const found = resolveApp(spec, matches);
+    const targets: TargetState[] = spec.targets.map((target) => {
+      if (!read.readTargets) return { target, stored: 'unread' as const };
+      const listing = read.listings.get(scopeKey(target.scope));
+      if (listing instanceof Error) throw listing;
+      return { target, stored: listing?.get(target.name.toUpperCase()) };
+    });
+    const apis = new Map<string, ResourceApi[]>();
+    for (const line of spec.app.declared.apiPermissions ?? []) {
+      const found = read.apis.get(line.api);
+      if (found instanceof Error) throw found;
+      apis.set(line.api, found ?? []);
+    }
+    const selectionDrift = spec.targets.filter((t) => {
+      const d = read.drift.get(t);
+      if (d instanceof Error) throw d;
+      return d === true;
+    });
+    return { found, targets, apis, selectionDrift };
+  } catch (error) {
+    return asError(error);
+  }
+}
+
+/** The app an AppSpec names, from what findApps matched; undefined when it is to be created. */
+export function resolveApp(spec: AppSpec, matches: readonly AppRegistration[]): AppRegistration | undefined {
+  const { appId, name, createIfMissing } = spec.app;
+  if (appId !== undefined) {
+    const app = matches.find((a) => a.appId.toLowerCase() === appId.toLowerCase());
+    if (app === undefined) {
+      throw new Error(
+        `No app registration with client ID ${appId} was found. Check app-id; with Application.ReadWrite.OwnedBy the rotator only sees apps it owns (add it as an owner of the app).`,
+      );
+    }
+    return app;
+  }
+  const displayName = name ?? '';
+  const exact = matches.filter((a) => a.displayName === displayName);
+  if (exact.length > 1) {
+    throw new Error(
+      `${exact.length} app registrations are named '${displayName}' (object IDs ${exact.map((a) => a.id).join(', ')}; client IDs ${exact
+        .map((a) => a.appId)
+        .join(', ')}). Display names are not unique: set app-id to the client ID of the one to manage.`,
+    );
+  }
+  if (exact[0] === undefined && !createIfMissing) {
+    throw new Error(
+      `No app registration named '${displayName}' was found and create-if-missing is false. Check app-name (the match is exact, case included); with Application.ReadWrite.OwnedBy the rotator only sees apps it owns.`,
+    );
+  }
+  return exact[0];
+}
+
+/** One listing per scope gives the metadata of every target in it. */
+async function readListings(targets: readonly Target[], ports: Ports): Promise<Map<string, Settled<Map<string, StoredSecretInfo>>>> {
+  const scopes = uniqueScopes(targets);
+  const listed = await Promise.allSettled(scopes.map((s) => ports.store.list(s)));
+  return new Map(scopes.map((s, i) => [scopeKey(s), settled(listed[i], `listing the secrets of ${scopeLabel(s)}`)]));
+}
+
+/** Each declared API's service principal(s), looked up once however many apps and lines name it. */
+async function readApis(specs: readonly AppSpec[], ports: Ports): Promise<Map<string, Settled<ResourceApi[]>>> {
+  const names = [...new Set(specs.flatMap((s) => (s.app.declared.apiPermissions ?? []).map((l) => l.api)))];
+  const found = await Promise.allSettled(names.map((api) => ports.directory.resourceApis(api)));
+  return new Map(names.map((api, i) => [api, settled(found[i], `looking up the API '${api}'`)]));
+}
+
+/**
+ * Organisation secrets that exist with visibility selected: are they shared with exactly the declared repositories?
+ * (A missing secret, or one with another visibility, is written whole anyway.)
+ */
+async function selectionDrift(
+  targets: readonly Target[],
+  listings: ReadonlyMap<string, Settled<Map<string, StoredSecretInfo>>>,
+  ports: Ports,
+): Promise<Map<Target, Settled<boolean>>> {
+  const selected = targets.filter((t) => {
+    const listing = listings.get(scopeKey(t.scope));
+    return t.access?.visibility === 'selected' && !(listing instanceof Error) && listing?.get(t.name.toUpperCase())?.visibility === 'selected';
+  });
+  const read = await Promise.allSettled(selected.map((t) => ports.store.selectedRepositories(t)));
+  return new Map(
+    selected.map((t, i): [Target, Settled<boolean>] => {
+      const names = settled(read[i], `reading the selected repositories of ${t.name}`);
+      if (names instanceof Error) return [t, names];
+      const want = new Set((t.access?.repositories ?? []).map((r) => r.toLowerCase()));
+      const have = new Set(names.map((r) => r.toLowerCase()));
+      return [t, want.size !== have.size || [...want].some((r) => !have.has(r))];
+    }),
+  );
+}
+
+function settled<T>(result: PromiseSettledResult<T> | undefined, doing: string): Settled<T> {
+  if (result === undefined) return new Error(`internal: no result for ${doing}`);
+  return result.status === 'fulfilled' ? result.value : asError(result.reason);
+}

@@ -1,0 +1,51 @@
+/** What a run did for one app: read by the reports and the outputs. */
+import type { AppRegistration, PasswordInfo, Target } from './model';
+import type { Plan } from './plan';
+
+export interface Outcome {
+  plan: Plan | undefined;
+  app: AppRegistration | undefined;
+  appCreated: boolean;
+  /** An existing app was brought to what the workflow declares. */
+  reconciled: boolean;
+  rotated: boolean;
+  /** Due, but left for a later run by the fleet's max-rotations budget. */
+  deferred: boolean;
+  newSecret: PasswordInfo | undefined;
+  /** The newest managed secret after the run (the new one when rotated). */
+  currentSecret: PasswordInfo | undefined;
+  written: Target[];
+  failed: Array<{ target: Target; error: Error }>;
+  /** Writes whose answer never came (or came as a server error): the target may or may not hold the value. */
+  unconfirmed: Array<{ target: Target; error: Error }>;
+  /** Organisation secrets whose selected repositories were set again, without a new value. */
+  selectionsFixed: Target[];
+  removed: PasswordInfo[];
+  /** Set when the step must fail; the outcome still says what was done. */
+  error: Error | undefined;
+  dryRun: boolean;
+}
+
+export function newOutcome(dryRun: boolean): Outcome {
+  return {
+    plan: undefined,
+    app: undefined,
+    appCreated: false,
+    reconciled: false,
+    rotated: false,
+    deferred: false,
+    newSecret: undefined,
+    currentSecret: undefined,
+    written: [],
+    failed: [],
+    unconfirmed: [],
+    selectionsFixed: [],
+    removed: [],
+    error: undefined,
+    dryRun,
+  };
+}
+
+export function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}

@@ -1,0 +1,109 @@
+/**
+ * The job summary and the JSON report of a run. A fleet gets one table (an app per row), the expiry table, and each
+ * app's own summary folded in a <details>; a fleet of one keeps the single-app summary, with the expiry table.
+ * Never a secret value: only metadata (key IDs, hints, dates, names).
+ */
+import { day, type CredentialEntry } from './expiry';
+import { resultWord, type FleetOutcome } from './fleet';
+import { carriesSecretValue, scopeLabel, targetLabel } from './model';
+import { summaryMarkdown } from './report';
+import { appLabel } from './spec';
+
+/** GitHub refuses a job summary over 1 MiB for a step; the fleet's details go first when it would be too long. */
+export const SUMMARY_LIMIT = 1_000_000;
+
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function fleetSummary(result: FleetOutcome, tenantId: string, single: boolean): string {
+  const expiry = expiryMarkdown(result.credentials);
+  const only = result.apps[0];
+  if (single && only !== undefined) return [summaryMarkdown(only.outcome, tenantId), expiry].join('\n');
+  const head = [fleetTable(result, tenantId), expiry].join('\n');
+  const details = result.apps
+    .map((a) => `<details><summary>${escapeHtml(appLabel(a.spec))}: ${resultWord(a.outcome)}</summary>\n\n${summaryMarkdown(a.outcome, tenantId)}\n</details>\n`)
+    .join('\n');
+  if (head.length + details.length <= SUMMARY_LIMIT) return `${head}\n${details}`;
+  const note = '\n_The details of each app are left out: the summary would pass GitHub’s 1 MiB limit. The JSON report (output `report-file`) has them all._\n';
+  return head.length + note.length <= SUMMARY_LIMIT ? head + note : `${head.slice(0, SUMMARY_LIMIT - note.length)}${note}`;
+}
+
+function fleetTable(result: FleetOutcome, tenantId: string): string {
+  const failed = result.apps.filter((a) => a.outcome.error !== undefined).length;
+  const counts = ['rotated', 'due, deferred', 'failed'].map((w) => `${result.apps.filter((a) => resultWord(a.outcome) === w).length} ${w}`);
+  const out = ['## Entra client secret rotation: fleet', ''];
+  out.push(`**Tenant** \`${tenantId}\` · **${result.apps.length} apps** in this run${result.otherShards > 0 ? ` (${result.otherShards} in other shards)` : ''} · ${counts.join(' · ')}`);
+  out.push('', `**Result:** ${failed > 0 ? `❌ ${failed} of ${result.apps.length} apps failed` : result.dryRun ? '🔎 Dry run: nothing was changed' : '✅ Done'}`, '');
+  out.push('| App | Client ID | Newest managed secret expires | Action | Targets written | Failures |', '|---|---|---|---|---|---|');
+  for (const { spec, outcome: o } of result.apps) {
+    const written = o.written.filter((t) => carriesSecretValue(t.kind) || o.rotated).length;
+    const failures = [...o.failed, ...o.unconfirmed].map((f) => targetLabel(f.target));
+    if (o.error !== undefined && failures.length === 0) failures.push(o.error.message.split('\n')[0] ?? '');
+    out.push(
+      `| ${cell(appLabel(spec))} | ${o.app === undefined ? '' : `\`${o.app.appId}\``} | ${o.currentSecret === undefined ? '' : day(o.currentSecret.endDateTime)} | ${resultWord(o)} | ${written} of ${spec.targets.length} | ${cell(failures.join('; '))} |`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function expiryMarkdown(entries: readonly CredentialEntry[]): string {
+  const flagged = entries.filter((e) => e.flagged);
+  if (flagged.length === 0) return `**Expiry report:** no credential of ${entries.length === 0 ? 'these apps' : `the ${entries.length} read`} expires within report-days.\n`;
+  const out = [`**Expiry report:** ${flagged.length} credential${flagged.length === 1 ? '' : 's'} expire within report-days or have expired`, ''];
+  out.push('| App | Client ID | Credential | Key ID | Description | Expires | Days left | Managed |', '|---|---|---|---|---|---|---|---|');
+  for (const e of flagged) {
+    const managed = e.managed ? (e.current ? 'yes (current)' : 'yes (previous: removed by the action when no target holds it)') : 'no: rotate it yourself';
+    out.push(
+      `| ${cell(e.app.displayName)} | \`${e.app.appId}\` | ${e.kind} | \`${e.keyId}\` | ${cell(e.description ?? '')} | ${day(e.end)} | ${e.daysLeft} | ${managed} |`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The JSON report (output report-file): every app, every credential, what the run did. Never a value. */
+export function reportJson(result: FleetOutcome, tenantId: string, generatedAt: Date): string {
+  const apps = result.apps.map(({ spec, outcome: o }) => ({
+    key: spec.key,
+    source: spec.source,
+    name: o.app?.displayName ?? spec.app.name ?? null,
+    clientId: o.app?.appId ?? null,
+    objectId: o.app?.id ?? null,
+    action: resultWord(o),
+    created: o.appCreated,
+    rotated: o.rotated,
+    deferred: o.deferred,
+    newSecretKeyId: o.newSecret?.keyId ?? null,
+    currentSecretExpires: o.currentSecret?.endDateTime.toISOString() ?? null,
+    removedKeyIds: o.removed.map((p) => p.keyId),
+    targets: spec.targets.map((t) => ({
+      name: t.name,
+      where: scopeLabel(t.scope),
+      kind: t.kind,
+      result: o.written.includes(t)
+        ? 'written'
+        : o.unconfirmed.some((f) => f.target === t)
+          ? 'unconfirmed'
+          : o.failed.some((f) => f.target === t)
+            ? 'failed'
+            : 'unchanged',
+    })),
+    error: o.error?.message ?? null,
+  }));
+  const credentials = result.credentials.map((e) => ({
+    app: e.app.displayName,
+    clientId: e.app.appId,
+    kind: e.kind,
+    keyId: e.keyId,
+    description: e.description,
+    start: e.start.toISOString(),
+    end: e.end.toISOString(),
+    daysLeft: e.daysLeft,
+    managed: e.managed,
+    current: e.current,
+    flagged: e.flagged,
+  }));
+  return `${JSON.stringify({ generatedAt: generatedAt.toISOString(), tenantId, dryRun: result.dryRun, apps, credentials }, null, 2)}\n`;
+}
