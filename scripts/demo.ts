@@ -4,7 +4,7 @@
  * happened. The secret value is verified by opening the sealed GitHub secret; it is never printed.
  */
 import { startEmulator } from '../test/emulator/index.ts';
-import { baseInputs, expectNoLeak, REPO, runAction, standardSetup, writesIn } from '../test/harness.ts';
+import { baseInputs, expectNoLeak, REPO, runAction, runFleetAction, standardSetup, writesIn, type ActionRun } from '../test/harness.ts';
 
 const emu = await startEmulator();
 standardSetup(emu);
@@ -25,19 +25,9 @@ try {
   ] as const) {
     emu.resetCounters();
     const run = await runAction(emu, { ...inputs, ...extra });
-    console.log(`\n=== ${title} ===`);
-    console.log(`exit code ${run.code}${run.error ? `\nerror: ${run.error}` : ''}`);
-    console.log(
-      run.stdout
-        .split('\n')
-        .filter((l) => l !== '' && !l.startsWith('::add-mask::') && !l.startsWith('::debug::'))
-        .map((l) => `  | ${l}`)
-        .join('\n'),
-    );
+    show(title, run);
     console.log(`outputs: ${JSON.stringify(run.outputs, null, 2).replace(/\n/g, '\n  ')}`);
-    const hosts = new Map<string, number>();
-    for (const e of emu.log) hosts.set(e.service, (hosts.get(e.service) ?? 0) + 1);
-    console.log(`requests: ${[...hosts].map(([h, n]) => `${h} ${n}`).join(', ')}; TLS connections: ${JSON.stringify(emu.tlsConnections())}`);
+    console.log(`requests: ${countByService()}`);
     console.log(`writes: ${writesIn(emu).length === 0 ? 'none' : `\n  ${writesIn(emu).join('\n  ')}`}`);
     expectNoLeak(run, emu);
     if (run.code !== 0) failed = true;
@@ -59,10 +49,76 @@ try {
     if (stored !== newest?.secretText) failed = true;
     console.log(`environment '${environment}': AZURE_CLIENT_SECRET ${verdict}; AZURE_CLIENT_ID ${emu.github.open(scope, 'AZURE_CLIENT_ID') === app.appId ? '✔' : '✘'}; AZURE_TENANT_ID ${emu.github.open(scope, 'AZURE_TENANT_ID') === emu.tenantId ? '✔' : '✘'}`);
   }
+  failed = (await fleetPart()) || failed;
   console.log('\nNo secret value appeared in any log, output or summary (checked against every value the emulator handed out).');
 } finally {
   await emu.close();
 }
+/** The log as a person reads it in the Actions UI: groups as headings, workflow commands as words. */
+function show(title: string, run: ActionRun): void {
+  console.log(`\n=== ${title} ===`);
+  console.log(`exit code ${run.code}${run.error ? `\nerror: ${run.error}` : ''}`);
+  const lines = run.stdout
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('::add-mask::') && !l.startsWith('::debug::') && l !== '::endgroup::')
+    .map((l) => l.replace(/^::group::(.*)$/, '▸ $1').replace(/^::warning::/, 'warning: ').replace(/^::error::/, 'error: ').replace(/%0A/g, '\n    '));
+  console.log(lines.map((l) => `  | ${l}`).join('\n'));
+}
+
+/**
+ * A fleet file: four apps, three of them due, with max-rotations 2 (the one farthest from expiry waits for the next run),
+ * and an app made by hand whose secret expires in 12 days, for the expiry report.
+ */
+async function fleetPart(): Promise<boolean> {
+  const day = 86_400_000;
+  const at = (ms: number): string => new Date(Date.now() + ms).toISOString();
+  emu.github.addOrg('octo');
+  const expiring = (name: string, days: number) => emu.seedApp({ displayName: name, passwords: [{ displayName: 'rotated-by-github-actions', startDateTime: at(-170 * day), endDateTime: at(days * day) }] });
+  expiring('Contoso orders API', 20);
+  expiring('Contoso search API', 8);
+  expiring('Contoso mail relay', 25);
+  emu.seedApp({ displayName: 'Legacy reporting', passwords: [{ displayName: 'made by hand in the portal', startDateTime: at(-353 * day), endDateTime: at(12 * day) }] });
+  const fleet = [
+    'defaults:',
+    '  rotate-before-days: 30',
+    'apps:',
+    '  - app-name: Contoso orders API',
+    '    targets:',
+    `      - repository: ${REPO}`,
+    '        environment: production',
+    '        secret-name: ORDERS_CLIENT_SECRET',
+    '      - organization: octo',
+    '        visibility: private',
+    '        secret-name: ORDERS_CLIENT_SECRET',
+    ...['Contoso search API', 'Contoso mail relay'].map((name, i) =>
+      [`  - app-name: ${name}`, '    targets:', `      - repository: ${REPO}`, `        secret-name: APP_${i + 1}_SECRET`].join('\n'),
+    ),
+    '  - app-name: Contoso billing API',
+    '    targets:',
+    ...['production', 'staging area'].flatMap((environment) => [
+      `      - repository: ${REPO}`,
+      `        environment: ${environment}`,
+      '        secret-name: AZURE_CLIENT_SECRET',
+      '        client-id-secret-name: AZURE_CLIENT_ID',
+      '        tenant-id-secret-name: AZURE_TENANT_ID',
+    ]),
+  ].join('\n');
+  console.log(`\n=== Run 4: a fleet file (input config), max-rotations: 2 ===\n${fleet.split('\n').map((l) => `  fleet.yml | ${l}`).join('\n')}`);
+  emu.resetCounters();
+  const run = await runFleetAction(emu, `${fleet}\n`, { ...baseInputs(emu), 'max-rotations': '2', 'report-scope': 'all' });
+  show('Run 4: what the step printed', run);
+  console.log(`outputs: ${['rotated-count', 'deferred-count', 'failed-count', 'expiring-count'].map((o) => `${o} ${run.outputs[o] ?? '?'}`).join(', ')}`);
+  console.log(`requests: ${countByService()}`);
+  expectNoLeak(run, emu);
+  return run.code !== 0 || run.outputs['deferred-count'] !== '1';
+}
+
+function countByService(): string {
+  const hosts = new Map<string, number>();
+  for (const e of emu.log) hosts.set(e.service, (hosts.get(e.service) ?? 0) + 1);
+  return [...hosts].map(([h, n]) => `${h} ${n}`).join(', ');
+}
+
 if (failed) {
   console.error('demo failed');
   process.exit(1);

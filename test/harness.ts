@@ -25,6 +25,17 @@ export interface ActionRun {
   summary: string;
   /** The ::error:: text, decoded. */
   error: string;
+  /** The JSON report (output report-file), read before RUNNER_TEMP is removed; undefined when there is none. */
+  report: Report | undefined;
+  /** The report file as written ('' when there is none): checked for leaks like every other output. */
+  reportText: string;
+}
+
+/** The JSON report's shape, as far as tests read it. */
+export interface Report {
+  dryRun: boolean;
+  apps: Array<{ key: string; name: string | null; clientId: string | null; action: string; rotated: boolean; deferred: boolean; error: string | null; targets: Array<{ name: string; where: string; result: string }> }>;
+  credentials: Array<{ app: string; clientId: string; kind: string; keyId: string; description: string | null; daysLeft: number; managed: boolean; current: boolean; flagged: boolean }>;
 }
 
 /** A rotator with a client secret, a repository with two environments (one with a space) and a PAT. */
@@ -79,13 +90,14 @@ export async function runAction(
   const code = await new Promise<number | null>((done) => child.on('close', done));
   const outputs = parseOutputs(readFileSync(outputFile, 'utf8'));
   const summary = readFileSync(summaryFile, 'utf8');
+  const reportText = outputs['report-file'] ? readFileSync(outputs['report-file'], 'utf8') : undefined;
   rmSync(dir, { recursive: true, force: true });
   const error = stdout
     .split('\n')
     .filter((l) => l.startsWith('::error::'))
     .map((l) => decodeCommand(l.slice('::error::'.length)))
     .join('\n');
-  const run = { code, stdout, stderr, outputs, summary, error };
+  const run = { code, stdout, stderr, outputs, summary, error, report: reportText === undefined ? undefined : (JSON.parse(reportText) as Report), reportText: reportText ?? '' };
   // Every run, in every test, the demo and the benchmark: no secret value anywhere the action wrote.
   expectNoLeak(run, emu);
   return run;
@@ -117,6 +129,7 @@ export function expectNoLeak(run: ActionRun, emu: Emulator): void {
     stderr: run.stderr,
     outputs: JSON.stringify(run.outputs),
     summary: run.summary,
+    report: run.reportText,
   };
   // Client and tenant IDs stored as companion secrets are identifiers, not secrets.
   const secrets = emu.handedOut().filter((v) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v));

@@ -1,0 +1,194 @@
+/**
+ * Fleets end to end: the bundled action with a fleet file (input `config`), as a runner runs it, against the
+ * emulator. Every stored value is opened by the emulator and compared with the secret Entra holds.
+ */
+import { startEmulator, type Emulator } from '../test/emulator/index.ts';
+import { baseInputs, GITHUB_PAT, ROTATOR_ID, runFleetAction, writesIn } from '../test/harness.ts';
+
+const DAY = 86_400_000;
+const iso = (msFromNow: number): string => new Date(Date.now() + msFromNow).toISOString();
+const ORG = 'octo-org';
+const REPOS = ['billing', 'invoices', 'ledger'];
+const name = (i: number): string => `fleet-app-${String(i).padStart(2, '0')}`;
+
+let emu: Emulator;
+beforeEach(async () => {
+  emu = await startEmulator();
+  emu.addRotator({ clientId: '0f0e0d0c-0b0a-4909-8807-060504030201', secret: 'Rot8Q~rotator.secret_value-0123456789abcd' });
+  emu.github.addOrg(ORG);
+  for (const r of REPOS) emu.github.addRepo(`${ORG}/${r}`, ['production']);
+  emu.github.addToken(GITHUB_PAT, 'pat', { secrets: 'write', environments: 'write', orgSecrets: 'write', dependabotSecrets: 'write' });
+});
+afterEach(async () => {
+  await emu.close();
+});
+
+function appNamed(displayName: string) {
+  const app = emu.graph.apps.find((a) => a.displayName === displayName);
+  if (app === undefined) throw new Error(`no app ${displayName}`);
+  return app;
+}
+
+/** The newest secret this action made for an app: what every target must hold. */
+function newest(displayName: string) {
+  const managed = appNamed(displayName).passwordCredentials.filter((p) => p.displayName === 'rotated-by-github-actions');
+  return managed.sort((a, b) => b.startDateTime.localeCompare(a.startDateTime))[0];
+}
+
+/** App i writes to one repository (secret and client ID), its production environment, an organisation secret shared with two repositories, and Dependabot. */
+function fullApp(i: number, lifetime = 180): string {
+  const repo = `${ORG}/${REPOS[i % 3]}`;
+  return `
+  - app-name: ${name(i)}
+    secret-lifetime-days: ${lifetime}
+    targets:
+      - repository: ${repo}
+        secret-name: APP_${i}_SECRET
+        client-id-secret-name: APP_${i}_CLIENT_ID
+      - repository: ${repo}
+        environment: production
+        secret-name: APP_${i}_SECRET
+      - organization: ${ORG}
+        visibility: selected
+        repositories: [${REPOS[i % 3]}, ${REPOS[(i + 1) % 3]}]
+        secret-name: APP_${i}_ORG_SECRET
+      - repository: ${repo}
+        dependabot: true
+        secret-name: APP_${i}_REGISTRY`;
+}
+
+function expectTargetsHoldNewest(i: number): void {
+  const repo = `${ORG}/${REPOS[i % 3]}`;
+  const secret = newest(name(i));
+  expect(secret?.secretText).toBeDefined();
+  expect(emu.github.open({ repo }, `APP_${i}_SECRET`)).toBe(secret?.secretText);
+  expect(emu.github.open({ repo, environment: 'production' }, `APP_${i}_SECRET`)).toBe(secret?.secretText);
+  expect(emu.github.open({ org: ORG }, `APP_${i}_ORG_SECRET`)).toBe(secret?.secretText);
+  expect(emu.github.open({ repo, dependabot: true }, `APP_${i}_REGISTRY`)).toBe(secret?.secretText);
+  expect(emu.github.open({ repo }, `APP_${i}_CLIENT_ID`)).toBe(appNamed(name(i)).appId);
+}
+
+describe('a fleet from one file', () => {
+  it('creates 12 apps with repository, environment, organisation and Dependabot targets, then stays still, then rotates the due ones', async () => {
+    const apps = Array.from({ length: 12 }, (_, i) => fullApp(i + 1, i % 2 === 0 ? 120 : 180)).join('');
+    const file = `apps:${apps}\n`;
+    const first = await runFleetAction(emu, file, { ...baseInputs(emu), 'max-rotations': '20' });
+    expect(first.error).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.outputs['rotated-count']).toBe('12');
+    for (let i = 1; i <= 12; i += 1) expectTargetsHoldNewest(i);
+    expect(emu.github.access(ORG, 'APP_1_ORG_SECRET')).toEqual({ visibility: 'selected', repositories: ['invoices', 'ledger'] });
+    expect(first.stdout).toContain('12 of 12 apps done');
+    expect(first.stdout).toContain(`::group::${name(1)}`);
+
+    // Steady state: nothing is due, nothing is written, anywhere.
+    emu.resetCounters();
+    const steady = await runFleetAction(emu, file, baseInputs(emu));
+    expect(steady.error).toBe('');
+    expect(steady.outputs['rotated-count']).toBe('0');
+    expect(writesIn(emu)).toEqual([]);
+
+    // 100 days on, the apps with 120-day secrets (odd numbers) are within rotate-before-days (30): only they rotate.
+    emu.age(100 * DAY);
+    const before = new Map(Array.from({ length: 12 }, (_, i) => [i + 1, newest(name(i + 1))?.keyId]));
+    const third = await runFleetAction(emu, file, baseInputs(emu));
+    expect(third.error).toBe('');
+    expect(third.outputs['rotated-count']).toBe('6');
+    for (let i = 1; i <= 12; i += 1) {
+      expect(newest(name(i))?.keyId === before.get(i)).toBe(i % 2 === 0);
+      expectTargetsHoldNewest(i);
+    }
+    expect(third.report?.apps.filter((a) => a.rotated).map((a) => a.name)).toEqual([1, 3, 5, 7, 9, 11].map(name));
+  });
+
+  it('goes on past an app it may not change, fails naming it, and converges on the next run', async () => {
+    const hidden = emu.seedApp({ displayName: name(3), ownedBy: [] });
+    const file = `apps:${[1, 2, 3, 4].map((i) => fullApp(i)).join('')}\n`.replace(`app-name: ${name(3)}`, `app-id: ${hidden.appId}`);
+    const run = await runFleetAction(emu, file, baseInputs(emu));
+    expect(run.code).toBe(1);
+    expect(run.error).toContain(`1 of 4 apps failed: ${hidden.appId}`);
+    expect(run.outputs['failed-count']).toBe('1');
+    expect(run.outputs['rotated-count']).toBe('3');
+    for (const i of [1, 2, 4]) expectTargetsHoldNewest(i);
+    expect(run.summary).toMatch(new RegExp(`\\| ${hidden.appId} \\|[^\\n]*\\| failed \\|`));
+
+    hidden.owners.push(ROTATOR_ID);
+    const again = await runFleetAction(emu, file, baseInputs(emu));
+    expect(again.error).toBe('');
+    expect(again.outputs['rotated-count']).toBe('1');
+    for (const i of [1, 2, 3, 4]) expectTargetsHoldNewest(i);
+  });
+
+  it('keeps to max-rotations: of 25 due apps the 10 nearest expiry rotate, 15 are deferred and reported', async () => {
+    const lines: string[] = ['defaults:', '  rotate-before-days: 30', 'apps:'];
+    for (let i = 1; i <= 25; i += 1) {
+      // App i's secret expires in 26 - i days: app 25 is nearest.
+      emu.seedApp({ displayName: name(i), passwords: [{ displayName: 'rotated-by-github-actions', startDateTime: iso(-150 * DAY), endDateTime: iso((26 - i) * DAY) }] });
+      lines.push(`  - app-name: ${name(i)}`, '    targets:', `      - repository: ${ORG}/billing`, `        secret-name: APP_${i}_SECRET`);
+    }
+    const run = await runFleetAction(emu, `${lines.join('\n')}\n`, { ...baseInputs(emu), 'max-rotations': '10' });
+    expect(run.error).toBe('');
+    expect(run.outputs['rotated-count']).toBe('10');
+    expect(run.outputs['deferred-count']).toBe('15');
+    const rotated = run.report?.apps.filter((a) => a.rotated).map((a) => a.name) ?? [];
+    expect(rotated.sort()).toEqual(Array.from({ length: 10 }, (_, k) => name(16 + k)));
+    for (let i = 16; i <= 25; i += 1) expect(emu.github.open({ repo: `${ORG}/billing` }, `APP_${i}_SECRET`)).toBe(newest(name(i))?.secretText);
+    for (let i = 1; i <= 15; i += 1) expect(emu.github.open({ repo: `${ORG}/billing` }, `APP_${i}_SECRET`)).toBeUndefined();
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('::warning::') && l.includes('rotation due, deferred'))).toHaveLength(15);
+    expect(run.summary.split('\n').filter((l) => l.includes('| due, deferred |'))).toHaveLength(15);
+  });
+
+  it('slows down when GitHub’s secondary rate limit answers, finishes, and leaves no target stale', async () => {
+    emu.github.secondaryLimit({ max: 4, windowMs: 1500, status: 403, signal: 'retry-after', retryAfterS: 1 });
+    const file = `apps:${[1, 2, 3, 4].map((i) => fullApp(i)).join('')}\n`;
+    const run = await runFleetAction(emu, file, baseInputs(emu));
+    expect(run.error).toBe('');
+    expect(run.outputs['rotated-count']).toBe('4');
+    for (const i of [1, 2, 3, 4]) expectTargetsHoldNewest(i);
+    expect(run.stdout).toMatch(/GitHub asked to wait \d+ s \(secondary rate limit\)/);
+  });
+
+  it('reports every credential of the tenant with report-scope all, over more than one page', async () => {
+    for (let i = 0; i < 1100; i += 1) emu.seedApp({ displayName: `other-${i}`, ownedBy: [] });
+    const soon = emu.seedApp({ displayName: 'legacy-api', ownedBy: [], passwords: [{ displayName: 'made by hand', startDateTime: iso(-300 * DAY), endDateTime: iso(5 * DAY + 3_600_000) }] });
+    const cert = emu.seedApp({ displayName: 'cert-api', ownedBy: [], certificates: [{ displayName: 'CN=cert-api', startDateTime: iso(-360 * DAY), endDateTime: iso(3 * DAY + 3_600_000) }] });
+    const file = `apps:${fullApp(1)}\n`;
+    emu.resetCounters();
+    const run = await runFleetAction(emu, file, { ...baseInputs(emu), 'report-scope': 'all', 'report-days': '30' });
+    expect(run.error).toBe('');
+    expect(emu.log.filter((e) => e.method === 'GET' && /\/v1\.0\/applications(\?|$)/.test(e.path) && !e.path.includes('$filter')).length).toBeGreaterThan(1);
+    const flagged = run.report?.credentials.filter((c) => c.flagged) ?? [];
+    expect(flagged.map((c) => [c.app, c.kind, c.daysLeft, c.managed])).toEqual([
+      ['cert-api', 'certificate', 3, false],
+      ['legacy-api', 'client secret', 5, false],
+    ]);
+    expect(run.outputs['expiring-count']).toBe('2');
+    const warnings = run.stdout.split('\n').filter((l) => l.startsWith('::warning::'));
+    expect(warnings.some((w) => w.includes(soon.appId) && w.includes('not managed: rotate it yourself'))).toBe(true);
+    expect(warnings.some((w) => w.includes(cert.appId) && w.includes('certificate'))).toBe(true);
+    expect(run.summary).toContain('| cert-api |');
+    expect(run.report?.credentials.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('only plans on a pull_request event, and says why', async () => {
+    const file = `apps:${fullApp(1)}\n`;
+    emu.resetCounters();
+    const run = await runFleetAction(emu, file, baseInputs(emu), { GITHUB_EVENT_NAME: 'pull_request' });
+    expect(run.error).toBe('');
+    expect(writesIn(emu)).toEqual([]);
+    expect(run.stdout).toMatch(/Dry run: .*pull_request/);
+    expect(run.summary).toContain('Dry run');
+    expect(run.report?.dryRun).toBe(true);
+  });
+});
+
+describe('shard', () => {
+  it('puts every app in exactly one of N shards, the same on every run', async () => {
+    const { inShard } = await import('../src/core/fleet');
+    const keys = Array.from({ length: 200 }, (_, i) => `app-name:${name(i)}`);
+    const shards = [1, 2, 3].map((index) => keys.filter((k) => inShard(k, { index, count: 3 })));
+    expect(shards.flat().sort()).toEqual([...keys].sort());
+    for (const s of shards) expect(s.length).toBeGreaterThan(40);
+    expect(keys.filter((k) => inShard(k, { index: 2, count: 3 }))).toEqual(shards[1]);
+  });
+});
