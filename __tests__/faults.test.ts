@@ -11,8 +11,18 @@
  * would be, and the convergence rule allows one).
  */
 import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys, type Fault, type RequestLogEntry } from '../test/emulator/index.ts';
-import { baseInputs, runAction } from '../test/harness.ts';
-import { convergenceProblems, createFromNothing, invariantViolations, nearExpirySingleTarget, nearExpiryWithCompanions, newManaged, type StartState } from '../test/invariant.ts';
+import { baseInputs } from '../test/harness.ts';
+import {
+  convergenceProblems,
+  createFromNothing,
+  invariantViolations,
+  nearExpiryFleet,
+  nearExpirySingleTarget,
+  nearExpiryWithCompanions,
+  newManagedPerApp,
+  runOn,
+  type StartState,
+} from '../test/invariant.ts';
 
 jest.setTimeout(900_000);
 
@@ -81,7 +91,7 @@ async function faultedRun(keys: EmulatorKeys, setUp: SetUp, step: Step, k: numbe
     const start = setUp(emu, baseInputs(emu));
     emu.resetCounters();
     const fault = emu.faults.add(faultAt(step, v));
-    const first = await runAction(emu, start.inputs);
+    const first = await runOn(emu, start);
     const where = `fault at ${k} (${step.label}), ${v.name}`;
     const problems: string[] = [];
     if (fault.fired === 0) problems.push('the fault never fired: the run took another path than the recorded one');
@@ -89,10 +99,11 @@ async function faultedRun(keys: EmulatorKeys, setUp: SetUp, step: Step, k: numbe
     problems.push(...invariantViolations(emu, start));
     if (v.once) {
       if (first.code !== 0) problems.push(`the run failed: ${first.error}`);
-      if (newManaged(emu, start).length !== 1) problems.push(`${newManaged(emu, start).length} new secrets instead of 1`);
+      const added = newManagedPerApp(emu, start);
+      if (added.some((n) => n !== 1)) problems.push(`${added.join(' and ')} new secrets instead of 1 per app`);
     }
     emu.faults.clear();
-    const second = await runAction(emu, start.inputs);
+    const second = await runOn(emu, start);
     if (second.code !== 0) problems.push(`the run after it failed: ${second.error}`);
     problems.push(...convergenceProblems(emu, start).map((p) => `after a run without faults: ${p}`));
     tally.runs += 2;
@@ -116,6 +127,7 @@ const START_STATES: Array<[string, SetUp]> = [
   ['a rotation near expiry to one repository secret (keep-previous 1)', nearExpirySingleTarget],
   ['a rotation near expiry (two environments, companion secrets)', nearExpiryWithCompanions],
   ['a create from nothing (declared properties, two environments, companion secrets)', createFromNothing],
+  ['a fleet of two apps near expiry (a repository secret; an environment secret and the credentials JSON)', (emu, inputs) => nearExpiryFleet(emu, inputs)],
 ];
 
 /** Two emulators with their action runs at once: the 2 cores of a CI runner. */
@@ -130,10 +142,10 @@ it.each(START_STATES)('keeps every GitHub secret working under every fault kind,
   const recorded = await withEmulator(keys, async (emu) => {
     const start = setUp(emu, baseInputs(emu));
     emu.resetCounters();
-    const run = await runAction(emu, start.inputs);
+    const run = await runOn(emu, start);
     expect(run.error).toBe('');
     expect(invariantViolations(emu, start)).toEqual([]);
-    expect(newManaged(emu, start)).toHaveLength(1);
+    expect(newManagedPerApp(emu, start).every((n) => n === 1)).toBe(true);
     return [...emu.log];
   });
   const steps = stepsOf(recorded);

@@ -6,9 +6,9 @@
  * must keep it; a fourth run 15 minutes later (every write window closed) must converge.
  */
 import { createEmulatorKeys, startEmulator, type EmulatorKeys, type Emulator, type RequestLogEntry } from '../test/emulator/index.ts';
-import { baseInputs, GITHUB_PAT, REPO, ROTATOR_ID, ROTATOR_SECRET, runAction, type ActionRun } from '../test/harness.ts';
+import { baseInputs, GITHUB_PAT, REPO, ROTATOR_ID, ROTATOR_SECRET, type ActionRun } from '../test/harness.ts';
 import { binomial, exploreAll, isCritical, RUN_NAMES, schedule, type RunName, type Runs, type Schedule } from '../test/interleave.ts';
-import { convergenceProblems, invariantViolations, seedNearExpiry, type StartState, type ValueTarget } from '../test/invariant.ts';
+import { convergenceProblems, invariantViolations, nearExpiryFleet, runOn, seedNearExpiry, type StartState, type ValueTarget } from '../test/invariant.ts';
 
 jest.setTimeout(600_000);
 
@@ -25,6 +25,12 @@ interface Config {
   keepPrevious: 0 | 1;
   /** 1: the repository secret AZURE_CLIENT_SECRET; 2: and AZURE_CREDENTIALS (credentials-secret-name). */
   valueTargets: 1 | 2;
+  /**
+   * A fleet file of two apps near expiry (test/invariant.ts nearExpiryFleet) with max-rotations 1: both runs rotate
+   * the same app (the first of the nearest), a later run the other. keepPrevious is then 1 and valueTargets the
+   * first app's.
+   */
+  fleet?: true;
 }
 
 const CONFIGS: Config[] = [
@@ -32,15 +38,21 @@ const CONFIGS: Config[] = [
   { keepPrevious: 0, valueTargets: 1 },
   { keepPrevious: 1, valueTargets: 2 },
   { keepPrevious: 0, valueTargets: 2 },
+  { keepPrevious: 1, valueTargets: 1, fleet: true },
 ];
 
-const nameOf = (c: Config): string => `keep-previous ${c.keepPrevious}, ${c.valueTargets} value target${c.valueTargets > 1 ? 's' : ''}`;
+const nameOf = (c: Config): string =>
+  c.fleet ? 'a fleet of two apps, max-rotations 1' : `keep-previous ${c.keepPrevious}, ${c.valueTargets} value target${c.valueTargets > 1 ? 's' : ''}`;
 
 /** Both rotators own the app; the value targets hold the current managed secret, written 5 s after it started. */
 function setUp(emu: Emulator, config: Config): StartState {
   for (const r of RUN_NAMES) {
     emu.addRotator({ clientId: RUNS[r].clientId, secret: RUNS[r].secret });
     emu.github.addToken(RUNS[r].pat, 'pat', { secrets: 'write', environments: 'write' }, RUNS[r].label);
+  }
+  if (config.fleet) {
+    emu.github.addRepo(REPO, ['production']);
+    return nearExpiryFleet(emu, baseInputs(emu), { maxRotations: 1, setUp: false });
   }
   emu.github.addRepo(REPO);
   const targets: ValueTarget[] = [{ scope: { repo: REPO }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }];
@@ -82,7 +94,7 @@ async function bothRuns(emu: Emulator, start: StartState, prefix: RunName[]): Pr
   const runs: Runs = { exited: { A: false, B: false }, unstarted: new Map() };
   const processes: Array<Promise<ActionRun>> = [];
   const launch = (r: RunName): void => {
-    processes.push(runAction(emu, inputsOf(start, r)).finally(() => (runs.exited[r] = true)));
+    processes.push(runOn(emu, start, inputsOf(start, r)).finally(() => (runs.exited[r] = true)));
   };
   launch('A');
   if (STAGGER) runs.unstarted.set('B', () => launch('B'));
@@ -110,10 +122,10 @@ async function execute(config: Config, keys: EmulatorKeys, prefix: RunName[], fo
       for (const run of runs) if (run.code !== 0) found.failures.push(`[${steps.join(', ')}] ${phase}: ${run.error}`);
     };
     check('after both runs', invariantViolations(emu, start), both.runs);
-    const third = await runAction(emu, inputsOf(start, 'A'));
+    const third = await runOn(emu, start, inputsOf(start, 'A'));
     check('after a third run right after', invariantViolations(emu, start), [third]);
     emu.age(15 * 60_000);
-    const fourth = await runAction(emu, inputsOf(start, 'B'));
+    const fourth = await runOn(emu, start, inputsOf(start, 'B'));
     check('after a fourth run 15 minutes later', convergenceProblems(emu, start, { settled: true }), [fourth]);
     return both.schedule;
   } finally {

@@ -5,7 +5,7 @@
  * removes it).
  */
 import type { Emulator, GraphApp } from './emulator/index.ts';
-import { REPO, standardSetup } from './harness.ts';
+import { REPO, runAction, runFleetAction, standardSetup, type ActionRun } from './harness.ts';
 
 export const MANAGED = 'rotated-by-github-actions';
 const DAY = 86_400_000;
@@ -30,6 +30,11 @@ export interface StartState {
   /** The runs' keep-previous. */
   keepPrevious: number;
   inputs: Record<string, string>;
+  /**
+   * A fleet: the run reads this fleet file (input config), `inputs` holds only the sign-in and GitHub inputs, and
+   * each app of the file has its own start state, checked on its own.
+   */
+  fleet?: { yaml: string; apps: StartState[] };
 }
 
 const ENVIRONMENTS = ['production', 'staging area'];
@@ -138,6 +143,55 @@ export function createFromNothing(emu: Emulator, baseInputs: Record<string, stri
   };
 }
 
+/**
+ * Two apps in one fleet file, both near expiry: 'payments-api' with a repository secret and 'orders-api' with an
+ * environment secret and the credentials JSON; keep-previous 1.
+ */
+export function nearExpiryFleet(emu: Emulator, baseInputs: Record<string, string>, options: { maxRotations?: number; setUp?: boolean } = {}): StartState {
+  if (options.setUp !== false) standardSetup(emu);
+  const payments = seedNearExpiry(emu, {
+    appName: 'payments-api',
+    targets: [{ scope: { repo: REPO }, name: 'PAYMENTS_CLIENT_SECRET', kind: 'secret' }],
+    clientIdScopes: [],
+    keepPrevious: 1,
+    inputs: {},
+  });
+  const scope = { repo: REPO, environment: 'production' };
+  const orders = seedNearExpiry(emu, {
+    appName: 'orders-api',
+    targets: [
+      { scope, name: 'ORDERS_CLIENT_SECRET', kind: 'secret' },
+      { scope, name: 'ORDERS_CREDENTIALS', kind: 'credentials' },
+    ],
+    clientIdScopes: [],
+    keepPrevious: 1,
+    inputs: {},
+  });
+  const yaml = [
+    'defaults:',
+    '  keep-previous: 1',
+    'apps:',
+    '  - app-name: payments-api',
+    '    targets:',
+    `      - repository: ${REPO}`,
+    '        secret-name: PAYMENTS_CLIENT_SECRET',
+    '  - app-name: orders-api',
+    '    targets:',
+    `      - repository: ${REPO}`,
+    '        environment: production',
+    '        secret-name: ORDERS_CLIENT_SECRET',
+    '        credentials-secret-name: ORDERS_CREDENTIALS',
+    '',
+  ].join('\n');
+  const inputs = options.maxRotations === undefined ? baseInputs : { ...baseInputs, 'max-rotations': String(options.maxRotations) };
+  return { ...payments, appName: 'fleet of payments-api and orders-api', inputs, fleet: { yaml, apps: [payments, orders] } };
+}
+
+/** Runs the action on a start state: with its fleet file when it is a fleet. `inputs` replaces the start's own. */
+export function runOn(emu: Emulator, start: StartState, inputs: Record<string, string> = start.inputs): Promise<ActionRun> {
+  return start.fleet === undefined ? runAction(emu, inputs) : runFleetAction(emu, start.fleet.yaml, inputs);
+}
+
 /** The app (by object ID, or by name when the run created it); undefined when there is none yet. */
 function appOf(emu: Emulator, start: StartState): GraphApp | undefined {
   if (start.objectId !== '') return emu.graph.apps.find((a) => a.id === start.objectId);
@@ -155,8 +209,9 @@ export function heldValue(emu: Emulator, t: ValueTarget): string | undefined {
   }
 }
 
-/** Violations of the invariant; empty when it holds. */
+/** Violations of the invariant; empty when it holds. In a fleet, each app's, named. */
 export function invariantViolations(emu: Emulator, start: StartState): string[] {
+  if (start.fleet !== undefined) return start.fleet.apps.flatMap((a) => invariantViolations(emu, a).map((v) => `${a.appName}: ${v}`));
   const violations: string[] = [];
   const named = emu.graph.apps.filter((a) => a.displayName === start.appName);
   if (named.length > 1) violations.push(`${named.length} apps are named '${start.appName}'`);
@@ -185,6 +240,11 @@ export function invariantViolations(emu: Emulator, start: StartState): string[] 
   return violations;
 }
 
+/** How many managed secrets each app (one, or each of a fleet) gained since the start state. */
+export function newManagedPerApp(emu: Emulator, start: StartState): number[] {
+  return (start.fleet?.apps ?? [start]).map((a) => newManaged(emu, a).length);
+}
+
 /** Managed secrets made since the start state. */
 export function newManaged(emu: Emulator, start: StartState): GraphApp['passwordCredentials'] {
   return (appOf(emu, start)?.passwordCredentials ?? []).filter((p) => p.displayName === MANAGED && !start.keyIds.includes(p.keyId));
@@ -197,6 +257,7 @@ export function newManaged(emu: Emulator, start: StartState): GraphApp['password
  * earlier run long past, so nothing is protected): at most keep-previous managed secrets besides the newest remain.
  */
 export function convergenceProblems(emu: Emulator, start: StartState, options: { settled?: boolean } = {}): string[] {
+  if (start.fleet !== undefined) return start.fleet.apps.flatMap((a) => convergenceProblems(emu, a, options).map((p) => `${a.appName}: ${p}`));
   const problems = invariantViolations(emu, start);
   const app = appOf(emu, start);
   if (app === undefined) return [...problems, 'there is no app'];
