@@ -18,6 +18,8 @@ export interface Declared {
 
 export interface PermissionLine {
   line: number;
+  /** Where the line was declared, for messages: a fleet file's path and key; absent: `api-permissions, line N`. */
+  label?: string;
   api: string;
   permissions: Array<{ name: string; type: 'Scope' | 'Role' }>;
 }
@@ -143,11 +145,11 @@ export function resolvePermissions(lines: readonly PermissionLine[], matches: Re
   for (const l of lines) {
     const found = matches.get(l.api) ?? [];
     if (found.length === 0) {
-      problems.push(`api-permissions, line ${l.line}: no API (service principal) named or with the client ID '${l.api}' in this tenant; use the exact display name (like 'Microsoft Graph') or the API's client ID`);
+      problems.push(`${l.label ?? `api-permissions, line ${l.line}`}: no API (service principal) named or with the client ID '${l.api}' in this tenant; use the exact display name (like 'Microsoft Graph') or the API's client ID`);
       continue;
     }
     if (found.length > 1) {
-      problems.push(`api-permissions, line ${l.line}: ${found.length} APIs are named '${l.api}' (client IDs ${found.map((f) => f.appId).join(', ')}); use the client ID instead`);
+      problems.push(`${l.label ?? `api-permissions, line ${l.line}`}: ${found.length} APIs are named '${l.api}' (client IDs ${found.map((f) => f.appId).join(', ')}); use the client ID instead`);
       continue;
     }
     const api = found[0] as ResourceApi;
@@ -160,7 +162,7 @@ export function resolvePermissions(lines: readonly PermissionLine[], matches: Re
         const kind = p.type === 'Scope' ? 'delegated permission' : 'application permission (=Role)';
         const other = (p.type === 'Scope' ? api.roles : api.scopes).some((x) => x.value.toLowerCase() === p.name.toLowerCase());
         problems.push(
-          `api-permissions, line ${l.line}: ${api.displayName} has no ${kind} '${p.name}'${
+          `${l.label ?? `api-permissions, line ${l.line}`}: ${api.displayName} has no ${kind} '${p.name}'${
             other ? ` (it is ${p.type === 'Scope' ? 'an application permission: write ' + p.name + '=Role' : 'a delegated permission: drop =Role'})` : ''
           }; closest: ${closest(p.name, pool.map((x) => x.value)).join(', ') || '(it offers none)'}`,
         );
