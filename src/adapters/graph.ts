@@ -191,10 +191,10 @@ export class GraphDirectory implements Directory {
   }
 
   async findApps(refs: ReadonlyArray<AppRef>): Promise<AppRegistration[][]> {
-    const [only] = refs;
-    // One app is one plain request, as appByAppId or appsByName make it.
-    if (refs.length === 1 && only !== undefined) return [await this.#findOne(only)];
     const lookups = refs.map((ref, i) => lookupOf(ref, String(i + 1)));
+    const [only] = lookups;
+    // One app is one plain request, as appByAppId or appsByName make it.
+    if (lookups.length === 1 && only !== undefined) return [await this.#findOne(only.ref)];
     const replies = new Map<string, GraphResponse>();
     await inPool(chunks(lookups, BATCH_SIZE), BATCHES_IN_FLIGHT, async (batch) => {
       for (const [id, reply] of await this.#batch(batch)) replies.set(id, reply);
@@ -210,8 +210,8 @@ export class GraphDirectory implements Directory {
       const app = await this.appByAppId(ref.appId);
       return app === undefined ? [] : [app];
     }
-    const name = lookupOf(ref, '1').ref.name;
-    return (await this.appsByName(name ?? '')).filter((a) => a.displayName === name);
+    const name = ref.name ?? '';
+    return (await this.appsByName(name)).filter((a) => a.displayName === name);
   }
 
   /** The apps one batched lookup found: its reply read, and any further page of a name's matches fetched. */
