@@ -111,8 +111,16 @@ export function statusRetries(call: StatusRetry, policy: RetryPolicy, log: (mess
     if (asked !== undefined && asked > policy.maxWaitMs) return false;
     const wait = asked ?? backoffMs(policy, retried + 1);
     options.delay = wait / 1000;
-    log(`Retrying ${call.doing} in ${wait} ms (attempt ${retried + 2} of ${policy.attempts}) after HTTP ${response.status}`);
+    const because = asked === undefined ? '' : `: ${askedToWait(response.status, asked)}`;
+    log(`Retrying ${call.doing} in ${wait} ms (attempt ${retried + 2} of ${policy.attempts}) after HTTP ${response.status}${because}`);
     return true;
   });
   return options;
+}
+
+const WAIT_REASONS: Record<number, string> = { 429: 'throttled', 503: 'service unavailable', 504: 'gateway timeout' };
+
+/** "Microsoft Graph asked to wait 3 s (throttled)": a Retry-After, its length and why it came. */
+export function askedToWait(status: number, ms: number): string {
+  return `Microsoft Graph asked to wait ${Math.round(ms / 100) / 10} s (${WAIT_REASONS[status] ?? `HTTP ${status}`})`;
 }

@@ -1,18 +1,53 @@
-/** Microsoft Graph v1.0 through its client: the app registration, its service principal and its client secrets. */
-import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
+/**
+ * Microsoft Graph v1.0 through its client: app registrations (one, many at once through JSON batching, or every
+ * one of the tenant), their service principals and client secrets.
+ */
+import { BatchRequestContent, BatchResponseContent, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { ServiceError } from '../core/errors';
 import type { AppRegistration, FederatedCredential, PasswordInfo, RequiredResourceAccess, ResourceApi } from '../core/model';
 import type { Directory, Log } from '../core/ports';
 import { Secret } from '../core/secret';
 import type { RotatorCredential } from './entra';
-import { graphClient, statusRetries, TransportFailure } from './graph-client';
-import { backoffMs, sleep, type RetryPolicy } from './retry';
+import { askedToWait, graphClient, statusRetries, TransportFailure } from './graph-client';
+import { backoffMs, retryAfterMs, sleep, type RetryPolicy } from './retry';
 import { untrustedHint } from './tls';
 
-const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
+const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,keyCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Replication lag after a create lasts seconds, at times tens of seconds: more tries for those answers. */
 const LAG_ATTEMPTS = 8;
+/** Graph's limit of requests in one JSON batch; and how many batches are in flight at once. */
+const BATCH_SIZE = 20;
+const BATCHES_IN_FLIGHT = 3;
+/** Batch items worth another try (all are reads): what the RetryHandler retries, and 500/502. */
+const ITEM_RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
+/** Writes to one app are this far apart at least (capped by the retry base, which tests shorten). */
+const WRITE_GAP_MS = 1000;
+
+/** An app to find: by client ID (preferred when both are given) or by exact display name. */
+export interface AppRef {
+  appId?: string;
+  name?: string;
+}
+
+/** One lookup of findApps: the request, what it is doing (for messages) and which ref it answers. */
+interface Lookup {
+  id: string;
+  path: string;
+  doing: string;
+  ref: AppRef;
+}
+
+const byAppIdPath = (appId: string): string => `/applications(appId=${enc(odataString(appId))})?$select=${APP_FIELDS}`;
+const byNamePath = (name: string): string => `/applications?$filter=${enc(`displayName eq ${odataString(name)}`)}&$select=${APP_FIELDS}`;
+const readingAppId = (appId: string): string => `reading the app registration with client ID ${appId}`;
+const lookingUpName = (name: string): string => `looking up app registrations named '${name}'`;
+
+function lookupOf(ref: AppRef, id: string): Lookup {
+  if (ref.appId !== undefined) return { id, path: byAppIdPath(ref.appId), doing: readingAppId(ref.appId), ref };
+  if (ref.name !== undefined) return { id, path: byNamePath(ref.name), doing: lookingUpName(ref.name), ref };
+  throw new Error('internal: an app reference needs a client ID or a name');
+}
 
 interface GraphPassword {
   keyId: string;
@@ -110,6 +145,8 @@ interface Call {
   idempotent?: boolean;
   /** The call addresses an object this run created: retry replication-lag answers. */
   lagging?: boolean;
+  /** The object id of the app this call writes: writes to one app go one at a time, spaced. */
+  writes?: string;
   /** More answers worth another try for this call. */
   retryAlso?: (response: GraphResponse) => string | undefined;
 }
@@ -133,29 +170,149 @@ export class GraphDirectory implements Directory {
   /** Client secrets this run added: "no such key" for one of them may be replication lag. */
   readonly #addedKeys = new Set<string>();
   readonly #policy: RetryPolicy;
+  /** Graph's origin: batch steps are built from URLs under it (the SDK keeps their path and query). */
+  readonly #origin: string;
+  /** Per app (object id), when its last write ended; each write waits for the one before it. */
+  readonly #lastWrites = new Map<string, Promise<number>>();
 
   constructor(graphEndpoint: string, credential: RotatorCredential, log: Log, policy: RetryPolicy) {
     this.#policy = policy;
     this.#client = graphClient(graphEndpoint, credential, policy);
     this.#root = `${graphEndpoint}/v1.0`;
+    this.#origin = new URL(graphEndpoint).origin;
     this.#credential = credential;
     this.#log = log;
   }
 
   async appByAppId(appId: string): Promise<AppRegistration | undefined> {
-    const r = await this.#call({ method: 'GET', path: `/applications(appId=${enc(odataString(appId))})?$select=${APP_FIELDS}`, doing: `reading the app registration with client ID ${appId}` }, [404]);
+    const r = await this.#call({ method: 'GET', path: byAppIdPath(appId), doing: readingAppId(appId) }, [404]);
     return r.status === 404 ? undefined : toApp(json<GraphApp>(r));
   }
 
   async appsByName(displayName: string): Promise<AppRegistration[]> {
-    const doing = `looking up app registrations named '${displayName}'`;
+    return this.#pages(byNamePath(displayName), lookingUpName(displayName));
+  }
+
+  async allApps(): Promise<AppRegistration[]> {
+    const apps = await this.#pages(`/applications?$select=${APP_FIELDS}&$top=999`, 'listing the app registrations of the tenant');
+    this.#log.info(`Read ${apps.length} app registration${apps.length === 1 ? '' : 's'} of the tenant`);
+    return apps;
+  }
+
+  async findApps(refs: ReadonlyArray<AppRef>): Promise<AppRegistration[][]> {
+    const lookups = refs.map((ref, i) => lookupOf(ref, String(i + 1)));
+    const [only] = lookups;
+    // One app is one plain request, as appByAppId or appsByName make it.
+    if (lookups.length === 1 && only !== undefined) return [await this.#findOne(only.ref)];
+    const replies = new Map<string, GraphResponse>();
+    await inPool(chunks(lookups, BATCH_SIZE), BATCHES_IN_FLIGHT, async (batch) => {
+      for (const [id, reply] of await this.#batch(batch)) replies.set(id, reply);
+    });
+    const found: AppRegistration[][] = [];
+    // In order, so that the first failing ref is the one reported.
+    for (const lookup of lookups) found.push(await this.#found(lookup, replies.get(lookup.id)));
+    return found;
+  }
+
+  async #findOne(ref: AppRef): Promise<AppRegistration[]> {
+    if (ref.appId !== undefined) {
+      const app = await this.appByAppId(ref.appId);
+      return app === undefined ? [] : [app];
+    }
+    const name = ref.name ?? '';
+    return (await this.appsByName(name)).filter((a) => a.displayName === name);
+  }
+
+  /** The apps one batched lookup found: its reply read, and any further page of a name's matches fetched. */
+  async #found(lookup: Lookup, reply: GraphResponse | undefined): Promise<AppRegistration[]> {
+    if (reply === undefined) {
+      throw new ServiceError({ service: 'Microsoft Graph', doing: lookup.doing, detail: 'the batch reply had no answer for this request', hint: 'run again' });
+    }
+    const { appId, name } = lookup.ref;
+    if (appId !== undefined && reply.status === 404) return [];
+    if (reply.status < 200 || reply.status >= 300) throw graphError(reply, lookup.doing);
+    if (appId !== undefined) return [toApp(json<GraphApp>(reply))];
+    const page = json<{ value: GraphApp[]; '@odata.nextLink'?: string }>(reply);
+    const next = page['@odata.nextLink'];
+    const apps = [...page.value.map(toApp), ...(next === undefined ? [] : await this.#pages(next, lookup.doing))];
+    // Graph compares display names without regard to case: the lookup is by the exact name.
+    return apps.filter((a) => a.displayName === name);
+  }
+
+  /**
+   * One JSON batch of lookups, answered. Items that failed for a reason worth another try (a 429 with its own
+   * Retry-After, a 5xx) are sent again, alone, after the wait they asked for (or the policy's backoff), within
+   * the policy's tries: the Graph client's RetryHandler sees only the envelope.
+   */
+  async #batch(lookups: Lookup[]): Promise<Map<string, GraphResponse>> {
+    const settled = new Map<string, GraphResponse>();
+    let pending = lookups;
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const replies = await this.#postBatch(pending);
+      const again = pending.filter((l) => {
+        const reply = replies.get(l.id);
+        if (reply !== undefined && attempt < this.#policy.attempts && this.#itemWorthRetrying(reply)) return true;
+        if (reply !== undefined) settled.set(l.id, reply);
+        return false;
+      });
+      if (again.length > 0) await this.#waitForItems(again, replies, attempt);
+      pending = again;
+    }
+    return settled;
+  }
+
+  #itemWorthRetrying(reply: GraphResponse): boolean {
+    const asked = retryAfterMs(reply.headers);
+    return ITEM_RETRY_STATUSES.has(reply.status) && (asked === undefined || asked <= this.#policy.maxWaitMs);
+  }
+
+  /** Waits as long as the longest wait a failed item asked for (else the backoff), and says so. */
+  async #waitForItems(again: Lookup[], replies: Map<string, GraphResponse>, attempt: number): Promise<void> {
+    let wait = 0;
+    let why = '';
+    for (const l of again) {
+      const reply = replies.get(l.id);
+      if (reply === undefined) continue;
+      const asked = retryAfterMs(reply.headers);
+      const mine = asked ?? backoffMs(this.#policy, attempt);
+      if (mine >= wait) {
+        wait = mine;
+        why = `HTTP ${reply.status}${asked === undefined ? '' : `: ${askedToWait(reply.status, asked)}`}`;
+      }
+    }
+    const [first] = again;
+    const what = `${first?.doing ?? ''}${again.length > 1 ? ` and ${again.length - 1} more batched request${again.length > 2 ? 's' : ''}` : ''}`;
+    this.#log.info(`Retrying ${what} in ${wait} ms (attempt ${attempt + 1} of ${this.#policy.attempts}) after ${why}`);
+    await sleep(wait);
+  }
+
+  /** POST /$batch with these lookups (built and read with the SDK's batch content classes): each item's reply by id. */
+  async #postBatch(lookups: Lookup[]): Promise<Map<string, GraphResponse>> {
+    const content = new BatchRequestContent(lookups.map((l) => ({ id: l.id, request: new Request(`${this.#origin}${l.path}`) })));
+    const r = await this.#call({
+      method: 'POST',
+      path: '/$batch',
+      body: await content.getContent(),
+      doing: `looking up ${lookups.length} app registrations in one batch`,
+      // Every item is a read.
+      idempotent: true,
+    });
+    const replies = new Map<string, GraphResponse>();
+    for (const [id, response] of new BatchResponseContent(json(r)).getResponses()) {
+      replies.set(id, { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() });
+    }
+    return replies;
+  }
+
+  /** Every app of every page, from `path` on (a path under the version root, or a nextLink). */
+  async #pages(path: string, doing: string): Promise<AppRegistration[]> {
     const apps: AppRegistration[] = [];
-    let path: string | undefined = `/applications?$filter=${enc(`displayName eq ${odataString(displayName)}`)}&$select=${APP_FIELDS}`;
-    while (path !== undefined) {
-      const page: { value: GraphApp[]; '@odata.nextLink'?: string } = json(await this.#call({ method: 'GET', path, doing }));
+    let next: string | undefined = path;
+    while (next !== undefined) {
+      const page: { value: GraphApp[]; '@odata.nextLink'?: string } = json(await this.#call({ method: 'GET', path: next, doing }));
       apps.push(...page.value.map(toApp));
-      const next = page['@odata.nextLink'];
-      path = next === undefined ? undefined : next.startsWith(this.#root) ? next.slice(this.#root.length) : next;
+      const link = page['@odata.nextLink'];
+      next = link === undefined ? undefined : link.startsWith(this.#root) ? link.slice(this.#root.length) : link;
     }
     return apps;
   }
@@ -198,6 +355,7 @@ export class GraphDirectory implements Directory {
       body: patch,
       doing: `updating ${Object.keys(patch).join(', ')} of '${app.displayName}' (client ID ${app.appId})`,
       lagging: this.#created.has(app.id),
+      writes: app.id,
     });
   }
 
@@ -240,6 +398,7 @@ export class GraphDirectory implements Directory {
         doing: `adding the federated credential '${credential.name}' (${credential.subject}) to '${app.displayName}'`,
         lagging: this.#created.has(app.id),
         idempotent: true,
+        writes: app.id,
       },
       [409],
     );
@@ -252,6 +411,7 @@ export class GraphDirectory implements Directory {
         path: `/applications/${enc(app.id)}/federatedIdentityCredentials/${enc(credential.id)}`,
         doing: `removing the federated credential '${credential.name}' (${credential.subject}) from '${app.displayName}'`,
         lagging: this.#created.has(app.id),
+        writes: app.id,
       },
       [404],
     );
@@ -288,6 +448,7 @@ export class GraphDirectory implements Directory {
       body: { passwordCredential: { displayName, endDateTime: endDateTime.toISOString() } },
       doing,
       lagging: this.#created.has(app.id),
+      writes: app.id,
     });
     const reply = json<GraphPassword>(r);
     const text = reply.secretText;
@@ -313,6 +474,7 @@ export class GraphDirectory implements Directory {
         doing,
         lagging: this.#created.has(app.id) || justAdded,
         idempotent: true,
+        writes: app.id,
         ...(justAdded ? { retryAlso: (res: GraphResponse) => (isNoSuchKey(res) ? 'replication lag on the new client secret' : undefined) } : {}),
       },
       [400],
@@ -341,7 +503,7 @@ export class GraphDirectory implements Directory {
     for (let attempt = 1; ; attempt += 1) {
       let outcome: GraphResponse | TransportFailure;
       try {
-        outcome = await this.#send(call, idempotent);
+        outcome = await this.#spaced(call.writes, () => this.#send(call, idempotent));
       } catch (error) {
         if (!(error instanceof TransportFailure)) throw error;
         outcome = error;
@@ -352,6 +514,25 @@ export class GraphDirectory implements Directory {
       const wait = backoffMs(this.#policy, attempt);
       this.#log.info(`Retrying ${call.doing} in ${wait} ms (attempt ${attempt + 1} of ${attempts}) after ${why}`);
       await sleep(wait);
+    }
+  }
+
+  /**
+   * Back-to-back writes to one app can answer 409 Directory_ConcurrencyViolation: a write to an app waits for
+   * the one before it to end, and then until a gap has passed.
+   */
+  async #spaced<T>(app: string | undefined, send: () => Promise<T>): Promise<T> {
+    if (app === undefined) return send();
+    const gap = Math.min(this.#policy.baseMs, WRITE_GAP_MS);
+    const previous = this.#lastWrites.get(app);
+    let ended: (at: number) => void = () => undefined;
+    this.#lastWrites.set(app, new Promise<number>((resolve) => (ended = resolve)));
+    try {
+      const wait = previous === undefined ? 0 : (await previous) + gap - Date.now();
+      if (wait > 0) await sleep(wait);
+      return await send();
+    } finally {
+      ended(Date.now());
     }
   }
 
@@ -385,7 +566,8 @@ export class GraphDirectory implements Directory {
           : 'check graph-endpoint and the network (HTTPS_PROXY / NO_PROXY, and NODE_EXTRA_CA_CERTS for private CAs); run again',
       });
     }
-    if ((outcome.status >= 200 && outcome.status < 300) || accept.includes(outcome.status)) return outcome;
+    // A concurrency conflict is never what a caller accepts (a 409 for "it exists" means something else).
+    if ((outcome.status >= 200 && outcome.status < 300) || (accept.includes(outcome.status) && !isConcurrencyConflict(outcome))) return outcome;
     const failure = graphError(outcome, call.doing);
     // A call that is not idempotent, answered with a server error, may have taken effect: its caller decides.
     if (!idempotent && outcome.status >= 500) throw new ServiceError({ ...failure.details, outcomeUnknown: true });
@@ -407,6 +589,21 @@ function retryWorthy(call: Call, idempotent: boolean, outcome: GraphResponse | T
 }
 
 const enc = (s: string): string => encodeURIComponent(s).replace(/'/g, '%27');
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let item = items[next++]; item !== undefined; item = items[next++]) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 function json<T>(r: GraphResponse): T {
   return JSON.parse(r.body) as T;

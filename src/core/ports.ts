@@ -15,6 +15,17 @@ export interface Directory {
   appByAppId(appId: string): Promise<AppRegistration | undefined>;
   /** Apps whose display name is this one (as Graph matches it; the core re-checks exactly). */
   appsByName(displayName: string): Promise<AppRegistration[]>;
+  /**
+   * Many apps at once: for each ref, the apps it matches (by client ID: 0 or 1; by display name: all with that
+   * exact name, as appsByName). JSON $batch of up to 20 requests per POST, at most 3 batches in flight; one ref
+   * alone is one plain GET (no batch envelope). Results in the order of refs. A ref with both looks up the client ID.
+   */
+  findApps(refs: ReadonlyArray<{ appId?: string; name?: string }>): Promise<AppRegistration[][]>;
+  /**
+   * Every app registration of the tenant the rotator can read (GET /applications, $select of what reports need
+   * incl. passwordCredentials and keyCredentials, $top=999, every @odata.nextLink page).
+   */
+  allApps(): Promise<AppRegistration[]>;
   /** Creates the app with the declared properties in the same request. */
   createApp(displayName: string, signInAudience: string, properties: Record<string, unknown>): Promise<AppRegistration>;
   /** One PATCH with every property that differs. */

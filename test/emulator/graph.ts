@@ -1,11 +1,12 @@
 /**
  * Microsoft Graph v1.0, application-management subset: applications (CRUD, upsert by uniqueName, addPassword,
- * removePassword, federatedIdentityCredentials, owners) and servicePrincipals, with app-only permission checks
- * (Application.ReadWrite.OwnedBy / .All, Application.Read.All), OData $filter/$select/$top paging, and
- * replication lag right after a create.
+ * removePassword, federatedIdentityCredentials, owners), servicePrincipals (and their ownedObjects), JSON batching
+ * (`POST /v1.0/$batch`), with app-only permission checks (Application.ReadWrite.OwnedBy / .All,
+ * Application.Read.All), OData $filter/$select/$top paging, replication lag right after a create, and concurrent
+ * writes to one app (409 Directory_ConcurrencyViolation) when a window is set.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Req, Res, ServiceHandler } from './server.ts';
+import type { InnerRequest, Req, Res, ServiceHandler } from './server.ts';
 import type { AccessToken, State } from './state.ts';
 import { handOut } from './state.ts';
 import type { FederatedIdentityCredential, GraphApp, GraphServicePrincipal, PasswordCredential } from './types.ts';
@@ -181,7 +182,8 @@ export function createGraphHandler(state: State): ServiceHandler {
 
   function project(wire: Record<string, unknown>, fields: string[] | undefined): Record<string, unknown> {
     if (!fields) return wire;
-    const out: Record<string, unknown> = {};
+    // Members of a directoryObject collection keep their type, as Graph's do.
+    const out: Record<string, unknown> = '@odata.type' in wire ? { '@odata.type': wire['@odata.type'] } : {};
     for (const f of fields) out[f] = wire[f];
     return out;
   }
@@ -268,7 +270,8 @@ export function createGraphHandler(state: State): ServiceHandler {
         params.push(`${k}=${encodeURIComponent(v)}`);
       }
       params.push(`$skiptoken=EMU${Buffer.from(String(offset + pageSize)).toString('base64url')}`);
-      body['@odata.nextLink'] = `${root()}/${entitySet}?${params.join('&')}`;
+      // The same path as asked (the collection, or a navigation such as ownedObjects), absolute.
+      body['@odata.nextLink'] = `${state.urls.graph}${req.pathname}?${params.join('&')}`;
     }
     body['value'] = page.map((x) => project(toWire(x), sel.ok));
     return json(200, body);
@@ -595,6 +598,19 @@ export function createGraphHandler(state: State): ServiceHandler {
     return segmentNotFound(req, sub[1] ?? '');
   }
 
+  // ---- concurrent writes -----------------------------------------------------------------------------------
+
+  /** True when another write to `app` was handled less than the window ago; otherwise this write is recorded. */
+  function concurrentWrite(app: GraphApp): boolean {
+    const window = state.concurrentWriteWindowMs;
+    if (window <= 0) return false;
+    const now = Date.now();
+    const last = state.lastWriteAt.get(app.id);
+    if (last !== undefined && now - last < window) return true;
+    state.lastWriteAt.set(app.id, now);
+    return false;
+  }
+
   // ---- routing: applications ------------------------------------------------------------------------------
 
   function applications(req: Req, c: Caller, key: AppKey | undefined, sub: string[]): Res {
@@ -624,6 +640,9 @@ export function createGraphHandler(state: State): ServiceHandler {
     const r = resolveApp(req, c, key, isRead || action === 'federatedIdentityCredentials' || action === 'owners' ? 'read' : 'write');
     if ('res' in r) return r.res;
     const app = r.ok;
+    if (!isRead && concurrentWrite(app)) {
+      return gErr(req, { status: 409, code: 'Directory_ConcurrencyViolation', message: 'Another update to the same object is in progress. Please retry the request.' });
+    }
     if (action === undefined) {
       if (req.method === 'GET') {
         const sel = parseSelect(req, APP_SAMPLE, 'application');
@@ -698,6 +717,26 @@ export function createGraphHandler(state: State): ServiceHandler {
     });
   }
 
+  /**
+   * GET /servicePrincipals/{id}/ownedObjects and /servicePrincipals(appId='…')/ownedObjects: the applications the
+   * service principal owns (a rotator's, or one in the list), paged like any collection. Groups are not modelled.
+   * A caller may list its own; others need a read-all permission.
+   */
+  function ownedObjects(req: Req, c: Caller, key: AppKey): Res {
+    if (req.method !== 'GET') return methodNotAllowed(req);
+    if (!isGuid(key.value)) return gErr(req, badRequest(`Invalid object identifier '${key.value}'.`));
+    const v = key.value.toLowerCase();
+    const rotator = [...state.rotators.values()].find((r) => (key.by === 'id' ? r.objectId : r.clientId).toLowerCase() === v);
+    const sp = state.graph.servicePrincipals.find((s) => (key.by === 'id' ? s.id : s.appId).toLowerCase() === v);
+    if (rotator === undefined && sp === undefined) return notFound(req, key.value);
+    const ids = new Set([rotator?.clientId, rotator?.objectId, sp?.appId, sp?.id].filter((x): x is string => x !== undefined).map((x) => x.toLowerCase()));
+    const self = rotator !== undefined && rotator.clientId.toLowerCase() === c.clientId.toLowerCase();
+    if (!self && !c.readAll) return forbidden(req);
+    const apps = state.graph.apps.filter((a) => a.owners.some((o) => ids.has(o.toLowerCase())));
+    const typed = (a: GraphApp): Record<string, unknown> => ({ '@odata.type': '#microsoft.graph.application', ...appWire(a) });
+    return listCollection(req, 'directoryObjects', 'Application', 'application', apps, APP_FILTER, typed, APP_SAMPLE);
+  }
+
   function servicePrincipals(req: Req, c: Caller, key: AppKey | undefined, sub: string[]): Res {
     if (!key) {
       if (sub.length > 0) return segmentNotFound(req, sub[0] ?? '');
@@ -707,6 +746,7 @@ export function createGraphHandler(state: State): ServiceHandler {
       if (req.method === 'POST') return createServicePrincipal(req, c);
       return methodNotAllowed(req);
     }
+    if (sub[0] === 'ownedObjects' && sub.length === 1) return ownedObjects(req, c, key);
     if (sub.length > 0) return segmentNotFound(req, sub[0] ?? '');
     if (!isGuid(key.value)) return gErr(req, badRequest(`Invalid object identifier '${key.value}'.`));
     const v = key.value.toLowerCase();
@@ -739,6 +779,67 @@ export function createGraphHandler(state: State): ServiceHandler {
     return methodNotAllowed(req);
   }
 
+  // ---- JSON batching --------------------------------------------------------------------------------------
+
+  const BATCH_LIMIT = 20;
+
+  /** Header names as Graph writes them in batch items (`Content-Type`, `Retry-After`, ...). */
+  const canonical = (name: string): string => name.split('-').map((w) => (w === '' ? w : w[0]?.toUpperCase() + w.slice(1))).join('-');
+
+  /** The steps of a batch body, or the 400 Graph answers for the envelope. */
+  function batchSteps(req: Req): Result<Array<Record<string, unknown>>> {
+    const b = jsonBody(req, false);
+    if ('res' in b) return b;
+    const requests = b.ok['requests'];
+    if (!Array.isArray(requests) || requests.length === 0) return { res: gErr(req, badRequest('Invalid batch payload format.', 'BadRequest')) };
+    if (requests.length > BATCH_LIMIT) return { res: gErr(req, badRequest(`Number of requests in a batch exceeds the limit of ${BATCH_LIMIT}.`, 'BadRequest')) };
+    const ids = new Set<string>();
+    for (const step of requests as unknown[]) {
+      if (!isPlainObject(step) || typeof step['id'] !== 'string' || step['id'] === '' || typeof step['method'] !== 'string' || typeof step['url'] !== 'string') {
+        return { res: gErr(req, badRequest('Invalid batch payload format.', 'BadRequest')) };
+      }
+      if (ids.has(step['id'])) return { res: gErr(req, badRequest(`Batch request contains a duplicate id '${step['id']}'.`, 'BadRequest')) };
+      ids.add(step['id']);
+    }
+    return { ok: requests as Array<Record<string, unknown>> };
+  }
+
+  /** A step as the request it stands for: its URL relative to the version (`/applications` is `/v1.0/applications`). */
+  function innerRequest(req: Req, step: Record<string, unknown>): InnerRequest {
+    const url = String(step['url']);
+    const headers: Record<string, string> = {};
+    if (isPlainObject(step['headers'])) for (const [k, v] of Object.entries(step['headers'])) headers[k.toLowerCase()] = String(v);
+    const auth = header(req.headers, 'authorization');
+    if (auth !== undefined) headers['authorization'] = auth;
+    const body = step['body'];
+    if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+    return {
+      method: String(step['method']).toUpperCase(),
+      url: `/v1.0${url.startsWith('/') ? '' : '/'}${url}`,
+      headers,
+      body: body === undefined ? Buffer.alloc(0) : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8'),
+    };
+  }
+
+  /**
+   * POST /v1.0/$batch: up to 20 steps, each run through this same handler as its own request (logged, faults
+   * applied) in the order given, each answered with its own status, headers and body inside a 200. `dependsOn` is
+   * accepted and ignored: steps run one after another anyway.
+   */
+  async function batch(req: Req): Promise<Res> {
+    if (req.method !== 'POST') return methodNotAllowed(req);
+    if (req.inner === undefined) return gErr(req, badRequest('Nested batch requests are not supported.', 'BadRequest'));
+    const steps = batchSteps(req);
+    if ('res' in steps) return steps.res;
+    const responses: Array<Record<string, unknown>> = [];
+    for (const step of steps.ok) {
+      const res = await req.inner(innerRequest(req, step));
+      const headers = Object.fromEntries(Object.entries(res.headers ?? {}).map(([k, v]) => [canonical(k), v]));
+      responses.push({ id: step['id'], status: res.status, headers, ...(res.body === undefined ? {} : { body: res.body }) });
+    }
+    return json(200, { responses });
+  }
+
   // ---- entry ----------------------------------------------------------------------------------------------
 
   function parseKeySegment(seg: string, set: string): AppKey | undefined {
@@ -749,7 +850,7 @@ export function createGraphHandler(state: State): ServiceHandler {
     return { by, value: (m[2] ?? m[3] ?? '').replace(/''/g, "'") };
   }
 
-  function handle(req: Req): Res {
+  function handle(req: Req): Res | Promise<Res> {
     for (const a of state.graph.apps) fillAppDefaults(a);
     const path = req.pathname;
     const vm = /^\/([^/]*)(\/.*)?$/.exec(path);
@@ -766,6 +867,7 @@ export function createGraphHandler(state: State): ServiceHandler {
     const auth = authenticate(req);
     if ('res' in auth) return auth.res;
     const c = auth.ok;
+    if (first === '$batch' && segs.length === 1) return batch(req);
     if (!c.readAll && !c.ownedBy && !c.writeAll) return forbidden(req);
     for (const set of ['applications', 'servicePrincipals']) {
       let key: AppKey | undefined;

@@ -4,6 +4,7 @@
  * OIDC ID-token endpoint, and the GitHub REST secrets API. A CA is generated at start; child processes trust it
  * through NODE_EXTRA_CA_CERTS (see emulatorEnv).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,9 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
     },
     secretPropagationMs: 0,
     newKeyRemovalLag: 0,
+    throttle({ count, retryAfterS, match }) {
+      return addFault(plumbing, { kind: 'status', status: 429, code: 'TooManyRequests', retryAfter: String(retryAfterS), times: count, match: { service: 'graph', ...(match ?? {}) } });
+    },
   };
 
   const state: State = {
@@ -102,6 +106,8 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
     passwordAddedAt: new WeakMap(),
     policy: {},
     pageSize: options.pageSize ?? 100,
+    concurrentWriteWindowMs: options.concurrentWriteWindowMs ?? 0,
+    lastWriteAt: new Map(),
   };
   handOut(state, idTokenRequestToken);
   const gh = createGitHubState();
@@ -125,6 +131,31 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
     await Promise.all(servers.map((s) => s.close()));
     await rm(dir, { recursive: true, force: true });
     throw e;
+  }
+
+  /** One seeded app; `defaultOwners` (every rotator) unless the input names its owners. */
+  function seedOne(a: SeedAppInput, defaultOwners: string[]): GraphApp {
+    const app = newApp(a.displayName, a.signInAudience ?? 'AzureADMyOrg');
+    if (a.uniqueName !== undefined) app.uniqueName = a.uniqueName;
+    app.owners = [...(a.ownedBy ?? defaultOwners)];
+    app.passwordCredentials = (a.passwords ?? []).map((p): PasswordCredential => {
+      const secretText = entraSecretText();
+      handOut(state, secretText);
+      return { keyId: guid(), displayName: p.displayName, hint: secretText.slice(0, 3), startDateTime: p.startDateTime, endDateTime: p.endDateTime, customKeyIdentifier: null, secretText };
+    });
+    if (a.requiredResourceAccess) app.requiredResourceAccess = structuredClone(a.requiredResourceAccess);
+    app.federatedIdentityCredentials = (a.federatedIdentityCredentials ?? []).map((f) => ({
+      id: guid(),
+      name: f.name,
+      issuer: f.issuer,
+      subject: f.subject,
+      audiences: [...f.audiences],
+      description: f.description ?? null,
+    }));
+    if (a.certificates) app.extra['keyCredentials'] = a.certificates.map(certificateWire);
+    state.graph.apps.push(app);
+    if (a.servicePrincipal !== false) state.graph.servicePrincipals.push(servicePrincipalForApp(app, state.tenantId));
+    return app;
   }
 
   const githubApi = createGitHubApi(state, gh);
@@ -155,26 +186,11 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
       handOut(state, r.secret);
     },
     seedApp(a: SeedAppInput): GraphApp {
-      const app = newApp(a.displayName, a.signInAudience ?? 'AzureADMyOrg');
-      if (a.uniqueName !== undefined) app.uniqueName = a.uniqueName;
-      app.owners = a.ownedBy ? [...a.ownedBy] : [...state.rotators.values()].map((r) => r.clientId);
-      app.passwordCredentials = (a.passwords ?? []).map((p): PasswordCredential => {
-        const secretText = entraSecretText();
-        handOut(state, secretText);
-        return { keyId: guid(), displayName: p.displayName, hint: secretText.slice(0, 3), startDateTime: p.startDateTime, endDateTime: p.endDateTime, customKeyIdentifier: null, secretText };
-      });
-      if (a.requiredResourceAccess) app.requiredResourceAccess = structuredClone(a.requiredResourceAccess);
-      app.federatedIdentityCredentials = (a.federatedIdentityCredentials ?? []).map((f) => ({
-        id: guid(),
-        name: f.name,
-        issuer: f.issuer,
-        subject: f.subject,
-        audiences: [...f.audiences],
-        description: f.description ?? null,
-      }));
-      state.graph.apps.push(app);
-      if (a.servicePrincipal !== false) state.graph.servicePrincipals.push(servicePrincipalForApp(app, state.tenantId));
-      return app;
+      return seedOne(a, [...state.rotators.values()].map((r) => r.clientId));
+    },
+    seedApps(apps: readonly SeedAppInput[]): GraphApp[] {
+      const owners = [...state.rotators.values()].map((r) => r.clientId);
+      return apps.map((a) => seedOne(a, owners));
     },
     get graph(): { apps: GraphApp[]; servicePrincipals: GraphServicePrincipal[] } {
       return state.graph;
@@ -234,6 +250,20 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
     },
   };
   return emulator;
+}
+
+/** A certificate as Graph lists it in keyCredentials (no key material on reads). */
+function certificateWire(c: { displayName: string | null; startDateTime: string; endDateTime: string }): Record<string, unknown> {
+  return {
+    customKeyIdentifier: randomBytes(20).toString('hex').toUpperCase(),
+    displayName: c.displayName,
+    endDateTime: c.endDateTime,
+    key: null,
+    keyId: guid(),
+    startDateTime: c.startDateTime,
+    type: 'AsymmetricX509Cert',
+    usage: 'Verify',
+  };
 }
 
 /** Environment variables a child process (the action) needs to use the emulator. */

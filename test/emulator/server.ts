@@ -18,6 +18,19 @@ export interface Req {
   body: Buffer;
   index: number;
   requestId: string;
+  /**
+   * Runs a request carried inside this one (a Graph JSON batch item) through the same handler: logged on its own
+   * with `batch` set to this request's index, faults applied (status kinds only). Absent on batch items (no nesting).
+   */
+  inner?: (item: InnerRequest) => Promise<Res>;
+}
+
+/** A request carried inside another (a JSON batch item): `url` is a path and query as a plain request's would be. */
+export interface InnerRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
 }
 
 export interface Res {
@@ -128,6 +141,7 @@ const MAX_BODY = 4 * 1024 * 1024;
 function matches(f: Fault, e: RequestLogEntry): boolean {
   const m = f.match;
   if (!m) return true;
+  if (m.batched !== undefined && m.batched !== (e.batch !== undefined)) return false;
   if (m.index !== undefined && m.index !== e.index) return false;
   if (m.service !== undefined && m.service !== e.service) return false;
   if (m.method !== undefined && m.method.toUpperCase() !== e.method.toUpperCase()) return false;
@@ -144,6 +158,8 @@ function matches(f: Fault, e: RequestLogEntry): boolean {
  */
 function takeFault(p: Plumbing, e: RequestLogEntry): Fault | undefined {
   for (const af of p.faults) {
+    // A batch item has no connection of its own to drop.
+    if (e.batch !== undefined && (af.fault.kind === 'drop' || af.fault.kind === 'drop-after')) continue;
     if (af.remaining > 0 && matches(af.fault, e)) {
       af.seen += 1;
       if (af.seen < (af.fault.match?.occurrence ?? 1)) continue;
@@ -411,6 +427,7 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
       remotePort: conn?.remotePort ?? 0,
       protocol: isHttp2(req) ? '2.0' : '1.1',
       requestId: handler.requestId(req.headers),
+      at: Date.now(),
     };
     p.log.push(entry);
     let answered: (e: RequestLogEntry) => void = () => undefined;
@@ -427,6 +444,7 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
     const body = await readBody(req);
     if (body === undefined) return; // client went away
     const r = toReq(handler.service, entry, req.headers, body);
+    r.inner = (item) => runInner(entry, item);
     const principal = principalOf(handler, r, conn);
     if (principal !== undefined) entry.principal = principal;
     if (!(await park(p, entry, body)) || closed) return;
@@ -459,6 +477,35 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
       if (!gone(req, res, conn)) console.error(`[emulator ${handler.service}] ${r.method} ${r.url}: sending the response failed:`, err);
     }
   }
+  /** A batch item: logged with `batch` = the envelope's index, status faults applied, answered by the handler. */
+  async function runInner(parent: RequestLogEntry, item: InnerRequest): Promise<Res> {
+    const entry: RequestLogEntry = {
+      index: p.nextIndex++,
+      service: handler.service,
+      method: item.method.toUpperCase(),
+      path: item.url,
+      status: 0,
+      connection: parent.connection,
+      remotePort: parent.remotePort,
+      protocol: parent.protocol,
+      requestId: handler.requestId(item.headers),
+      at: Date.now(),
+      batch: parent.index,
+    };
+    if (parent.principal !== undefined) entry.principal = parent.principal;
+    p.log.push(entry);
+    const r = toReq(handler.service, entry, item.headers, item.body);
+    const fault = takeFault(p, entry);
+    let result = await answer(handler, r, fault);
+    if (fault?.kind === 'status-after') {
+      entry.fault = `status-after ${fault.status ?? 503} (handled ${result.status})`;
+      result = handler.faultResponse(r, fault.status ?? 503, fault.code);
+      if (fault.retryAfter !== undefined) result.headers = { ...(result.headers ?? {}), 'retry-after': fault.retryAfter };
+    } else if (fault?.kind === 'status') entry.fault = `status ${result.status}`;
+    entry.status = result.status;
+    return { ...result, headers: { ...handler.commonHeaders(r), ...(result.headers ?? {}) } };
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

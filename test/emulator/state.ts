@@ -44,6 +44,10 @@ export interface State {
   passwordAddedAt: WeakMap<PasswordCredential, number>;
   policy: EmulatorPolicy;
   pageSize: number;
+  /** See EmulatorOptions.concurrentWriteWindowMs; 0: off. */
+  concurrentWriteWindowMs: number;
+  /** When the last accepted write to each app (by object id) was handled. */
+  lastWriteAt: Map<string, number>;
 }
 
 export function handOut(state: State, value: string | undefined): void {

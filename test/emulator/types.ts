@@ -38,6 +38,14 @@ export interface RequestLogEntry {
   principal?: string;
   /** True while a hold keeps the request parked (see Emulator.hold). */
   parked?: boolean;
+  /**
+   * Graph JSON batching: set on each request carried inside a `POST /v1.0/$batch`, to the log index of that
+   * envelope. Envelope and items are all logged: count `e.batch === undefined` for HTTP requests, `e.path ===
+   * '/v1.0/$batch'` for envelopes, `e.batch !== undefined` for batched requests.
+   */
+  batch?: number;
+  /** When the request was received (its body read for batch items), ms since the epoch. */
+  at?: number;
 }
 
 export interface FaultMatch {
@@ -52,6 +60,12 @@ export interface FaultMatch {
    * "persistent from request n on".
    */
   occurrence?: number;
+  /**
+   * true: only requests carried inside a Graph `$batch` (items); false: only requests sent on their own (batch
+   * envelopes included); absent: both. `drop` and `drop-after` never apply to a batch item (an item has no
+   * connection of its own): aim them at the envelope (`path: /\$batch/`).
+   */
+  batched?: boolean;
 }
 
 export interface Fault {
@@ -242,6 +256,11 @@ export interface SeedAppInput {
   servicePrincipal?: boolean;
   requiredResourceAccess?: RequiredResourceAccess[];
   federatedIdentityCredentials?: Array<Omit<FederatedIdentityCredential, 'id' | 'description'> & { description?: string | null }>;
+  /**
+   * Certificates (keyCredentials), metadata as Graph lists it: type AsymmetricX509Cert, usage Verify, a new keyId,
+   * a SHA-1-thumbprint-shaped customKeyIdentifier (40 hex digits) and key null.
+   */
+  certificates?: Array<{ displayName: string | null; startDateTime: string; endDateTime: string }>;
 }
 
 export type Permission = 'write' | 'read' | 'none';
@@ -304,6 +323,12 @@ export interface EmulatorFaults {
    * found" and leave it in place, as Graph can right after the secret was added (replication lag).
    */
   newKeyRemovalLag: number;
+  /**
+   * Graph throttling: the next `count` Graph requests matching `match` (default: every Graph request, plain or
+   * batched) answer 429 TooManyRequests with `Retry-After: retryAfterS`, unprocessed. A batch item hit by it is
+   * a 429 item inside a 200 envelope, with its own Retry-After.
+   */
+  throttle(options: { count: number; retryAfterS: number; match?: FaultMatch }): FaultHandle;
 }
 
 export interface EmulatorPolicy {
@@ -340,6 +365,8 @@ export interface Emulator {
   oidcSubject: string;
   addRotator(r: RotatorInput): void;
   seedApp(a: SeedAppInput): GraphApp;
+  /** Many apps at once (10,000 in well under a second): as seedApp each. */
+  seedApps(apps: readonly SeedAppInput[]): GraphApp[];
   graph: { apps: GraphApp[]; servicePrincipals: GraphServicePrincipal[] };
   github: EmulatorGitHub;
   log: RequestLogEntry[];
@@ -396,4 +423,10 @@ export interface EmulatorOptions {
   http1Only?: boolean;
   /** Graph page size when the client sends no $top (default 100, like Graph). */
   pageSize?: number;
+  /**
+   * Two writes to one app (PATCH, DELETE, addPassword, removePassword, federated credentials, owners) less than
+   * this many ms apart: the later one answers 409 Directory_ConcurrencyViolation and does not take effect, as
+   * back-to-back writes to one app can in Graph. 0 (the default): off.
+   */
+  concurrentWriteWindowMs?: number;
 }
