@@ -152,15 +152,6 @@ interface Call {
 }
 
 export class GraphDirectory implements Directory {
-  // Interim (replaced by the batched version): one request per ref.
-  findApps(refs: ReadonlyArray<{ appId?: string; name?: string }>): Promise<AppRegistration[][]> {
-    return Promise.all(refs.map(async (r) => (r.appId !== undefined ? [await this.appByAppId(r.appId)].filter((a) => a !== undefined) : this.appsByName(r.name ?? ''))));
-  }
-
-  allApps(): Promise<AppRegistration[]> {
-    return Promise.reject(new Error('internal: allApps is not there yet'));
-  }
-
   readonly #client: Client;
   readonly #root: string;
   readonly #credential: RotatorCredential;

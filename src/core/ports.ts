@@ -3,14 +3,6 @@ import type { AppRegistration, FederatedCredential, PasswordInfo, ResourceApi, S
 import type { Secret } from './secret';
 
 export interface Directory {
-  /**
-   * Many apps at once: for each ref, the apps it matches (by client ID: 0 or 1; by display name: all with that
-   * exact name, as appsByName). JSON $batch of up to 20 requests per POST; one ref alone is one plain GET.
-   * Results in the order of refs.
-   */
-  findApps(refs: ReadonlyArray<{ appId?: string; name?: string }>): Promise<AppRegistration[][]>;
-  /** Every app registration of the tenant the rotator can read (every page). */
-  allApps(): Promise<AppRegistration[]>;
   /** The app with this client ID, or undefined. */
   appByAppId(appId: string): Promise<AppRegistration | undefined>;
   /** Apps whose display name is this one (as Graph matches it; the core re-checks exactly). */
