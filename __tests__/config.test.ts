@@ -32,11 +32,18 @@ describe('readConfig', () => {
     expect(c.signIn.graphEndpoint).toBe('https://graph.microsoft.com');
     expect(c.signIn.clientSecret).toBeUndefined();
     expect(c.signIn.oidcAudience).toBe('api://AzureADTokenExchange');
-    expect(c.app).toMatchObject({ name: 'billing', appId: undefined, createIfMissing: true, signInAudience: 'AzureADMyOrg', signInAudienceGiven: false, servicePrincipal: true });
-    expect(c.rotation).toEqual({ credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1, verifyNewSecret: true });
-    expect(c.github.targets).toEqual([{ scope: { owner: 'octo', repo: 'app' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }]);
+    expect(c.mode).toBe('single');
+    expect(c.apps).toHaveLength(1);
+    const spec = c.apps[0];
+    expect(spec?.key).toBe('app-name:billing');
+    expect(spec?.source).toBe('inputs');
+    expect(spec?.app).toMatchObject({ name: 'billing', appId: undefined, createIfMissing: true, signInAudience: 'AzureADMyOrg', servicePrincipal: true, declared: {} });
+    expect(spec?.rotation).toEqual({ credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1, verifyNewSecret: true });
+    expect(spec?.targets).toEqual([{ scope: { service: 'actions', owner: 'octo', repo: 'app' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }]);
     expect(c.github.apiUrl).toBe('https://api.github.com');
     expect(c.dryRun).toBe(false);
+    expect(c.dryRunBecause).toBeUndefined();
+    expect(c.fleet).toEqual({ maxRotations: 10, reportDays: 30, reportScope: 'managed', shard: undefined });
   });
 
   it('picks the endpoints of the cloud, and lets any https host override them', () => {
@@ -60,8 +67,10 @@ describe('readConfig', () => {
         'subscription-id': TENANT,
       }),
     );
-    expect(c.github.scopes.map((s) => s.environment)).toEqual(['prod', 'staging area']);
-    expect(c.github.targets.map((t) => `${t.scope.environment}:${t.name}:${t.kind}`)).toEqual([
+    const targets = c.apps[0]?.targets ?? [];
+    expect(targets.find((t) => t.kind === 'credentials')?.subscriptionId).toBe(TENANT);
+    expect(targets.filter((t) => t.kind !== 'credentials').every((t) => t.subscriptionId === undefined)).toBe(true);
+    expect(targets.map((t) => `${t.scope.environment}:${t.name}:${t.kind}`)).toEqual([
       'prod:AZURE_CLIENT_SECRET:secret',
       'prod:AZURE_CREDENTIALS:credentials',
       'prod:AZURE_CLIENT_ID:client-id',
@@ -159,7 +168,9 @@ describe('readConfig', () => {
   it('never shows the value of a secret input in a problem, whatever else is wrong', () => {
     // Odd values that a validator might reject; each carries the marker Zq8.
     const secrets = { 'client-secret': `  Zq8Q~odd 'value'\nZq8 line two ${'s'.repeat(300)}`, 'github-token': "Zq8-not-a-token, 'quoted'" };
-    const everythingElseBad = Object.fromEntries(INPUT_NAMES.filter((n) => !(SECRET_INPUT_NAMES as readonly string[]).includes(n)).map((n) => [n, 'bad, value']));
+    // Every input but config, which would switch to fleet mode (tested with the fleet file).
+    const plain = INPUT_NAMES.filter((n) => !(SECRET_INPUT_NAMES as readonly string[]).includes(n) && n !== 'config');
+    const everythingElseBad = Object.fromEntries(plain.map((n) => [n, 'bad, value']));
     const problems = problemsOf({ ...everythingElseBad, ...secrets }, { GITHUB_REPOSITORY: '', GITHUB_API_URL: 'not a url' });
     expect(problems.length).toBeGreaterThan(20);
     expect(problems.join('\n')).not.toContain('Zq8');

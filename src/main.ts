@@ -10,9 +10,13 @@ import { summaryMarkdown } from './core/report';
 import { run, type Outcome } from './core/rotate';
 
 export async function main(config: Config): Promise<void> {
+  const spec = config.apps[0];
+  if (config.mode === 'fleet' || spec === undefined || config.apps.length !== 1) throw new Error('fleet mode not wired yet');
   // Inputs that are secrets are masked before anything else is printed.
   if (config.signIn.clientSecret) runnerLog.mask(config.signIn.clientSecret.reveal());
   if (config.github.token) runnerLog.mask(config.github.token.reveal());
+
+  if (config.dryRunBecause !== undefined) runnerLog.info(`Dry run: ${config.dryRunBecause}.`);
 
   const policy = defaultRetryPolicy();
   const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runnerLog), runnerLog, policy);
@@ -20,14 +24,14 @@ export async function main(config: Config): Promise<void> {
 
   const outcome = await run(
     {
-      app: { ...config.app },
-      rotation: config.rotation,
-      targets: config.github.targets,
+      app: { ...spec.app },
+      rotation: spec.rotation,
+      targets: spec.targets,
       tenantId: config.signIn.tenantId,
-      subscriptionId: config.github.subscriptionId,
+      subscriptionId: spec.targets.find((t) => t.subscriptionId !== undefined)?.subscriptionId,
       dryRun: config.dryRun,
       readTargets: config.github.token !== undefined,
-      verifyNewSecret: config.rotation.verifyNewSecret,
+      verifyNewSecret: spec.rotation.verifyNewSecret,
     },
     { directory, store, verifier: newSecretVerifier(config.signIn, policy, runnerLog), log: runnerLog, now: () => new Date() },
   );
