@@ -132,7 +132,7 @@ export function readConfig(read: InputReader, env: Env, actionDefaults?: Readonl
   const apps = configPath === '' ? singleAppSpec(step, single) : fleetApps(step, configPath, actionDefaults);
   const fleet = readFleetSettings(step);
   if (problems.length > 0 || !signIn || dryRun.dryRun === undefined || !github || !apps || !fleet) {
-    throw new InputError(problems.length > 0 ? problems : ['internal: an input was rejected without a reason']);
+    throw new InputError(problems.length > 0 ? problems : ['internal: an input was rejected without a reason'], configPath === '' ? undefined : configPath);
   }
   const mode = configPath === '' ? 'single' : 'fleet';
   return Object.freeze({ signIn, github, dryRun: dryRun.dryRun, dryRunBecause: dryRun.because, mode, apps, fleet });

@@ -21,7 +21,7 @@ try {
 
 async function summarise(error: InputError): Promise<void> {
   try {
-    await writeSummary(inputProblemsMarkdown(error.problems));
+    await writeSummary(inputProblemsMarkdown(error.problems, error.file));
   } catch (e) {
     runnerLog.warning(`The job summary could not be written: ${e instanceof Error ? e.message : String(e)}`);
   }

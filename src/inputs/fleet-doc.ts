@@ -92,7 +92,8 @@ export function mapSource(doc: FleetDoc, layers: readonly Path[], fallback: Read
   return {
     text: (key) => {
       const path = find(key);
-      if (path === undefined) return (fallback[key] ?? '').trim();
+      // Absent: a missing required key is already reported; any other gets its default.
+      if (path === undefined) return doc.isReported([...own, key]) ? undefined : (fallback[key] ?? '').trim();
       if (doc.isReported(path)) return undefined;
       const { node } = doc.locate(path);
       return isSeq(node) ? node.items.map(scalarText).join('\n') : scalarText(node);
