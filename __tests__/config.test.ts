@@ -298,6 +298,21 @@ describe('readConfig: the fleet file', () => {
     expect(reports?.targets[0]?.access).toEqual({ visibility: 'all', repositories: [] });
   });
 
+  it("reads the README's fleet file example", () => {
+    const readme = readFileSync(resolve('README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### The fleet file'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const c = readFleet(yaml);
+    expect(c.apps.map((a) => a.key)).toEqual(['app-name:billing-api']);
+    expect(c.apps[0]?.targets.map((t) => `${t.scope.service}:${t.scope.repo ?? '(org)'}:${t.scope.environment ?? ''}:${t.name}`)).toEqual([
+      'actions:billing::AZURE_CLIENT_SECRET',
+      'actions:billing::AZURE_CLIENT_ID',
+      'actions:billing:production:AZURE_CLIENT_SECRET',
+      'actions:(org)::BILLING_API_SECRET',
+      'dependabot:billing::BILLING_API_SECRET',
+    ]);
+  });
+
   it('validates the example against fleet.schema.json, as an editor would', () => {
     const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(resolve('fleet.schema.json'), 'utf8')));
     expect(validate(parse(readFileSync(resolve('examples/fleet.yml'), 'utf8')))).toBe(true);
