@@ -385,6 +385,9 @@ describe('readConfig: the fleet file', () => {
 const BAD_FLEETS: Array<[string, string, string, string]> = [
   ['not YAML', 'apps: [\n', 'fleet.yml:2: ', ''],
   ['a key twice', 'apps: []\napps: []\n', 'fleet.yml:2: ', 'unique'],
+  ['an empty file', '', 'fleet.yml:1: (top level): ', 'expected a mapping (key: value), got nothing'],
+  ['a list at the top', '- app-name: a\n', 'fleet.yml:1: (top level): ', 'expected a mapping (key: value), got a list'],
+  ['an app that is a string', 'apps:\n  - billing-api\n', 'fleet.yml:2: apps[0]: ', "expected a mapping (key: value), got 'billing-api'"],
   ['no apps', 'defaults: {}\n', 'fleet.yml:1: apps: ', 'required'],
   ['apps empty', 'apps: []\n', 'fleet.yml:1: apps: ', 'expected at least 1 item, got a list'],
   ['an unknown top-level key', `app:\n  - app-name: a\n${ONE_APP}`, 'fleet.yml:1: app: ', 'unknown key (did you mean apps?); expected one of defaults, apps'],
@@ -412,6 +415,7 @@ const BAD_FLEETS: Array<[string, string, string, string]> = [
   ['dependabot with environment', 'apps:\n  - app-name: a\n    targets:\n      - repository: o/r\n        environment: prod\n        dependabot: true\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].environment: ', 'not with dependabot: true'],
   ['an environment of an organisation', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        environment: prod\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].environment: ', 'only with repository'],
   ['a bad visibility', 'apps:\n  - app-name: a\n    targets:\n      - organization: octo-org\n        visibility: public\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].visibility: ', "expected all, private or selected, got 'public'"],
+  ['a bad visibility with repositories', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        visibility: Selected\n        repositories: [r]\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].visibility: ', "expected all, private or selected, got 'Selected'"],
   ['repositories without visibility selected', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        repositories: [r]\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].repositories: ', 'only with visibility: selected (got private)'],
   ['visibility selected without repositories', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        visibility: selected\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].visibility: ', 'selected needs repositories'],
   ['owner/name in repositories', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        visibility: selected\n        repositories:\n          - ok\n          - o/r\n        secret-name: S\n', 'fleet.yml:8: apps[0].targets[0].repositories[1]: ', "got 'o/r', expected a repository name"],
@@ -427,6 +431,13 @@ const BAD_FLEETS: Array<[string, string, string, string]> = [
 ];
 
 describe('readConfig: bad fleet files', () => {
+  it('says a problem once: a value the schema refused is not judged again by the rules', () => {
+    expect(fleetProblems('apps:\n  - app-name: a\n    secret-lifetime-days: 0\n    targets:\n      - organization: o\n        visibility: Selected\n        repositories: [r]\n        secret-name: S\n')).toEqual([
+      'fleet.yml:3: apps[0].secret-lifetime-days: expected at least 1, got 0',
+      "fleet.yml:6: apps[0].targets[0].visibility: expected all, private or selected, got 'Selected'",
+    ]);
+  });
+
   it(`has at least 20 (${BAD_FLEETS.length})`, () => {
     expect(BAD_FLEETS.length).toBeGreaterThanOrEqual(20);
   });

@@ -1,10 +1,13 @@
 /**
  * The only reader of inputs. Every input is checked here, before any request or heavy module load,
- * and every problem is reported at once, naming the input and what it expects.
+ * and every problem is reported at once, naming the input (or the fleet file's line and key) and what it expects.
  *
  * Defaults live in action.yml alone: the runner passes every declared input, with its default when the workflow
  * leaves it out. An input whose default is '' means "not given" when empty; for any other input an empty value is
  * a problem (the workflow passed '' itself, e.g. from an unset variable).
+ *
+ * Two modes, one result: without `config`, the per-app inputs describe one app (a fleet of one); with `config`,
+ * a fleet file describes every app (src/inputs/fleet-file.ts), through the same rules (src/inputs/app.ts).
  */
 import { InputError } from './core/errors';
 import type { Scope, Target } from './core/model';

@@ -162,6 +162,8 @@ function readAccess(t: Values, scope: Scope | undefined): OrgAccess | undefined 
     }
     return t.problems.length > before ? 'bad' : undefined;
   }
+  // A visibility the schema refused says nothing about repositories.
+  if (t.reported('visibility')) return 'bad';
   const visibility = given ?? 'private';
   if (items !== undefined && visibility !== 'selected') t.about('repositories', `only with visibility: selected (got ${visibility})`);
   if (items === undefined && visibility === 'selected' && !t.reported('repositories')) {
