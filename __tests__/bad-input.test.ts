@@ -3,7 +3,7 @@
  * job summary that names it too, and the action sends no request at all (asserted on the emulator's log).
  */
 import { startEmulator, type Emulator } from '../test/emulator/index.ts';
-import { baseInputs, GITHUB_PAT, ROTATOR_SECRET, runAction, standardSetup } from '../test/harness.ts';
+import { baseInputs, GITHUB_PAT, ROTATOR_SECRET, runAction, runFleetAction, standardSetup } from '../test/harness.ts';
 
 const G = '12345678-1234-1234-1234-123456789abc';
 let emu: Emulator;
@@ -129,4 +129,49 @@ it('accepts blank lines and a trailing newline in a list input (normal YAML bloc
   const run = await runAction(emu, { ...valid(), environments: '\nproduction\n\n  staging area  \n\n' });
   expect(run.error).toBe('');
   expect(run.code).toBe(0);
+});
+
+describe('a bad fleet file, end to end', () => {
+  const APP = `apps:
+  - app-name: billing-api
+    targets:
+      - repository: octo/app
+        secret-name: AZURE_CLIENT_SECRET
+`;
+  // [the file, the exact `file:line: path: ` the problem starts with, what it says then]
+  const FLEETS: Array<[string, string, string]> = [
+    [APP.replace('      - repository: octo/app\n', '      - organization: octo\n        visibility: public\n'), 'fleet.yml:5: apps[0].targets[0].visibility: ', "expected all, private or selected, got 'public'"],
+    [APP.replace('    targets:', '    secret-lifetime-days: 1000\n    targets:'), 'fleet.yml:3: apps[0].secret-lifetime-days: ', 'expected at most 730, got 1000'],
+    [`${APP}  - app-name: invoices\n    targets:\n      - repository: octo/app\n        secret-name: azure_client_secret\n`, 'fleet.yml:9: apps[1].targets[0].secret-name: ', "app 'invoices' (apps[1]) writes azure_client_secret (repository octo/app), which app 'billing-api' (apps[0]) writes too"],
+    [APP.replace('        secret-name:', '        environment: production\n        dependabot: true\n        secret-name:'), 'fleet.yml:5: apps[0].targets[0].environment: ', 'not with dependabot: true'],
+    [APP.replace('  - app-name: billing-api\n', '  - app-name: billing-api\n    app-id: 12345678-1234-1234-1234-123456789abc\n'), 'fleet.yml:2: apps[0].app-name / app-id: ', 'give one, not both'],
+  ];
+
+  it.each(FLEETS.map(([yaml, where, says]) => [where, yaml, says]))('names %s', async (where, yaml, says) => {
+    emu.resetCounters();
+    const run = await runFleetAction(emu, yaml, baseInputs(emu));
+    expect(run.code).toBe(1);
+    expect(run.error).toMatch(/^Invalid fleet file: /);
+    expect(run.error).toContain(`${where}${says}`);
+    expect(emu.log).toEqual([]);
+    expect(run.summary).toContain('Failed on a bad fleet file: fix a problem in the fleet file `fleet.yml`');
+    expect(run.summary).toContain(where);
+  });
+
+  it('refuses a per-app input in the step of a fleet run, with the defaults of the real action.yml', async () => {
+    emu.resetCounters();
+    const run = await runFleetAction(emu, APP, { ...baseInputs(emu), 'secret-name': 'OTHER', 'keep-previous': '1' });
+    expect(run.code).toBe(1);
+    // keep-previous is given with its default: the runner would pass that anyway, so it is not "given".
+    expect(run.error).toBe('Invalid input: secret-name: set per app in the fleet file (config), not in the step');
+    expect(emu.log).toEqual([]);
+  });
+
+  it('says which file is missing, before any request', async () => {
+    emu.resetCounters();
+    const run = await runFleetAction(emu, APP, { ...baseInputs(emu), config: '.github/fleet.yml' });
+    expect(run.code).toBe(1);
+    expect(run.error).toMatch(/^Invalid input: config: no file '\.github\/fleet\.yml' in the workspace/);
+    expect(emu.log).toEqual([]);
+  });
 });

@@ -1,5 +1,11 @@
-import { INPUT_NAMES, readConfig, SECRET_INPUT_NAMES } from '../src/config';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { INPUT_NAMES, PER_APP_INPUT_NAMES, readConfig, SECRET_INPUT_NAMES } from '../src/config';
 import { InputError } from '../src/core/errors';
+import { APP_KEYS } from '../src/inputs/app';
 import { inputDefaults, inputEnv, inputReader } from '../test/action-yml.ts';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -32,11 +38,18 @@ describe('readConfig', () => {
     expect(c.signIn.graphEndpoint).toBe('https://graph.microsoft.com');
     expect(c.signIn.clientSecret).toBeUndefined();
     expect(c.signIn.oidcAudience).toBe('api://AzureADTokenExchange');
-    expect(c.app).toMatchObject({ name: 'billing', appId: undefined, createIfMissing: true, signInAudience: 'AzureADMyOrg', signInAudienceGiven: false, servicePrincipal: true });
-    expect(c.rotation).toEqual({ credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1, verifyNewSecret: true });
-    expect(c.github.targets).toEqual([{ scope: { owner: 'octo', repo: 'app' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }]);
+    expect(c.mode).toBe('single');
+    expect(c.apps).toHaveLength(1);
+    const spec = c.apps[0];
+    expect(spec?.key).toBe('app-name:billing');
+    expect(spec?.source).toBe('inputs');
+    expect(spec?.app).toMatchObject({ name: 'billing', appId: undefined, createIfMissing: true, signInAudience: 'AzureADMyOrg', servicePrincipal: true, declared: {} });
+    expect(spec?.rotation).toEqual({ credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1, verifyNewSecret: true });
+    expect(spec?.targets).toEqual([{ scope: { service: 'actions', owner: 'octo', repo: 'app' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }]);
     expect(c.github.apiUrl).toBe('https://api.github.com');
     expect(c.dryRun).toBe(false);
+    expect(c.dryRunBecause).toBeUndefined();
+    expect(c.fleet).toEqual({ maxRotations: 10, reportDays: 30, reportScope: 'managed', shard: undefined });
   });
 
   it('picks the endpoints of the cloud, and lets any https host override them', () => {
@@ -60,8 +73,10 @@ describe('readConfig', () => {
         'subscription-id': TENANT,
       }),
     );
-    expect(c.github.scopes.map((s) => s.environment)).toEqual(['prod', 'staging area']);
-    expect(c.github.targets.map((t) => `${t.scope.environment}:${t.name}:${t.kind}`)).toEqual([
+    const targets = c.apps[0]?.targets ?? [];
+    expect(targets.find((t) => t.kind === 'credentials')?.subscriptionId).toBe(TENANT);
+    expect(targets.filter((t) => t.kind !== 'credentials').every((t) => t.subscriptionId === undefined)).toBe(true);
+    expect(targets.map((t) => `${t.scope.environment}:${t.name}:${t.kind}`)).toEqual([
       'prod:AZURE_CLIENT_SECRET:secret',
       'prod:AZURE_CREDENTIALS:credentials',
       'prod:AZURE_CLIENT_ID:client-id',
@@ -159,7 +174,9 @@ describe('readConfig', () => {
   it('never shows the value of a secret input in a problem, whatever else is wrong', () => {
     // Odd values that a validator might reject; each carries the marker Zq8.
     const secrets = { 'client-secret': `  Zq8Q~odd 'value'\nZq8 line two ${'s'.repeat(300)}`, 'github-token': "Zq8-not-a-token, 'quoted'" };
-    const everythingElseBad = Object.fromEntries(INPUT_NAMES.filter((n) => !(SECRET_INPUT_NAMES as readonly string[]).includes(n)).map((n) => [n, 'bad, value']));
+    // Every input but config, which would switch to fleet mode (tested with the fleet file).
+    const plain = INPUT_NAMES.filter((n) => !(SECRET_INPUT_NAMES as readonly string[]).includes(n) && n !== 'config');
+    const everythingElseBad = Object.fromEntries(plain.map((n) => [n, 'bad, value']));
     const problems = problemsOf({ ...everythingElseBad, ...secrets }, { GITHUB_REPOSITORY: '', GITHUB_API_URL: 'not a url' });
     expect(problems.length).toBeGreaterThan(20);
     expect(problems.join('\n')).not.toContain('Zq8');
@@ -168,5 +185,266 @@ describe('readConfig', () => {
   it('reports every bad input at once', () => {
     const problems = problemsOf({ 'tenant-id': 'x', 'client-id': 'y', 'dry-run': 'maybe', 'keep-previous': 'all' }, { GITHUB_REPOSITORY: '' });
     expect(problems.map((p) => p.split(':')[0])).toEqual(['tenant-id', 'client-id', 'app-name / app-id', 'keep-previous', 'dry-run', 'github-token', 'repository']);
+  });
+});
+
+describe('readConfig: fleet settings and pull requests', () => {
+  it('reads max-rotations, report-days, report-scope and shard in single mode too', () => {
+    const c = readEnv(env({ ...base, 'max-rotations': '3', 'report-days': '0', 'report-scope': 'all', shard: '2/4' }));
+    expect(c.fleet).toEqual({ maxRotations: 3, reportDays: 0, reportScope: 'all', shard: { index: 2, count: 4 } });
+  });
+
+  it.each([
+    [{ 'max-rotations': '0' }, "max-rotations: got '0', expected a whole number from 1 to 1000"],
+    [{ 'max-rotations': '1001' }, "max-rotations: got '1001', expected a whole number from 1 to 1000"],
+    [{ 'report-days': '731' }, "report-days: got '731', expected a whole number from 0 to 730"],
+    [{ 'report-scope': 'everything' }, "report-scope: got 'everything', expected one of managed, all"],
+    [{ shard: '0/4' }, "shard: got '0/4', expected K/N with 1 <= K <= N <= 256"],
+    [{ shard: '5/4' }, "shard: got '5/4', expected K/N"],
+    [{ shard: '1/257' }, "shard: got '1/257', expected K/N"],
+    [{ shard: 'half' }, "shard: got 'half', expected K/N"],
+  ])('rejects %j', (inputs, expected) => {
+    expect(problemsOf({ ...base, ...inputs })).toEqual([expect.stringContaining(expected)]);
+  });
+
+  it.each(['pull_request', 'pull_request_target'])('makes a %s run a dry run, which needs no token', (event) => {
+    const c = readEnv(env({ ...base, 'github-token': '' }, { GITHUB_EVENT_NAME: event }));
+    expect(c.dryRun).toBe(true);
+    expect(c.dryRunBecause).toContain(`${event} event`);
+    expect(c.dryRunBecause).toContain('must not choose where secrets go');
+  });
+
+  it('leaves other events alone', () => {
+    const c = readEnv(env(base, { GITHUB_EVENT_NAME: 'schedule' }));
+    expect(c.dryRun).toBe(false);
+    expect(c.dryRunBecause).toBeUndefined();
+  });
+});
+
+/** The step of a fleet run: sign-in and token only, `config: fleet.yml`. */
+const fleetStep = { 'tenant-id': TENANT, 'client-id': CLIENT, 'github-token': 'ghp_x', config: 'fleet.yml' };
+
+/** readConfig over a fleet file written to a fresh workspace. */
+function readFleet(yaml: string, inputs: Record<string, string> = {}, extra: Record<string, string> = {}): ReturnType<typeof readConfig> {
+  const workspace = mkdtempSync(join(tmpdir(), 'fleet-ws-'));
+  try {
+    writeFileSync(join(workspace, 'fleet.yml'), yaml);
+    const e = env({ ...fleetStep, ...inputs }, { GITHUB_WORKSPACE: workspace, ...extra });
+    return readConfig(inputReader(e), e, inputDefaults());
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+function fleetProblems(yaml: string, inputs: Record<string, string> = {}): string[] {
+  try {
+    readFleet(yaml, inputs);
+  } catch (error) {
+    if (error instanceof InputError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+const ONE_APP = `apps:
+  - app-name: billing-api
+    targets:
+      - repository: octo-org/billing
+        secret-name: AZURE_CLIENT_SECRET
+`;
+
+describe('readConfig: the fleet file', () => {
+  it('reads a fleet of one with the defaults of action.yml', () => {
+    const c = readFleet(ONE_APP);
+    expect(c.mode).toBe('fleet');
+    expect(c.apps).toEqual([
+      {
+        key: 'app-name:billing-api',
+        source: 'fleet.yml: apps[0]',
+        app: { name: 'billing-api', appId: undefined, createIfMissing: true, signInAudience: 'AzureADMyOrg', servicePrincipal: true, declared: {}, oidcIssuer: 'https://token.actions.githubusercontent.com' },
+        rotation: { credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1, verifyNewSecret: true },
+        targets: [{ scope: { service: 'actions', owner: 'octo-org', repo: 'billing' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }],
+      },
+    ]);
+  });
+
+  it('reads the example fleet file: every target kind, defaults under each app', () => {
+    const c = readFleet(readFileSync(resolve('examples/fleet.yml'), 'utf8'));
+    expect(c.apps.map((a) => a.key)).toEqual(['app-name:billing-api', 'app-id:5d6e7f80-91a2-4b3c-8d4e-5f6071829304', 'app-name:nightly-reports']);
+    const [billing, invoices, reports] = c.apps;
+    expect(billing?.app.declared).toEqual({
+      signInAudience: 'AzureADMyOrg',
+      webRedirectUris: ['https://billing.example.com/auth/callback', 'http://localhost:5000/auth/callback'],
+      apiPermissions: [{ line: 1, api: 'Microsoft Graph', permissions: [{ name: 'User.Read', type: 'Scope' }, { name: 'Mail.Send', type: 'Role' }] }],
+      federatedSubjects: ['repo:octo-org/billing:environment:production'],
+      tags: ['team-billing', 'tier-1'],
+      notes: 'Owned by the billing team; rotated by the secrets workflow.',
+    });
+    expect(billing?.targets.map((t) => `${t.scope.service}:${t.scope.owner}/${t.scope.repo ?? ''}#${t.scope.environment ?? ''}:${t.name}:${t.kind}`)).toEqual([
+      'actions:octo-org/billing#:AZURE_CLIENT_SECRET:secret',
+      'actions:octo-org/billing#:AZURE_CLIENT_ID:client-id',
+      'actions:octo-org/billing#:AZURE_TENANT_ID:tenant-id',
+      'actions:octo-org/billing#production:AZURE_CLIENT_SECRET:secret',
+      'actions:octo-org/billing#production:AZURE_CREDENTIALS:credentials',
+      'dependabot:octo-org/billing#:BILLING_API_SECRET:secret',
+    ]);
+    expect(billing?.targets.find((t) => t.kind === 'credentials')?.subscriptionId).toBe('0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9');
+    expect(invoices?.rotation).toMatchObject({ lifetimeDays: 90, rotateBeforeDays: 14, keepPrevious: 1 });
+    expect(invoices?.targets).toEqual([
+      { scope: { service: 'actions', owner: 'octo-org' }, name: 'INVOICES_CLIENT_SECRET', kind: 'secret', access: { visibility: 'selected', repositories: ['invoices', 'payments'] } },
+      { scope: { service: 'dependabot', owner: 'octo-org' }, name: 'INVOICES_CLIENT_SECRET', kind: 'secret', access: { visibility: 'private', repositories: [] } },
+    ]);
+    expect(reports?.rotation.keepPrevious).toBe(0);
+    expect(reports?.targets[0]?.access).toEqual({ visibility: 'all', repositories: [] });
+  });
+
+  it("reads the README's fleet file example", () => {
+    const readme = readFileSync(resolve('README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### The fleet file'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const c = readFleet(yaml);
+    expect(c.apps.map((a) => a.key)).toEqual(['app-name:billing-api']);
+    expect(c.apps[0]?.targets.map((t) => `${t.scope.service}:${t.scope.repo ?? '(org)'}:${t.scope.environment ?? ''}:${t.name}`)).toEqual([
+      'actions:billing::AZURE_CLIENT_SECRET',
+      'actions:billing::AZURE_CLIENT_ID',
+      'actions:billing:production:AZURE_CLIENT_SECRET',
+      'actions:(org)::BILLING_API_SECRET',
+      'dependabot:billing::BILLING_API_SECRET',
+    ]);
+  });
+
+  it('validates the example against fleet.schema.json, as an editor would', () => {
+    const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(resolve('fleet.schema.json'), 'utf8')));
+    expect(validate(parse(readFileSync(resolve('examples/fleet.yml'), 'utf8')))).toBe(true);
+    expect(validate.errors ?? null).toBeNull();
+  });
+
+  it("has a schema whose keys are the inputs' names: defaults take every app setting, apps add app-name, app-id and targets", () => {
+    const schema = JSON.parse(readFileSync(resolve('fleet.schema.json'), 'utf8'));
+    const settings = APP_KEYS.filter((k) => k !== 'app-name' && k !== 'app-id');
+    expect(Object.keys(schema.properties.defaults.properties).sort()).toEqual([...settings].sort());
+    expect(Object.keys(schema.definitions.app.properties).sort()).toEqual([...APP_KEYS, 'targets'].sort());
+    for (const key of Object.keys(schema.definitions.app.properties).filter((k) => k !== 'targets')) expect(INPUT_NAMES).toContain(key);
+  });
+
+  it('accepts booleans as YAML booleans or as the strings true and false, and lists as YAML lists or lines', () => {
+    const c = readFleet(`apps:
+  - app-name: a
+    force-rotation: 'true'
+    allow-public-client-flows: false
+    tags: |
+      one
+      two
+    targets: [{ repository: o/r, secret-name: S }]
+`);
+    expect(c.apps[0]?.rotation.force).toBe(true);
+    expect(c.apps[0]?.app.declared).toEqual({ allowPublicClientFlows: false, tags: ['one', 'two'] });
+  });
+
+  it('takes an empty YAML list as "exactly none"', () => {
+    expect(readFleet(`apps:\n  - app-name: a\n    tags: []\n    targets: [{ repository: o/r, secret-name: S }]\n`).apps[0]?.app.declared).toEqual({ tags: [] });
+  });
+
+  it.each(PER_APP_INPUT_NAMES.map((n) => [n]))('refuses %s in the step of a fleet run', (name) => {
+    const value = name === 'app-id' || name === 'subscription-id' ? TENANT : name.endsWith('days') || name === 'keep-previous' ? '5' : name === 'create-if-missing' || name === 'service-principal' || name === 'verify-new-secret' ? 'false' : name === 'force-rotation' || name === 'allow-public-client-flows' ? 'true' : name === 'repository' ? 'o/r' : 'X_Y';
+    expect(fleetProblems(ONE_APP, { [name]: value })).toEqual([`${name}: set per app in the fleet file (config), not in the step`]);
+  });
+
+  it('needs no token for a pull request, in fleet mode too', () => {
+    const c = readFleet(ONE_APP, { 'github-token': '' }, { GITHUB_EVENT_NAME: 'pull_request' });
+    expect(c.dryRun).toBe(true);
+  });
+
+  it('says where the file is missing, and refuses a path outside the workspace', () => {
+    expect(fleetProblems(ONE_APP, { config: 'nope.yml' })).toEqual([expect.stringMatching(/^config: no file 'nope\.yml' in the workspace/)]);
+    expect(fleetProblems(ONE_APP, { config: '../fleet.yml' })).toEqual([expect.stringMatching(/^config: got '\.\.\/fleet\.yml', expected the path of a file inside the workspace/)]);
+  });
+
+  it('reports every problem of a file at once, with sign-in problems of the step', () => {
+    const problems = fleetProblems(
+      `apps:
+  - app-name: a
+    keep-previous: 11
+    targets: [{ repository: o/r, secret-name: 9S }]
+  - app-id: nope
+    targets: [{ organization: o, visibility: public, secret-name: S }]
+`,
+      { 'tenant-id': 'x' },
+    );
+    expect(problems).toEqual([
+      "tenant-id: got 'x', expected a GUID like 00000000-0000-0000-0000-000000000000",
+      'fleet.yml:3: apps[0].keep-previous: expected at most 10, got 11',
+      "fleet.yml:6: apps[1].targets[0].visibility: expected all, private or selected, got 'public'",
+      "fleet.yml:4: apps[0].targets[0].secret-name: got '9S', expected a GitHub secret name: only letters, digits and underscores, not starting with a digit",
+      "fleet.yml:5: apps[1].app-id: got 'nope', expected a GUID like 00000000-0000-0000-0000-000000000000",
+    ]);
+  });
+});
+
+// [what is wrong, the file, the exact `file:line: path: ` the message starts with, what it says then]
+const BAD_FLEETS: Array<[string, string, string, string]> = [
+  ['not YAML', 'apps: [\n', 'fleet.yml:2: ', ''],
+  ['a key twice', 'apps: []\napps: []\n', 'fleet.yml:2: ', 'unique'],
+  ['an empty file', '', 'fleet.yml:1: (top level): ', 'expected a mapping (key: value), got nothing'],
+  ['a list at the top', '- app-name: a\n', 'fleet.yml:1: (top level): ', 'expected a mapping (key: value), got a list'],
+  ['an app that is a string', 'apps:\n  - billing-api\n', 'fleet.yml:2: apps[0]: ', "expected a mapping (key: value), got 'billing-api'"],
+  ['no apps', 'defaults: {}\n', 'fleet.yml:1: apps: ', 'required'],
+  ['apps empty', 'apps: []\n', 'fleet.yml:1: apps: ', 'expected at least 1 item, got a list'],
+  ['an unknown top-level key', `app:\n  - app-name: a\n${ONE_APP}`, 'fleet.yml:1: app: ', 'unknown key (did you mean apps?); expected one of defaults, apps'],
+  ['an unknown app key', ONE_APP.replace('    targets:', '    secret_lifetime_days: 90\n    targets:'), 'fleet.yml:3: apps[0].secret_lifetime_days: ', 'unknown key (did you mean secret-lifetime-days?)'],
+  ['an unknown target key', ONE_APP.replace('        secret-name:', '        enviroment: prod\n        secret-name:'), 'fleet.yml:5: apps[0].targets[0].enviroment: ', 'unknown key (did you mean environment?)'],
+  ['app-name in defaults', `defaults:\n  app-name: x\n${ONE_APP}`, 'fleet.yml:2: defaults.app-name: ', 'unknown key'],
+  ['targets missing', 'apps:\n  - app-name: a\n', 'fleet.yml:2: apps[0].targets: ', 'required'],
+  ['targets empty', 'apps:\n  - app-name: a\n    targets: []\n', 'fleet.yml:3: apps[0].targets: ', 'expected at least 1 item'],
+  ['secret-name missing', 'apps:\n  - app-name: a\n    targets:\n      - repository: o/r\n', 'fleet.yml:4: apps[0].targets[0].secret-name: ', 'required'],
+  ['neither app-name nor app-id', 'apps:\n  - notes: n\n    targets: [{ repository: o/r, secret-name: S }]\n', 'fleet.yml:2: apps[0].app-name / app-id: ', 'one is required'],
+  ['both app-name and app-id', `apps:\n  - app-name: a\n    app-id: ${CLIENT}\n    targets: [{ repository: o/r, secret-name: S }]\n`, 'fleet.yml:2: apps[0].app-name / app-id: ', 'give one, not both'],
+  ['a bad app-id', 'apps:\n  - app-id: 1234\n    targets: [{ repository: o/r, secret-name: S }]\n', 'fleet.yml:2: apps[0].app-id: ', 'expected a text, got 1234'],
+  ['a bad boolean', ONE_APP.replace('    targets:', '    force-rotation: yes\n    targets:'), 'fleet.yml:3: apps[0].force-rotation: ', "expected true or false, got 'yes'"],
+  ['a number as text', ONE_APP.replace('    targets:', '    keep-previous: two\n    targets:'), 'fleet.yml:3: apps[0].keep-previous: ', "expected a whole number, got 'two'"],
+  ['lifetime too long in defaults', `defaults:\n  secret-lifetime-days: 1000\n${ONE_APP}`, 'fleet.yml:2: defaults.secret-lifetime-days: ', 'expected at most 730, got 1000'],
+  ['rotate-before not under the lifetime from defaults', `defaults:\n  secret-lifetime-days: 30\n${ONE_APP.replace('    targets:', '    rotate-before-days: 30\n    targets:')}`, 'fleet.yml:5: apps[0].rotate-before-days: ', 'got 30, expected fewer days than secret-lifetime-days (30)'],
+  ['a bad sign-in-audience', ONE_APP.replace('    targets:', '    sign-in-audience: single\n    targets:'), 'fleet.yml:3: apps[0].sign-in-audience: ', "expected AzureADMyOrg, AzureADMultipleOrgs, AzureADandPersonalMicrosoftAccount or PersonalMicrosoftAccount, got 'single'"],
+  ['a bad redirect URI in a list', ONE_APP.replace('    targets:', '    web-redirect-uris:\n      - https://ok.example.com\n      - http://app.example.com\n    targets:'), 'fleet.yml:5: apps[0].web-redirect-uris[1]: ', "got 'http://app.example.com', expected an https:// URI"],
+  ['a bad federated subject', ONE_APP.replace('    targets:', '    federated-credentials: [repo:o/r:branch:main]\n    targets:'), 'fleet.yml:3: apps[0].federated-credentials[0]: ', "got 'repo:o/r:branch:main', expected a GitHub OIDC subject"],
+  ['a bad api-permissions entry', ONE_APP.replace('    targets:', '    api-permissions:\n      - Microsoft Graph User.Read\n    targets:'), 'fleet.yml:4: apps[0].api-permissions[0]: ', "got 'Microsoft Graph User.Read', expected 'API: permission"],
+  ['a list item that is not text', ONE_APP.replace('    targets:', '    tags: [a, {b: c}]\n    targets:'), 'fleet.yml:3: apps[0].tags[1]: ', 'expected a text, got a mapping'],
+  ['repository and organization', 'apps:\n  - app-name: a\n    targets:\n      - repository: o/r\n        organization: o\n        secret-name: S\n', 'fleet.yml:4: apps[0].targets[0].repository / organization: ', 'give one, not both'],
+  ['neither repository nor organization', 'apps:\n  - app-name: a\n    targets:\n      - secret-name: S\n', 'fleet.yml:4: apps[0].targets[0].repository / organization: ', 'one is required'],
+  ['a repository without owner', 'apps:\n  - app-name: a\n    targets:\n      - repository: billing\n        secret-name: S\n', 'fleet.yml:4: apps[0].targets[0].repository: ', "got 'billing', expected owner/name"],
+  ['dependabot with environment', 'apps:\n  - app-name: a\n    targets:\n      - repository: o/r\n        environment: prod\n        dependabot: true\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].environment: ', 'not with dependabot: true'],
+  ['an environment of an organisation', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        environment: prod\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].environment: ', 'only with repository'],
+  ['a bad visibility', 'apps:\n  - app-name: a\n    targets:\n      - organization: octo-org\n        visibility: public\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].visibility: ', "expected all, private or selected, got 'public'"],
+  ['a bad visibility with repositories', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        visibility: Selected\n        repositories: [r]\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].visibility: ', "expected all, private or selected, got 'Selected'"],
+  ['repositories without visibility selected', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        repositories: [r]\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].repositories: ', 'only with visibility: selected (got private)'],
+  ['visibility selected without repositories', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        visibility: selected\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].visibility: ', 'selected needs repositories'],
+  ['owner/name in repositories', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        visibility: selected\n        repositories:\n          - ok\n          - o/r\n        secret-name: S\n', 'fleet.yml:8: apps[0].targets[0].repositories[1]: ', "got 'o/r', expected a repository name"],
+  ['visibility on a repository secret', 'apps:\n  - app-name: a\n    targets:\n      - repository: o/r\n        visibility: all\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].visibility: ', 'only with organization'],
+  ['a bad organisation name', 'apps:\n  - app-name: a\n    targets:\n      - organization: octo_org\n        secret-name: S\n', 'fleet.yml:4: apps[0].targets[0].organization: ', "got 'octo_org', expected a GitHub organisation name"],
+  ['a companion named like the secret', 'apps:\n  - app-name: a\n    targets:\n      - repository: o/r\n        secret-name: S\n        client-id-secret-name: s\n', 'fleet.yml:6: apps[0].targets[0].client-id-secret-name: ', "got 's', expected a name different from secret-name"],
+  ['subscription-id without credentials', `apps:\n  - app-name: a\n    targets:\n      - repository: o/r\n        secret-name: S\n        subscription-id: ${TENANT}\n`, 'fleet.yml:6: apps[0].targets[0].subscription-id: ', 'credentials-secret-name is expected too'],
+  ['the same app twice', `${ONE_APP}  - app-name: billing-api\n    targets: [{ repository: o/r, secret-name: S }]\n`, 'fleet.yml:6: apps[1]: ', "app 'billing-api' (apps[1]) is declared twice (also apps[0])"],
+  ['the same app-id twice, in other cases', `apps:\n  - app-id: ${CLIENT}\n    targets: [{ repository: o/r, secret-name: A }]\n  - app-id: ${CLIENT.toUpperCase()}\n    targets: [{ repository: o/r, secret-name: B }]\n`, 'fleet.yml:4: apps[1]: ', 'is declared twice (also apps[0])'],
+  ['one secret for two apps', `${ONE_APP}  - app-name: invoices\n    targets:\n      - repository: OCTO-ORG/Billing\n        secret-name: azure_client_secret\n`, 'fleet.yml:9: apps[1].targets[0].secret-name: ', "app 'invoices' (apps[1]) writes azure_client_secret (repository OCTO-ORG/Billing), which app 'billing-api' (apps[0]) writes too (fleet.yml:5: apps[0].targets[0].secret-name)"],
+  ['one secret twice in one app', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        secret-name: S\n      - organization: O\n        secret-name: S\n', 'fleet.yml:7: apps[0].targets[1].secret-name: ', "app 'a' (apps[0]) writes S (organisation O) twice (also fleet.yml:5: apps[0].targets[0].secret-name)"],
+  ['an empty credential-name', ONE_APP.replace('    targets:', "    credential-name: ''\n    targets:"), 'fleet.yml:3: apps[0].credential-name: ', "got '', expected the description of the client secrets this action creates (or leave the key out to use the default)"],
+];
+
+describe('readConfig: bad fleet files', () => {
+  it('says a problem once: a value the schema refused is not judged again by the rules', () => {
+    expect(fleetProblems('apps:\n  - app-name: a\n    secret-lifetime-days: 0\n    targets:\n      - organization: o\n        visibility: Selected\n        repositories: [r]\n        secret-name: S\n')).toEqual([
+      'fleet.yml:3: apps[0].secret-lifetime-days: expected at least 1, got 0',
+      "fleet.yml:6: apps[0].targets[0].visibility: expected all, private or selected, got 'Selected'",
+    ]);
+  });
+
+  it(`has at least 20 (${BAD_FLEETS.length})`, () => {
+    expect(BAD_FLEETS.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it.each(BAD_FLEETS.map(([what, yaml, where, says]) => [what, where, yaml, says]))('%s → %s', (_what, where, yaml, says) => {
+    const problems = fleetProblems(yaml);
+    const line = problems.find((p) => p.startsWith(where));
+    expect([line, problems]).toEqual([expect.stringContaining(says), problems]);
   });
 });

@@ -49,7 +49,7 @@ interface Lines extends Log {
 
 function collectingLog(): Lines {
   const lines: string[] = [];
-  return { lines, info: (m) => lines.push(m), warning: (m) => lines.push(`warning: ${m}`), mask: () => undefined };
+  return { lines, info: (m) => lines.push(m), warning: (m) => lines.push(`warning: ${m}`), mask: () => undefined, group: (_title, fn) => fn() };
 }
 
 /** The adapter as main.ts wires it, signed in as the standard rotator with its client secret. */

@@ -103,6 +103,26 @@ export async function runAction(
   return run;
 }
 
+/**
+ * Runs the action in fleet mode: `yamlText` is written to `fleet.yml` in a fresh workspace (GITHUB_WORKSPACE) and the
+ * step gets `config: fleet.yml` besides `inputs` (which may name another config path).
+ */
+export async function runFleetAction(
+  emu: Emulator,
+  yamlText: string,
+  inputs: Readonly<Record<string, string | undefined>>,
+  extraEnv: Record<string, string> = {},
+  entry: string = DIST,
+): Promise<ActionRun> {
+  const workspace = mkdtempSync(join(tmpdir(), 'action-workspace-'));
+  try {
+    writeFileSync(join(workspace, 'fleet.yml'), yamlText);
+    return await runAction(emu, { config: 'fleet.yml', ...inputs }, { GITHUB_WORKSPACE: workspace, ...extraEnv }, entry);
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
 function decodeCommand(s: string): string {
   return s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
 }

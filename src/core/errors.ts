@@ -1,16 +1,31 @@
 /** Bad inputs, all of them at once, each naming the input and what is expected. */
 export class InputError extends Error {
   readonly problems: readonly string[];
+  /** The fleet file, when the run read one: problems in it start with `<file>:<line>: `. */
+  readonly file: string | undefined;
 
-  constructor(problems: readonly string[]) {
-    super(
-      problems.length === 1
-        ? `Invalid input: ${problems[0]}`
-        : `${problems.length} invalid inputs:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+  constructor(problems: readonly string[], file?: string) {
+    super(inputErrorMessage(problems, file));
     this.name = 'InputError';
     this.problems = problems;
+    this.file = file;
   }
+}
+
+/** How many problems are in the fleet file `file` (they start with `file:line: `), and how many in the step's inputs. */
+export function countProblems(problems: readonly string[], file: string | undefined): { inFile: number; inInputs: number } {
+  const inFile = file === undefined ? 0 : problems.filter((p) => p.startsWith(`${file}:`)).length;
+  return { inFile, inInputs: problems.length - inFile };
+}
+
+function inputErrorMessage(problems: readonly string[], file: string | undefined): string {
+  const { inFile } = countProblems(problems, file);
+  if (inFile === 0) {
+    return problems.length === 1 ? `Invalid input: ${problems[0]}` : `${problems.length} invalid inputs:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
+  }
+  if (problems.length === 1) return `Invalid fleet file: ${problems[0]}`;
+  const where = inFile === problems.length ? `the fleet file ${file}` : `the inputs and the fleet file ${file}`;
+  return `${problems.length} problems in ${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
 }
 
 export type Service = 'Microsoft Entra ID' | 'Microsoft Graph' | 'GitHub';

@@ -1,0 +1,209 @@
+/**
+ * Fleet mode: the apps and their targets from a YAML file in the workspace. The file's shape is checked against
+ * fleet.schema.json, then each app entry (over `defaults`, over action.yml's defaults) goes through the same rules as
+ * the step's inputs, then the run as a whole (each app once, each secret one writer). Every problem at once.
+ */
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { relative, resolve, isAbsolute } from 'node:path';
+import { isMap, isSeq } from 'yaml';
+import { scopeKey, targetLabel, type OrgAccess, type OrgVisibility, type Scope, type Target } from '../core/model';
+import type { AppSpec } from '../core/spec';
+import { appKey, oidcIssuerOf, readApp, readRotation, readSecretNames } from './app';
+import { FleetDoc, mapSource, pathText, type Path } from './fleet-doc';
+import { schemaProblems } from './fleet-schema';
+import { isOwnerName, isRepoName, OWNER_EXPECTED, parseRepository, REPO_NAME_EXPECTED } from './github-names';
+import type { Values } from './values';
+
+interface Context {
+  doc: FleetDoc;
+  step: Values;
+  actionDefaults: Readonly<Record<string, string>>;
+  oidcIssuer: string;
+}
+
+/** A target and where its secret name is written in the file, for messages about duplicates. */
+interface Located {
+  target: Target;
+  where: string;
+}
+
+interface Entry {
+  index: number;
+  label: string;
+  spec: AppSpec | undefined;
+  targets: Located[];
+}
+
+/** `path`: the config input, relative to GITHUB_WORKSPACE. Undefined when anything is wrong (all of it in problems). */
+export function readFleetFile(step: Values, path: string, actionDefaults: Readonly<Record<string, string>>): AppSpec[] | undefined {
+  const before = step.problems.length;
+  const text = loadFile(step, path);
+  if (text === undefined) return undefined;
+  const doc = new FleetDoc(path, text);
+  const syntax = doc.syntaxProblems();
+  if (syntax.length > 0) {
+    step.problems.push(...syntax);
+    return undefined;
+  }
+  step.problems.push(...schemaProblems(doc, doc.doc.toJS()));
+  const ctx: Context = { doc, step, actionDefaults, oidcIssuer: oidcIssuerOf(step) };
+  const appsNode = doc.locate(['apps']).node;
+  const entries = isSeq(appsNode) ? appsNode.items.map((_, i) => readEntry(ctx, i)) : [];
+  step.problems.push(...sameAppTwice(doc, entries), ...sameSecretTwice(entries));
+  const specs = entries.map((e) => e.spec);
+  return step.problems.length > before || specs.includes(undefined) ? undefined : (specs as AppSpec[]);
+}
+
+function loadFile(step: Values, path: string): string | undefined {
+  const workspace = resolve(step.environment('GITHUB_WORKSPACE') || '.');
+  const full = resolve(workspace, path);
+  const inside = (root: string, file: string): boolean => {
+    const rel = relative(root, file);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  };
+  if (!inside(workspace, full)) {
+    step.problem('config', path, 'the path of a file inside the workspace (GITHUB_WORKSPACE), like .github/fleet.yml');
+    return undefined;
+  }
+  if (!existsSync(full) || !statSync(full).isFile()) {
+    step.problems.push(`config: no file '${path}' in the workspace (${workspace}); expected the path of the fleet file, relative to the workspace (did the job check out the repository?)`);
+    return undefined;
+  }
+  if (!inside(realpathSync(workspace), realpathSync(full))) {
+    step.problem('config', path, 'a file inside the workspace (GITHUB_WORKSPACE), not a link to one outside it');
+    return undefined;
+  }
+  return readFileSync(full, 'utf8');
+}
+
+function readEntry(ctx: Context, index: number): Entry {
+  const { doc } = ctx;
+  const appPath = ['apps', index];
+  const entry: Entry = { index, label: pathText(appPath), spec: undefined, targets: [] };
+  if (!isMap(doc.locate(appPath).node) || doc.isReported(appPath)) return entry;
+  const values = ctx.step.withSource(mapSource(doc, [appPath, ['defaults']], ctx.actionDefaults));
+  const app = readApp(values, ctx.oidcIssuer);
+  const rotation = readRotation(values);
+  const targets = readTargets(ctx, [...appPath, 'targets']);
+  entry.targets = targets ?? [];
+  if (app) entry.label = `'${app.name ?? app.appId ?? ''}' (${pathText(appPath)})`;
+  if (app && rotation && targets) {
+    entry.spec = { key: appKey(app), source: `${doc.file}: ${pathText(appPath)}`, app, rotation, targets: targets.map((t) => t.target) };
+  }
+  return entry;
+}
+
+function readTargets(ctx: Context, path: Path): Located[] | undefined {
+  const node = ctx.doc.locate(path).node;
+  if (!isSeq(node) || ctx.doc.isReported(path)) return undefined;
+  const all = node.items.map((item, j) => (isMap(item) && !ctx.doc.isReported([...path, j]) ? readTarget(ctx, [...path, j]) : undefined));
+  return all.includes(undefined) ? undefined : (all as Located[][]).flat();
+}
+
+/** One target entry: a scope, its access (organisations), and the secret names written there. */
+function readTarget(ctx: Context, path: Path): Located[] | undefined {
+  const t = ctx.step.withSource(mapSource(ctx.doc, [path], {}));
+  const scope = readScope(t);
+  const access = readAccess(t, scope);
+  const names = readSecretNames(t);
+  const subscriptionId = t.guid('subscription-id', false);
+  if (t.value('subscription-id') !== '' && t.value('credentials-secret-name') === '') {
+    t.about('subscription-id', 'only used in the credentials JSON, so credentials-secret-name is expected too');
+  }
+  if (scope === undefined || access === 'bad' || names === undefined) return undefined;
+  return names.map((n) => {
+    const target: Target = { scope, name: n.value, kind: n.kind };
+    if (access !== undefined) target.access = access;
+    if (n.kind === 'credentials' && subscriptionId !== undefined) target.subscriptionId = subscriptionId;
+    return { target, where: t.source.where(n.key) };
+  });
+}
+
+function readScope(t: Values): Scope | undefined {
+  const repository = t.value('repository');
+  const organization = t.value('organization');
+  const environment = t.value('environment');
+  const service = t.optionalBool('dependabot') === true ? 'dependabot' : 'actions';
+  if ((repository === '') === (organization === '')) {
+    if (t.reported('repository') || t.reported('organization')) return undefined;
+    const message = repository === '' ? 'one is required: repository (owner/name) for a repository or environment secret, organization for an organisation secret' : 'give one, not both';
+    t.about('repository / organization', message);
+    return undefined;
+  }
+  if (service === 'dependabot' && environment !== '') {
+    t.about('environment', 'not with dependabot: true (Dependabot secrets belong to repositories and organisations, not environments)');
+    return undefined;
+  }
+  if (organization !== '') return organizationScope(t, organization, environment, service);
+  const repo = parseRepository(repository);
+  if (repo === undefined) t.problem(t.source.where('repository'), repository, 'owner/name, like octo-org/billing-api');
+  else if (environment.length > 255) t.problem(t.source.where('environment'), environment, 'an environment name of at most 255 characters');
+  else return environment === '' ? { service, ...repo } : { service, ...repo, environment };
+  return undefined;
+}
+
+function organizationScope(t: Values, organization: string, environment: string, service: Scope['service']): Scope | undefined {
+  if (environment !== '') t.about('environment', 'only with repository: environments belong to repositories, not organisations');
+  else if (!isOwnerName(organization)) t.problem(t.source.where('organization'), organization, OWNER_EXPECTED);
+  else return { service, owner: organization };
+  return undefined;
+}
+
+const VISIBILITIES: readonly OrgVisibility[] = ['all', 'private', 'selected'];
+
+/** Organisation targets: visibility (default private, as `gh secret set --org`) and, with selected, the repositories. */
+function readAccess(t: Values, scope: Scope | undefined): OrgAccess | undefined | 'bad' {
+  const given = t.oneOf('visibility', VISIBILITIES, 'not given');
+  const items = t.items('repositories');
+  const before = t.problems.length;
+  if (scope !== undefined && scope.repo !== undefined) {
+    for (const key of ['visibility', 'repositories'] as const) {
+      if (t.value(key) !== '' || t.items(key) !== undefined) t.about(key, 'only with organization (a repository secret is visible to its repository)');
+    }
+    return t.problems.length > before ? 'bad' : undefined;
+  }
+  // A visibility the schema refused says nothing about repositories.
+  if (t.reported('visibility')) return 'bad';
+  const visibility = given ?? 'private';
+  if (items !== undefined && visibility !== 'selected') t.about('repositories', `only with visibility: selected (got ${visibility})`);
+  if (items === undefined && visibility === 'selected' && !t.reported('repositories')) {
+    t.about('visibility', 'selected needs repositories: the names of the repositories that may use the secret');
+  }
+  const repositories: string[] = [];
+  for (const { text, where } of items ?? []) {
+    if (!isRepoName(text)) t.problem(where, text, REPO_NAME_EXPECTED);
+    else if (!repositories.some((r) => r.toLowerCase() === text.toLowerCase())) repositories.push(text);
+  }
+  if (t.problems.length > before || scope === undefined) return 'bad';
+  return { visibility, repositories: visibility === 'selected' ? repositories : [] };
+}
+
+/** Each app once: the same app-name, or the same app-id, twice is a mistake. */
+function sameAppTwice(doc: FleetDoc, entries: readonly Entry[]): string[] {
+  const seen = new Map<string, Entry>();
+  const problems: string[] = [];
+  for (const e of entries) {
+    if (e.spec === undefined) continue;
+    const first = seen.get(e.spec.key);
+    if (first !== undefined) {
+      problems.push(`${doc.where(['apps', e.index])}: app ${e.label} is declared twice (also ${pathText(['apps', first.index])}); give each app one entry`);
+    } else seen.set(e.spec.key, e);
+  }
+  return problems;
+}
+
+/** Each GitHub secret one writer: the same name (case-insensitive) in the same scope twice is a mistake. */
+function sameSecretTwice(entries: readonly Entry[]): string[] {
+  const seen = new Map<string, { entry: Entry; where: string }>();
+  const problems: string[] = [];
+  for (const entry of entries) {
+    for (const { target, where } of entry.targets) {
+      const key = `${scopeKey(target.scope)}|${target.name.toUpperCase()}`;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, { entry, where });
+      else if (first.entry === entry) problems.push(`${where}: app ${entry.label} writes ${targetLabel(target)} twice (also ${first.where})`);
+      else problems.push(`${where}: app ${entry.label} writes ${targetLabel(target)}, which app ${first.entry.label} writes too (${first.where}); give each secret one app`);
+    }
+  }
+  return problems;
+}
