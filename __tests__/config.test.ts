@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { INPUT_NAMES, PER_APP_INPUT_NAMES, readConfig, SECRET_INPUT_NAMES } from '../src/config';
 import { InputError } from '../src/core/errors';
 import { APP_KEYS } from '../src/inputs/app';
+import { readFleetFile } from '../src/inputs/fleet-file';
 import { inputDefaults, inputEnv, inputReader } from '../test/action-yml.ts';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -230,7 +231,7 @@ function readFleet(yaml: string, inputs: Record<string, string> = {}, extra: Rec
   try {
     writeFileSync(join(workspace, 'fleet.yml'), yaml);
     const e = env({ ...fleetStep, ...inputs }, { GITHUB_WORKSPACE: workspace, ...extra });
-    return readConfig(inputReader(e), e, inputDefaults());
+    return readConfig(inputReader(e), e, { actionDefaults: inputDefaults(), readFleetFile });
   } finally {
     rmSync(workspace, { recursive: true, force: true });
   }

@@ -13,15 +13,15 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@azure/identity/dist/esm/index.js + 289 modules
 var esm = __webpack_require__(48256);
-// EXTERNAL MODULE: ./src/config.ts
-var config = __webpack_require__(22973);
+// EXTERNAL MODULE: ./src/config.ts + 7 modules
+var config = __webpack_require__(23111);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __webpack_require__(74296);
 ;// CONCATENATED MODULE: ./src/adapters/proxy.ts
 let dispatcher;
 /** The dispatcher for fetch, or undefined when no proxy is set (undici is then never loaded). */
 function proxyDispatcher(env = process.env) {
-    dispatcher ??= proxied(env) ? __webpack_require__.e(/* import() */ 752).then(__webpack_require__.t.bind(__webpack_require__, 46752, 19)).then(({ EnvHttpProxyAgent }) => new EnvHttpProxyAgent()) : Promise.resolve(undefined);
+    dispatcher ??= proxied(env) ? __webpack_require__.e(/* import() */ 752).then(__webpack_require__.t.bind(__webpack_require__, 24371, 19)).then(({ EnvHttpProxyAgent }) => new EnvHttpProxyAgent()) : Promise.resolve(undefined);
     return dispatcher;
 }
 function proxied(env) {
@@ -777,24 +777,51 @@ function statusRetries(call, policy, log) {
             return false;
         const wait = asked ?? backoffMs(policy, retried + 1);
         options.delay = wait / 1000;
-        log(`Retrying ${call.doing} in ${wait} ms (attempt ${retried + 2} of ${policy.attempts}) after HTTP ${response.status}`);
+        const because = asked === undefined ? '' : `: ${askedToWait(response.status, asked)}`;
+        log(`Retrying ${call.doing} in ${wait} ms (attempt ${retried + 2} of ${policy.attempts}) after HTTP ${response.status}${because}`);
         return true;
     });
     return options;
 }
+const WAIT_REASONS = { 429: 'throttled', 503: 'service unavailable', 504: 'gateway timeout' };
+/** "Microsoft Graph asked to wait 3 s (throttled)": a Retry-After, its length and why it came. */
+function askedToWait(status, ms) {
+    return `Microsoft Graph asked to wait ${Math.round(ms / 100) / 10} s (${WAIT_REASONS[status] ?? `HTTP ${status}`})`;
+}
 
 ;// CONCATENATED MODULE: ./src/adapters/graph.ts
-/** Microsoft Graph v1.0 through its client: the app registration, its service principal and its client secrets. */
+/**
+ * Microsoft Graph v1.0 through its client: app registrations (one, many at once through JSON batching, or every
+ * one of the tenant), their service principals and client secrets.
+ */
 
 
 
 
 
 
-const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
+const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,keyCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Replication lag after a create lasts seconds, at times tens of seconds: more tries for those answers. */
 const LAG_ATTEMPTS = 8;
+/** Graph's limit of requests in one JSON batch; and how many batches are in flight at once. */
+const BATCH_SIZE = 20;
+const BATCHES_IN_FLIGHT = 3;
+/** Batch items worth another try (all are reads): what the RetryHandler retries, and 500/502. */
+const ITEM_RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** Writes to one app are this far apart at least (capped by the retry base, which tests shorten). */
+const WRITE_GAP_MS = 1000;
+const byAppIdPath = (appId) => `/applications(appId=${enc(odataString(appId))})?$select=${APP_FIELDS}`;
+const byNamePath = (name) => `/applications?$filter=${enc(`displayName eq ${odataString(name)}`)}&$select=${APP_FIELDS}`;
+const readingAppId = (appId) => `reading the app registration with client ID ${appId}`;
+const lookingUpName = (name) => `looking up app registrations named '${name}'`;
+function lookupOf(ref, id) {
+    if (ref.appId !== undefined)
+        return { id, path: byAppIdPath(ref.appId), doing: readingAppId(ref.appId), ref };
+    if (ref.name !== undefined)
+        return { id, path: byNamePath(ref.name), doing: lookingUpName(ref.name), ref };
+    throw new Error('internal: an app reference needs a client ID or a name');
+}
 const toPassword = (p) => ({
     keyId: p.keyId,
     displayName: p.displayName,
@@ -835,13 +862,6 @@ const toApp = (a) => ({
 /** OData string literal: single quotes doubled. */
 const odataString = (value) => `'${value.replace(/'/g, "''")}'`;
 class GraphDirectory {
-    // Interim (replaced by the batched version): one request per ref.
-    findApps(refs) {
-        return Promise.all(refs.map(async (r) => (r.appId !== undefined ? [await this.appByAppId(r.appId)].filter((a) => a !== undefined) : this.appsByName(r.name ?? ''))));
-    }
-    allApps() {
-        return Promise.reject(new Error('internal: allApps is not there yet'));
-    }
     #client;
     #root;
     #credential;
@@ -851,26 +871,147 @@ class GraphDirectory {
     /** Client secrets this run added: "no such key" for one of them may be replication lag. */
     #addedKeys = new Set();
     #policy;
+    /** Graph's origin: batch steps are built from URLs under it (the SDK keeps their path and query). */
+    #origin;
+    /** Per app (object id), when its last write ended; each write waits for the one before it. */
+    #lastWrites = new Map();
     constructor(graphEndpoint, credential, log, policy) {
         this.#policy = policy;
         this.#client = graphClient(graphEndpoint, credential, policy);
         this.#root = `${graphEndpoint}/v1.0`;
+        this.#origin = new URL(graphEndpoint).origin;
         this.#credential = credential;
         this.#log = log;
     }
     async appByAppId(appId) {
-        const r = await this.#call({ method: 'GET', path: `/applications(appId=${enc(odataString(appId))})?$select=${APP_FIELDS}`, doing: `reading the app registration with client ID ${appId}` }, [404]);
+        const r = await this.#call({ method: 'GET', path: byAppIdPath(appId), doing: readingAppId(appId) }, [404]);
         return r.status === 404 ? undefined : toApp(json(r));
     }
     async appsByName(displayName) {
-        const doing = `looking up app registrations named '${displayName}'`;
+        return this.#pages(byNamePath(displayName), lookingUpName(displayName));
+    }
+    async allApps() {
+        const apps = await this.#pages(`/applications?$select=${APP_FIELDS}&$top=999`, 'listing the app registrations of the tenant');
+        this.#log.info(`Read ${apps.length} app registration${apps.length === 1 ? '' : 's'} of the tenant`);
+        return apps;
+    }
+    async findApps(refs) {
+        const lookups = refs.map((ref, i) => lookupOf(ref, String(i + 1)));
+        const [only] = lookups;
+        // One app is one plain request, as appByAppId or appsByName make it.
+        if (lookups.length === 1 && only !== undefined)
+            return [await this.#findOne(only.ref)];
+        const replies = new Map();
+        await inPool(chunks(lookups, BATCH_SIZE), BATCHES_IN_FLIGHT, async (batch) => {
+            for (const [id, reply] of await this.#batch(batch))
+                replies.set(id, reply);
+        });
+        const found = [];
+        // In order, so that the first failing ref is the one reported.
+        for (const lookup of lookups)
+            found.push(await this.#found(lookup, replies.get(lookup.id)));
+        return found;
+    }
+    async #findOne(ref) {
+        if (ref.appId !== undefined) {
+            const app = await this.appByAppId(ref.appId);
+            return app === undefined ? [] : [app];
+        }
+        const name = ref.name ?? '';
+        return (await this.appsByName(name)).filter((a) => a.displayName === name);
+    }
+    /** The apps one batched lookup found: its reply read, and any further page of a name's matches fetched. */
+    async #found(lookup, reply) {
+        if (reply === undefined) {
+            throw new errors/* ServiceError */._7({ service: 'Microsoft Graph', doing: lookup.doing, detail: 'the batch reply had no answer for this request', hint: 'run again' });
+        }
+        const { appId, name } = lookup.ref;
+        if (appId !== undefined && reply.status === 404)
+            return [];
+        if (reply.status < 200 || reply.status >= 300)
+            throw graphError(reply, lookup.doing);
+        if (appId !== undefined)
+            return [toApp(json(reply))];
+        const page = json(reply);
+        const next = page['@odata.nextLink'];
+        const apps = [...page.value.map(toApp), ...(next === undefined ? [] : await this.#pages(next, lookup.doing))];
+        // Graph compares display names without regard to case: the lookup is by the exact name.
+        return apps.filter((a) => a.displayName === name);
+    }
+    /**
+     * One JSON batch of lookups, answered. Items that failed for a reason worth another try (a 429 with its own
+     * Retry-After, a 5xx) are sent again, alone, after the wait they asked for (or the policy's backoff), within
+     * the policy's tries: the Graph client's RetryHandler sees only the envelope.
+     */
+    async #batch(lookups) {
+        const settled = new Map();
+        let pending = lookups;
+        for (let attempt = 1; pending.length > 0; attempt += 1) {
+            const replies = await this.#postBatch(pending);
+            const again = pending.filter((l) => {
+                const reply = replies.get(l.id);
+                if (reply !== undefined && attempt < this.#policy.attempts && this.#itemWorthRetrying(reply))
+                    return true;
+                if (reply !== undefined)
+                    settled.set(l.id, reply);
+                return false;
+            });
+            if (again.length > 0)
+                await this.#waitForItems(again, replies, attempt);
+            pending = again;
+        }
+        return settled;
+    }
+    #itemWorthRetrying(reply) {
+        const asked = retryAfterMs(reply.headers);
+        return ITEM_RETRY_STATUSES.has(reply.status) && (asked === undefined || asked <= this.#policy.maxWaitMs);
+    }
+    /** Waits as long as the longest wait a failed item asked for (else the backoff), and says so. */
+    async #waitForItems(again, replies, attempt) {
+        let wait = 0;
+        let why = '';
+        for (const l of again) {
+            const reply = replies.get(l.id);
+            if (reply === undefined)
+                continue;
+            const asked = retryAfterMs(reply.headers);
+            const mine = asked ?? backoffMs(this.#policy, attempt);
+            if (mine >= wait) {
+                wait = mine;
+                why = `HTTP ${reply.status}${asked === undefined ? '' : `: ${askedToWait(reply.status, asked)}`}`;
+            }
+        }
+        const [first] = again;
+        const what = `${first?.doing ?? ''}${again.length > 1 ? ` and ${again.length - 1} more batched request${again.length > 2 ? 's' : ''}` : ''}`;
+        this.#log.info(`Retrying ${what} in ${wait} ms (attempt ${attempt + 1} of ${this.#policy.attempts}) after ${why}`);
+        await sleep(wait);
+    }
+    /** POST /$batch with these lookups (built and read with the SDK's batch content classes): each item's reply by id. */
+    async #postBatch(lookups) {
+        const content = new src/* BatchRequestContent */.Tz(lookups.map((l) => ({ id: l.id, request: new Request(`${this.#origin}${l.path}`) })));
+        const r = await this.#call({
+            method: 'POST',
+            path: '/$batch',
+            body: await content.getContent(),
+            doing: `looking up ${lookups.length} app registrations in one batch`,
+            // Every item is a read.
+            idempotent: true,
+        });
+        const replies = new Map();
+        for (const [id, response] of new src/* BatchResponseContent */.Ld(json(r)).getResponses()) {
+            replies.set(id, { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() });
+        }
+        return replies;
+    }
+    /** Every app of every page, from `path` on (a path under the version root, or a nextLink). */
+    async #pages(path, doing) {
         const apps = [];
-        let path = `/applications?$filter=${enc(`displayName eq ${odataString(displayName)}`)}&$select=${APP_FIELDS}`;
-        while (path !== undefined) {
-            const page = json(await this.#call({ method: 'GET', path, doing }));
+        let next = path;
+        while (next !== undefined) {
+            const page = json(await this.#call({ method: 'GET', path: next, doing }));
             apps.push(...page.value.map(toApp));
-            const next = page['@odata.nextLink'];
-            path = next === undefined ? undefined : next.startsWith(this.#root) ? next.slice(this.#root.length) : next;
+            const link = page['@odata.nextLink'];
+            next = link === undefined ? undefined : link.startsWith(this.#root) ? link.slice(this.#root.length) : link;
         }
         return apps;
     }
@@ -915,6 +1056,7 @@ class GraphDirectory {
             body: patch,
             doing: `updating ${Object.keys(patch).join(', ')} of '${app.displayName}' (client ID ${app.appId})`,
             lagging: this.#created.has(app.id),
+            writes: app.id,
         });
     }
     async resourceApis(api) {
@@ -953,6 +1095,7 @@ class GraphDirectory {
             doing: `adding the federated credential '${credential.name}' (${credential.subject}) to '${app.displayName}'`,
             lagging: this.#created.has(app.id),
             idempotent: true,
+            writes: app.id,
         }, [409]);
     }
     async removeFederatedCredential(app, credential) {
@@ -961,6 +1104,7 @@ class GraphDirectory {
             path: `/applications/${enc(app.id)}/federatedIdentityCredentials/${enc(credential.id)}`,
             doing: `removing the federated credential '${credential.name}' (${credential.subject}) from '${app.displayName}'`,
             lagging: this.#created.has(app.id),
+            writes: app.id,
         }, [404]);
     }
     async servicePrincipalExists(app) {
@@ -986,6 +1130,7 @@ class GraphDirectory {
             body: { passwordCredential: { displayName, endDateTime: endDateTime.toISOString() } },
             doing,
             lagging: this.#created.has(app.id),
+            writes: app.id,
         });
         const reply = json(r);
         const text = reply.secretText;
@@ -1009,6 +1154,7 @@ class GraphDirectory {
             doing,
             lagging: this.#created.has(app.id) || justAdded,
             idempotent: true,
+            writes: app.id,
             ...(justAdded ? { retryAlso: (res) => (isNoSuchKey(res) ? 'replication lag on the new client secret' : undefined) } : {}),
         }, [400]);
         if (r.status === 400 && !isNoSuchKey(r))
@@ -1035,7 +1181,7 @@ class GraphDirectory {
         for (let attempt = 1;; attempt += 1) {
             let outcome;
             try {
-                outcome = await this.#send(call, idempotent);
+                outcome = await this.#spaced(call.writes, () => this.#send(call, idempotent));
             }
             catch (error) {
                 if (!(error instanceof TransportFailure))
@@ -1049,6 +1195,27 @@ class GraphDirectory {
             const wait = backoffMs(this.#policy, attempt);
             this.#log.info(`Retrying ${call.doing} in ${wait} ms (attempt ${attempt + 1} of ${attempts}) after ${why}`);
             await sleep(wait);
+        }
+    }
+    /**
+     * Back-to-back writes to one app can answer 409 Directory_ConcurrencyViolation: a write to an app waits for
+     * the one before it to end, and then until a gap has passed.
+     */
+    async #spaced(app, send) {
+        if (app === undefined)
+            return send();
+        const gap = Math.min(this.#policy.baseMs, WRITE_GAP_MS);
+        const previous = this.#lastWrites.get(app);
+        let ended = () => undefined;
+        this.#lastWrites.set(app, new Promise((resolve) => (ended = resolve)));
+        try {
+            const wait = previous === undefined ? 0 : (await previous) + gap - Date.now();
+            if (wait > 0)
+                await sleep(wait);
+            return await send();
+        }
+        finally {
+            ended(Date.now());
         }
     }
     async #send(call, idempotent) {
@@ -1079,7 +1246,8 @@ class GraphDirectory {
                     : 'check graph-endpoint and the network (HTTPS_PROXY / NO_PROXY, and NODE_EXTRA_CA_CERTS for private CAs); run again',
             });
         }
-        if ((outcome.status >= 200 && outcome.status < 300) || accept.includes(outcome.status))
+        // A concurrency conflict is never what a caller accepts (a 409 for "it exists" means something else).
+        if ((outcome.status >= 200 && outcome.status < 300) || (accept.includes(outcome.status) && !isConcurrencyConflict(outcome)))
             return outcome;
         const failure = graphError(outcome, call.doing);
         // A call that is not idempotent, answered with a server error, may have taken effect: its caller decides.
@@ -1100,6 +1268,21 @@ function retryWorthy(call, idempotent, outcome) {
         (call.lagging === true && isReplicationLag(outcome) ? 'replication lag on the new app' : isConcurrencyConflict(outcome) ? 'a concurrent change to the app' : undefined));
 }
 const enc = (s) => encodeURIComponent(s).replace(/'/g, '%27');
+function chunks(items, size) {
+    const out = [];
+    for (let i = 0; i < items.length; i += size)
+        out.push(items.slice(i, i + size));
+    return out;
+}
+/** Runs `work` on every item, at most `limit` at a time. */
+async function inPool(items, limit, work) {
+    let next = 0;
+    const worker = async () => {
+        for (let item = items[next++]; item !== undefined; item = items[next++])
+            await work(item);
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 function json(r) {
     return JSON.parse(r.body);
 }
@@ -1640,11 +1823,11 @@ function resolvePermissions(lines, matches) {
     for (const l of lines) {
         const found = matches.get(l.api) ?? [];
         if (found.length === 0) {
-            problems.push(`api-permissions, line ${l.line}: no API (service principal) named or with the client ID '${l.api}' in this tenant; use the exact display name (like 'Microsoft Graph') or the API's client ID`);
+            problems.push(`${l.label ?? `api-permissions, line ${l.line}`}: no API (service principal) named or with the client ID '${l.api}' in this tenant; use the exact display name (like 'Microsoft Graph') or the API's client ID`);
             continue;
         }
         if (found.length > 1) {
-            problems.push(`api-permissions, line ${l.line}: ${found.length} APIs are named '${l.api}' (client IDs ${found.map((f) => f.appId).join(', ')}); use the client ID instead`);
+            problems.push(`${l.label ?? `api-permissions, line ${l.line}`}: ${found.length} APIs are named '${l.api}' (client IDs ${found.map((f) => f.appId).join(', ')}); use the client ID instead`);
             continue;
         }
         const api = found[0];
@@ -1656,7 +1839,7 @@ function resolvePermissions(lines, matches) {
             if (hit === undefined) {
                 const kind = p.type === 'Scope' ? 'delegated permission' : 'application permission (=Role)';
                 const other = (p.type === 'Scope' ? api.roles : api.scopes).some((x) => x.value.toLowerCase() === p.name.toLowerCase());
-                problems.push(`api-permissions, line ${l.line}: ${api.displayName} has no ${kind} '${p.name}'${other ? ` (it is ${p.type === 'Scope' ? 'an application permission: write ' + p.name + '=Role' : 'a delegated permission: drop =Role'})` : ''}; closest: ${closest(p.name, pool.map((x) => x.value)).join(', ') || '(it offers none)'}`);
+                problems.push(`${l.label ?? `api-permissions, line ${l.line}`}: ${api.displayName} has no ${kind} '${p.name}'${other ? ` (it is ${p.type === 'Scope' ? 'an application permission: write ' + p.name + '=Role' : 'a delegated permission: drop =Role'})` : ''}; closest: ${closest(p.name, pool.map((x) => x.value)).join(', ') || '(it offers none)'}`);
                 continue;
             }
             if (!entry.resourceAccess.some((a) => a.id === hit.id && a.type === p.type))

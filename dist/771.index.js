@@ -31565,13 +31565,13 @@ var __webpack_unused_export__;
  * -------------------------------------------------------------------------------------------
  */
 __webpack_unused_export__ = ({ value: true });
-exports.yl = __webpack_unused_export__ = exports.qF = __webpack_unused_export__ = __webpack_unused_export__ = exports.Kj = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = exports.Rz = __webpack_unused_export__ = __webpack_unused_export__ = exports.MD = __webpack_unused_export__ = exports.Z$ = __webpack_unused_export__ = exports.zA = __webpack_unused_export__ = __webpack_unused_export__ = void 0;
+exports.yl = __webpack_unused_export__ = exports.qF = __webpack_unused_export__ = __webpack_unused_export__ = exports.Kj = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = exports.Rz = __webpack_unused_export__ = __webpack_unused_export__ = exports.MD = __webpack_unused_export__ = exports.Z$ = __webpack_unused_export__ = exports.zA = exports.Ld = exports.Tz = void 0;
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path= "./../shims.d.ts" />
 var BatchRequestContent_1 = __webpack_require__(35999);
-__webpack_unused_export__ = ({ enumerable: true, get: function () { return BatchRequestContent_1.BatchRequestContent; } });
+Object.defineProperty(exports, "Tz", ({ enumerable: true, get: function () { return BatchRequestContent_1.BatchRequestContent; } }));
 var BatchResponseContent_1 = __webpack_require__(77189);
-__webpack_unused_export__ = ({ enumerable: true, get: function () { return BatchResponseContent_1.BatchResponseContent; } });
+Object.defineProperty(exports, "Ld", ({ enumerable: true, get: function () { return BatchResponseContent_1.BatchResponseContent; } }));
 var AuthenticationHandler_1 = __webpack_require__(71060);
 Object.defineProperty(exports, "zA", ({ enumerable: true, get: function () { return AuthenticationHandler_1.AuthenticationHandler; } }));
 var HTTPMessageHandler_1 = __webpack_require__(43087);

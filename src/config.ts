@@ -14,7 +14,7 @@ import type { Scope, Target } from './core/model';
 import type { Secret } from './core/secret';
 import type { AppSpec, FleetSettings, ReportScope } from './core/spec';
 import { appKey, APP_KEYS, oidcIssuerOf, readApp, readRotation, readSecretNames, SECRET_NAME_KEYS } from './inputs/app';
-import { readFleetFile } from './inputs/fleet-file';
+import type { readFleetFile } from './inputs/fleet-file';
 import { parseRepository } from './inputs/github-names';
 import { stepSource, Values, type Env } from './inputs/values';
 
@@ -124,7 +124,16 @@ export type InputReader = (name: string) => string;
  * GITHUB_WORKSPACE, ...); `actionDefaults` are action.yml's input defaults, which fleet mode needs to tell an input
  * the step gives from one the runner filled in.
  */
-export function readConfig(read: InputReader, env: Env, actionDefaults?: Readonly<Record<string, string>>): Config {
+/**
+ * What a fleet run needs on top of the inputs: action.yml's defaults (to tell what the step gave) and the file reader.
+ * index.ts loads both (with yaml and Ajv) only when the config input is set, so a single-app run never loads them.
+ */
+export interface FleetReading {
+  actionDefaults: Readonly<Record<string, string>>;
+  readFleetFile: typeof readFleetFile;
+}
+
+export function readConfig(read: InputReader, env: Env, fleetReading?: FleetReading): Config {
   const problems: string[] = [];
   const step = new Values(stepSource(read), env, problems);
   const signIn = readSignIn(step);
@@ -132,7 +141,7 @@ export function readConfig(read: InputReader, env: Env, actionDefaults?: Readonl
   const single = configPath === '' ? readSingleApp(step) : undefined;
   const dryRun = readDryRun(step);
   const github = readGitHub(step, dryRun.dryRun === true);
-  const apps = configPath === '' ? singleAppSpec(step, single) : fleetApps(step, configPath, actionDefaults);
+  const apps = configPath === '' ? singleAppSpec(step, single) : fleetApps(step, configPath, fleetReading);
   const fleet = readFleetSettings(step);
   if (problems.length > 0 || !signIn || dryRun.dryRun === undefined || !github || !apps || !fleet) {
     throw new InputError(problems.length > 0 ? problems : ['internal: an input was rejected without a reason'], configPath === '' ? undefined : configPath);
@@ -293,15 +302,15 @@ function readEnvironments(inputs: Values): string[] {
 }
 
 /** Fleet mode: no per-app input in the step (each differs from its action.yml default only when given), then the file. */
-function fleetApps(step: Values, path: string, actionDefaults: Readonly<Record<string, string>> | undefined): AppSpec[] | undefined {
-  if (actionDefaults === undefined) {
+function fleetApps(step: Values, path: string, reading: FleetReading | undefined): AppSpec[] | undefined {
+  if (reading === undefined) {
     step.problems.push("config: internal: action.yml's input defaults are unknown, so inputs the step gives cannot be told apart");
     return undefined;
   }
   for (const name of PER_APP_INPUT_NAMES) {
-    if (step.value(name) !== (actionDefaults[name] ?? '').trim()) step.problems.push(`${name}: set per app in the fleet file (config), not in the step`);
+    if (step.value(name) !== (reading.actionDefaults[name] ?? '').trim()) step.problems.push(`${name}: set per app in the fleet file (config), not in the step`);
   }
-  return readFleetFile(step, path, actionDefaults);
+  return reading.readFleetFile(step, path, reading.actionDefaults);
 }
 
 function readFleetSettings(inputs: Values): FleetSettings | undefined {
