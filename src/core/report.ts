@@ -63,7 +63,9 @@ export function summaryMarkdown(outcome: Outcome, tenantId: string): string {
   out.push('');
   const status = outcome.error
     ? '❌ Failed'
-    : outcome.dryRun
+    : outcome.deferred
+      ? '⏸ Rotation due, deferred: max-rotations apps nearer expiry rotated in this run; a later run rotates it'
+      : outcome.dryRun
       ? '🔎 Dry run: nothing was changed'
       : outcome.rotated
         ? '✅ Rotated'
@@ -83,34 +85,43 @@ export function summaryMarkdown(outcome: Outcome, tenantId: string): string {
     for (const r of plan.reasons) out.push(`- ${cell(r)}`);
     for (const n of plan.notes) out.push(`- Note: ${cell(n)}`);
     out.push('');
-    const rows = [...plan.secrets];
-    if (outcome.newSecret) rows.unshift({ ...outcome.newSecret, managed: true });
-    if (rows.length > 0) {
-      out.push('| Client secret (key ID) | Hint | Start | End | Managed | This run |', '|---|---|---|---|---|---|');
-      for (const s of rows) {
-        const change =
-          s.keyId === outcome.newSecret?.keyId
-            ? 'added'
-            : outcome.removed.some((r) => r.keyId === s.keyId)
-              ? 'removed'
-              : outcome.dryRun && plan.removals.some((r) => r.secret.keyId === s.keyId)
-                ? 'would be removed'
-                : '';
-        out.push(
-          `| \`${s.keyId}\` | ${cell(s.hint ?? '')}… | ${date(s.startDateTime)} | ${date(s.endDateTime)} | ${s.managed ? 'yes' : `no (${cell(s.displayName ?? '')})`} | ${change} |`,
-        );
-      }
-      out.push('');
-    }
-    out.push('| GitHub secret | Where | This run |', '|---|---|---|');
-    for (const t of plan.targets) {
-      const failed = outcome.failed.find((f) => f.target === t.target);
-      const unconfirmed = outcome.unconfirmed.some((f) => f.target === t.target);
-      const state = outcome.written.includes(t.target)
-        ? 'written'
-        : unconfirmed
-          ? '**unconfirmed** (no answer came: it may hold the new value or the previous one)'
-          : failed
+    out.push(...secretsTable(plan, outcome), ...targetsTable(plan, outcome));
+  }
+  if (outcome.error) out.push('**Error:**', '', '```text', outcome.error.message, '```', '');
+  return out.join('\n');
+}
+
+function secretsTable(plan: Plan, outcome: Outcome): string[] {
+  const rows = [...plan.secrets];
+  if (outcome.newSecret) rows.unshift({ ...outcome.newSecret, managed: true });
+  if (rows.length === 0) return [];
+  const out = ['| Client secret (key ID) | Hint | Start | End | Managed | This run |', '|---|---|---|---|---|---|'];
+  for (const s of rows) {
+    const change =
+      s.keyId === outcome.newSecret?.keyId
+        ? 'added'
+        : outcome.removed.some((r) => r.keyId === s.keyId)
+          ? 'removed'
+          : outcome.dryRun && plan.removals.some((r) => r.secret.keyId === s.keyId)
+            ? 'would be removed'
+            : '';
+    out.push(
+      `| \`${s.keyId}\` | ${cell(s.hint ?? '')}… | ${date(s.startDateTime)} | ${date(s.endDateTime)} | ${s.managed ? 'yes' : `no (${cell(s.displayName ?? '')})`} | ${change} |`,
+    );
+  }
+  return [...out, ''];
+}
+
+function targetsTable(plan: Plan, outcome: Outcome): string[] {
+  const out = ['| GitHub secret | Where | This run |', '|---|---|---|'];
+  for (const t of plan.targets) {
+    const failed = outcome.failed.find((f) => f.target === t.target);
+    const unconfirmed = outcome.unconfirmed.some((f) => f.target === t.target);
+    const state = outcome.written.includes(t.target)
+      ? 'written'
+      : unconfirmed
+        ? '**unconfirmed** (no answer came: it may hold the new value or the previous one)'
+        : failed
           ? '**failed**'
           : plan.writes.some((w) => w.target === t.target)
             ? outcome.dryRun
@@ -119,10 +130,7 @@ export function summaryMarkdown(outcome: Outcome, tenantId: string): string {
             : t.stored === 'unread'
               ? 'not read'
               : 'unchanged';
-      out.push(`| \`${t.target.name}\` | ${cell(scopeLabel(t.target.scope))} | ${state} |`);
-    }
-    out.push('');
+    out.push(`| \`${t.target.name}\` | ${cell(scopeLabel(t.target.scope))} | ${state} |`);
   }
-  if (outcome.error) out.push('**Error:**', '', '```text', outcome.error.message, '```', '');
-  return out.join('\n');
+  return [...out, ''];
 }
