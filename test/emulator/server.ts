@@ -411,6 +411,7 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
       remotePort: conn?.remotePort ?? 0,
       protocol: isHttp2(req) ? '2.0' : '1.1',
       requestId: handler.requestId(req.headers),
+      at: Date.now(),
     };
     p.log.push(entry);
     let answered: (e: RequestLogEntry) => void = () => undefined;
@@ -418,6 +419,7 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
     try {
       await handleRequest(req, res, conn, entry);
     } finally {
+      entry.doneAt = Date.now();
       p.active.delete(entry);
       answered(entry);
     }
