@@ -54,4 +54,6 @@ const noStore: SecretStore = {
   list: () => Promise.reject(new Error('internal: no github-token')),
   prepare: () => Promise.reject(new Error('internal: no github-token')),
   write: () => Promise.reject(new Error('internal: no github-token')),
+  selectedRepositories: () => Promise.reject(new Error('internal: no github-token')),
+  setSelectedRepositories: () => Promise.reject(new Error('internal: no github-token')),
 };
