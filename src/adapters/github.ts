@@ -138,13 +138,19 @@ const limitWaitMs = (f: Failure, timing: GitHubTiming): number => (Number(f.retr
 const seconds = (ms: number): string => `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
 
 /**
- * What plugin-throttling leaves to us: writes one at a time (its write group spaces their starts but lets them
- * overlap), and every request held while GitHub asked this client to wait, so the writes queued behind the one
- * that hit a limit do not run into it too.
+ * What plugin-throttling leaves to us: writes one at a time, each starting `spacingMs` after the one before ended
+ * (its write group spaces their starts only, and lets a slow write overlap the next), and every request held while
+ * GitHub asked this client to wait, so the writes queued behind the one that hit a limit do not run into it too.
  */
 class Pacing {
+  readonly #spacingMs: number;
   #pausedUntil = 0;
   #writes: Promise<unknown> = Promise.resolve();
+  #lastWriteEnded = 0;
+
+  constructor(spacingMs: number) {
+    this.#spacingMs = spacingMs;
+  }
 
   pause(ms: number): void {
     this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + Math.min(ms, LIMIT_MAX_WAIT_MS));
@@ -154,9 +160,17 @@ class Pacing {
     while (Date.now() < this.#pausedUntil) await sleep(this.#pausedUntil - Date.now());
   }
 
-  /** Runs `attempt` once no other write attempt is in flight. */
+  /** Runs `attempt` once no other write attempt is in flight, and the last one ended `spacingMs` ago. */
   oneWrite<T>(attempt: () => Promise<T>): Promise<T> {
-    const run = this.#writes.then(attempt);
+    const run = this.#writes.then(async () => {
+      const wait = this.#lastWriteEnded + this.#spacingMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      try {
+        return await attempt();
+      } finally {
+        this.#lastWriteEnded = Date.now();
+      }
+    });
     this.#writes = run.catch(() => undefined);
     return run;
   }
@@ -276,7 +290,7 @@ function proxiedFetch(timeoutMs: number): typeof fetch {
 }
 
 function newOctokit(token: Secret, apiUrl: string, timing: GitHubTiming, log: Log, toError: ToError): Octokit {
-  const pacing = new Pacing();
+  const pacing = new Pacing(timing.baseMs);
   return getOctokit(
     token.reveal(),
     {
@@ -291,7 +305,8 @@ function newOctokit(token: Secret, apiUrl: string, timing: GitHubTiming, log: Lo
         onSecondaryRateLimit: onLimit(timing, log), // eslint-disable-line @typescript-eslint/no-misused-promises
         retryAfterBaseValue: 1000,
         fallbackSecondaryRateRetryAfter: unnamedLimitWaitMs(timing) / 1000,
-        // GitHub: mutations (every PUT, POST, PATCH, DELETE) at least a second apart; one at a time is Pacing's.
+        // GitHub: mutations (every PUT, POST, PATCH, DELETE) at least a second apart. The plugin spaces their starts;
+        // Pacing also runs them one at a time, a second after the one before ended.
         write: new Bottleneck.Group({ maxConcurrent: 1, minTime: timing.baseMs }),
       },
     },
