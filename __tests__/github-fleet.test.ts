@@ -4,12 +4,13 @@
  * listings of many pages, and GitHub's rate limits waited out, logged and bounded.
  */
 import { startEmulator, type Emulator, type RequestLogEntry, type SecondaryLimit } from '../test/emulator/index.ts';
-import { runAdapter, type ScopeData, type TargetData } from '../test/github-adapter.ts';
+import type { Scope, Target } from '../src/core/model';
+import { runAdapter } from '../test/github-adapter.ts';
 
 const PAT = 'github_pat_11FLEET0emulatorTokenForTests';
 const VALUE = 'Fl33t~secret.value_0123456789-abcdefgh';
-const ORG: ScopeData = { service: 'actions', owner: 'octo' };
-const ORG_DEPENDABOT: ScopeData = { service: 'dependabot', owner: 'octo' };
+const ORG: Scope = { service: 'actions', owner: 'octo' };
+const ORG_DEPENDABOT: Scope = { service: 'dependabot', owner: 'octo' };
 
 let emu: Emulator;
 beforeEach(async () => {
@@ -22,7 +23,7 @@ afterEach(async () => {
   await emu.close();
 });
 
-const orgTarget = (name: string, repositories: string[] | undefined, scope: ScopeData = ORG): TargetData => ({
+const orgTarget = (name: string, repositories: string[] | undefined, scope: Scope = ORG): Target => ({
   scope,
   name,
   kind: 'secret',
@@ -62,7 +63,7 @@ describe('organisation and Dependabot secrets', () => {
   });
 
   it('writes Dependabot secrets of a repository and of an organisation, each sealed with its own key', async () => {
-    const repoDependabot: ScopeData = { service: 'dependabot', owner: 'octo', repo: 'app' };
+    const repoDependabot: Scope = { service: 'dependabot', owner: 'octo', repo: 'app' };
     const run = await runAdapter(emu, PAT, [
       { op: 'write', target: { scope: repoDependabot, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }, value: VALUE },
       { op: 'write', target: orgTarget('AZURE_CLIENT_SECRET', ['web'], ORG_DEPENDABOT), value: VALUE },
@@ -135,7 +136,7 @@ describe('permissions and missing organisations', () => {
     { what: 'repository Dependabot secrets', perms: { dependabotSecrets: 'none' as const }, scope: { service: 'dependabot' as const, owner: 'octo', repo: 'app' }, needs: 'the repository permission "Dependabot secrets: Read and write" on octo/app' },
   ])('names the permission $what need', async ({ perms, scope, needs }) => {
     emu.github.addToken('github_pat_limited', 'pat', perms);
-    const target: TargetData = scope.repo === undefined ? orgTarget('AZURE_CLIENT_SECRET', undefined, scope) : { scope, name: 'AZURE_CLIENT_SECRET', kind: 'secret' };
+    const target: Target = scope.repo === undefined ? orgTarget('AZURE_CLIENT_SECRET', undefined, scope) : { scope, name: 'AZURE_CLIENT_SECRET', kind: 'secret' };
     const run = await runAdapter(emu, 'github_pat_limited', [{ op: 'write', target, value: VALUE }]);
     expect(run.results[0]).toMatchObject({ ok: false });
     const error = run.results[0]?.ok === false ? run.results[0].error : '';
@@ -216,7 +217,7 @@ describe("GitHub's rate limits", () => {
 
   it('writes one at a time, each started at least baseMs after the one before ended, on every write route', async () => {
     emu.setLatency(150);
-    const all: TargetData[] = [
+    const all: Target[] = [
       orgTarget('ORG_ONE', ['app']),
       orgTarget('ORG_TWO', undefined, ORG_DEPENDABOT),
       { scope: { service: 'actions', owner: 'octo', repo: 'app' }, name: 'REPO_ONE', kind: 'secret' },

@@ -4,31 +4,17 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { Scope, Target } from '../src/core/model';
 import type { Emulator } from './emulator/index.ts';
 
-/** Plain data versions of the model's Scope and Target (src/core/model.ts). */
-export interface ScopeData {
-  service: 'actions' | 'dependabot';
-  owner: string;
-  repo?: string;
-  environment?: string;
-}
-
-export interface TargetData {
-  scope: ScopeData;
-  name: string;
-  kind: 'secret' | 'credentials' | 'client-id' | 'tenant-id';
-  access?: { visibility: 'all' | 'private' | 'selected'; repositories: string[] };
-}
-
 export type AdapterStep =
-  | { op: 'list'; scope: ScopeData }
-  | { op: 'prepare'; scope: ScopeData }
-  | { op: 'write'; target: TargetData; value: string; notAfterMs?: number }
+  | { op: 'list'; scope: Scope }
+  | { op: 'prepare'; scope: Scope }
+  | { op: 'write'; target: Target; value: string; notAfterMs?: number }
   /** Writes every target at once, as the core does; the result lists 'ok' or the error message of each. */
-  | { op: 'writeAll'; targets: TargetData[]; value: string; notAfterMs?: number }
-  | { op: 'selected'; target: TargetData }
-  | { op: 'setSelected'; target: TargetData };
+  | { op: 'writeAll'; targets: Target[]; value: string; notAfterMs?: number }
+  | { op: 'selected'; target: Target }
+  | { op: 'setSelected'; target: Target };
 
 export interface AdapterPlan {
   apiUrl: string;

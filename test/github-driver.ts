@@ -5,7 +5,6 @@
  * as the core does), and prints one JSON object: each step's result or error message, and every line logged.
  */
 import { GitHubSecrets, type GitHubTiming } from '../src/adapters/github';
-import type { Scope, Target } from '../src/core/model';
 import type { Log } from '../src/core/ports';
 import { Secret } from '../src/core/secret';
 import type { AdapterPlan, AdapterRun, AdapterStep, StepResult } from './github-adapter.ts';
@@ -20,21 +19,21 @@ async function run(store: GitHubSecrets, step: AdapterStep): Promise<unknown> {
   const notAfter = (ms: number | undefined): { notAfter?: Date } => (ms === undefined ? {} : { notAfter: new Date(Date.now() + ms) });
   switch (step.op) {
     case 'list': {
-      const found = await store.list(step.scope as Scope);
+      const found = await store.list(step.scope);
       return Object.fromEntries([...found].map(([name, info]) => [name, { updatedAt: info.updatedAt.toISOString(), ...(info.visibility ? { visibility: info.visibility } : {}) }]));
     }
     case 'prepare':
-      return store.prepare(step.scope as Scope);
+      return store.prepare(step.scope);
     case 'write':
-      return store.write(step.target as Target, new Secret(step.value), notAfter(step.notAfterMs));
+      return store.write(step.target, new Secret(step.value), notAfter(step.notAfterMs));
     case 'writeAll': {
-      const settled = await Promise.allSettled(step.targets.map((t) => store.write(t as Target, new Secret(step.value), notAfter(step.notAfterMs))));
+      const settled = await Promise.allSettled(step.targets.map((t) => store.write(t, new Secret(step.value), notAfter(step.notAfterMs))));
       return settled.map((s) => (s.status === 'fulfilled' ? 'ok' : String((s.reason as Error).message)));
     }
     case 'selected':
-      return store.selectedRepositories(step.target as Target);
+      return store.selectedRepositories(step.target);
     case 'setSelected':
-      return store.setSelectedRepositories(step.target as Target);
+      return store.setSelectedRepositories(step.target);
   }
 }
 
