@@ -150,6 +150,11 @@ const scopes = [
     base: `/repos/octo/app/environments/${encodeURIComponent('Prod env')}/secrets`,
     ops: { key: 'actions/get-environment-public-key', put: 'actions/create-or-update-environment-secret', get: 'actions/get-environment-secret', list: 'actions/list-environment-secrets', del: 'actions/delete-environment-secret' },
   },
+  {
+    name: 'repository Dependabot',
+    base: '/repos/octo/app/dependabot/secrets',
+    ops: { key: 'dependabot/get-repo-public-key', put: 'dependabot/create-or-update-repo-secret', get: 'dependabot/get-repo-secret', list: 'dependabot/list-repo-secrets', del: 'dependabot/delete-repo-secret' },
+  },
 ] as const;
 
 describe.each(scopes)('$name secrets match the OpenAPI description', ({ base, ops }) => {
@@ -189,7 +194,9 @@ describe.each(scopes)('$name secrets match the OpenAPI description', ({ base, op
       expect(r.status).toBe(422);
       expectError(r, 'validation-error-simple');
     }
-    expect(requestBodyIsValid(ops.put, { encrypted_value: seal('x', publicKey) })).toBe(false);
+    // The description requires key_id for Actions secrets only (Dependabot's lists no required property); a
+    // value sealed with an unnamed key cannot be opened either way, so the emulator refuses both.
+    expect(requestBodyIsValid(ops.put, { encrypted_value: seal('x', publicKey) })).toBe(ops.put.startsWith('dependabot/'));
     const noKey = await gh('PUT', `${base}/NO_KEY_ID`, { encrypted_value: seal('x', publicKey) });
     expect(noKey.status).toBe(422);
     expectError(noKey, 'validation-error-simple');
@@ -212,21 +219,59 @@ describe.each(scopes)('$name secrets match the OpenAPI description', ({ base, op
   });
 });
 
-describe('organization secrets match the OpenAPI description', () => {
-  test('public key, PUT with visibility, get, list', async () => {
-    const base = '/orgs/octo/actions/secrets';
+const orgScopes = [
+  { service: 'actions', base: '/orgs/octo/actions/secrets' },
+  { service: 'dependabot', base: '/orgs/octo/dependabot/secrets' },
+] as const;
+
+describe.each(orgScopes)('organization $service secrets match the OpenAPI description', ({ service, base }) => {
+  test('public key, PUT with visibility (ids as integers and as strings), get, list, selected repositories', async () => {
     const key = await gh('GET', `${base}/public-key`);
-    expectResponse('actions/get-org-public-key', key);
+    expectResponse(`${service}/get-org-public-key`, key);
     const { key_id: keyId, key: publicKey } = key.json as { key_id: string; key: string };
     const body = { encrypted_value: seal('org-value', publicKey), key_id: keyId, visibility: 'private' };
-    expectRequestBody('actions/create-or-update-org-secret', body);
+    expectRequestBody(`${service}/create-or-update-org-secret`, body);
     const created = await gh('PUT', `${base}/ORG_SECRET`, body);
     expect(created.status).toBe(201);
-    expectResponse('actions/create-or-update-org-secret', created);
-    expect(emu.github.open({ org: 'octo' }, 'ORG_SECRET')).toBe('org-value');
+    expectResponse(`${service}/create-or-update-org-secret`, created);
+    expect(emu.github.open({ org: 'octo', dependabot: service === 'dependabot' }, 'ORG_SECRET')).toBe('org-value');
     const noVisibility = await gh('PUT', `${base}/ORG_SECRET`, { encrypted_value: seal('x', publicKey), key_id: keyId });
     expect(noVisibility.status).toBe(422);
-    expectResponse('actions/get-org-secret', await gh('GET', `${base}/ORG_SECRET`));
-    expectResponse('actions/list-org-secrets', await gh('GET', base));
+    expectResponse(`${service}/get-org-secret`, await gh('GET', `${base}/ORG_SECRET`));
+    expectResponse(`${service}/list-org-secrets`, await gh('GET', base));
+
+    const appId = emu.github.repoId('octo/app');
+    const libId = emu.github.addRepo('octo/lib');
+    for (const ids of [[appId], [String(libId)]]) {
+      const selected = { encrypted_value: seal('org-value', publicKey), key_id: keyId, visibility: 'selected', selected_repository_ids: ids };
+      expectRequestBody(`${service}/create-or-update-org-secret`, selected);
+      const put = await gh('PUT', `${base}/SELECTED`, selected);
+      expect([201, 204]).toContain(put.status);
+      expectResponse(`${service}/create-or-update-org-secret`, put);
+    }
+    expect(emu.github.access('octo', 'SELECTED', { dependabot: service === 'dependabot' })).toEqual({ visibility: 'selected', repositories: ['lib'] });
+    const got = await gh('GET', `${base}/SELECTED`);
+    expectResponse(`${service}/get-org-secret`, got);
+    expect((got.json as Json)['selected_repositories_url']).toBe(`${emu.urls.github}${base}/SELECTED/repositories`);
+
+    const setBody = { selected_repository_ids: [appId, libId] };
+    expectRequestBody(`${service}/set-selected-repos-for-org-secret`, setBody);
+    const set = await gh('PUT', `${base}/SELECTED/repositories`, setBody);
+    expect(set.status).toBe(204);
+    expectResponse(`${service}/set-selected-repos-for-org-secret`, set);
+    const listed = await gh('GET', `${base}/SELECTED/repositories`);
+    expectResponse(`${service}/list-selected-repos-for-org-secret`, listed);
+    expect((listed.json as { repositories: Array<{ id: number; name: string }> }).repositories.map((r) => [r.id, r.name])).toEqual([[appId, 'app'], [libId, 'lib']]);
+    // The selection exists only with visibility selected.
+    expect((await gh('PUT', `${base}/ORG_SECRET/repositories`, setBody)).status).toBe(409);
   });
+});
+
+test('a repository reads as GitHub\'s minimal-repository, with its id', async () => {
+  const r = await gh('GET', '/repos/octo/app');
+  expect(r.status).toBe(200);
+  const v = validator('components minimal-repository', () => ({ $ref: '#/components/schemas/minimal-repository' }));
+  expect({ valid: v(r.json), errors: v.errors ?? null }).toEqual({ valid: true, errors: null });
+  expect(r.json).toMatchObject({ id: emu.github.repoId('octo/app'), name: 'app', full_name: 'octo/app' });
+  expect((await gh('GET', '/repos/octo/missing')).status).toBe(404);
 });

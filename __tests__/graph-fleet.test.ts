@@ -162,7 +162,7 @@ describe('findApps', () => {
       expect.stringContaining("displayName eq 'app-03'"),
       expect.stringContaining("displayName eq 'app-07'"),
     ]);
-    expect(second!.at! - first!.at!).toBeGreaterThanOrEqual(1000);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
     expect(log.lines).toContainEqual(
       "Retrying looking up app registrations named 'app-03' and 1 more batched request in 1000 ms (attempt 2 of 5) after HTTP 429: Microsoft Graph asked to wait 1 s (throttled)",
     );
@@ -264,7 +264,7 @@ describe('writes to one app', () => {
     ]);
     const writes = writesTo(e, seeded.id);
     expect(writes.map((w) => w.status)).toEqual([204, 204, 201]);
-    const gaps = writes.slice(1).map((w, i) => w.at! - writes[i]!.at!);
+    const gaps = writes.slice(1).map((w, i) => w.at - writes[i]!.at);
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(100);
     expect(seeded.notes).toBe('spaced');
     expect(seeded.tags).toEqual(['fleet']);

@@ -1,16 +1,21 @@
 /**
- * GitHub Actions secrets over REST with Octokit (@actions/github): metadata reads, the public key of each scope,
- * and sealed writes. Retries are @octokit/plugin-retry's (5xx and dropped connections) and
- * @octokit/plugin-throttling's (GitHub's rate limits; writes one at a time, spaced); the `attempts` plugin below
- * watches every attempt: it logs each retry, ends the retries that cannot help (an untrusted certificate) or that
- * the run no longer allows (`notAfter`), and remembers a write whose answer was lost.
+ * GitHub secrets over REST with Octokit (@actions/github): Actions secrets of repositories, environments and
+ * organisations, Dependabot secrets of repositories and organisations. Metadata reads (every page), the public key
+ * of each scope, sealed writes, and the repositories an organisation secret is shared with.
+ *
+ * Retries are @octokit/plugin-retry's (5xx and dropped connections) and @octokit/plugin-throttling's (GitHub's rate
+ * limits, and writes started at least baseMs apart); the `attempts` plugin below watches every attempt: it logs
+ * each retry, ends the retries that cannot help (an untrusted certificate) or that the run no longer allows
+ * (`notAfter`), and remembers a write whose answer was lost. It also runs writes one at a time, which
+ * plugin-throttling does not (its write group spaces the starts only), and holds every request while GitHub asked
+ * to wait.
  */
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck/light.js';
 import { ServiceError } from '../core/errors';
-import { scopeKey, scopeLabel, targetLabel, type Scope, type StoredSecretInfo, type Target } from '../core/model';
+import { scopeKey, scopeLabel, targetLabel, type OrgAccess, type OrgVisibility, type Scope, type StoredSecretInfo, type Target } from '../core/model';
 import type { Log, SecretStore } from '../core/ports';
 import type { Secret } from '../core/secret';
 import { viaProxy } from './proxy';
@@ -41,6 +46,8 @@ class Call {
   readonly write: boolean;
   readonly notAfter: number | undefined;
   attempts = 0;
+  /** Waits GitHub's rate limits asked for, so far. */
+  limitWaits = 0;
   /** An attempt got no answer after it was sent: a write may have taken effect. */
   lostAnswer = false;
   last: Failure | undefined;
@@ -68,6 +75,22 @@ interface Failure {
   code: string | undefined;
   sent: boolean;
   untrusted: boolean;
+  /** A 403 or 429 of GitHub's rate limits (the secondary ones say so in the message), and what named the wait. */
+  limit: RateLimit | undefined;
+}
+
+interface RateLimit {
+  kind: 'secondary rate limit' | 'rate limit';
+  signal: 'retry-after' | 'x-ratelimit-reset' | undefined;
+}
+
+function rateLimitOf(status: number, message: string, h: Record<string, string | undefined>): RateLimit | undefined {
+  if (status !== 403 && status !== 429) return undefined;
+  const exhausted = h['x-ratelimit-remaining'] === '0';
+  const secondary = /\bsecondary rate\b/i.test(message);
+  if (!secondary && !exhausted) return undefined;
+  const signal = (h['retry-after'] ?? '').trim() !== '' ? 'retry-after' : exhausted && h['x-ratelimit-reset'] !== undefined ? 'x-ratelimit-reset' : undefined;
+  return { kind: secondary ? 'secondary rate limit' : 'rate limit', signal };
 }
 
 function failureOf(error: unknown): Failure {
@@ -77,7 +100,8 @@ function failureOf(error: unknown): Failure {
     const said = (data as { message?: unknown } | undefined)?.message;
     const message = typeof said === 'string' ? said : typeof data === 'string' && data !== '' ? data.slice(0, 200) : (e.message ?? '');
     const h = e.response.headers;
-    return { status: e.response.status, message, requestId: h['x-github-request-id'], retryAfterMs: retryAfterMs(h), code: undefined, sent: true, untrusted: false };
+    const status = e.response.status;
+    return { status, message, requestId: h['x-github-request-id'], retryAfterMs: retryAfterMs(h), code: undefined, sent: true, untrusted: false, limit: rateLimitOf(status, message, h) };
   }
   const node = nodeErrorIn(error);
   const timedOut = node === undefined && /TimeoutError/.test(String((error as { cause?: { name?: unknown } }).cause?.name));
@@ -90,6 +114,7 @@ function failureOf(error: unknown): Failure {
     code,
     sent: !NOT_SENT.has(code ?? ''),
     untrusted: TLS_VERIFICATION_CODES.has(code ?? ''),
+    limit: undefined,
   };
 }
 
@@ -100,37 +125,95 @@ const callOf = (options: { request?: object }): Call | undefined => {
 
 type ToError = (failure: Failure, call: Call) => ServiceError;
 
+/** GitHub's rate limits: each wait at most 3 minutes, at most 6 waits per request, never past the call's notAfter. */
+const LIMIT_MAX_WAIT_MS = 180_000;
+const LIMIT_MAX_WAITS = 6;
+
+/** An answer naming no wait: GitHub advises a minute; baseMs scales it like every backoff (tests shorten it). */
+const unnamedLimitWaitMs = (timing: GitHubTiming): number => 60 * timing.baseMs;
+
+/** How long a rate-limit answer asks to wait: its retry-after or reset, else GitHub's minute. */
+const limitWaitMs = (f: Failure, timing: GitHubTiming): number => (Number(f.retryAfterMs) > 0 ? Number(f.retryAfterMs) : unnamedLimitWaitMs(timing));
+
+const seconds = (ms: number): string => `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
+
+/**
+ * What plugin-throttling leaves to us: writes one at a time, each starting `spacingMs` after the one before ended
+ * (its write group spaces their starts only, and lets a slow write overlap the next), and every request held while
+ * GitHub asked this client to wait, so the writes queued behind the one that hit a limit do not run into it too.
+ */
+class Pacing {
+  readonly #spacingMs: number;
+  #pausedUntil = 0;
+  #writes: Promise<unknown> = Promise.resolve();
+  #lastWriteEnded = 0;
+
+  constructor(spacingMs: number) {
+    this.#spacingMs = spacingMs;
+  }
+
+  pause(ms: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + Math.min(ms, LIMIT_MAX_WAIT_MS));
+  }
+
+  async unpaused(): Promise<void> {
+    while (Date.now() < this.#pausedUntil) await sleep(this.#pausedUntil - Date.now());
+  }
+
+  /** Runs `attempt` once no other write attempt is in flight, and the last one ended `spacingMs` ago. */
+  oneWrite<T>(attempt: () => Promise<T>): Promise<T> {
+    const run = this.#writes.then(async () => {
+      const wait = this.#lastWriteEnded + this.#spacingMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      try {
+        return await attempt();
+      } finally {
+        this.#lastWriteEnded = Date.now();
+      }
+    });
+    this.#writes = run.catch(() => undefined);
+    return run;
+  }
+}
+
 /**
  * The innermost hook, so it sees every attempt. It ends a call's retries by throwing a ServiceError: neither
  * plugin retries an error without an HTTP status (plugin-retry passes on what is not a RequestError;
  * plugin-throttling looks only at 403 and 429).
  */
-function attemptsPlugin(timing: GitHubTiming, log: Log, toError: ToError): OctokitPlugin {
+function attemptsPlugin(timing: GitHubTiming, log: Log, toError: ToError, pacing: Pacing): OctokitPlugin {
   return (octokit) => {
     octokit.hook.wrap('request', async (request, options) => {
       const call = callOf(options);
       if (call === undefined) return request(options);
-      if (call.late()) throw toError(call.last ?? LATE, call);
-      call.attempts += 1;
-      try {
-        return await request(options);
-      } catch (error) {
-        // plugin-retry counts its own retries in request.retryCount.
-        const retries = Number((options.request as { retryCount?: number }).retryCount ?? 0);
-        throw await afterFailure(error, call, retries, { timing, log, toError });
-      }
+      const attempt = async (): Promise<Awaited<ReturnType<typeof request>>> => {
+        await pacing.unpaused();
+        if (call.late()) throw toError(call.last ?? LATE, call);
+        call.attempts += 1;
+        try {
+          return await request(options);
+        } catch (error) {
+          // plugin-retry counts its own retries in request.retryCount.
+          const retries = Number((options.request as { retryCount?: number }).retryCount ?? 0);
+          throw await afterFailure(error, call, retries, { timing, log, toError, pacing });
+        }
+      };
+      return call.write ? pacing.oneWrite(attempt) : attempt();
     });
     return {};
   };
 }
 
 /** Notes what an attempt's failure says, logs the retry that follows (and waits out a Retry-After), and returns what to throw. */
-async function afterFailure(error: unknown, call: Call, retries: number, on: { timing: GitHubTiming; log: Log; toError: ToError }): Promise<unknown> {
-  const { timing, log, toError } = on;
+async function afterFailure(error: unknown, call: Call, retries: number, on: { timing: GitHubTiming; log: Log; toError: ToError; pacing: Pacing }): Promise<unknown> {
+  const { timing, log, toError, pacing } = on;
   const failure = failureOf(error);
   call.last = failure;
   if (failure.status === undefined && failure.sent) call.lostAnswer = true;
   if (failure.untrusted) return toError(failure, call);
+  // A rate limit holds every request at once, before the next write in the queue can start; plugin-throttling's
+  // handler (onLimit) then decides whether this call waits and retries.
+  if (failure.limit !== undefined) pacing.pause(limitWaitMs(failure, timing));
   if (!retriedByPluginRetry(failure)) return error; // a 4xx: final, or plugin-throttling's (403, 429)
   if (call.attempts >= timing.attempts) return toError(failure, call);
   // plugin-retry waits n² × its retryAfterBaseValue before try n + 1; a Retry-After on a 5xx, which it ignores,
@@ -152,22 +235,43 @@ async function afterFailure(error: unknown, call: Call, retries: number, on: { t
 const retriedByPluginRetry = (f: Failure): boolean => f.status === undefined || f.status >= 500;
 
 /** No attempt starts after the call's `notAfter`: what was last received stands. */
-const LATE: Failure = { status: undefined, message: 'not sent: the time this run allows for it is over', requestId: undefined, retryAfterMs: undefined, code: 'ELATE', sent: false, untrusted: false };
+const LATE: Failure = { status: undefined, message: 'not sent: the time this run allows for it is over', requestId: undefined, retryAfterMs: undefined, code: 'ELATE', sent: false, untrusted: false, limit: undefined };
 
-/** plugin-throttling's handlers: wait what GitHub asks, up to maxWaitMs, within the attempts and the call's time. */
-function onLimit(kind: string, timing: GitHubTiming, log: Log) {
-  return (retryAfter: number, options: { request?: object }): boolean => {
+/**
+ * plugin-throttling's handlers for GitHub's rate limits (secondary ones: 403/429 saying so; primary ones:
+ * x-ratelimit-remaining 0). The plugin then waits `retryAfter` seconds (retryAfterBaseValue is 1000: GitHub's
+ * seconds are real ones) and retries. It reads only a numeric retry-after for a secondary limit (else its fallback,
+ * set to GitHub's minute scaled by baseMs): when the answer named a longer wait another way (x-ratelimit-reset, an
+ * HTTP date), the difference is waited here first. Every wait is logged with its reason and length; a wait beyond
+ * 3 minutes, a 7th wait, or one past the call's notAfter is not made and the answer stands.
+ */
+function onLimit(timing: GitHubTiming, log: Log): (retryAfter: number, options: { request?: object }) => Promise<boolean> {
+  return async (retryAfter: number, options: { request?: object }): Promise<boolean> => {
     const call = callOf(options);
-    const waitMs = retryAfter * timing.baseMs;
     const doing = call?.doing ?? 'a GitHub request';
-    // plugin-throttling waits GitHub's time, or a minute (GitHub's advice) when the answer names none.
-    const asked = !(Number(call?.last?.retryAfterMs) > 0) ? `no wait named (retry-after absent or 0), so ${retryAfter} s as GitHub advises` : `GitHub asked to wait ${retryAfter} s`;
-    const why = `after HTTP ${call?.last?.status ?? '403/429'} rate limit: ${asked} (${kind})`;
-    if (retryAfter * 1000 > timing.maxWaitMs || (call?.attempts ?? 0) >= timing.attempts || call?.late(waitMs) === true) {
-      log.info(`Not retrying ${doing} ${why}, longer than this run waits (${timing.maxWaitMs / 1000} s, ${timing.attempts} attempts, or the time it allows)`);
+    const last = call?.last;
+    const pluginWaitMs = retryAfter * 1000;
+    const askedMs = Number(last?.retryAfterMs) > 0 ? Number(last?.retryAfterMs) : 0;
+    const waitMs = Math.max(pluginWaitMs, askedMs);
+    const kind = `${last?.limit?.kind ?? 'rate limit'}, HTTP ${last?.status ?? '403/429'}`;
+    const reason =
+      askedMs > 0 ? `GitHub asked to wait ${seconds(waitMs)} (${kind}, ${last?.limit?.signal ?? 'retry-after'})` : `GitHub named no wait (${kind}): waiting ${seconds(waitMs)}, as GitHub advises,`;
+    const waits = call?.limitWaits ?? 0;
+    const refusal =
+      waitMs > LIMIT_MAX_WAIT_MS
+        ? `longer than the ${seconds(LIMIT_MAX_WAIT_MS)} this run waits at a time`
+        : waits >= LIMIT_MAX_WAITS
+          ? `it waited ${LIMIT_MAX_WAITS} times already`
+          : call?.late(waitMs) === true
+            ? 'the time this run allows for it would be over'
+            : undefined;
+    if (refusal !== undefined) {
+      log.info(`${reason} before ${doing}: not waiting, ${refusal}`);
       return false;
     }
-    log.info(`Retrying ${doing} in ${waitMs} ms (attempt ${(call?.attempts ?? 0) + 1} of ${timing.attempts}) ${why}`);
+    if (call) call.limitWaits += 1;
+    log.info(`${reason} before ${doing} (wait ${waits + 1} of at most ${LIMIT_MAX_WAITS})`);
+    if (waitMs > pluginWaitMs) await sleep(waitMs - pluginWaitMs);
     return true;
   };
 }
@@ -186,6 +290,7 @@ function proxiedFetch(timeoutMs: number): typeof fetch {
 }
 
 function newOctokit(token: Secret, apiUrl: string, timing: GitHubTiming, log: Log, toError: ToError): Octokit {
+  const pacing = new Pacing(timing.baseMs);
   return getOctokit(
     token.reveal(),
     {
@@ -195,18 +300,36 @@ function newOctokit(token: Secret, apiUrl: string, timing: GitHubTiming, log: Lo
       log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log.warning(m), error: (m: string) => log.warning(m) },
       retry: { doNotRetry: DO_NOT_RETRY, retries: timing.attempts - 1, retryAfterBaseValue: timing.baseMs },
       throttle: {
-        onRateLimit: onLimit('primary rate limit', timing, log),
-        onSecondaryRateLimit: onLimit('secondary rate limit', timing, log),
-        retryAfterBaseValue: timing.baseMs,
-        // GitHub: mutations one at a time, at least a second apart.
+        // plugin-throttling awaits what a handler returns (Bottleneck's Events.trigger), though its type says void.
+        onRateLimit: onLimit(timing, log), // eslint-disable-line @typescript-eslint/no-misused-promises
+        onSecondaryRateLimit: onLimit(timing, log), // eslint-disable-line @typescript-eslint/no-misused-promises
+        retryAfterBaseValue: 1000,
+        fallbackSecondaryRateRetryAfter: unnamedLimitWaitMs(timing) / 1000,
+        // GitHub: mutations (every PUT, POST, PATCH, DELETE) at least a second apart. The plugin spaces their starts;
+        // Pacing also runs them one at a time, a second after the one before ended.
         write: new Bottleneck.Group({ maxConcurrent: 1, minTime: timing.baseMs }),
       },
     },
-    attemptsPlugin(timing, log, toError),
+    attemptsPlugin(timing, log, toError, pacing),
     retry,
     throttling,
   );
 }
+
+interface Routes {
+  list: string;
+  key: string;
+  put: string;
+  /** Organisation scopes: the repositories a secret with visibility `selected` is shared with (GET, PUT). */
+  repositories?: string;
+}
+
+const orgRoutes = (service: Scope['service']): Routes => ({
+  list: `GET /orgs/{org}/${service}/secrets`,
+  key: `GET /orgs/{org}/${service}/secrets/public-key`,
+  put: `PUT /orgs/{org}/${service}/secrets/{secret_name}`,
+  repositories: `/orgs/{org}/${service}/secrets/{secret_name}/repositories`,
+});
 
 const ROUTES = {
   repository: {
@@ -219,14 +342,30 @@ const ROUTES = {
     key: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key',
     put: 'PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}',
   },
-} as const;
+  repositoryDependabot: {
+    list: 'GET /repos/{owner}/{repo}/dependabot/secrets',
+    key: 'GET /repos/{owner}/{repo}/dependabot/secrets/public-key',
+    put: 'PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}',
+  },
+  organisation: orgRoutes('actions'),
+  organisationDependabot: orgRoutes('dependabot'),
+} as const satisfies Record<string, Routes>;
 
-function routesOf(scope: Scope): { routes: (typeof ROUTES)[keyof typeof ROUTES]; params: Record<string, string> } {
-  if (scope.repo === undefined || scope.service !== 'actions') throw new Error(`internal: ${scopeLabel(scope)} is not supported yet`);
+function routesOf(scope: Scope): { routes: Routes; params: Record<string, string> } {
+  if (scope.repo === undefined) {
+    return { routes: scope.service === 'dependabot' ? ROUTES.organisationDependabot : ROUTES.organisation, params: { org: scope.owner } };
+  }
   const params = { owner: scope.owner, repo: scope.repo };
+  if (scope.service === 'dependabot') return { routes: ROUTES.repositoryDependabot, params };
   return scope.environment === undefined
     ? { routes: ROUTES.repository, params }
     : { routes: ROUTES.environment, params: { ...params, environment_name: scope.environment } };
+}
+
+/** The organisation target's access, or an error: an organisation secret cannot be written without a visibility. */
+function accessOf(target: Target): OrgAccess {
+  if (target.access === undefined) throw new Error(`internal: ${targetLabel(target)} is an organisation secret without a visibility`);
+  return target.access;
 }
 
 let sealModule: Promise<(value: Secret, publicKeyBase64: string) => Promise<string>> | undefined;
@@ -239,42 +378,29 @@ function loadSeal(): Promise<(value: Secret, publicKeyBase64: string) => Promise
   return sealModule;
 }
 
-const nextLink = (link: string | undefined): string | undefined => /<([^<>]+)>;\s*rel="next"/.exec(link ?? '')?.[1];
-
 export class GitHubSecrets implements SecretStore {
-  selectedRepositories(): Promise<string[]> {
-    return Promise.reject(new Error('internal: organisation secrets are not there yet'));
-  }
-
-  setSelectedRepositories(): Promise<void> {
-    return Promise.reject(new Error('internal: organisation secrets are not there yet'));
-  }
-
   readonly #octokit: Octokit;
   readonly #apiUrl: string;
   readonly #keys = new Map<string, Promise<PublicKey>>();
+  /** Repository ids by lower-case `owner/name`, resolved once per run. */
+  readonly #repoIds = new Map<string, Promise<number>>();
 
   constructor(token: Secret, apiUrl: string, log: Log, timing: GitHubTiming) {
     this.#apiUrl = apiUrl;
     this.#octokit = newOctokit(token, apiUrl, timing, log, (failure, call) => this.#error(failure, call));
   }
 
-  /** One listing per scope, following `Link: rel="next"` (a scope holds up to 100 secrets, an organisation 1,000). */
+  /** One listing per scope, every page (a repository holds up to 100 secrets, an organisation 1,000). */
   async list(scope: Scope): Promise<Map<string, StoredSecretInfo>> {
     const { routes, params } = routesOf(scope);
-    const doing = `listing the secrets of ${scopeLabel(scope)}`;
     const found = new Map<string, StoredSecretInfo>();
-    let page = await this.#call(routes.list, { ...params, per_page: 100 }, doing, scope);
-    for (;;) {
-      for (const s of (page.data as { secrets: Array<{ name: string; updated_at: string }> }).secrets) {
-        found.set(s.name.toUpperCase(), { updatedAt: new Date(s.updated_at) });
-      }
-      const next = nextLink(page.headers.link);
-      if (next === undefined) return found;
-      // The token goes with the request: follow links on the API's own host only.
-      if (!next.startsWith(`${this.#apiUrl}/`)) throw new ServiceError({ service: 'GitHub', doing, detail: `the link to the next page leaves ${this.#apiUrl}` });
-      page = await this.#call(`GET ${next}`, {}, doing, scope);
+    const secrets = await this.#pages<{ name: string; updated_at: string; visibility?: OrgVisibility }>(routes.list, params, 'secrets', `listing the secrets of ${scopeLabel(scope)}`, scope);
+    for (const s of secrets) {
+      const info: StoredSecretInfo = { updatedAt: new Date(s.updated_at) };
+      if (s.visibility !== undefined) info.visibility = s.visibility;
+      found.set(s.name.toUpperCase(), info);
     }
+    return found;
   }
 
   prepare(scope: Scope): Promise<void> {
@@ -284,12 +410,86 @@ export class GitHubSecrets implements SecretStore {
   }
 
   async write(target: Target, value: Secret, options: { notAfter?: Date } = {}): Promise<void> {
+    const access = target.scope.repo === undefined ? await this.#accessBody(target) : {};
     const key = await this.#publicKey(target.scope);
     const seal = await loadSeal();
     const encrypted_value = await seal(value, key.key);
     const { routes, params } = routesOf(target.scope);
-    const body = { ...params, secret_name: target.name, encrypted_value, key_id: key.key_id };
+    const body = { ...params, secret_name: target.name, encrypted_value, key_id: key.key_id, ...access };
     await this.#call(routes.put, body, `writing ${targetLabel(target)}`, target.scope, options.notAfter);
+  }
+
+  /** Names of the repositories an organisation secret with visibility `selected` is shared with (all pages). */
+  async selectedRepositories(target: Target): Promise<string[]> {
+    const { route, params } = this.#repositoriesRoute(target);
+    const repos = await this.#pages<{ name: string }>(`GET ${route}`, params, 'repositories', `listing the repositories ${targetLabel(target)} is shared with`, target.scope);
+    return repos.map((r) => r.name);
+  }
+
+  /** Makes the selection exactly target.access.repositories (one PUT of ids, no value written). */
+  async setSelectedRepositories(target: Target): Promise<void> {
+    const { route, params } = this.#repositoriesRoute(target);
+    const ids = await this.#repositoryIds(target);
+    await this.#call(`PUT ${route}`, { ...params, selected_repository_ids: ids }, `setting the repositories ${targetLabel(target)} is shared with`, target.scope);
+  }
+
+  #repositoriesRoute(target: Target): { route: string; params: Record<string, string> } {
+    const { routes, params } = routesOf(target.scope);
+    if (routes.repositories === undefined) throw new Error(`internal: ${targetLabel(target)} is not an organisation secret`);
+    return { route: routes.repositories, params: { ...params, secret_name: target.name } };
+  }
+
+  /** The PUT's visibility and, with `selected`, the repository ids (integers: both organisation PUTs take them). */
+  async #accessBody(target: Target): Promise<{ visibility: OrgVisibility; selected_repository_ids?: number[] }> {
+    const access = accessOf(target);
+    return access.visibility === 'selected' ? { visibility: 'selected', selected_repository_ids: await this.#repositoryIds(target) } : { visibility: access.visibility };
+  }
+
+  #repositoryIds(target: Target): Promise<number[]> {
+    return Promise.all(accessOf(target).repositories.map((name) => this.#repositoryId(target, name)));
+  }
+
+  /** `GET /repos/{org}/{name}` → id, once per repository per run; a missing one names itself and the target. */
+  #repositoryId(target: Target, name: string): Promise<number> {
+    const fullName = `${target.scope.owner}/${name}`;
+    const k = fullName.toLowerCase();
+    let id = this.#repoIds.get(k);
+    if (id === undefined) {
+      const scope: Scope = { service: 'actions', owner: target.scope.owner, repo: name };
+      id = this.#call('GET /repos/{owner}/{repo}', { owner: target.scope.owner, repo: name }, `looking up repository ${fullName}, selected for ${targetLabel(target)}`, scope).then(
+        (r) => (r.data as { id: number }).id,
+        (error: unknown) => {
+          this.#repoIds.delete(k);
+          if (error instanceof ServiceError && error.status === 404) {
+            throw new ServiceError({
+              ...error.details,
+              hint: `repository ${fullName} (in the repositories of ${targetLabel(target)}) does not exist, or github-token cannot see it: correct the list, or give the token access to it`,
+            });
+          }
+          throw error;
+        },
+      );
+      this.#repoIds.set(k, id);
+    }
+    return id;
+  }
+
+  /** Every page of a listing (Octokit's paginate follows `Link: rel="next"`, 100 a page). */
+  async #pages<T>(route: string, params: Record<string, string>, field: string, doing: string, scope: Scope): Promise<T[]> {
+    const call = new Call(doing, scope, false, undefined);
+    const items: T[] = [];
+    try {
+      const pages = this.#octokit.paginate.iterator(route as 'GET /', { ...params, per_page: 100, headers: { 'x-github-api-version': '2022-11-28' }, request: { call } });
+      for await (const page of pages) {
+        // paginate puts a listing's array in `data` (`{total_count, secrets: [...]}` → `[...]`).
+        const data = page.data as unknown;
+        items.push(...(Array.isArray(data) ? (data as T[]) : ((data as Record<string, T[] | undefined>)[field] ?? [])));
+      }
+    } catch (error) {
+      if (error instanceof ServiceError) throw error;
+      throw this.#error(failureOf(error), call);
+    }
+    return items;
   }
 
   #publicKey(scope: Scope): Promise<PublicKey> {
@@ -337,23 +537,42 @@ export class GitHubSecrets implements SecretStore {
   }
 }
 
-export function githubError(status: number, message: string, requestId: string | undefined, doing: string, scope: Scope): ServiceError {
+/** The fine-grained token permissions a scope's secrets need (a GitHub App installation needs the same). */
+function permissionsFor(scope: Scope): string {
+  if (scope.repo === undefined) {
+    const name = scope.service === 'dependabot' ? 'Dependabot secrets' : 'Secrets';
+    return `the organisation permission "${name}: Read and write" on ${scope.owner}`;
+  }
   const repo = `${scope.owner}/${scope.repo}`;
-  const permissions = `the repository permission "Secrets: Read and write"${scope.environment === undefined ? '' : ' and "Environments: Read and write"'} on ${repo}`;
+  if (scope.service === 'dependabot') return `the repository permission "Dependabot secrets: Read and write" on ${repo}`;
+  return `the repository permission "Secrets: Read and write"${scope.environment === undefined ? '' : ' and "Environments: Read and write"'} on ${repo}`;
+}
+
+function notFoundHint(scope: Scope): string {
+  if (scope.repo === undefined) {
+    return `organisation ${scope.owner} was not found, or github-token cannot see it: check the organisation name, and that the token's resource owner is ${scope.owner} (or the GitHub App is installed there)`;
+  }
+  const repo = `${scope.owner}/${scope.repo}`;
+  return scope.environment === undefined
+    ? `repository ${repo} was not found, or github-token cannot see it: check the repository input and the token's repository access`
+    : `environment '${scope.environment}' does not exist in ${repo} (create it under Settings → Environments), or github-token cannot see the repository`;
+}
+
+export function githubError(status: number, message: string, requestId: string | undefined, doing: string, scope: Scope): ServiceError {
+  const permissions = permissionsFor(scope);
   let hint: string | undefined;
   if (status === 401) hint = 'github-token was refused (Bad credentials): it is expired, revoked or mistyped';
-  else if (status === 403 && /not accessible by personal access token/i.test(message)) {
+  else if ((status === 403 || status === 429) && /\bsecondary rate\b/i.test(message)) {
+    hint = "GitHub's secondary rate limit held longer than this run waits: run again later, or spread the targets over more runs";
+  } else if (status === 403 && /not accessible by personal access token/i.test(message)) {
     hint = `github-token is a personal access token without ${permissions}: edit the token's permissions (and its repository access)`;
   } else if (status === 403 && /not accessible by integration/i.test(message)) {
-    hint = `github-token may not manage secrets here. The workflow's GITHUB_TOKEN can never read or write secrets: use a fine-grained personal access token or a GitHub App token with ${permissions}`;
+    hint = `github-token may not manage secrets here. The workflow's GITHUB_TOKEN can never read or write secrets: use a fine-grained personal access token or a GitHub App token (its installation granted the same) with ${permissions}`;
   } else if (status === 403 || status === 429) {
-    hint = `github-token lacks ${permissions}, or a GitHub rate limit was hit: check the token, and run again later`;
-  } else if (status === 404) {
-    hint =
-      scope.environment === undefined
-        ? `repository ${repo} was not found, or github-token cannot see it: check the repository input and the token's repository access`
-        : `environment '${scope.environment}' does not exist in ${repo} (create it under Settings → Environments), or github-token cannot see the repository`;
-  } else if (status === 422) hint = 'GitHub refused the value: check the secret name (letters, digits and underscores) and run again';
+    hint = `github-token lacks ${permissions} (a GitHub App installation needs the same), or a GitHub rate limit was hit: check the token, and run again later`;
+  } else if (status === 404) hint = notFoundHint(scope);
+  else if (status === 409) hint = "the secret's visibility is not 'selected', so it has no list of repositories: write it with visibility selected";
+  else if (status === 422) hint = 'GitHub refused the value: check the secret name (letters, digits and underscores) and run again';
   else if (status >= 500) hint = 'GitHub had a transient failure: run again';
   return new ServiceError({ service: 'GitHub', doing, status, requestId, detail: message, hint });
 }

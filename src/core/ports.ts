@@ -39,11 +39,10 @@ export interface Directory {
 }
 
 export interface SecretStore {
-  /** Names of the repositories an organisation secret with visibility `selected` is shared with (all pages). */
-  selectedRepositories(target: Target): Promise<string[]>;
-  /** Makes the selection exactly target.access.repositories (one PUT of ids, no value written). */
-  setSelectedRepositories(target: Target): Promise<void>;
-  /** Metadata of every secret stored in a scope, by upper-case name (GitHub stores names upper-cased). */
+  /**
+   * Metadata of every secret stored in a scope (every page), by upper-case name (GitHub stores names upper-cased);
+   * organisation secrets with their visibility.
+   */
   list(scope: Scope): Promise<Map<string, StoredSecretInfo>>;
   /** Fetches what writing to a scope needs (its public key), so a bad token fails before anything changes. */
   prepare(scope: Scope): Promise<void>;
@@ -52,6 +51,10 @@ export interface SecretStore {
    * when the write may have taken effect all the same (an answer that never came, or a server error).
    */
   write(target: Target, value: Secret, options?: { notAfter?: Date }): Promise<void>;
+  /** Names of the repositories an organisation secret with visibility `selected` is shared with (all pages). */
+  selectedRepositories(target: Target): Promise<string[]>;
+  /** Makes the selection exactly target.access.repositories (one PUT of ids, no value written). */
+  setSelectedRepositories(target: Target): Promise<void>;
 }
 
 export interface SecretVerifier {

@@ -1,6 +1,9 @@
 /**
- * GitHub REST API, Actions secrets subset: repository, environment and organization secrets with a real
- * X25519 key pair per scope; PUT bodies must be libsodium sealed boxes in standard base64.
+ * GitHub REST API, secrets subset: Actions secrets of repositories, environments and organizations, Dependabot
+ * secrets of repositories and organizations, each scope with a real X25519 key pair; PUT bodies must be libsodium
+ * sealed boxes in standard base64. Organization secrets hold a visibility and, with `selected`, repository ids.
+ * Repositories (`GET /repos/{o}/{r}`) have stable numeric ids. Every listing pages (`per_page` ≤ 100, `Link`).
+ * An optional secondary rate limit refuses content-creating requests beyond a count in a sliding window.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -8,10 +11,12 @@ import sodium from 'libsodium-wrappers';
 import type { Req, Res, ServiceHandler } from './server.ts';
 import type { State } from './state.ts';
 import { handOut } from './state.ts';
-import type { EmulatorGitHub, GitHubPermissions, GitHubScope, GitHubSecretMeta, Permission } from './types.ts';
+import type { EmulatorGitHub, GitHubPermissions, GitHubScope, GitHubSecretMeta, Permission, SecondaryLimit } from './types.ts';
 import { githubRequestId, isPlainObject, isoSeconds } from './util.ts';
 
-const DOCS = 'https://docs.github.com/rest/actions/secrets';
+const DOCS = { actions: 'https://docs.github.com/rest/actions/secrets', dependabot: 'https://docs.github.com/rest/dependabot/secrets' } as const;
+const SECONDARY_DOC = 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits';
+const SECONDARY_MESSAGE = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID';
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
 const BASE64_RE_TEXT = '/^(?:[A-Za-z0-9+\\/]{4})*(?:[A-Za-z0-9+\\/]{2}==|[A-Za-z0-9+\\/]{3}=|[A-Za-z0-9+\\/]{4})$/';
 const MAX_VALUE_BYTES = 48 * 1024;
@@ -26,8 +31,11 @@ interface StoredSecret {
   selectedRepositoryIds?: number[];
 }
 
+type SecretService = 'actions' | 'dependabot';
+
 interface SecretScope {
   kind: 'repo' | 'env' | 'org';
+  service: SecretService;
   /** Display form, e.g. 'octo/app', 'octo/app:production', 'octo'. */
   label: string;
   keyId: string;
@@ -41,7 +49,14 @@ interface Repo {
   fullName: string;
   id: number;
   scope: SecretScope;
+  dependabot: SecretScope;
   environments: Map<string, { name: string; scope: SecretScope }>;
+}
+
+interface Org {
+  name: string;
+  scope: SecretScope;
+  dependabot: SecretScope;
 }
 
 interface Token {
@@ -54,8 +69,12 @@ interface Token {
 
 export interface GitHubState {
   repos: Map<string, Repo>;
-  orgs: Map<string, { name: string; scope: SecretScope }>;
+  orgs: Map<string, Org>;
   tokens: Map<string, Token>;
+  secondaryLimit: SecondaryLimit | undefined;
+  /** Arrival times of the content-creating requests processed within the secondary limit's window. */
+  recentWrites: number[];
+  nextRepoId: number;
 }
 
 function header(h: IncomingHttpHeaders, name: string): string | undefined {
@@ -68,29 +87,29 @@ function tokenOf(gh: GitHubState, headers: IncomingHttpHeaders): Token | undefin
   return m?.[1] ? gh.tokens.get(m[1]) : undefined;
 }
 
-function newScope(kind: SecretScope['kind'], label: string): SecretScope {
+function newScope(kind: SecretScope['kind'], label: string, service: SecretService = 'actions'): SecretScope {
   const kp = sodium.crypto_box_keypair();
   const keyId = (randomBytes(8).readBigUInt64BE() % 9_000_000_000_000_000_000n + 1_000_000_000_000_000_000n).toString();
-  return { kind, label, keyId, publicKey: kp.publicKey, privateKey: kp.privateKey, secrets: new Map(), limit: kind === 'org' ? 1000 : 100 };
+  return { kind, service, label, keyId, publicKey: kp.publicKey, privateKey: kp.privateKey, secrets: new Map(), limit: kind === 'org' ? 1000 : 100 };
 }
 
 export function createGitHubState(): GitHubState {
-  return { repos: new Map(), orgs: new Map(), tokens: new Map() };
+  return { repos: new Map(), orgs: new Map(), tokens: new Map(), secondaryLimit: undefined, recentWrites: [], nextRepoId: 100_000_001 };
 }
 
 function meta(s: StoredSecret, scope: SecretScope, apiBase: string): GitHubSecretMeta & Record<string, unknown> {
   const out: GitHubSecretMeta & Record<string, unknown> = { name: s.name, created_at: s.created_at, updated_at: s.updated_at };
   if (scope.kind === 'org') {
     out.visibility = s.visibility ?? 'private';
-    if (s.visibility === 'selected') out['selected_repositories_url'] = `${apiBase}/orgs/${scope.label}/actions/secrets/${s.name}/repositories`;
+    if (s.visibility === 'selected') out['selected_repositories_url'] = `${apiBase}/orgs/${scope.label}/${scope.service}/secrets/${s.name}/repositories`;
   }
   return out;
 }
 
 /** Moves every secret's created_at and updated_at `ms` into the past, in every scope (Emulator.age). */
 export function ageGitHub(gh: GitHubState, ms: number): void {
-  const scopes = [...gh.orgs.values()].map((o) => o.scope);
-  for (const repo of gh.repos.values()) scopes.push(repo.scope, ...[...repo.environments.values()].map((e) => e.scope));
+  const scopes = [...gh.orgs.values()].flatMap((o) => [o.scope, o.dependabot]);
+  for (const repo of gh.repos.values()) scopes.push(repo.scope, repo.dependabot, ...[...repo.environments.values()].map((e) => e.scope));
   const back = (t: string): string => isoSeconds(new Date(Date.parse(t) - ms));
   for (const scope of scopes) {
     for (const s of scope.secrets.values()) {
@@ -100,22 +119,81 @@ export function ageGitHub(gh: GitHubState, ms: number): void {
   }
 }
 
+/** A repository as GET /repos/{o}/{r} and the selected-repositories listings show it (GitHub's minimal-repository). */
+function repoJson(repo: Repo, apiBase: string): Record<string, unknown> {
+  const [owner = '', name = ''] = repo.fullName.split('/');
+  const url = `${apiBase}/repos/${repo.fullName}`;
+  const html = `https://github.com/${repo.fullName}`;
+  const urls: Record<string, string> = {};
+  for (const k of ['archive', 'assignees', 'blobs', 'branches', 'collaborators', 'comments', 'commits', 'compare', 'contents', 'contributors', 'deployments', 'downloads', 'events', 'forks', 'git_commits', 'git_refs', 'git_tags', 'hooks', 'issue_comment', 'issue_events', 'issues', 'keys', 'labels', 'languages', 'merges', 'milestones', 'notifications', 'pulls', 'releases', 'stargazers', 'statuses', 'subscribers', 'subscription', 'tags', 'teams', 'trees']) {
+    urls[`${k}_url`] = `${url}/${k.replace(/_/g, '/')}`;
+  }
+  const ownerUrl = `${apiBase}/users/${owner}`;
+  return {
+    id: repo.id,
+    node_id: Buffer.from(`010:Repository${repo.id}`).toString('base64'),
+    name,
+    full_name: repo.fullName,
+    private: true,
+    fork: false,
+    description: null,
+    url,
+    html_url: html,
+    ...urls,
+    owner: {
+      login: owner,
+      id: 9_000_000 + (repo.id % 1000),
+      node_id: Buffer.from(`04:Organization${owner}`).toString('base64'),
+      avatar_url: `https://avatars.githubusercontent.com/u/${owner}`,
+      gravatar_id: '',
+      url: ownerUrl,
+      html_url: `https://github.com/${owner}`,
+      followers_url: `${ownerUrl}/followers`,
+      following_url: `${ownerUrl}/following{/other_user}`,
+      gists_url: `${ownerUrl}/gists{/gist_id}`,
+      starred_url: `${ownerUrl}/starred{/owner}{/repo}`,
+      subscriptions_url: `${ownerUrl}/subscriptions`,
+      organizations_url: `${ownerUrl}/orgs`,
+      repos_url: `${ownerUrl}/repos`,
+      events_url: `${ownerUrl}/events{/privacy}`,
+      received_events_url: `${ownerUrl}/received_events`,
+      type: 'Organization',
+      site_admin: false,
+    },
+  };
+}
+
 /** The test-facing API (emu.github). */
 export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
   function findScope(scope: GitHubScope): SecretScope | undefined {
-    if ('org' in scope) return gh.orgs.get(scope.org.toLowerCase())?.scope;
+    if ('org' in scope) {
+      const org = gh.orgs.get(scope.org.toLowerCase());
+      return scope.dependabot === true ? org?.dependabot : org?.scope;
+    }
     const repo = gh.repos.get(scope.repo.toLowerCase());
     if (!repo) return undefined;
+    if (scope.dependabot === true) return repo.dependabot;
     if (scope.environment === undefined) return repo.scope;
     return repo.environments.get(scope.environment.toLowerCase())?.scope;
   }
+  const metaOf = (sc: SecretScope, s: StoredSecret): GitHubSecretMeta => {
+    const m: GitHubSecretMeta = { name: s.name, created_at: s.created_at, updated_at: s.updated_at };
+    if (sc.kind === 'org') m.visibility = s.visibility ?? 'private';
+    return m;
+  };
+  const repoNameOf = (id: number): string => [...gh.repos.values()].find((r) => r.id === id)?.fullName.split('/')[1] ?? `#${id}`;
   return {
     addToken(token, kind, permissions, label) {
       const dflt: Permission = kind === 'pat' ? 'write' : 'none';
       gh.tokens.set(token, {
         kind,
         label: label ?? `${kind}-${gh.tokens.size + 1}`,
-        permissions: { secrets: permissions?.secrets ?? dflt, environments: permissions?.environments ?? dflt, orgSecrets: permissions?.orgSecrets ?? dflt },
+        permissions: {
+          secrets: permissions?.secrets ?? dflt,
+          environments: permissions?.environments ?? dflt,
+          orgSecrets: permissions?.orgSecrets ?? dflt,
+          dependabotSecrets: permissions?.dependabotSecrets ?? dflt,
+        },
         used: 0,
       });
       handOut(state, token);
@@ -124,10 +202,16 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
       if (!/^[^/\s]+\/[^/\s]+$/.test(fullName)) throw new Error(`emulator: repo must be OWNER/NAME, got '${fullName}'`);
       let repo = gh.repos.get(fullName.toLowerCase());
       if (!repo) {
-        repo = { fullName, id: 100_000_000 + gh.repos.size + 1, scope: newScope('repo', fullName), environments: new Map() };
+        repo = { fullName, id: gh.nextRepoId++, scope: newScope('repo', fullName), dependabot: newScope('repo', fullName, 'dependabot'), environments: new Map() };
         gh.repos.set(fullName.toLowerCase(), repo);
       }
       for (const env of environments ?? []) this.addEnvironment(fullName, env);
+      return repo.id;
+    },
+    repoId(fullName) {
+      const repo = gh.repos.get(fullName.toLowerCase());
+      if (!repo) throw new Error(`emulator: unknown repo '${fullName}'`);
+      return repo.id;
     },
     addEnvironment(fullName, environment) {
       const repo = gh.repos.get(fullName.toLowerCase());
@@ -137,7 +221,7 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
       }
     },
     addOrg(org) {
-      if (!gh.orgs.has(org.toLowerCase())) gh.orgs.set(org.toLowerCase(), { name: org, scope: newScope('org', org) });
+      if (!gh.orgs.has(org.toLowerCase())) gh.orgs.set(org.toLowerCase(), { name: org, scope: newScope('org', org), dependabot: newScope('org', org, 'dependabot') });
     },
     open(scope, name) {
       return findScope(scope)?.secrets.get(name.toUpperCase())?.value;
@@ -145,62 +229,84 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
     secret(scope, name) {
       const sc = findScope(scope);
       const s = sc?.secrets.get(name.toUpperCase());
-      if (!sc || !s) return undefined;
-      const m: GitHubSecretMeta = { name: s.name, created_at: s.created_at, updated_at: s.updated_at };
-      if (sc.kind === 'org') m.visibility = s.visibility ?? 'private';
-      return m;
+      return sc && s ? metaOf(sc, s) : undefined;
     },
     secrets(scope) {
       const sc = findScope(scope);
       if (!sc) return [];
-      return [...sc.secrets.values()].sort((a, b) => a.name.localeCompare(b.name)).map((s) => {
-        const m: GitHubSecretMeta = { name: s.name, created_at: s.created_at, updated_at: s.updated_at };
-        if (sc.kind === 'org') m.visibility = s.visibility ?? 'private';
-        return m;
-      });
+      return [...sc.secrets.values()].sort((a, b) => a.name.localeCompare(b.name)).map((s) => metaOf(sc, s));
     },
-    putPlain(scope, name, value, updatedAt) {
+    access(org, name, options) {
+      const sc = findScope({ org, dependabot: options?.dependabot === true });
+      const s = sc?.secrets.get(name.toUpperCase());
+      if (!s) return undefined;
+      const visibility = s.visibility ?? 'private';
+      return { visibility, repositories: visibility === 'selected' ? (s.selectedRepositoryIds ?? []).map(repoNameOf).sort() : [] };
+    },
+    putPlain(scope, name, value, updatedAt, access) {
       const sc = findScope(scope);
       if (!sc) throw new Error(`emulator: unknown GitHub scope ${JSON.stringify(scope)}`);
       const key = name.toUpperCase();
       const now = updatedAt ?? isoSeconds();
       const prev = sc.secrets.get(key);
       const s: StoredSecret = { name: key, value, created_at: prev?.created_at ?? now, updated_at: now };
-      if (sc.kind === 'org') s.visibility = prev?.visibility ?? 'private';
+      if (sc.kind === 'org') {
+        s.visibility = access?.visibility ?? prev?.visibility ?? 'private';
+        const ids = access ? access.repositories.map((r) => this.repoId(`${sc.label}/${r}`)) : prev?.selectedRepositoryIds;
+        if (s.visibility === 'selected') s.selectedRepositoryIds = ids ?? [];
+      }
       sc.secrets.set(key, s);
     },
     publicKey(scope) {
       const sc = findScope(scope);
       return sc ? { key_id: sc.keyId, key: sodium.to_base64(sc.publicKey, sodium.base64_variants.ORIGINAL) } : undefined;
     },
+    secondaryLimit(limit) {
+      gh.secondaryLimit = limit === undefined ? undefined : { ...limit };
+      gh.recentWrites = [];
+    },
   };
 }
 
-type Op = 'list' | 'public-key' | 'get' | 'put' | 'delete';
+type Op = 'list' | 'public-key' | 'get' | 'put' | 'delete' | 'list-repos' | 'set-repos';
 
-const DOC_ANCHORS: Record<SecretScope['kind'], Record<Op, string>> = {
-  repo: {
-    list: 'list-repository-secrets',
-    'public-key': 'get-a-repository-public-key',
-    get: 'get-a-repository-secret',
-    put: 'create-or-update-a-repository-secret',
-    delete: 'delete-a-repository-secret',
-  },
-  env: {
-    list: 'list-environment-secrets',
-    'public-key': 'get-an-environment-public-key',
-    get: 'get-an-environment-secret',
-    put: 'create-or-update-an-environment-secret',
-    delete: 'delete-an-environment-secret',
-  },
-  org: {
-    list: 'list-organization-secrets',
-    'public-key': 'get-an-organization-public-key',
-    get: 'get-an-organization-secret',
-    put: 'create-or-update-an-organization-secret',
-    delete: 'delete-an-organization-secret',
-  },
+const OP_ANCHORS: Record<Op, string> = {
+  list: 'list-{k}-secrets',
+  'public-key': 'get-{a}-{k}-public-key',
+  get: 'get-{a}-{k}-secret',
+  put: 'create-or-update-{a}-{k}-secret',
+  delete: 'delete-{a}-{k}-secret',
+  'list-repos': 'list-selected-repositories-for-an-organization-secret',
+  'set-repos': 'set-selected-repositories-for-an-organization-secret',
 };
+
+function docOf(scope: SecretScope['kind'], service: SecretService, op: Op): string {
+  const k = scope === 'repo' ? 'repository' : scope === 'env' ? 'environment' : 'organization';
+  const a = scope === 'env' ? 'an' : scope === 'org' ? 'an' : 'a';
+  return `${DOCS[service]}#${OP_ANCHORS[op].replace('{k}', k).replace('{a}', a)}`;
+}
+
+/** What a path addresses: a repository, or a secrets scope with what follows `/secrets`. */
+type Route =
+  | { kind: 'repository'; owner: string; repo: string }
+  | { kind: SecretScope['kind']; service: SecretService; owner: string; repo: string; env: string; tail: string[] };
+
+function routeOf(segs: string[]): Route | undefined {
+  const [first = '', a = '', b = '', c = '', d = '', e = ''] = segs;
+  if (first === 'repos' && segs.length === 3) return { kind: 'repository', owner: a, repo: b };
+  if (first === 'repos' && (c === 'actions' || c === 'dependabot') && d === 'secrets') return { kind: 'repo', service: c, owner: a, repo: b, env: '', tail: segs.slice(5) };
+  if (first === 'repos' && c === 'environments' && e === 'secrets' && segs.length >= 6) return { kind: 'env', service: 'actions', owner: a, repo: b, env: d, tail: segs.slice(6) };
+  if (first === 'orgs' && (b === 'actions' || b === 'dependabot') && c === 'secrets') return { kind: 'org', service: b, owner: a, repo: '', env: '', tail: segs.slice(4) };
+  return undefined;
+}
+
+function opOf(method: string, kind: SecretScope['kind'], tail: string[]): Op | undefined {
+  if (tail.length === 0) return method === 'GET' ? 'list' : undefined;
+  if (tail.length === 1 && tail[0] === 'public-key' && method === 'GET') return 'public-key';
+  if (tail.length === 1) return method === 'GET' ? 'get' : method === 'PUT' ? 'put' : method === 'DELETE' ? 'delete' : undefined;
+  if (tail.length === 2 && tail[1] === 'repositories' && kind === 'org') return method === 'GET' ? 'list-repos' : method === 'PUT' ? 'set-repos' : undefined;
+  return undefined;
+}
 
 export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandler {
   const apiBase = (): string => state.urls.github;
@@ -221,6 +327,30 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     };
   }
 
+  /**
+   * The secondary rate limit (emu.github.secondaryLimit): a content-creating request beyond `max` processed in the
+   * last `windowMs` is refused, with the chosen signal; one within the limit is counted.
+   */
+  function secondaryLimited(req: Req, rate: Record<string, string>): Res | undefined {
+    const limit = gh.secondaryLimit;
+    if (limit === undefined || !['PUT', 'POST', 'PATCH', 'DELETE'].includes(req.method)) return undefined;
+    const now = Date.now();
+    gh.recentWrites = gh.recentWrites.filter((t) => t > now - limit.windowMs);
+    if (gh.recentWrites.length < limit.max) {
+      gh.recentWrites.push(now);
+      return undefined;
+    }
+    const freeInMs = (gh.recentWrites[0] ?? now) + limit.windowMs - now;
+    const waitS = limit.retryAfterS ?? Math.max(1, Math.ceil(freeInMs / 1000));
+    const headers: Record<string, string> = { ...rate };
+    if (limit.signal === 'retry-after') headers['retry-after'] = String(waitS);
+    if (limit.signal === 'reset') {
+      headers['x-ratelimit-remaining'] = '0';
+      headers['x-ratelimit-reset'] = String(Math.ceil(now / 1000 + waitS));
+    }
+    return err(limit.status, `${SECONDARY_MESSAGE} ${req.requestId}.`, SECONDARY_DOC, headers);
+  }
+
   function handle(req: Req): Res {
     let segs: string[];
     try {
@@ -228,41 +358,11 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     } catch {
       return err(404, 'Not Found', 'https://docs.github.com/rest');
     }
-    // Route.
-    let kind: SecretScope['kind'] | undefined;
-    let owner = '';
-    let repoName = '';
-    let envName = '';
-    let orgName = '';
-    let tail: string[] = [];
-    if (segs[0] === 'repos' && segs.length >= 5 && segs[3] === 'actions' && segs[4] === 'secrets') {
-      kind = 'repo';
-      owner = segs[1] ?? '';
-      repoName = segs[2] ?? '';
-      tail = segs.slice(5);
-    } else if (segs[0] === 'repos' && segs.length >= 6 && segs[3] === 'environments' && segs[5] === 'secrets') {
-      kind = 'env';
-      owner = segs[1] ?? '';
-      repoName = segs[2] ?? '';
-      envName = segs[4] ?? '';
-      tail = segs.slice(6);
-    } else if (segs[0] === 'orgs' && segs.length >= 4 && segs[2] === 'actions' && segs[3] === 'secrets') {
-      kind = 'org';
-      orgName = segs[1] ?? '';
-      tail = segs.slice(4);
-    }
-    if (kind === undefined || tail.length > 1) return err(404, 'Not Found', 'https://docs.github.com/rest');
-    let op: Op;
-    if (tail.length === 0) {
-      if (req.method !== 'GET') return err(404, 'Not Found', 'https://docs.github.com/rest');
-      op = 'list';
-    } else if (tail[0] === 'public-key' && req.method === 'GET') {
-      op = 'public-key';
-    } else if (req.method === 'GET') op = 'get';
-    else if (req.method === 'PUT') op = 'put';
-    else if (req.method === 'DELETE') op = 'delete';
-    else return err(404, 'Not Found', 'https://docs.github.com/rest');
-    const doc = `${DOCS}#${DOC_ANCHORS[kind][op]}`;
+    const route = routeOf(segs);
+    if (route === undefined) return err(404, 'Not Found', 'https://docs.github.com/rest');
+    const op = route.kind === 'repository' ? (req.method === 'GET' ? 'repository' : undefined) : opOf(req.method, route.kind, route.tail);
+    if (op === undefined) return err(404, 'Not Found', 'https://docs.github.com/rest');
+    const doc = route.kind === 'repository' ? 'https://docs.github.com/rest/repos/repos#get-a-repository' : docOf(route.kind, route.service, op as Op);
 
     // Authenticate.
     const auth = header(req.headers, 'authorization');
@@ -271,33 +371,45 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     if (!token) return err(401, 'Bad credentials', 'https://docs.github.com/rest');
     token.used += 1;
     const rate = rateHeaders(token);
+    const limited = secondaryLimited(req, rate);
+    if (limited) return limited;
 
-    // Resolve the scope: repository (404), permission (403), environment (404).
+    if (route.kind === 'repository') {
+      // Any token that may see the repository reads it (fine-grained tokens always get metadata: read).
+      const repo = gh.repos.get(`${route.owner}/${route.repo}`.toLowerCase());
+      return repo ? { status: 200, headers: rate, body: repoJson(repo, apiBase()) } : err(404, 'Not Found', doc, rate);
+    }
+    const secretOp = op as Op;
+
+    // Resolve the scope: organization or repository (404), permission (403), environment (404).
     let scope: SecretScope;
-    if (kind === 'org') {
-      const org = gh.orgs.get(orgName.toLowerCase());
+    if (route.kind === 'org') {
+      const org = gh.orgs.get(route.owner.toLowerCase());
       if (!org) return err(404, 'Not Found', doc, rate);
-      scope = org.scope;
+      scope = route.service === 'dependabot' ? org.dependabot : org.scope;
     } else {
-      const repo = gh.repos.get(`${owner}/${repoName}`.toLowerCase());
+      const repo = gh.repos.get(`${route.owner}/${route.repo}`.toLowerCase());
       if (!repo) return err(404, 'Not Found', doc, rate);
-      scope = repo.scope;
-      if (kind === 'env') {
-        const env = repo.environments.get(envName.toLowerCase());
+      scope = route.service === 'dependabot' ? repo.dependabot : repo.scope;
+      if (route.kind === 'env') {
+        const env = repo.environments.get(route.env.toLowerCase());
         if (!env) {
-          const permErr = permission(token, kind, op, doc, rate);
+          const permErr = permission(token, scope, secretOp, doc, rate);
           return permErr ?? err(404, 'Not Found', doc, rate);
         }
         scope = env.scope;
       }
     }
-    const permErr = permission(token, kind, op, doc, rate);
+    const permErr = permission(token, scope, secretOp, doc, rate);
     if (permErr) return permErr;
 
-    const name = tail[0] ?? '';
-    switch (op) {
+    const name = route.tail[0] ?? '';
+    switch (secretOp) {
       case 'list':
-        return list(req, scope, rate);
+        return paged(req, rate, [...scope.secrets.values()].sort((a, b) => a.name.localeCompare(b.name)), (page, total) => ({
+          total_count: total,
+          secrets: page.map((s) => meta(s, scope, apiBase())),
+        }));
       case 'public-key':
         return { status: 200, headers: rate, body: { key_id: scope.keyId, key: sodium.to_base64(scope.publicKey, sodium.base64_variants.ORIGINAL) } };
       case 'get': {
@@ -310,25 +422,35 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
       }
       case 'put':
         return put(req, scope, name, doc, rate);
+      case 'list-repos':
+      case 'set-repos': {
+        const s = scope.secrets.get(name.toUpperCase());
+        if (!s) return err(404, 'Not Found', doc, rate);
+        if (secretOp === 'set-repos') return setRepositories(req, scope, s, doc, rate);
+        const repos = (s.selectedRepositoryIds ?? []).flatMap((id) => [...gh.repos.values()].filter((r) => r.id === id));
+        return paged(req, rate, repos, (page, total) => ({ total_count: total, repositories: page.map((r) => repoJson(r, apiBase())) }));
+      }
     }
   }
 
-  function permission(token: Token, kind: SecretScope['kind'], op: Op, doc: string, rate: Record<string, string>): Res | undefined {
-    const needed: Permission = op === 'put' || op === 'delete' ? 'write' : 'read';
+  function permission(token: Token, scope: SecretScope, op: Op, doc: string, rate: Record<string, string>): Res | undefined {
+    const needed: Permission = op === 'put' || op === 'delete' || op === 'set-repos' ? 'write' : 'read';
     if (token.kind === 'GITHUB_TOKEN') return err(403, 'Resource not accessible by integration', doc, rate);
-    const have = kind === 'repo' ? token.permissions.secrets : kind === 'env' ? token.permissions.environments : token.permissions.orgSecrets;
+    const which: keyof GitHubPermissions =
+      scope.service === 'dependabot' ? 'dependabotSecrets' : scope.kind === 'repo' ? 'secrets' : scope.kind === 'env' ? 'environments' : 'orgSecrets';
+    const have = token.permissions[which];
     const ok = have === 'write' || (have === 'read' && needed === 'read');
     if (ok) return undefined;
-    const permName = kind === 'repo' ? 'secrets' : kind === 'env' ? 'environments' : 'organization_secrets';
+    const permName = { secrets: 'secrets', environments: 'environments', orgSecrets: 'organization_secrets', dependabotSecrets: scope.kind === 'org' ? 'organization_dependabot_secrets' : 'dependabot_secrets' }[which];
     return err(403, 'Resource not accessible by personal access token', doc, { ...rate, 'x-accepted-github-permissions': `${permName}=${needed}` });
   }
 
-  function list(req: Req, scope: SecretScope, rate: Record<string, string>): Res {
+  /** One page of `all` (`per_page` at most 100, default 30; `page` from 1), with GitHub's `Link` header. */
+  function paged<T>(req: Req, rate: Record<string, string>, all: T[], body: (page: T[], total: number) => object): Res {
     const perPageRaw = req.query.get('per_page');
     const pageRaw = req.query.get('page');
     const perPage = Math.min(100, Math.max(1, perPageRaw !== null && /^\d+$/.test(perPageRaw) ? Number(perPageRaw) : 30));
     const page = Math.max(1, pageRaw !== null && /^\d+$/.test(pageRaw) ? Number(pageRaw) : 1);
-    const all = [...scope.secrets.values()].sort((a, b) => a.name.localeCompare(b.name));
     const slice = all.slice((page - 1) * perPage, page * perPage);
     const headers = { ...rate };
     const lastPage = Math.max(1, Math.ceil(all.length / perPage));
@@ -345,7 +467,35 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
       if (page > 1) links.push(`${url(1)}; rel="first"`);
       if (links.length > 0) headers['link'] = links.join(', ');
     }
-    return { status: 200, headers, body: { total_count: all.length, secrets: slice.map((s) => meta(s, scope, apiBase())) } };
+    return { status: 200, headers, body: body(slice, all.length) };
+  }
+
+  /** Repository ids as GitHub takes them (integers; the organization secret PUT also takes digit strings), or an error. */
+  function repositoryIds(scope: SecretScope, raw: unknown, allowStrings: boolean, doc: string, rate: Record<string, string>): number[] | Res {
+    const ok = (x: unknown): boolean => Number.isInteger(x) || (allowStrings && typeof x === 'string' && /^\d+$/.test(x));
+    if (!Array.isArray(raw) || !raw.every(ok)) return err(422, `Invalid request.\n\nFor 'properties/selected_repository_ids', ${JSON.stringify(raw)} is not an array of integers.`, doc, rate);
+    const ids = raw.map(Number);
+    const inOrg = new Set([...gh.repos.values()].filter((r) => r.fullName.toLowerCase().startsWith(`${scope.label.toLowerCase()}/`)).map((r) => r.id));
+    const unknown = ids.filter((id) => !inOrg.has(id));
+    if (unknown.length > 0) return err(422, `Repository ids not found in ${scope.label}: ${unknown.join(', ')}`, doc, rate);
+    return [...new Set(ids)];
+  }
+
+  function setRepositories(req: Req, scope: SecretScope, s: StoredSecret, doc: string, rate: Record<string, string>): Res {
+    let body: unknown;
+    try {
+      body = JSON.parse(req.body.toString('utf8'));
+    } catch {
+      return err(400, 'Problems parsing JSON', doc, rate);
+    }
+    if (!isPlainObject(body)) return err(400, 'Problems parsing JSON', doc, rate);
+    if (body['selected_repository_ids'] === undefined) return err(422, 'Invalid request.\n\n"selected_repository_ids" wasn\'t supplied.', doc, rate);
+    // GitHub: the selection exists only for visibility selected.
+    if (s.visibility !== 'selected') return err(409, `The visibility of ${s.name} is not "selected".`, doc, rate);
+    const ids = repositoryIds(scope, body['selected_repository_ids'], false, doc, rate);
+    if (!Array.isArray(ids)) return ids;
+    s.selectedRepositoryIds = ids;
+    return { status: 204, headers: rate };
   }
 
   function put(req: Req, scope: SecretScope, rawName: string, doc: string, rate: Record<string, string>): Res {
@@ -373,11 +523,12 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
       const vis = body['visibility'];
       if (vis !== 'all' && vis !== 'private' && vis !== 'selected') return invalid(`For 'properties/visibility', ${JSON.stringify(vis)} is not one of ["all", "private", "selected"].`);
       visibility = vis;
-      const ids = body['selected_repository_ids'];
-      if (ids !== undefined) {
-        if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x))) return invalid(`For 'properties/selected_repository_ids', ${JSON.stringify(ids)} is not an array of integers.`);
+      const raw = body['selected_repository_ids'];
+      if (raw !== undefined) {
         if (vis !== 'selected') return err(422, 'Selected repositories can only be specified when visibility is "selected".', doc, rate);
-        selected = ids as number[];
+        const ids = repositoryIds(scope, raw, true, doc, rate);
+        if (!Array.isArray(ids)) return ids;
+        selected = ids;
       }
     }
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(rawName)) return err(422, NAME_RULES, doc, rate);
@@ -409,7 +560,8 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     const stored: StoredSecret = { name, value, created_at: prev?.created_at ?? now, updated_at: now };
     if (scope.kind === 'org') {
       stored.visibility = visibility ?? 'private';
-      if (selected) stored.selectedRepositoryIds = selected;
+      // A PUT without ids keeps the selection it had (GitHub's "selected" with no ids: none, on a new secret).
+      if (stored.visibility === 'selected') stored.selectedRepositoryIds = selected ?? prev?.selectedRepositoryIds ?? [];
     }
     scope.secrets.set(name, stored);
     return prev ? { status: 204, headers: rate } : { status: 201, headers: rate, body: {} };

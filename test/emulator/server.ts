@@ -435,6 +435,7 @@ export async function startServiceServer(p: Plumbing, handler: ServiceHandler, t
     try {
       await handleRequest(req, res, conn, entry);
     } finally {
+      entry.doneAt = Date.now();
       p.active.delete(entry);
       answered(entry);
     }

@@ -27,6 +27,10 @@ export interface RequestLogEntry {
   /** HTTP version the request used: '2.0' when the client negotiated h2 through ALPN, otherwise '1.1'. */
   protocol: '1.1' | '2.0';
   requestId: string;
+  /** When the request arrived (ms since the epoch): spacing between requests is read from it. */
+  at: number;
+  /** When it was answered, dropped or abandoned (ms since the epoch); absent while in flight or parked. */
+  doneAt?: number;
   /** Which fault was applied, e.g. 'status 503', 'drop', 'drop-after (handled 200)'. */
   fault?: string;
   /**
@@ -44,8 +48,6 @@ export interface RequestLogEntry {
    * '/v1.0/$batch'` for envelopes, `e.batch !== undefined` for batched requests.
    */
   batch?: number;
-  /** When the request was received (its body read for batch items), ms since the epoch. */
-  at?: number;
 }
 
 export interface FaultMatch {
@@ -272,9 +274,33 @@ export interface GitHubPermissions {
   environments?: Permission;
   /** Organization permission "Secrets" (organization secrets). */
   orgSecrets?: Permission;
+  /** Permission "Dependabot secrets" (Dependabot secrets of repositories and organizations). */
+  dependabotSecrets?: Permission;
 }
 
-export type GitHubScope = { repo: string; environment?: string } | { org: string };
+/** A secrets scope: Actions secrets by default, Dependabot secrets with `dependabot: true` (no environment then). */
+export type GitHubScope = { repo: string; environment?: string; dependabot?: boolean } | { org: string; dependabot?: boolean };
+
+/** Who may use an organization secret: repository names (not owner/name) with visibility selected. */
+export interface GitHubOrgAccess {
+  visibility: 'all' | 'private' | 'selected';
+  repositories: string[];
+}
+
+/**
+ * GitHub's secondary rate limit, switched on by emu.github.secondaryLimit: a content-creating request (PUT, POST,
+ * PATCH, DELETE) beyond `max` processed in the last `windowMs` answers `status` with GitHub's message ("You have
+ * exceeded a secondary rate limit...") and is not processed. `signal` says how the answer names the wait:
+ * `retry-after` (seconds), `reset` (`x-ratelimit-remaining: 0` and `x-ratelimit-reset`, epoch seconds) or `none`.
+ * The wait named is `retryAfterS`, by default the time until the window has room again (at least 1 s).
+ */
+export interface SecondaryLimit {
+  max: number;
+  windowMs: number;
+  status: 403 | 429;
+  signal: 'retry-after' | 'reset' | 'none';
+  retryAfterS?: number;
+}
 
 export interface GitHubSecretMeta {
   name: string;
@@ -290,18 +316,26 @@ export interface EmulatorGitHub {
    * (n counts the tokens added).
    */
   addToken(token: string, kind: 'pat' | 'GITHUB_TOKEN', permissions?: GitHubPermissions, label?: string): void;
-  addRepo(fullName: string, environments?: string[]): void;
+  /** Adds a repository (once; again adds environments) and returns its id: stable, numeric, as GET /repos/{o}/{r} shows it. */
+  addRepo(fullName: string, environments?: string[]): number;
+  /** The id of a repository added with addRepo. */
+  repoId(fullName: string): number;
   addEnvironment(fullName: string, environment: string): void;
+  /** Adds an organization with its Actions and Dependabot secrets scopes (own public keys); its repositories are `org/…`. */
   addOrg(org: string): void;
   /** Plaintext of a stored secret (opened with the scope's private key at PUT time and kept). */
   open(scope: GitHubScope, name: string): string | undefined;
   secret(scope: GitHubScope, name: string): GitHubSecretMeta | undefined;
   /** Every secret of a scope (metadata), sorted by name. */
   secrets(scope: GitHubScope): GitHubSecretMeta[];
-  /** Seed a secret directly. */
-  putPlain(scope: GitHubScope, name: string, value: string, updatedAt?: string): void;
+  /** Visibility and selected repositories (names, sorted) of an organization secret; undefined if there is none. */
+  access(org: string, name: string, options?: { dependabot?: boolean }): GitHubOrgAccess | undefined;
+  /** Seed a secret directly; `access` for an organization secret (default: as before, or private). */
+  putPlain(scope: GitHubScope, name: string, value: string, updatedAt?: string, access?: GitHubOrgAccess): void;
   /** The scope's public key as served by GET .../public-key. */
   publicKey(scope: GitHubScope): { key_id: string; key: string } | undefined;
+  /** Switches GitHub's secondary rate limit on (see SecondaryLimit) or, with undefined, off; either way its count restarts. */
+  secondaryLimit(limit: SecondaryLimit | undefined): void;
 }
 
 export interface EmulatorFaults {

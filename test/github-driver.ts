@@ -1,0 +1,67 @@
+/**
+ * Runs the real GitHub adapter (src/adapters/github.ts: Octokit, its plugins, libsodium, the proxy agent) in a
+ * child process, as the bundle does, against the emulator: jest cannot load @actions/github (ESM only). Reads one
+ * JSON plan on stdin (see test/github-adapter.ts), runs its steps in order (a `writeAll` step writes in parallel,
+ * as the core does), and prints one JSON object: each step's result or error message, and every line logged.
+ */
+import { GitHubSecrets, type GitHubTiming } from '../src/adapters/github';
+import type { Log } from '../src/core/ports';
+import { Secret } from '../src/core/secret';
+import type { AdapterPlan, AdapterRun, AdapterStep, StepResult } from './github-adapter.ts';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function run(store: GitHubSecrets, step: AdapterStep): Promise<unknown> {
+  const notAfter = (ms: number | undefined): { notAfter?: Date } => (ms === undefined ? {} : { notAfter: new Date(Date.now() + ms) });
+  switch (step.op) {
+    case 'list': {
+      const found = await store.list(step.scope);
+      return Object.fromEntries([...found].map(([name, info]) => [name, { updatedAt: info.updatedAt.toISOString(), ...(info.visibility ? { visibility: info.visibility } : {}) }]));
+    }
+    case 'prepare':
+      return store.prepare(step.scope);
+    case 'write':
+      return store.write(step.target, new Secret(step.value), notAfter(step.notAfterMs));
+    case 'writeAll': {
+      const settled = await Promise.allSettled(step.targets.map((t) => store.write(t, new Secret(step.value), notAfter(step.notAfterMs))));
+      return settled.map((s) => (s.status === 'fulfilled' ? 'ok' : String((s.reason as Error).message)));
+    }
+    case 'selected':
+      return store.selectedRepositories(step.target);
+    case 'setSelected':
+      return store.setSelectedRepositories(step.target);
+  }
+}
+
+async function main(): Promise<void> {
+  const plan = JSON.parse(await readStdin()) as AdapterPlan;
+  const out: AdapterRun = { results: [], log: [] };
+  const log: Log = {
+    info: (message) => out.log.push({ at: Date.now(), level: 'info', message }),
+    warning: (message) => out.log.push({ at: Date.now(), level: 'warning', message }),
+    mask: () => undefined,
+    group: (_title, fn) => fn(),
+  };
+  const timing: GitHubTiming = { attempts: 5, baseMs: 20, maxWaitMs: 60_000, timeoutMs: 30_000, ...plan.timing };
+  const store = new GitHubSecrets(new Secret(plan.token), plan.apiUrl, log, timing);
+  for (const step of plan.steps) {
+    const started = Date.now();
+    let result: StepResult;
+    try {
+      result = { ok: true, value: (await run(store, step)) ?? null, ms: Date.now() - started };
+    } catch (error) {
+      result = { ok: false, error: error instanceof Error ? error.message : String(error), ms: Date.now() - started };
+    }
+    out.results.push(result);
+  }
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
