@@ -516,6 +516,47 @@ describe('GitHub secrets API', () => {
   });
 });
 
+describe('GitHub organizations, Dependabot and the secondary rate limit', () => {
+  test('Dependabot secrets need the "Dependabot secrets" permission, organization secrets the organization one', async () => {
+    emu.github.addOrg('octo');
+    emu.github.addToken('github_pat_no_dependabot', 'pat', { dependabotSecrets: 'none', orgSecrets: 'read' });
+    const denied = await gh('github_pat_no_dependabot', 'GET', '/repos/octo/app/dependabot/secrets/public-key');
+    expect(denied.status).toBe(403);
+    expect(body(denied)['message']).toBe('Resource not accessible by personal access token');
+    expect(denied.headers['x-accepted-github-permissions']).toBe('dependabot_secrets=read');
+    const orgKey = body(await gh('github_pat_no_dependabot', 'GET', '/orgs/octo/actions/secrets/public-key'));
+    const orgPut = await gh('github_pat_no_dependabot', 'PUT', '/orgs/octo/actions/secrets/X', { encrypted_value: seal('x', String(orgKey['key'])), key_id: orgKey['key_id'], visibility: 'all' });
+    expect(orgPut.status).toBe(403);
+    expect(orgPut.headers['x-accepted-github-permissions']).toBe('organization_secrets=write');
+    const keys = [await gh(PAT, 'GET', '/repos/octo/app/dependabot/secrets/public-key'), await gh(PAT, 'GET', '/orgs/octo/dependabot/secrets/public-key'), await gh(PAT, 'GET', '/orgs/octo/actions/secrets/public-key')];
+    expect(new Set(keys.map((k) => body(k)['key'])).size).toBe(3);
+  });
+
+  test('a secondary rate limit refuses writes beyond max in the window with the chosen signal, unprocessed; reads pass', async () => {
+    const key = body(await gh(PAT, 'GET', '/repos/octo/app/actions/secrets/public-key'));
+    const put = (name: string): Promise<HttpResponse> => gh(PAT, 'PUT', `/repos/octo/app/actions/secrets/${name}`, { encrypted_value: seal('v', String(key['key'])), key_id: key['key_id'] });
+    for (const [status, signal] of [[403, 'retry-after'], [429, 'reset'], [403, 'none']] as const) {
+      emu.github.secondaryLimit({ max: 1, windowMs: 60_000, status, signal, retryAfterS: 7 });
+      expect([201, 204]).toContain((await put('FIRST')).status);
+      const before = Date.now();
+      const r = await put('LIMITED');
+      expect(r.status).toBe(status);
+      expect(String(body(r)['message'])).toMatch(/^You have exceeded a secondary rate limit/);
+      expect(r.headers['retry-after']).toBe(signal === 'retry-after' ? '7' : undefined);
+      if (signal === 'reset') {
+        expect(r.headers['x-ratelimit-remaining']).toBe('0');
+        expect(Number(r.headers['x-ratelimit-reset']) * 1000).toBeGreaterThanOrEqual(before + 7000);
+      } else expect(r.headers['x-ratelimit-remaining']).not.toBe('0');
+      expect(emu.github.open({ repo: 'octo/app' }, 'LIMITED')).toBeUndefined();
+      expect((await gh(PAT, 'GET', '/repos/octo/app/actions/secrets')).status).toBe(200);
+    }
+    emu.github.secondaryLimit(undefined);
+    expect((await put('LIMITED')).status).toBe(201);
+    const last = emu.log.at(-1)!;
+    expect(last.at).toBeLessThanOrEqual(last.doneAt!);
+  });
+});
+
 describe('faults, counters and connections', () => {
   test('a status fault answers in the service error shape with Retry-After, once', async () => {
     emu.faults.add({ match: { service: 'graph', method: 'GET', path: /^\/v1\.0\/applications/ }, kind: 'status', status: 503, retryAfter: '7' });
