@@ -145,7 +145,7 @@ describe('a fleet from one file', () => {
     expect(run.error).toBe('');
     expect(run.outputs['rotated-count']).toBe('4');
     for (const i of [1, 2, 3, 4]) expectTargetsHoldNewest(i);
-    expect(run.stdout).toMatch(/GitHub asked to wait \d+ s \(secondary rate limit\)/);
+    expect(run.stdout).toMatch(/GitHub asked to wait \d+ s \(secondary rate limit/);
   });
 
   it('reports every credential of the tenant with report-scope all, over more than one page', async () => {

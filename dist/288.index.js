@@ -13,8 +13,8 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@azure/identity/dist/esm/index.js + 289 modules
 var esm = __webpack_require__(48256);
-// EXTERNAL MODULE: ./src/config.ts + 7 modules
-var config = __webpack_require__(23111);
+// EXTERNAL MODULE: ./src/config.ts
+var config = __webpack_require__(22973);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __webpack_require__(74296);
 ;// CONCATENATED MODULE: ./src/adapters/proxy.ts
@@ -363,11 +363,16 @@ var light_default = /*#__PURE__*/__webpack_require__.n(light);
 var model = __webpack_require__(44146);
 ;// CONCATENATED MODULE: ./src/adapters/github.ts
 /**
- * GitHub Actions secrets over REST with Octokit (@actions/github): metadata reads, the public key of each scope,
- * and sealed writes. Retries are @octokit/plugin-retry's (5xx and dropped connections) and
- * @octokit/plugin-throttling's (GitHub's rate limits; writes one at a time, spaced); the `attempts` plugin below
- * watches every attempt: it logs each retry, ends the retries that cannot help (an untrusted certificate) or that
- * the run no longer allows (`notAfter`), and remembers a write whose answer was lost.
+ * GitHub secrets over REST with Octokit (@actions/github): Actions secrets of repositories, environments and
+ * organisations, Dependabot secrets of repositories and organisations. Metadata reads (every page), the public key
+ * of each scope, sealed writes, and the repositories an organisation secret is shared with.
+ *
+ * Retries are @octokit/plugin-retry's (5xx and dropped connections) and @octokit/plugin-throttling's (GitHub's rate
+ * limits, and writes started at least baseMs apart); the `attempts` plugin below watches every attempt: it logs
+ * each retry, ends the retries that cannot help (an untrusted certificate) or that the run no longer allows
+ * (`notAfter`), and remembers a write whose answer was lost. It also runs writes one at a time, which
+ * plugin-throttling does not (its write group spaces the starts only), and holds every request while GitHub asked
+ * to wait.
  */
 
 
@@ -389,6 +394,8 @@ class Call {
     write;
     notAfter;
     attempts = 0;
+    /** Waits GitHub's rate limits asked for, so far. */
+    limitWaits = 0;
     /** An attempt got no answer after it was sent: a write may have taken effect. */
     lostAnswer = false;
     last;
@@ -403,6 +410,16 @@ class Call {
         return this.notAfter !== undefined && Date.now() + ms > this.notAfter;
     }
 }
+function rateLimitOf(status, message, h) {
+    if (status !== 403 && status !== 429)
+        return undefined;
+    const exhausted = h['x-ratelimit-remaining'] === '0';
+    const secondary = /\bsecondary rate\b/i.test(message);
+    if (!secondary && !exhausted)
+        return undefined;
+    const signal = (h['retry-after'] ?? '').trim() !== '' ? 'retry-after' : exhausted && h['x-ratelimit-reset'] !== undefined ? 'x-ratelimit-reset' : undefined;
+    return { kind: secondary ? 'secondary rate limit' : 'rate limit', signal };
+}
 function failureOf(error) {
     const e = error;
     if (e.response !== undefined) {
@@ -410,7 +427,8 @@ function failureOf(error) {
         const said = data?.message;
         const message = typeof said === 'string' ? said : typeof data === 'string' && data !== '' ? data.slice(0, 200) : (e.message ?? '');
         const h = e.response.headers;
-        return { status: e.response.status, message, requestId: h['x-github-request-id'], retryAfterMs: retryAfterMs(h), code: undefined, sent: true, untrusted: false };
+        const status = e.response.status;
+        return { status, message, requestId: h['x-github-request-id'], retryAfterMs: retryAfterMs(h), code: undefined, sent: true, untrusted: false, limit: rateLimitOf(status, message, h) };
     }
     const node = nodeErrorIn(error);
     const timedOut = node === undefined && /TimeoutError/.test(String(error.cause?.name));
@@ -423,47 +441,101 @@ function failureOf(error) {
         code,
         sent: !NOT_SENT.has(code ?? ''),
         untrusted: TLS_VERIFICATION_CODES.has(code ?? ''),
+        limit: undefined,
     };
 }
 const callOf = (options) => {
     const call = options.request?.call;
     return call instanceof Call ? call : undefined;
 };
+/** GitHub's rate limits: each wait at most 3 minutes, at most 6 waits per request, never past the call's notAfter. */
+const LIMIT_MAX_WAIT_MS = 180_000;
+const LIMIT_MAX_WAITS = 6;
+/** An answer naming no wait: GitHub advises a minute; baseMs scales it like every backoff (tests shorten it). */
+const unnamedLimitWaitMs = (timing) => 60 * timing.baseMs;
+/** How long a rate-limit answer asks to wait: its retry-after or reset, else GitHub's minute. */
+const limitWaitMs = (f, timing) => (Number(f.retryAfterMs) > 0 ? Number(f.retryAfterMs) : unnamedLimitWaitMs(timing));
+const seconds = (ms) => `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
+/**
+ * What plugin-throttling leaves to us: writes one at a time, each starting `spacingMs` after the one before ended
+ * (its write group spaces their starts only, and lets a slow write overlap the next), and every request held while
+ * GitHub asked this client to wait, so the writes queued behind the one that hit a limit do not run into it too.
+ */
+class Pacing {
+    #spacingMs;
+    #pausedUntil = 0;
+    #writes = Promise.resolve();
+    #lastWriteEnded = 0;
+    constructor(spacingMs) {
+        this.#spacingMs = spacingMs;
+    }
+    pause(ms) {
+        this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + Math.min(ms, LIMIT_MAX_WAIT_MS));
+    }
+    async unpaused() {
+        while (Date.now() < this.#pausedUntil)
+            await sleep(this.#pausedUntil - Date.now());
+    }
+    /** Runs `attempt` once no other write attempt is in flight, and the last one ended `spacingMs` ago. */
+    oneWrite(attempt) {
+        const run = this.#writes.then(async () => {
+            const wait = this.#lastWriteEnded + this.#spacingMs - Date.now();
+            if (wait > 0)
+                await sleep(wait);
+            try {
+                return await attempt();
+            }
+            finally {
+                this.#lastWriteEnded = Date.now();
+            }
+        });
+        this.#writes = run.catch(() => undefined);
+        return run;
+    }
+}
 /**
  * The innermost hook, so it sees every attempt. It ends a call's retries by throwing a ServiceError: neither
  * plugin retries an error without an HTTP status (plugin-retry passes on what is not a RequestError;
  * plugin-throttling looks only at 403 and 429).
  */
-function attemptsPlugin(timing, log, toError) {
+function attemptsPlugin(timing, log, toError, pacing) {
     return (octokit) => {
         octokit.hook.wrap('request', async (request, options) => {
             const call = callOf(options);
             if (call === undefined)
                 return request(options);
-            if (call.late())
-                throw toError(call.last ?? LATE, call);
-            call.attempts += 1;
-            try {
-                return await request(options);
-            }
-            catch (error) {
-                // plugin-retry counts its own retries in request.retryCount.
-                const retries = Number(options.request.retryCount ?? 0);
-                throw await afterFailure(error, call, retries, { timing, log, toError });
-            }
+            const attempt = async () => {
+                await pacing.unpaused();
+                if (call.late())
+                    throw toError(call.last ?? LATE, call);
+                call.attempts += 1;
+                try {
+                    return await request(options);
+                }
+                catch (error) {
+                    // plugin-retry counts its own retries in request.retryCount.
+                    const retries = Number(options.request.retryCount ?? 0);
+                    throw await afterFailure(error, call, retries, { timing, log, toError, pacing });
+                }
+            };
+            return call.write ? pacing.oneWrite(attempt) : attempt();
         });
         return {};
     };
 }
 /** Notes what an attempt's failure says, logs the retry that follows (and waits out a Retry-After), and returns what to throw. */
 async function afterFailure(error, call, retries, on) {
-    const { timing, log, toError } = on;
+    const { timing, log, toError, pacing } = on;
     const failure = failureOf(error);
     call.last = failure;
     if (failure.status === undefined && failure.sent)
         call.lostAnswer = true;
     if (failure.untrusted)
         return toError(failure, call);
+    // A rate limit holds every request at once, before the next write in the queue can start; plugin-throttling's
+    // handler (onLimit) then decides whether this call waits and retries.
+    if (failure.limit !== undefined)
+        pacing.pause(limitWaitMs(failure, timing));
     if (!retriedByPluginRetry(failure))
         return error; // a 4xx: final, or plugin-throttling's (403, 429)
     if (call.attempts >= timing.attempts)
@@ -486,21 +558,42 @@ async function afterFailure(error, call, retries, on) {
 }
 const retriedByPluginRetry = (f) => f.status === undefined || f.status >= 500;
 /** No attempt starts after the call's `notAfter`: what was last received stands. */
-const LATE = { status: undefined, message: 'not sent: the time this run allows for it is over', requestId: undefined, retryAfterMs: undefined, code: 'ELATE', sent: false, untrusted: false };
-/** plugin-throttling's handlers: wait what GitHub asks, up to maxWaitMs, within the attempts and the call's time. */
-function onLimit(kind, timing, log) {
-    return (retryAfter, options) => {
+const LATE = { status: undefined, message: 'not sent: the time this run allows for it is over', requestId: undefined, retryAfterMs: undefined, code: 'ELATE', sent: false, untrusted: false, limit: undefined };
+/**
+ * plugin-throttling's handlers for GitHub's rate limits (secondary ones: 403/429 saying so; primary ones:
+ * x-ratelimit-remaining 0). The plugin then waits `retryAfter` seconds (retryAfterBaseValue is 1000: GitHub's
+ * seconds are real ones) and retries. It reads only a numeric retry-after for a secondary limit (else its fallback,
+ * set to GitHub's minute scaled by baseMs): when the answer named a longer wait another way (x-ratelimit-reset, an
+ * HTTP date), the difference is waited here first. Every wait is logged with its reason and length; a wait beyond
+ * 3 minutes, a 7th wait, or one past the call's notAfter is not made and the answer stands.
+ */
+function onLimit(timing, log) {
+    return async (retryAfter, options) => {
         const call = callOf(options);
-        const waitMs = retryAfter * timing.baseMs;
         const doing = call?.doing ?? 'a GitHub request';
-        // plugin-throttling waits GitHub's time, or a minute (GitHub's advice) when the answer names none.
-        const asked = !(Number(call?.last?.retryAfterMs) > 0) ? `no wait named (retry-after absent or 0), so ${retryAfter} s as GitHub advises` : `GitHub asked to wait ${retryAfter} s`;
-        const why = `after HTTP ${call?.last?.status ?? '403/429'} rate limit: ${asked} (${kind})`;
-        if (retryAfter * 1000 > timing.maxWaitMs || (call?.attempts ?? 0) >= timing.attempts || call?.late(waitMs) === true) {
-            log.info(`Not retrying ${doing} ${why}, longer than this run waits (${timing.maxWaitMs / 1000} s, ${timing.attempts} attempts, or the time it allows)`);
+        const last = call?.last;
+        const pluginWaitMs = retryAfter * 1000;
+        const askedMs = Number(last?.retryAfterMs) > 0 ? Number(last?.retryAfterMs) : 0;
+        const waitMs = Math.max(pluginWaitMs, askedMs);
+        const kind = `${last?.limit?.kind ?? 'rate limit'}, HTTP ${last?.status ?? '403/429'}`;
+        const reason = askedMs > 0 ? `GitHub asked to wait ${seconds(waitMs)} (${kind}, ${last?.limit?.signal ?? 'retry-after'})` : `GitHub named no wait (${kind}): waiting ${seconds(waitMs)}, as GitHub advises,`;
+        const waits = call?.limitWaits ?? 0;
+        const refusal = waitMs > LIMIT_MAX_WAIT_MS
+            ? `longer than the ${seconds(LIMIT_MAX_WAIT_MS)} this run waits at a time`
+            : waits >= LIMIT_MAX_WAITS
+                ? `it waited ${LIMIT_MAX_WAITS} times already`
+                : call?.late(waitMs) === true
+                    ? 'the time this run allows for it would be over'
+                    : undefined;
+        if (refusal !== undefined) {
+            log.info(`${reason} before ${doing}: not waiting, ${refusal}`);
             return false;
         }
-        log.info(`Retrying ${doing} in ${waitMs} ms (attempt ${(call?.attempts ?? 0) + 1} of ${timing.attempts}) ${why}`);
+        if (call)
+            call.limitWaits += 1;
+        log.info(`${reason} before ${doing} (wait ${waits + 1} of at most ${LIMIT_MAX_WAITS})`);
+        if (waitMs > pluginWaitMs)
+            await sleep(waitMs - pluginWaitMs);
         return true;
     };
 }
@@ -517,6 +610,7 @@ function proxiedFetch(timeoutMs) {
     };
 }
 function newOctokit(token, apiUrl, timing, log, toError) {
+    const pacing = new Pacing(timing.baseMs);
     return (0,github/* getOctokit */.Q)(token.reveal(), {
         baseUrl: apiUrl,
         userAgent: 'entra-secret-rotator',
@@ -524,14 +618,23 @@ function newOctokit(token, apiUrl, timing, log, toError) {
         log: { debug: () => undefined, info: () => undefined, warn: (m) => log.warning(m), error: (m) => log.warning(m) },
         retry: { doNotRetry: DO_NOT_RETRY, retries: timing.attempts - 1, retryAfterBaseValue: timing.baseMs },
         throttle: {
-            onRateLimit: onLimit('primary rate limit', timing, log),
-            onSecondaryRateLimit: onLimit('secondary rate limit', timing, log),
-            retryAfterBaseValue: timing.baseMs,
-            // GitHub: mutations one at a time, at least a second apart.
+            // plugin-throttling awaits what a handler returns (Bottleneck's Events.trigger), though its type says void.
+            onRateLimit: onLimit(timing, log), // eslint-disable-line @typescript-eslint/no-misused-promises
+            onSecondaryRateLimit: onLimit(timing, log), // eslint-disable-line @typescript-eslint/no-misused-promises
+            retryAfterBaseValue: 1000,
+            fallbackSecondaryRateRetryAfter: unnamedLimitWaitMs(timing) / 1000,
+            // GitHub: mutations (every PUT, POST, PATCH, DELETE) at least a second apart. The plugin spaces their starts;
+            // Pacing also runs them one at a time, a second after the one before ended.
             write: new (light_default()).Group({ maxConcurrent: 1, minTime: timing.baseMs }),
         },
-    }, attemptsPlugin(timing, log, toError), dist_bundle/* retry */.L, plugin_throttling_dist_bundle/* throttling */.A);
+    }, attemptsPlugin(timing, log, toError, pacing), dist_bundle/* retry */.L, plugin_throttling_dist_bundle/* throttling */.A);
 }
+const orgRoutes = (service) => ({
+    list: `GET /orgs/{org}/${service}/secrets`,
+    key: `GET /orgs/{org}/${service}/secrets/public-key`,
+    put: `PUT /orgs/{org}/${service}/secrets/{secret_name}`,
+    repositories: `/orgs/{org}/${service}/secrets/{secret_name}/repositories`,
+});
 const ROUTES = {
     repository: {
         list: 'GET /repos/{owner}/{repo}/actions/secrets',
@@ -543,14 +646,30 @@ const ROUTES = {
         key: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key',
         put: 'PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}',
     },
+    repositoryDependabot: {
+        list: 'GET /repos/{owner}/{repo}/dependabot/secrets',
+        key: 'GET /repos/{owner}/{repo}/dependabot/secrets/public-key',
+        put: 'PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}',
+    },
+    organisation: orgRoutes('actions'),
+    organisationDependabot: orgRoutes('dependabot'),
 };
 function routesOf(scope) {
-    if (scope.repo === undefined || scope.service !== 'actions')
-        throw new Error(`internal: ${(0,model/* scopeLabel */.$o)(scope)} is not supported yet`);
+    if (scope.repo === undefined) {
+        return { routes: scope.service === 'dependabot' ? ROUTES.organisationDependabot : ROUTES.organisation, params: { org: scope.owner } };
+    }
     const params = { owner: scope.owner, repo: scope.repo };
+    if (scope.service === 'dependabot')
+        return { routes: ROUTES.repositoryDependabot, params };
     return scope.environment === undefined
         ? { routes: ROUTES.repository, params }
         : { routes: ROUTES.environment, params: { ...params, environment_name: scope.environment } };
+}
+/** The organisation target's access, or an error: an organisation secret cannot be written without a visibility. */
+function accessOf(target) {
+    if (target.access === undefined)
+        throw new Error(`internal: ${(0,model/* targetLabel */.Op)(target)} is an organisation secret without a visibility`);
+    return target.access;
 }
 let sealModule;
 /** libsodium (424 kB, ~40 ms to load) is loaded only by runs that write, once. */
@@ -561,39 +680,28 @@ function loadSeal() {
     });
     return sealModule;
 }
-const nextLink = (link) => /<([^<>]+)>;\s*rel="next"/.exec(link ?? '')?.[1];
 class GitHubSecrets {
-    selectedRepositories() {
-        return Promise.reject(new Error('internal: organisation secrets are not there yet'));
-    }
-    setSelectedRepositories() {
-        return Promise.reject(new Error('internal: organisation secrets are not there yet'));
-    }
     #octokit;
     #apiUrl;
     #keys = new Map();
+    /** Repository ids by lower-case `owner/name`, resolved once per run. */
+    #repoIds = new Map();
     constructor(token, apiUrl, log, timing) {
         this.#apiUrl = apiUrl;
         this.#octokit = newOctokit(token, apiUrl, timing, log, (failure, call) => this.#error(failure, call));
     }
-    /** One listing per scope, following `Link: rel="next"` (a scope holds up to 100 secrets, an organisation 1,000). */
+    /** One listing per scope, every page (a repository holds up to 100 secrets, an organisation 1,000). */
     async list(scope) {
         const { routes, params } = routesOf(scope);
-        const doing = `listing the secrets of ${(0,model/* scopeLabel */.$o)(scope)}`;
         const found = new Map();
-        let page = await this.#call(routes.list, { ...params, per_page: 100 }, doing, scope);
-        for (;;) {
-            for (const s of page.data.secrets) {
-                found.set(s.name.toUpperCase(), { updatedAt: new Date(s.updated_at) });
-            }
-            const next = nextLink(page.headers.link);
-            if (next === undefined)
-                return found;
-            // The token goes with the request: follow links on the API's own host only.
-            if (!next.startsWith(`${this.#apiUrl}/`))
-                throw new errors/* ServiceError */._7({ service: 'GitHub', doing, detail: `the link to the next page leaves ${this.#apiUrl}` });
-            page = await this.#call(`GET ${next}`, {}, doing, scope);
+        const secrets = await this.#pages(routes.list, params, 'secrets', `listing the secrets of ${(0,model/* scopeLabel */.$o)(scope)}`, scope);
+        for (const s of secrets) {
+            const info = { updatedAt: new Date(s.updated_at) };
+            if (s.visibility !== undefined)
+                info.visibility = s.visibility;
+            found.set(s.name.toUpperCase(), info);
         }
+        return found;
     }
     prepare(scope) {
         // Writing follows: load libsodium while the network is busy, not between addPassword and the PUTs.
@@ -601,12 +709,79 @@ class GitHubSecrets {
         return this.#publicKey(scope).then(() => undefined);
     }
     async write(target, value, options = {}) {
+        const access = target.scope.repo === undefined ? await this.#accessBody(target) : {};
         const key = await this.#publicKey(target.scope);
         const seal = await loadSeal();
         const encrypted_value = await seal(value, key.key);
         const { routes, params } = routesOf(target.scope);
-        const body = { ...params, secret_name: target.name, encrypted_value, key_id: key.key_id };
+        const body = { ...params, secret_name: target.name, encrypted_value, key_id: key.key_id, ...access };
         await this.#call(routes.put, body, `writing ${(0,model/* targetLabel */.Op)(target)}`, target.scope, options.notAfter);
+    }
+    /** Names of the repositories an organisation secret with visibility `selected` is shared with (all pages). */
+    async selectedRepositories(target) {
+        const { route, params } = this.#repositoriesRoute(target);
+        const repos = await this.#pages(`GET ${route}`, params, 'repositories', `listing the repositories ${(0,model/* targetLabel */.Op)(target)} is shared with`, target.scope);
+        return repos.map((r) => r.name);
+    }
+    /** Makes the selection exactly target.access.repositories (one PUT of ids, no value written). */
+    async setSelectedRepositories(target) {
+        const { route, params } = this.#repositoriesRoute(target);
+        const ids = await this.#repositoryIds(target);
+        await this.#call(`PUT ${route}`, { ...params, selected_repository_ids: ids }, `setting the repositories ${(0,model/* targetLabel */.Op)(target)} is shared with`, target.scope);
+    }
+    #repositoriesRoute(target) {
+        const { routes, params } = routesOf(target.scope);
+        if (routes.repositories === undefined)
+            throw new Error(`internal: ${(0,model/* targetLabel */.Op)(target)} is not an organisation secret`);
+        return { route: routes.repositories, params: { ...params, secret_name: target.name } };
+    }
+    /** The PUT's visibility and, with `selected`, the repository ids (integers: both organisation PUTs take them). */
+    async #accessBody(target) {
+        const access = accessOf(target);
+        return access.visibility === 'selected' ? { visibility: 'selected', selected_repository_ids: await this.#repositoryIds(target) } : { visibility: access.visibility };
+    }
+    #repositoryIds(target) {
+        return Promise.all(accessOf(target).repositories.map((name) => this.#repositoryId(target, name)));
+    }
+    /** `GET /repos/{org}/{name}` → id, once per repository per run; a missing one names itself and the target. */
+    #repositoryId(target, name) {
+        const fullName = `${target.scope.owner}/${name}`;
+        const k = fullName.toLowerCase();
+        let id = this.#repoIds.get(k);
+        if (id === undefined) {
+            const scope = { service: 'actions', owner: target.scope.owner, repo: name };
+            id = this.#call('GET /repos/{owner}/{repo}', { owner: target.scope.owner, repo: name }, `looking up repository ${fullName}, selected for ${(0,model/* targetLabel */.Op)(target)}`, scope).then((r) => r.data.id, (error) => {
+                this.#repoIds.delete(k);
+                if (error instanceof errors/* ServiceError */._7 && error.status === 404) {
+                    throw new errors/* ServiceError */._7({
+                        ...error.details,
+                        hint: `repository ${fullName} (in the repositories of ${(0,model/* targetLabel */.Op)(target)}) does not exist, or github-token cannot see it: correct the list, or give the token access to it`,
+                    });
+                }
+                throw error;
+            });
+            this.#repoIds.set(k, id);
+        }
+        return id;
+    }
+    /** Every page of a listing (Octokit's paginate follows `Link: rel="next"`, 100 a page). */
+    async #pages(route, params, field, doing, scope) {
+        const call = new Call(doing, scope, false, undefined);
+        const items = [];
+        try {
+            const pages = this.#octokit.paginate.iterator(route, { ...params, per_page: 100, headers: { 'x-github-api-version': '2022-11-28' }, request: { call } });
+            for await (const page of pages) {
+                // paginate puts a listing's array in `data` (`{total_count, secrets: [...]}` → `[...]`).
+                const data = page.data;
+                items.push(...(Array.isArray(data) ? data : (data[field] ?? [])));
+            }
+        }
+        catch (error) {
+            if (error instanceof errors/* ServiceError */._7)
+                throw error;
+            throw this.#error(failureOf(error), call);
+        }
+        return items;
     }
     #publicKey(scope) {
         const k = (0,model/* scopeKey */.OD)(scope);
@@ -652,27 +827,47 @@ class GitHubSecrets {
         });
     }
 }
-function githubError(status, message, requestId, doing, scope) {
+/** The fine-grained token permissions a scope's secrets need (a GitHub App installation needs the same). */
+function permissionsFor(scope) {
+    if (scope.repo === undefined) {
+        const name = scope.service === 'dependabot' ? 'Dependabot secrets' : 'Secrets';
+        return `the organisation permission "${name}: Read and write" on ${scope.owner}`;
+    }
     const repo = `${scope.owner}/${scope.repo}`;
-    const permissions = `the repository permission "Secrets: Read and write"${scope.environment === undefined ? '' : ' and "Environments: Read and write"'} on ${repo}`;
+    if (scope.service === 'dependabot')
+        return `the repository permission "Dependabot secrets: Read and write" on ${repo}`;
+    return `the repository permission "Secrets: Read and write"${scope.environment === undefined ? '' : ' and "Environments: Read and write"'} on ${repo}`;
+}
+function notFoundHint(scope) {
+    if (scope.repo === undefined) {
+        return `organisation ${scope.owner} was not found, or github-token cannot see it: check the organisation name, and that the token's resource owner is ${scope.owner} (or the GitHub App is installed there)`;
+    }
+    const repo = `${scope.owner}/${scope.repo}`;
+    return scope.environment === undefined
+        ? `repository ${repo} was not found, or github-token cannot see it: check the repository input and the token's repository access`
+        : `environment '${scope.environment}' does not exist in ${repo} (create it under Settings → Environments), or github-token cannot see the repository`;
+}
+function githubError(status, message, requestId, doing, scope) {
+    const permissions = permissionsFor(scope);
     let hint;
     if (status === 401)
         hint = 'github-token was refused (Bad credentials): it is expired, revoked or mistyped';
+    else if ((status === 403 || status === 429) && /\bsecondary rate\b/i.test(message)) {
+        hint = "GitHub's secondary rate limit held longer than this run waits: run again later, or spread the targets over more runs";
+    }
     else if (status === 403 && /not accessible by personal access token/i.test(message)) {
         hint = `github-token is a personal access token without ${permissions}: edit the token's permissions (and its repository access)`;
     }
     else if (status === 403 && /not accessible by integration/i.test(message)) {
-        hint = `github-token may not manage secrets here. The workflow's GITHUB_TOKEN can never read or write secrets: use a fine-grained personal access token or a GitHub App token with ${permissions}`;
+        hint = `github-token may not manage secrets here. The workflow's GITHUB_TOKEN can never read or write secrets: use a fine-grained personal access token or a GitHub App token (its installation granted the same) with ${permissions}`;
     }
     else if (status === 403 || status === 429) {
-        hint = `github-token lacks ${permissions}, or a GitHub rate limit was hit: check the token, and run again later`;
+        hint = `github-token lacks ${permissions} (a GitHub App installation needs the same), or a GitHub rate limit was hit: check the token, and run again later`;
     }
-    else if (status === 404) {
-        hint =
-            scope.environment === undefined
-                ? `repository ${repo} was not found, or github-token cannot see it: check the repository input and the token's repository access`
-                : `environment '${scope.environment}' does not exist in ${repo} (create it under Settings → Environments), or github-token cannot see the repository`;
-    }
+    else if (status === 404)
+        hint = notFoundHint(scope);
+    else if (status === 409)
+        hint = "the secret's visibility is not 'selected', so it has no list of repositories: write it with visibility selected";
     else if (status === 422)
         hint = 'GitHub refused the value: check the secret name (letters, digits and underscores) and run again';
     else if (status >= 500)
@@ -1959,11 +2154,13 @@ function summaryMarkdown(outcome, tenantId) {
     out.push('');
     const status = outcome.error
         ? '❌ Failed'
-        : outcome.dryRun
-            ? '🔎 Dry run: nothing was changed'
-            : outcome.rotated
-                ? '✅ Rotated'
-                : '✅ Nothing to rotate';
+        : outcome.deferred
+            ? '⏸ Rotation due, deferred: max-rotations apps nearer expiry rotated in this run; a later run rotates it'
+            : outcome.dryRun
+                ? '🔎 Dry run: nothing was changed'
+                : outcome.rotated
+                    ? '✅ Rotated'
+                    : '✅ Nothing to rotate';
     out.push(`**Result:** ${status}`, '');
     const r = plan?.reconcile;
     if (r !== undefined && r.changes.length + r.federated.add.length + r.federated.remove.length > 0) {
@@ -1984,47 +2181,52 @@ function summaryMarkdown(outcome, tenantId) {
         for (const n of plan.notes)
             out.push(`- Note: ${cell(n)}`);
         out.push('');
-        const rows = [...plan.secrets];
-        if (outcome.newSecret)
-            rows.unshift({ ...outcome.newSecret, managed: true });
-        if (rows.length > 0) {
-            out.push('| Client secret (key ID) | Hint | Start | End | Managed | This run |', '|---|---|---|---|---|---|');
-            for (const s of rows) {
-                const change = s.keyId === outcome.newSecret?.keyId
-                    ? 'added'
-                    : outcome.removed.some((r) => r.keyId === s.keyId)
-                        ? 'removed'
-                        : outcome.dryRun && plan.removals.some((r) => r.secret.keyId === s.keyId)
-                            ? 'would be removed'
-                            : '';
-                out.push(`| \`${s.keyId}\` | ${cell(s.hint ?? '')}… | ${date(s.startDateTime)} | ${date(s.endDateTime)} | ${s.managed ? 'yes' : `no (${cell(s.displayName ?? '')})`} | ${change} |`);
-            }
-            out.push('');
-        }
-        out.push('| GitHub secret | Where | This run |', '|---|---|---|');
-        for (const t of plan.targets) {
-            const failed = outcome.failed.find((f) => f.target === t.target);
-            const unconfirmed = outcome.unconfirmed.some((f) => f.target === t.target);
-            const state = outcome.written.includes(t.target)
-                ? 'written'
-                : unconfirmed
-                    ? '**unconfirmed** (no answer came: it may hold the new value or the previous one)'
-                    : failed
-                        ? '**failed**'
-                        : plan.writes.some((w) => w.target === t.target)
-                            ? outcome.dryRun
-                                ? 'would be written'
-                                : 'not written'
-                            : t.stored === 'unread'
-                                ? 'not read'
-                                : 'unchanged';
-            out.push(`| \`${t.target.name}\` | ${cell((0,model/* scopeLabel */.$o)(t.target.scope))} | ${state} |`);
-        }
-        out.push('');
+        out.push(...secretsTable(plan, outcome), ...targetsTable(plan, outcome));
     }
     if (outcome.error)
         out.push('**Error:**', '', '```text', outcome.error.message, '```', '');
     return out.join('\n');
+}
+function secretsTable(plan, outcome) {
+    const rows = [...plan.secrets];
+    if (outcome.newSecret)
+        rows.unshift({ ...outcome.newSecret, managed: true });
+    if (rows.length === 0)
+        return [];
+    const out = ['| Client secret (key ID) | Hint | Start | End | Managed | This run |', '|---|---|---|---|---|---|'];
+    for (const s of rows) {
+        const change = s.keyId === outcome.newSecret?.keyId
+            ? 'added'
+            : outcome.removed.some((r) => r.keyId === s.keyId)
+                ? 'removed'
+                : outcome.dryRun && plan.removals.some((r) => r.secret.keyId === s.keyId)
+                    ? 'would be removed'
+                    : '';
+        out.push(`| \`${s.keyId}\` | ${cell(s.hint ?? '')}… | ${date(s.startDateTime)} | ${date(s.endDateTime)} | ${s.managed ? 'yes' : `no (${cell(s.displayName ?? '')})`} | ${change} |`);
+    }
+    return [...out, ''];
+}
+function targetsTable(plan, outcome) {
+    const out = ['| GitHub secret | Where | This run |', '|---|---|---|'];
+    for (const t of plan.targets) {
+        const failed = outcome.failed.find((f) => f.target === t.target);
+        const unconfirmed = outcome.unconfirmed.some((f) => f.target === t.target);
+        const state = outcome.written.includes(t.target)
+            ? 'written'
+            : unconfirmed
+                ? '**unconfirmed** (no answer came: it may hold the new value or the previous one)'
+                : failed
+                    ? '**failed**'
+                    : plan.writes.some((w) => w.target === t.target)
+                        ? outcome.dryRun
+                            ? 'would be written'
+                            : 'not written'
+                        : t.stored === 'unread'
+                            ? 'not read'
+                            : 'unchanged';
+        out.push(`| \`${t.target.name}\` | ${cell((0,model/* scopeLabel */.$o)(t.target.scope))} | ${state} |`);
+    }
+    return [...out, ''];
 }
 
 ;// CONCATENATED MODULE: ./src/core/rotate.ts
