@@ -481,14 +481,21 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     return [...new Set(ids)];
   }
 
-  function setRepositories(req: Req, scope: SecretScope, s: StoredSecret, doc: string, rate: Record<string, string>): Res {
+  /** The request's JSON object, or GitHub's 400 answer. */
+  function jsonBody(req: Req, doc: string, rate: Record<string, string>): { body: Record<string, unknown> } | { refused: Res } {
     let body: unknown;
     try {
       body = JSON.parse(req.body.toString('utf8'));
     } catch {
-      return err(400, 'Problems parsing JSON', doc, rate);
+      body = undefined;
     }
-    if (!isPlainObject(body)) return err(400, 'Problems parsing JSON', doc, rate);
+    return isPlainObject(body) ? { body } : { refused: err(400, 'Problems parsing JSON', doc, rate) };
+  }
+
+  function setRepositories(req: Req, scope: SecretScope, s: StoredSecret, doc: string, rate: Record<string, string>): Res {
+    const parsed = jsonBody(req, doc, rate);
+    if ('refused' in parsed) return parsed.refused;
+    const { body } = parsed;
     if (body['selected_repository_ids'] === undefined) return err(422, 'Invalid request.\n\n"selected_repository_ids" wasn\'t supplied.', doc, rate);
     // GitHub: the selection exists only for visibility selected.
     if (s.visibility !== 'selected') return err(409, `The visibility of ${s.name} is not "selected".`, doc, rate);
@@ -499,13 +506,9 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
   }
 
   function put(req: Req, scope: SecretScope, rawName: string, doc: string, rate: Record<string, string>): Res {
-    let body: unknown;
-    try {
-      body = JSON.parse(req.body.toString('utf8'));
-    } catch {
-      return err(400, 'Problems parsing JSON', doc, rate);
-    }
-    if (!isPlainObject(body)) return err(400, 'Problems parsing JSON', doc, rate);
+    const parsed = jsonBody(req, doc, rate);
+    if ('refused' in parsed) return parsed.refused;
+    const { body } = parsed;
     const invalid = (detail: string): Res => err(422, `Invalid request.\n\n${detail}`, doc, rate);
     const required = scope.kind === 'org' ? ['visibility'] : ['encrypted_value', 'key_id'];
     const missing = required.filter((k) => body[k] === undefined);
