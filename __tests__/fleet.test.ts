@@ -170,6 +170,17 @@ describe('a fleet from one file', () => {
     expect(run.report?.credentials.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('finds a misspelled selected repository before any target is written', async () => {
+    const file = `apps:${fullApp(1)}\n`.replace('repositories: [invoices, ledger]', 'repositories: [invoices, ledgre]');
+    const run = await runFleetAction(emu, file, baseInputs(emu));
+    expect(run.code).toBe(1);
+    expect(run.error).toContain(`${ORG}/ledgre`);
+    expect(emu.github.open({ repo: `${ORG}/invoices` }, 'APP_1_SECRET')).toBeUndefined();
+    expect(emu.github.open({ org: ORG }, 'APP_1_ORG_SECRET')).toBeUndefined();
+    // The new secret was removed again: the app holds no secret this run made that no target has.
+    expect(appNamed(name(1)).passwordCredentials).toEqual([]);
+  });
+
   it('only plans on a pull_request event, and says why', async () => {
     const file = `apps:${fullApp(1)}\n`;
     emu.resetCounters();

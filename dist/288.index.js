@@ -703,10 +703,11 @@ class GitHubSecrets {
         }
         return found;
     }
-    prepare(scope) {
+    async prepare(scope, targets = []) {
         // Writing follows: load libsodium while the network is busy, not between addPassword and the PUTs.
         loadSeal().catch(() => undefined);
-        return this.#publicKey(scope).then(() => undefined);
+        const selected = targets.filter((t) => t.scope.repo === undefined && t.access?.visibility === 'selected');
+        await Promise.all([this.#publicKey(scope), ...selected.map((t) => this.#repositoryIds(t))]);
     }
     async write(target, value, options = {}) {
         const access = target.scope.repo === undefined ? await this.#accessBody(target) : {};
@@ -2351,7 +2352,8 @@ async function startRotation(p, app, ctx, ports, outcome) {
     const { directory, store, log } = ports;
     const spByVerify = plan.servicePrincipal === 'ensure' && plan.rotate && spec.rotation.verifyNewSecret;
     const spTask = plan.servicePrincipal === 'skip' || spByVerify ? Promise.resolve() : ensureServicePrincipal(app, plan.servicePrincipal === 'create', directory, log);
-    const prepareTask = Promise.all((0,model/* uniqueScopes */.Xe)(plan.writes.map((w) => w.target)).map((s) => store.prepare(s)));
+    const written = plan.writes.map((w) => w.target);
+    const prepareTask = Promise.all((0,model/* uniqueScopes */.Xe)(written).map((s) => store.prepare(s, written.filter((t) => (0,model/* scopeKey */.OD)(t.scope) === (0,model/* scopeKey */.OD)(s)))));
     // Every write of the new value starts within WRITE_DEADLINE_MS of adding it: how later runs tell what a target holds.
     const addDeadline = plan.rotate ? new Date(ports.now().getTime() + WRITE_DEADLINE_MS) : undefined;
     const addTask = plan.rotate

@@ -403,10 +403,11 @@ export class GitHubSecrets implements SecretStore {
     return found;
   }
 
-  prepare(scope: Scope): Promise<void> {
+  async prepare(scope: Scope, targets: readonly Target[] = []): Promise<void> {
     // Writing follows: load libsodium while the network is busy, not between addPassword and the PUTs.
     loadSeal().catch(() => undefined);
-    return this.#publicKey(scope).then(() => undefined);
+    const selected = targets.filter((t) => t.scope.repo === undefined && t.access?.visibility === 'selected');
+    await Promise.all([this.#publicKey(scope), ...selected.map((t) => this.#repositoryIds(t))]);
   }
 
   async write(target: Target, value: Secret, options: { notAfter?: Date } = {}): Promise<void> {

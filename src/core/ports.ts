@@ -44,8 +44,11 @@ export interface SecretStore {
    * organisation secrets with their visibility.
    */
   list(scope: Scope): Promise<Map<string, StoredSecretInfo>>;
-  /** Fetches what writing to a scope needs (its public key), so a bad token fails before anything changes. */
-  prepare(scope: Scope): Promise<void>;
+  /**
+   * Fetches what writing to a scope needs (its public key, and the ids of the repositories `targets` in it are
+   * shared with), so a bad token or a misspelled repository fails before any target is written.
+   */
+  prepare(scope: Scope, targets?: readonly Target[]): Promise<void>;
   /**
    * Writes a value. No attempt starts after `notAfter`. Fails with a ServiceError whose `outcomeUnknown` is true
    * when the write may have taken effect all the same (an answer that never came, or a server error).

@@ -5,7 +5,7 @@
  */
 import { reconcilePlan, type ReconcilePlan } from './declare';
 import { AggregateFailure, ServiceError } from './errors';
-import { carriesSecretValue, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type ResourceApi, type Target } from './model';
+import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type ResourceApi, type Target } from './model';
 import { asError, type Outcome } from './outcome';
 import { makePlan, managedSecrets, WRITE_DEADLINE_MS, type Plan, type RemovalStep, type TargetState } from './plan';
 import type { Directory, Log, SecretStore, SecretVerifier } from './ports';
@@ -167,7 +167,8 @@ async function startRotation(p: AppPlan, app: AppRegistration, ctx: RunContext, 
   const spByVerify = plan.servicePrincipal === 'ensure' && plan.rotate && spec.rotation.verifyNewSecret;
   const spTask =
     plan.servicePrincipal === 'skip' || spByVerify ? Promise.resolve() : ensureServicePrincipal(app, plan.servicePrincipal === 'create', directory, log);
-  const prepareTask = Promise.all(uniqueScopes(plan.writes.map((w) => w.target)).map((s) => store.prepare(s)));
+  const written = plan.writes.map((w) => w.target);
+  const prepareTask = Promise.all(uniqueScopes(written).map((s) => store.prepare(s, written.filter((t) => scopeKey(t.scope) === scopeKey(s)))));
   // Every write of the new value starts within WRITE_DEADLINE_MS of adding it: how later runs tell what a target holds.
   const addDeadline = plan.rotate ? new Date(ports.now().getTime() + WRITE_DEADLINE_MS) : undefined;
   const addTask = plan.rotate
