@@ -150,8 +150,8 @@ describe('a fleet from one file', () => {
 
   it('reports every credential of the tenant with report-scope all, over more than one page', async () => {
     for (let i = 0; i < 1100; i += 1) emu.seedApp({ displayName: `other-${i}`, ownedBy: [] });
-    const soon = emu.seedApp({ displayName: 'legacy-api', ownedBy: [], passwords: [{ displayName: 'made by hand', startDateTime: iso(-300 * DAY), endDateTime: iso(5 * DAY + 3_600_000) }] });
-    const cert = emu.seedApp({ displayName: 'cert-api', ownedBy: [], certificates: [{ displayName: 'CN=cert-api', startDateTime: iso(-360 * DAY), endDateTime: iso(3 * DAY + 3_600_000) }] });
+    const soon = emu.seedApp({ displayName: 'legacy-api', ownedBy: [], passwords: [{ displayName: 'made by hand', startDateTime: iso(-300 * DAY), endDateTime: iso(5 * DAY - 3_600_000) }] });
+    const cert = emu.seedApp({ displayName: 'cert-api', ownedBy: [], certificates: [{ displayName: 'CN=cert-api', startDateTime: iso(-360 * DAY), endDateTime: iso(3 * DAY - 3_600_000) }] });
     const file = `apps:${fullApp(1)}\n`;
     emu.resetCounters();
     const run = await runFleetAction(emu, file, { ...baseInputs(emu), 'report-scope': 'all', 'report-days': '30' });

@@ -13,7 +13,7 @@ export interface CredentialEntry {
   description: string | null;
   start: Date;
   end: Date;
-  /** Whole days from the end of the run to the end date; negative once expired. */
+  /** Days from the end of the run to the end date, rounded up (as the portal counts): 0 or less once expired. */
   daysLeft: number;
   /** Made by this action (a client secret with the credential-name of an app the run manages). */
   managed: boolean;
@@ -36,7 +36,7 @@ export function expiryEntries(
     const current = name === undefined ? undefined : managedSecrets(app.passwordCredentials, name)[0];
     const ref = { displayName: app.displayName, appId: app.appId, objectId: app.id };
     const entry = (kind: CredentialEntry['kind'], c: { keyId: string; displayName: string | null; startDateTime: Date; endDateTime: Date }, managed: boolean): CredentialEntry => {
-      const daysLeft = Math.floor((c.endDateTime.getTime() - now.getTime()) / DAY_MS);
+      const daysLeft = Math.ceil((c.endDateTime.getTime() - now.getTime()) / DAY_MS);
       return { app: ref, kind, keyId: c.keyId, description: c.displayName, start: c.startDateTime, end: c.endDateTime, daysLeft, managed, current: c.keyId === current?.keyId, flagged: daysLeft <= reportDays };
     };
     for (const p of app.passwordCredentials) entries.push(entry('client secret', p, name !== undefined && p.displayName === name));
@@ -54,7 +54,7 @@ export function expiryWarnings(entries: readonly CredentialEntry[]): string[] {
 }
 
 function expiryWarning(e: CredentialEntry): string {
-  const when = e.daysLeft < 0 ? `expired on ${day(e.end)} (${-e.daysLeft} days ago)` : `expires on ${day(e.end)}, in ${e.daysLeft} days`;
+  const when = e.daysLeft <= 0 ? `expired on ${day(e.end)}` : `expires on ${day(e.end)}, in ${e.daysLeft} day${e.daysLeft === 1 ? '' : 's'}`;
   const whose = e.managed ? 'managed by this action' : 'not managed: rotate it yourself';
   return `App '${e.app.displayName}' (client ID ${e.app.appId}): ${e.kind} ${e.keyId}${e.description === null ? '' : ` ('${e.description}')`} ${when}; ${whose}`;
 }

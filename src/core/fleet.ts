@@ -46,7 +46,8 @@ export async function runFleet(specs: readonly AppSpec[], settings: FleetSetting
   const plans = await planAll(apps, ctx, ports, runStart);
   const deferred = budget(plans, settings.maxRotations);
   if (!ctx.single && deferred.size > 0) {
-    ports.log.info(`${plans.size - deferred.size > 0 ? '' : 'No app rotates: '}${deferred.size} of the apps due wait for a later run: max-rotations is ${settings.maxRotations}`);
+    const due = deferred.size + settings.maxRotations;
+    ports.log.info(`${due} apps are due and max-rotations is ${settings.maxRotations}: the ${settings.maxRotations} nearest expiry rotate now, ${deferred.size} wait for a later run`);
   }
   let done = 0;
   for (const r of apps) {
