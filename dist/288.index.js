@@ -770,7 +770,12 @@ class GitHubSecrets {
         const call = new Call(doing, scope, false, undefined);
         const items = [];
         try {
-            const pages = this.#octokit.paginate.iterator(route, { ...params, per_page: 100, headers: { 'x-github-api-version': '2022-11-28' }, request: { call } });
+            // paginate sends each page with only method, url and headers: a request function with defaults carries the
+            // call (for the hooks' logs and bounds) to every page.
+            const request = this.#octokit.request.defaults({ headers: { 'x-github-api-version': '2022-11-28' }, request: { call } });
+            const [method, url] = route.split(' ');
+            const iterate = this.#octokit.paginate.iterator;
+            const pages = iterate(request, { method, url, ...params, per_page: 100 });
             for await (const page of pages) {
                 // paginate puts a listing's array in `data` (`{total_count, secrets: [...]}` → `[...]`).
                 const data = page.data;
@@ -1751,7 +1756,7 @@ function expiryEntries(apps, credentialName, now, reportDays) {
         const current = name === undefined ? undefined : managedSecrets(app.passwordCredentials, name)[0];
         const ref = { displayName: app.displayName, appId: app.appId, objectId: app.id };
         const entry = (kind, c, managed) => {
-            const daysLeft = Math.floor((c.endDateTime.getTime() - now.getTime()) / DAY_MS);
+            const daysLeft = Math.ceil((c.endDateTime.getTime() - now.getTime()) / DAY_MS);
             return { app: ref, kind, keyId: c.keyId, description: c.displayName, start: c.startDateTime, end: c.endDateTime, daysLeft, managed, current: c.keyId === current?.keyId, flagged: daysLeft <= reportDays };
         };
         for (const p of app.passwordCredentials)
@@ -1769,7 +1774,7 @@ function expiryWarnings(entries) {
     return entries.filter((e) => e.flagged && (!e.managed || e.current)).map(expiryWarning);
 }
 function expiryWarning(e) {
-    const when = e.daysLeft < 0 ? `expired on ${expiry_day(e.end)} (${-e.daysLeft} days ago)` : `expires on ${expiry_day(e.end)}, in ${e.daysLeft} days`;
+    const when = e.daysLeft <= 0 ? `expired on ${expiry_day(e.end)}` : `expires on ${expiry_day(e.end)}, in ${e.daysLeft} day${e.daysLeft === 1 ? '' : 's'}`;
     const whose = e.managed ? 'managed by this action' : 'not managed: rotate it yourself';
     return `App '${e.app.displayName}' (client ID ${e.app.appId}): ${e.kind} ${e.keyId}${e.description === null ? '' : ` ('${e.description}')`} ${when}; ${whose}`;
 }
@@ -2573,7 +2578,8 @@ async function runFleet(specs, settings, ctx, ports) {
     const plans = await planAll(apps, ctx, ports, runStart);
     const deferred = budget(plans, settings.maxRotations);
     if (!ctx.single && deferred.size > 0) {
-        ports.log.info(`${plans.size - deferred.size > 0 ? '' : 'No app rotates: '}${deferred.size} of the apps due wait for a later run: max-rotations is ${settings.maxRotations}`);
+        const due = deferred.size + settings.maxRotations;
+        ports.log.info(`${due} apps are due and max-rotations is ${settings.maxRotations}: the ${settings.maxRotations} nearest expiry rotate now, ${deferred.size} wait for a later run`);
     }
     let done = 0;
     for (const r of apps) {

@@ -480,10 +480,15 @@ export class GitHubSecrets implements SecretStore {
     const call = new Call(doing, scope, false, undefined);
     const items: T[] = [];
     try {
-      const pages = this.#octokit.paginate.iterator(route as 'GET /', { ...params, per_page: 100, headers: { 'x-github-api-version': '2022-11-28' }, request: { call } });
+      // paginate sends each page with only method, url and headers: a request function with defaults carries the
+      // call (for the hooks' logs and bounds) to every page.
+      const request = this.#octokit.request.defaults({ headers: { 'x-github-api-version': '2022-11-28' }, request: { call } });
+      const [method, url] = route.split(' ');
+      const iterate = this.#octokit.paginate.iterator as (r: typeof request, p: Record<string, unknown>) => AsyncIterable<{ data: unknown }>;
+      const pages = iterate(request, { method, url, ...params, per_page: 100 });
       for await (const page of pages) {
         // paginate puts a listing's array in `data` (`{total_count, secrets: [...]}` → `[...]`).
-        const data = page.data as unknown;
+        const data = page.data;
         items.push(...(Array.isArray(data) ? (data as T[]) : ((data as Record<string, T[] | undefined>)[field] ?? [])));
       }
     } catch (error) {
