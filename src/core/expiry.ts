@@ -46,8 +46,8 @@ export function expiryEntries(
 }
 
 /**
- * A warning for each flagged credential, except a previous managed secret: the action removes those itself once
- * no target can hold them.
+ * A warning for each flagged credential, except a previous managed secret: the action removes those itself (at the
+ * next rotation, or once expired).
  */
 export function expiryWarnings(entries: readonly CredentialEntry[]): string[] {
   return entries.filter((e) => e.flagged && (!e.managed || e.current)).map(expiryWarning);

@@ -20,7 +20,8 @@ export function fleetSummary(result: FleetOutcome, tenantId: string, single: boo
   if (single && only !== undefined) return [summaryMarkdown(only.outcome, tenantId), expiry].join('\n');
   const head = [fleetTable(result, tenantId), expiry].join('\n');
   const details = result.apps
-    .map((a) => `<details><summary>${escapeHtml(appLabel(a.spec))}: ${resultWord(a.outcome)}</summary>\n\n${summaryMarkdown(a.outcome, tenantId)}\n</details>\n`)
+    // Each app's own summary, less its heading (the fleet's stands above).
+    .map((a) => `<details><summary>${escapeHtml(appLabel(a.spec))}: ${resultWord(a.outcome)}</summary>\n\n${summaryMarkdown(a.outcome, tenantId).replace(/^## [^\n]*\n+/, '')}\n</details>\n`)
     .join('\n');
   if (head.length + details.length <= SUMMARY_LIMIT) return `${head}\n${details}`;
   const note = '\n_The details of each app are left out: the summary would pass GitHub’s 1 MiB limit. The JSON report (output `report-file`) has them all._\n';
@@ -51,7 +52,7 @@ function expiryMarkdown(entries: readonly CredentialEntry[]): string {
   const out = [`**Expiry report:** ${flagged.length} credential${flagged.length === 1 ? '' : 's'} expire within report-days or have expired`, ''];
   out.push('| App | Client ID | Credential | Key ID | Description | Expires | Days left | Managed |', '|---|---|---|---|---|---|---|---|');
   for (const e of flagged) {
-    const managed = e.managed ? (e.current ? 'yes (current)' : 'yes (previous: removed by the action when no target holds it)') : 'no: rotate it yourself';
+    const managed = e.managed ? (e.current ? 'yes (current)' : 'yes (previous: the action removes it at the next rotation or once expired)') : 'no: rotate it yourself';
     out.push(
       `| ${cell(e.app.displayName)} | \`${e.app.appId}\` | ${e.kind} | \`${e.keyId}\` | ${cell(e.description ?? '')} | ${day(e.end)} | ${e.daysLeft} | ${managed} |`,
     );
