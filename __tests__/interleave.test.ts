@@ -10,7 +10,8 @@ import { baseInputs, GITHUB_PAT, REPO, ROTATOR_ID, ROTATOR_SECRET, type ActionRu
 import { binomial, exploreAll, isCritical, RUN_NAMES, schedule, type RunName, type Runs, type Schedule } from '../test/interleave.ts';
 import { convergenceProblems, invariantViolations, nearExpiryFleet, runOn, seedNearExpiry, type StartState, type ValueTarget } from '../test/invariant.ts';
 
-jest.setTimeout(600_000);
+// 216 interleavings of 5 start configurations, about 11 minutes on a busy 2-core machine.
+jest.setTimeout(1_800_000);
 
 const RUNS: Record<RunName, { clientId: string; secret: string; pat: string; label: string }> = {
   A: { clientId: ROTATOR_ID, secret: ROTATOR_SECRET, pat: GITHUB_PAT, label: 'run-a' },
