@@ -1767,8 +1767,8 @@ function expiryEntries(apps, credentialName, now, reportDays) {
     return entries.sort((a, b) => a.end.getTime() - b.end.getTime() || a.app.displayName.localeCompare(b.app.displayName));
 }
 /**
- * A warning for each flagged credential, except a previous managed secret: the action removes those itself once
- * no target can hold them.
+ * A warning for each flagged credential, except a previous managed secret: the action removes those itself (at the
+ * next rotation, or once expired).
  */
 function expiryWarnings(entries) {
     return entries.filter((e) => e.flagged && (!e.managed || e.current)).map(expiryWarning);
@@ -2723,7 +2723,8 @@ function fleetSummary(result, tenantId, single) {
         return [summaryMarkdown(only.outcome, tenantId), expiry].join('\n');
     const head = [fleetTable(result, tenantId), expiry].join('\n');
     const details = result.apps
-        .map((a) => `<details><summary>${escapeHtml(appLabel(a.spec))}: ${resultWord(a.outcome)}</summary>\n\n${summaryMarkdown(a.outcome, tenantId)}\n</details>\n`)
+        // Each app's own summary, less its heading (the fleet's stands above).
+        .map((a) => `<details><summary>${escapeHtml(appLabel(a.spec))}: ${resultWord(a.outcome)}</summary>\n\n${summaryMarkdown(a.outcome, tenantId).replace(/^## [^\n]*\n+/, '')}\n</details>\n`)
         .join('\n');
     if (head.length + details.length <= SUMMARY_LIMIT)
         return `${head}\n${details}`;
@@ -2753,7 +2754,7 @@ function expiryMarkdown(entries) {
     const out = [`**Expiry report:** ${flagged.length} credential${flagged.length === 1 ? '' : 's'} expire within report-days or have expired`, ''];
     out.push('| App | Client ID | Credential | Key ID | Description | Expires | Days left | Managed |', '|---|---|---|---|---|---|---|---|');
     for (const e of flagged) {
-        const managed = e.managed ? (e.current ? 'yes (current)' : 'yes (previous: removed by the action when no target holds it)') : 'no: rotate it yourself';
+        const managed = e.managed ? (e.current ? 'yes (current)' : 'yes (previous: the action removes it at the next rotation or once expired)') : 'no: rotate it yourself';
         out.push(`| ${summary_cell(e.app.displayName)} | \`${e.app.appId}\` | ${e.kind} | \`${e.keyId}\` | ${summary_cell(e.description ?? '')} | ${expiry_day(e.end)} | ${e.daysLeft} | ${managed} |`);
     }
     return `${out.join('\n')}\n`;
