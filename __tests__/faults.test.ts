@@ -12,6 +12,7 @@
  */
 import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys, type Fault, type RequestLogEntry } from '../test/emulator/index.ts';
 import { baseInputs } from '../test/harness.ts';
+import { writeSweepReport } from '../test/sweep-report.ts';
 import {
   convergenceProblems,
   createFromNothing,
@@ -154,7 +155,8 @@ it.each(START_STATES)('keeps every GitHub secret working under every fault kind,
   const tally: Tally = { runs: 0, faultedRuns: 0, fired: 0, violations: [], report: [] };
   const tasks = steps.flatMap((step, k) => VARIANTS.map((v) => ({ step, k, v })));
   await inParallel(tasks, WORKERS, ({ step, k, v }) => faultedRun(keys, setUp, step, k, v, tally));
-  console.log(
+  writeSweepReport(
+    `fault-sweep-${name.replace(/[^\w]+/g, '-')}.txt`,
     `Fault sweep, ${name}: ${steps.length} requests × ${VARIANTS.length} kinds (${VARIANTS.map((v) => v.name).join(', ')}) = ${tally.faultedRuns} faulted runs, ${tally.runs} runs in all, ${tally.fired} faults fired, ${tally.violations.length} violations, ${Math.round((Date.now() - t0) / 1000)} s\n${tally.violations.slice(0, 40).join('\n')}\n${tally.report.sort().join('\n')}`,
   );
   expect(tally.faultedRuns).toBe(steps.length * VARIANTS.length);
