@@ -69,3 +69,14 @@ describe('plan and summary wording', () => {
     for (const t of [text, summary]) expect(t).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
   });
 });
+
+it('does not say "every target holds it" when a target may hold either of two secrets', () => {
+  const a = secret('older', 3 * 60_000);
+  const b = secret('newer', 2 * 60_000);
+  // Written between the two: it may hold either (overlapping runs), and that is not settled yet.
+  const plan = makePlan(input([a, b], [{ target: repoSecret, stored: { updatedAt: new Date(NOW.getTime() - 60_000) } }]));
+  expect(plan.rotate).toBe(false);
+  expect(plan.notes.join('\n')).toMatch(/may hold newer or older/);
+  expect(plan.reasons.join('\n')).not.toContain('every target holds it');
+  expect(plan.reasons.join('\n')).toContain('some targets may hold it or another managed secret (see the notes)');
+});

@@ -255,7 +255,7 @@ export function makePlan(input: PlanInput): Plan {
         : { action: 'use', displayName: existing.displayName, appId: existing.appId, objectId: existing.objectId },
     servicePrincipal: !input.servicePrincipal ? 'skip' : existing === undefined ? 'create' : rotate ? 'ensure' : 'skip',
     rotate,
-    reasons: rotate ? check.due : [notDueReason(managed, settings, now, readAll)],
+    reasons: rotate ? check.due : [notDueReason(managed, settings, now, readAll ? (check.notes.length > 0 ? 'uncertain' : 'held') : 'unread')],
     notes: [...check.notes, ...inFlightNotes(rotate ? managed : managed.slice(1), input.runStart)],
     newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
     writes,
@@ -280,8 +280,11 @@ function inFlightNotes(previous: readonly PasswordInfo[], runStart: Date): strin
     .map((p) => `kept ${p.keyId}: made less than ${minutes} minutes ago (${minute(p.startDateTime)}), a run going on now may still be writing it`);
 }
 
-function notDueReason(managed: readonly PasswordInfo[], settings: RotationSettings, now: Date, readAll: boolean): string {
+/** `targets`: every target holds the newest secret, some may hold it or another (the notes say which), or none was read. */
+function notDueReason(managed: readonly PasswordInfo[], settings: RotationSettings, now: Date, targets: 'held' | 'uncertain' | 'unread'): string {
   const current = managed[0];
   const valid = `the newest managed secret (${current?.keyId}) is valid until ${day(current?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays})`;
-  return readAll ? `${valid}, and every target holds it` : `${valid}; whether the targets hold it is not known: they were not read (no github-token)`;
+  if (targets === 'held') return `${valid}, and every target holds it`;
+  if (targets === 'uncertain') return `${valid}; some targets may hold it or another managed secret (see the notes), so each of them is kept`;
+  return `${valid}; whether the targets hold it is not known: they were not read (no github-token)`;
 }
