@@ -12,6 +12,7 @@
  */
 import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys, type Fault, type RequestLogEntry } from '../test/emulator/index.ts';
 import { baseInputs } from '../test/harness.ts';
+import { writeSweepReport } from '../test/sweep-report.ts';
 import {
   convergenceProblems,
   createFromNothing,
@@ -159,7 +160,8 @@ it.each(START_STATES)('keeps every GitHub secret working under every fault kind,
   const variantsOf = (step: Step): Variant[] => (step.batched ? VARIANTS.filter((v) => v.kind === 'status') : VARIANTS);
   const tasks = steps.flatMap((step, k) => variantsOf(step).map((v) => ({ step, k, v })));
   await inParallel(tasks, WORKERS, ({ step, k, v }) => faultedRun(keys, setUp, step, k, v, tally));
-  console.log(
+  writeSweepReport(
+    `fault-sweep-${name.replace(/[^\w]+/g, '-')}.txt`,
     `Fault sweep, ${name}: ${steps.length} requests × ${VARIANTS.length} kinds (${VARIANTS.map((v) => v.name).join(', ')}) = ${tally.faultedRuns} faulted runs, ${tally.runs} runs in all, ${tally.fired} faults fired, ${tally.violations.length} violations, ${Math.round((Date.now() - t0) / 1000)} s\n${tally.violations.slice(0, 40).join('\n')}\n${tally.report.sort().join('\n')}`,
   );
   expect(tally.faultedRuns).toBe(tasks.length);

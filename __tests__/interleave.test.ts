@@ -9,6 +9,7 @@ import { createEmulatorKeys, startEmulator, type EmulatorKeys, type Emulator, ty
 import { baseInputs, GITHUB_PAT, REPO, ROTATOR_ID, ROTATOR_SECRET, type ActionRun } from '../test/harness.ts';
 import { binomial, exploreAll, isCritical, RUN_NAMES, schedule, type RunName, type Runs, type Schedule } from '../test/interleave.ts';
 import { convergenceProblems, invariantViolations, nearExpiryFleet, runOn, seedNearExpiry, type StartState, type ValueTarget } from '../test/invariant.ts';
+import { writeSweepReport } from '../test/sweep-report.ts';
 
 // 216 interleavings of 5 start configurations, about 11 minutes on a busy 2-core machine.
 jest.setTimeout(1_800_000);
@@ -152,7 +153,8 @@ it('keeps every GitHub secret working under every interleaving of two runs, and 
   });
   const violations = figures.flatMap((f) => f.violations.map((v) => ({ ...v, config: nameOf(f.config) })));
   const sum = (pick: (f: (typeof figures)[number]) => number): number => figures.reduce((n, f) => n + pick(f), 0);
-  console.log(
+  writeSweepReport(
+    `interleave-sweep${STAGGER ? '-staggered' : ''}.txt`,
     [
       `Interleaving sweep${STAGGER ? ' (staggered starts)' : ''}: ${sum((f) => f.interleavings)} interleavings${STAGGER ? '' : ' (each also stands for its mirror image)'}, ${sum((f) => f.runs)} runs, ${violations.length} violations, ${Math.round((Date.now() - t0) / 1000)} s`,
       ...figures.map((f) => `  ${nameOf(f.config)}: ${f.interleavings} interleavings (at least ${f.least}), ${f.runs} runs, ${f.violations.length} violations, ${f.failures.length} failed runs`),

@@ -26,9 +26,9 @@ try {
     emu.resetCounters();
     const run = await runAction(emu, { ...inputs, ...extra });
     show(title, run);
-    console.log(`outputs: ${JSON.stringify(run.outputs, null, 2).replace(/\n/g, '\n  ')}`);
+    console.log(`step outputs:\n${Object.entries(run.outputs).map(([name, value]) => `  ${name}: ${value === '' ? '(empty)' : value}`).join('\n')}`);
     console.log(`requests: ${countByService()}`);
-    console.log(`writes: ${writesIn(emu).length === 0 ? 'none' : `\n  ${writesIn(emu).join('\n  ')}`}`);
+    console.log(`requests that changed something:${writesIn(emu).length === 0 ? ' none, the run only read' : `\n  ${writesIn(emu).join('\n  ')}`}`);
     expectNoLeak(run, emu);
     if (run.code !== 0) failed = true;
   }
@@ -37,9 +37,10 @@ try {
   if (app === undefined) throw new Error('no app was created');
   console.log('\n=== What Entra and GitHub hold now ===');
   console.log(`app '${app.displayName}': client ID ${app.appId}, object ID ${app.id}, sign-in audience ${app.signInAudience}`);
-  console.log(`service principal: ${emu.graph.servicePrincipals.some((sp) => sp.appId === app.appId) ? 'yes' : 'no'}`);
+  console.log(`service principal (enterprise application): ${emu.graph.servicePrincipals.some((sp) => sp.appId === app.appId) ? 'exists' : 'missing'}`);
+  console.log(`client secrets:${app.passwordCredentials.length === 0 ? ' none' : ''}`);
   for (const p of app.passwordCredentials) {
-    console.log(`client secret ${p.keyId}  hint ${p.hint}…  ${p.startDateTime} → ${p.endDateTime}  '${p.displayName}'`);
+    console.log(`  ${p.keyId}, starts with '${p.hint}', valid ${when(p.startDateTime)} to ${when(p.endDateTime)}, description '${p.displayName}'`);
   }
   const newest = [...app.passwordCredentials].sort((a, b) => b.startDateTime.localeCompare(a.startDateTime))[0];
   for (const environment of ['production', 'staging area']) {
@@ -47,7 +48,8 @@ try {
     const stored = emu.github.open(scope, 'AZURE_CLIENT_SECRET');
     const verdict = stored === newest?.secretText ? 'opens to the newest client secret ✔' : 'does NOT hold the newest client secret ✘';
     if (stored !== newest?.secretText) failed = true;
-    console.log(`environment '${environment}': AZURE_CLIENT_SECRET ${verdict}; AZURE_CLIENT_ID ${emu.github.open(scope, 'AZURE_CLIENT_ID') === app.appId ? '✔' : '✘'}; AZURE_TENANT_ID ${emu.github.open(scope, 'AZURE_TENANT_ID') === emu.tenantId ? '✔' : '✘'}`);
+    const holds = (name: string, value: string, what: string): string => `${name} ${emu.github.open(scope, name) === value ? `holds the ${what} ✔` : `does NOT hold the ${what} ✘`}`;
+    console.log(`GitHub environment '${environment}': AZURE_CLIENT_SECRET ${verdict}; ${holds('AZURE_CLIENT_ID', app.appId, 'client ID')}; ${holds('AZURE_TENANT_ID', emu.tenantId, 'tenant ID')}`);
   }
   failed = (await fleetPart()) || failed;
   console.log('\nNo secret value appeared in any log, output or summary (checked against every value the emulator handed out).');
@@ -107,16 +109,23 @@ async function fleetPart(): Promise<boolean> {
   emu.resetCounters();
   const run = await runFleetAction(emu, `${fleet}\n`, { ...baseInputs(emu), 'max-rotations': '2', 'report-scope': 'all' });
   show('Run 4: what the step printed', run);
-  console.log(`outputs: ${['rotated-count', 'deferred-count', 'failed-count', 'expiring-count'].map((o) => `${o} ${run.outputs[o] ?? '?'}`).join(', ')}`);
+  console.log(`step outputs: ${['rotated-count', 'deferred-count', 'failed-count', 'expiring-count'].map((o) => `${o} ${run.outputs[o] ?? '?'}`).join(', ')}`);
   console.log(`requests: ${countByService()}`);
   expectNoLeak(run, emu);
   return run.code !== 0 || run.outputs['deferred-count'] !== '1';
 }
 
+/** '3 to Entra ID (sign-in), 2 to Microsoft Graph, 1 to GitHub': what each run cost, in words. */
 function countByService(): string {
+  const names: Record<string, string> = { entra: 'Entra ID (sign-in)', graph: 'Microsoft Graph', github: 'GitHub', oidc: "GitHub's ID-token endpoint" };
   const hosts = new Map<string, number>();
   for (const e of emu.log) hosts.set(e.service, (hosts.get(e.service) ?? 0) + 1);
-  return [...hosts].map(([h, n]) => `${h} ${n}`).join(', ');
+  return [...hosts].map(([h, n]) => `${n} to ${names[h] ?? h}`).join(', ');
+}
+
+/** One timestamp format for a person, as the action's own plan and summary use. */
+function when(iso: string): string {
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 if (failed) {

@@ -83,7 +83,8 @@ function day(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
-function minute(d: Date): string {
+/** The one timestamp format a person reads (plan, summary, log lines): `2026-12-02 07:47 UTC`. Outputs stay ISO 8601. */
+export function minute(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
@@ -254,8 +255,8 @@ export function makePlan(input: PlanInput): Plan {
         : { action: 'use', displayName: existing.displayName, appId: existing.appId, objectId: existing.objectId },
     servicePrincipal: !input.servicePrincipal ? 'skip' : existing === undefined ? 'create' : rotate ? 'ensure' : 'skip',
     rotate,
-    reasons: rotate ? check.due : [notDueReason(managed, settings, now, readAll)],
-    notes: check.notes,
+    reasons: rotate ? check.due : [notDueReason(managed, settings, now, readAll ? (check.notes.length > 0 ? 'uncertain' : 'held') : 'unread')],
+    notes: [...check.notes, ...inFlightNotes(rotate ? managed : managed.slice(1), input.runStart)],
     newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
     writes,
     // After a rotation every existing managed secret is a previous one; without one, the newest stays current.
@@ -271,8 +272,19 @@ export function makePlan(input: PlanInput): Plan {
   };
 }
 
-function notDueReason(managed: readonly PasswordInfo[], settings: RotationSettings, now: Date, readAll: boolean): string {
+/** Why a previous managed secret that may look removable stays: it is young enough for a run going on now to be writing it. */
+function inFlightNotes(previous: readonly PasswordInfo[], runStart: Date): string[] {
+  const minutes = IN_FLIGHT_MS / 60_000;
+  return previous
+    .filter((p) => p.startDateTime.getTime() >= runStart.getTime() - IN_FLIGHT_MS)
+    .map((p) => `kept ${p.keyId}: made less than ${minutes} minutes ago (${minute(p.startDateTime)}), a run going on now may still be writing it`);
+}
+
+/** `targets`: every target holds the newest secret, some may hold it or another (the notes say which), or none was read. */
+function notDueReason(managed: readonly PasswordInfo[], settings: RotationSettings, now: Date, targets: 'held' | 'uncertain' | 'unread'): string {
   const current = managed[0];
   const valid = `the newest managed secret (${current?.keyId}) is valid until ${day(current?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays})`;
-  return readAll ? `${valid}, and every target holds it` : `${valid} (the targets were not read: no github-token)`;
+  if (targets === 'held') return `${valid}, and every target holds it`;
+  if (targets === 'uncertain') return `${valid}; some targets may hold it or another managed secret (see the notes), so each of them is kept`;
+  return `${valid}; whether the targets hold it is not known: they were not read (no github-token)`;
 }

@@ -1,9 +1,9 @@
 /** The plan and the outcome as text for the log and Markdown for the job summary. Never a secret value. */
 import { scopeLabel, targetLabel, type PasswordInfo } from './model';
-import type { Plan } from './plan';
+import { minute, type Plan } from './plan';
 import type { Outcome } from './outcome';
 
-const date = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const date = minute;
 
 function secretLine(p: PasswordInfo & { managed: boolean }): string {
   return `${p.keyId}  hint ${p.hint ?? '?'}…  ${date(p.startDateTime)} → ${date(p.endDateTime)}  ${
@@ -11,7 +11,8 @@ function secretLine(p: PasswordInfo & { managed: boolean }): string {
   }`;
 }
 
-export function formatPlan(plan: Plan, dryRun: boolean): string {
+/** `declared`: whether the step or the fleet file declared any app property (else "as declared" would say nothing true). */
+export function formatPlan(plan: Plan, dryRun: boolean, declared = false): string {
   const lines: string[] = [dryRun ? 'Plan (dry-run: nothing will be changed):' : 'Plan:'];
   lines.push(
     plan.app.action === 'create'
@@ -25,11 +26,11 @@ export function formatPlan(plan: Plan, dryRun: boolean): string {
     for (const f of r.federated.add) lines.push(`  add federated credential '${f.name}' for ${f.subject}`);
     for (const f of r.federated.remove) lines.push(`  remove federated credential '${f.name}' (${f.subject}): no longer listed`);
     for (const s of r.federated.coveredByOthers) lines.push(`  federated credential for ${s}: one this action did not create exists; left as it is`);
-    if (plan.app.action === 'use' && r.changes.length === 0 && r.federated.add.length + r.federated.remove.length === 0) {
+    if (declared && plan.app.action === 'use' && r.changes.length === 0 && r.federated.add.length + r.federated.remove.length === 0) {
       lines.push('  app properties: as declared');
     }
   }
-  lines.push(`  client secrets (${plan.secrets.length}):`);
+  lines.push(plan.secrets.length === 0 ? '  client secrets: none' : `  client secrets (${plan.secrets.length}):`);
   for (const s of plan.secrets) lines.push(`    ${secretLine(s)}`);
   lines.push(plan.rotate ? '  rotation: due, because' : '  rotation: not due:');
   for (const r of plan.reasons) lines.push(`    - ${r}`);

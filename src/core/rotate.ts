@@ -7,7 +7,7 @@ import { reconcilePlan, type ReconcilePlan } from './declare';
 import { AggregateFailure, ServiceError } from './errors';
 import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type ResourceApi, type Target } from './model';
 import { asError, type Outcome } from './outcome';
-import { makePlan, managedSecrets, WRITE_DEADLINE_MS, type Plan, type RemovalStep, type TargetState } from './plan';
+import { makePlan, managedSecrets, minute, WRITE_DEADLINE_MS, type Plan, type RemovalStep, type TargetState } from './plan';
 import type { Directory, Log, SecretStore, SecretVerifier } from './ports';
 import { formatPlan } from './report';
 import { Secret } from './secret';
@@ -67,7 +67,7 @@ export async function planApp(spec: AppSpec, state: AppState, ports: Ports, runS
 
 /** Logs the plan of an app (and what it means for API permissions). */
 export function logPlan(p: AppPlan, dryRun: boolean, log: Log): void {
-  log.info(formatPlan(p.plan, dryRun));
+  log.info(formatPlan(p.plan, dryRun, Object.values(p.spec.app.declared).some((v) => v !== undefined)));
   for (const t of p.selectionDrift) log.info(`  set the selected repositories of ${targetLabel(t)}: ${t.access?.repositories.join(', ') ?? ''}`);
   if (p.spec.app.declared.apiPermissions !== undefined) {
     log.info(
@@ -179,7 +179,7 @@ async function startRotation(p: AppPlan, app: AppRegistration, ctx: RunContext, 
   const newSecret = added.status === 'fulfilled' ? added.value : undefined;
   if (newSecret !== undefined) {
     outcome.newSecret = newSecret.info;
-    log.info(`Added client secret ${newSecret.info.keyId} (hint ${newSecret.info.hint ?? '?'}…, valid until ${newSecret.info.endDateTime.toISOString()})`);
+    log.info(`Added client secret ${newSecret.info.keyId} (hint ${newSecret.info.hint ?? '?'}…, valid until ${minute(newSecret.info.endDateTime)})`);
   }
   if (added.status === 'rejected') throw added.reason;
   if (prepared.status === 'rejected') {
@@ -280,7 +280,7 @@ async function removeOld(app: AppRegistration, removals: RemovalStep[], ports: P
       ports.log.info(`Removed client secret ${removal.secret.keyId} (${removal.reason})`);
     } catch (error) {
       ports.log.warning(
-        `Could not remove the old client secret ${removal.secret.keyId}; it stays valid until ${removal.secret.endDateTime.toISOString()} and the next run tries again. ${
+        `Could not remove the old client secret ${removal.secret.keyId}; it stays valid until ${minute(removal.secret.endDateTime)} and the next run tries again. ${
           error instanceof Error ? error.message : String(error)
         }`,
       );
