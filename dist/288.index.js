@@ -1585,6 +1585,7 @@ function floorToSecond(d) {
 function day(d) {
     return d.toISOString().slice(0, 10);
 }
+/** The one timestamp format a person reads (plan, summary, log lines): `2026-12-02 07:47 UTC`. Outputs stay ISO 8601. */
 function minute(d) {
     return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
@@ -1724,8 +1725,8 @@ function makePlan(input) {
             : { action: 'use', displayName: existing.displayName, appId: existing.appId, objectId: existing.objectId },
         servicePrincipal: !input.servicePrincipal ? 'skip' : existing === undefined ? 'create' : rotate ? 'ensure' : 'skip',
         rotate,
-        reasons: rotate ? check.due : [notDueReason(managed, settings, now, readAll)],
-        notes: check.notes,
+        reasons: rotate ? check.due : [notDueReason(managed, settings, now, readAll ? (check.notes.length > 0 ? 'uncertain' : 'held') : 'unread')],
+        notes: [...check.notes, ...inFlightNotes(rotate ? managed : managed.slice(1), input.runStart)],
         newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
         writes,
         // After a rotation every existing managed secret is a previous one; without one, the newest stays current.
@@ -1740,10 +1741,22 @@ function makePlan(input) {
         targets: input.targets,
     };
 }
-function notDueReason(managed, settings, now, readAll) {
+/** Why a previous managed secret that may look removable stays: it is young enough for a run going on now to be writing it. */
+function inFlightNotes(previous, runStart) {
+    const minutes = IN_FLIGHT_MS / 60_000;
+    return previous
+        .filter((p) => p.startDateTime.getTime() >= runStart.getTime() - IN_FLIGHT_MS)
+        .map((p) => `kept ${p.keyId}: made less than ${minutes} minutes ago (${minute(p.startDateTime)}), a run going on now may still be writing it`);
+}
+/** `targets`: every target holds the newest secret, some may hold it or another (the notes say which), or none was read. */
+function notDueReason(managed, settings, now, targets) {
     const current = managed[0];
     const valid = `the newest managed secret (${current?.keyId}) is valid until ${day(current?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays})`;
-    return readAll ? `${valid}, and every target holds it` : `${valid} (the targets were not read: no github-token)`;
+    if (targets === 'held')
+        return `${valid}, and every target holds it`;
+    if (targets === 'uncertain')
+        return `${valid}; some targets may hold it or another managed secret (see the notes), so each of them is kept`;
+    return `${valid}; whether the targets hold it is not known: they were not read (no github-token)`;
 }
 
 ;// CONCATENATED MODULE: ./src/core/expiry.ts
@@ -2098,11 +2111,13 @@ function describeAccess(rra, apis) {
 ;// CONCATENATED MODULE: ./src/core/report.ts
 /** The plan and the outcome as text for the log and Markdown for the job summary. Never a secret value. */
 
-const date = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const date = minute;
 function secretLine(p) {
     return `${p.keyId}  hint ${p.hint ?? '?'}…  ${date(p.startDateTime)} → ${date(p.endDateTime)}  ${p.managed ? 'managed' : `not managed (description '${p.displayName ?? ''}')`}`;
 }
-function formatPlan(plan, dryRun) {
+/** `declared`: whether the step or the fleet file declared any app property (else "as declared" would say nothing true). */
+function formatPlan(plan, dryRun, declared = false) {
     const lines = [dryRun ? 'Plan (dry-run: nothing will be changed):' : 'Plan:'];
     lines.push(plan.app.action === 'create'
         ? `  app: create '${plan.app.displayName}'`
@@ -2119,11 +2134,11 @@ function formatPlan(plan, dryRun) {
             lines.push(`  remove federated credential '${f.name}' (${f.subject}): no longer listed`);
         for (const s of r.federated.coveredByOthers)
             lines.push(`  federated credential for ${s}: one this action did not create exists; left as it is`);
-        if (plan.app.action === 'use' && r.changes.length === 0 && r.federated.add.length + r.federated.remove.length === 0) {
+        if (declared && plan.app.action === 'use' && r.changes.length === 0 && r.federated.add.length + r.federated.remove.length === 0) {
             lines.push('  app properties: as declared');
         }
     }
-    lines.push(`  client secrets (${plan.secrets.length}):`);
+    lines.push(plan.secrets.length === 0 ? '  client secrets: none' : `  client secrets (${plan.secrets.length}):`);
     for (const s of plan.secrets)
         lines.push(`    ${secretLine(s)}`);
     lines.push(plan.rotate ? '  rotation: due, because' : '  rotation: not due:');
@@ -2267,7 +2282,7 @@ async function planApp(spec, state, ports, runStart) {
 }
 /** Logs the plan of an app (and what it means for API permissions). */
 function logPlan(p, dryRun, log) {
-    log.info(formatPlan(p.plan, dryRun));
+    log.info(formatPlan(p.plan, dryRun, Object.values(p.spec.app.declared).some((v) => v !== undefined)));
     for (const t of p.selectionDrift)
         log.info(`  set the selected repositories of ${(0,model/* targetLabel */.Op)(t)}: ${t.access?.repositories.join(', ') ?? ''}`);
     if (p.spec.app.declared.apiPermissions !== undefined) {
@@ -2368,7 +2383,7 @@ async function startRotation(p, app, ctx, ports, outcome) {
     const newSecret = added.status === 'fulfilled' ? added.value : undefined;
     if (newSecret !== undefined) {
         outcome.newSecret = newSecret.info;
-        log.info(`Added client secret ${newSecret.info.keyId} (hint ${newSecret.info.hint ?? '?'}…, valid until ${newSecret.info.endDateTime.toISOString()})`);
+        log.info(`Added client secret ${newSecret.info.keyId} (hint ${newSecret.info.hint ?? '?'}…, valid until ${minute(newSecret.info.endDateTime)})`);
     }
     if (added.status === 'rejected')
         throw added.reason;
@@ -2463,7 +2478,7 @@ async function removeOld(app, removals, ports, outcome) {
             ports.log.info(`Removed client secret ${removal.secret.keyId} (${removal.reason})`);
         }
         catch (error) {
-            ports.log.warning(`Could not remove the old client secret ${removal.secret.keyId}; it stays valid until ${removal.secret.endDateTime.toISOString()} and the next run tries again. ${error instanceof Error ? error.message : String(error)}`);
+            ports.log.warning(`Could not remove the old client secret ${removal.secret.keyId}; it stays valid until ${minute(removal.secret.endDateTime)} and the next run tries again. ${error instanceof Error ? error.message : String(error)}`);
         }
     }
 }
