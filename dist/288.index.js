@@ -2594,7 +2594,7 @@ async function runFleet(specs, settings, ctx, ports) {
     const deferred = budget(plans, settings.maxRotations);
     if (!ctx.single && deferred.size > 0) {
         const due = deferred.size + settings.maxRotations;
-        ports.log.info(`${due} apps are due and max-rotations is ${settings.maxRotations}: the ${settings.maxRotations} nearest expiry rotate now, ${deferred.size} wait for a later run`);
+        ports.log.info(`${due} apps are due and max-rotations is ${settings.maxRotations}: the ${settings.maxRotations} nearest expiry rotate now, ${deferred.size} ${deferred.size === 1 ? 'waits' : 'wait'} for a later run`);
     }
     let done = 0;
     for (const r of apps) {

@@ -26,7 +26,9 @@ try {
     emu.resetCounters();
     const run = await runAction(emu, { ...inputs, ...extra });
     show(title, run);
-    console.log(`step outputs:\n${Object.entries(run.outputs).map(([name, value]) => `  ${name}: ${value === '' ? '(empty)' : value}`).join('\n')}`);
+    const shown = (name: string, value: string): string =>
+      name === 'report-file' ? `a JSON report under RUNNER_TEMP (${run.report?.apps.length ?? 0} app, ${run.report?.credentials.length ?? 0} credentials; the runner empties RUNNER_TEMP after the job)` : value === '' ? '(empty)' : value;
+    console.log(`step outputs:\n${Object.entries(run.outputs).map(([name, value]) => `  ${name}: ${shown(name, value)}`).join('\n')}`);
     console.log(`requests: ${countByService()}`);
     console.log(`requests that changed something:${writesIn(emu).length === 0 ? ' none, the run only read' : `\n  ${writesIn(emu).join('\n  ')}`}`);
     expectNoLeak(run, emu);
