@@ -67,6 +67,14 @@ function backoffMs(policy, attempt, random = Math.random) {
     const ceiling = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** (attempt - 1));
     return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
+/** The wait before try `attempt + 1`: what the service asked for, else our backoff. */
+function waitMs(policy, asked, attempt) {
+    return asked ?? backoffMs(policy, attempt);
+}
+/** The one log line of a retry, the same for every adapter and for batched requests. */
+function retryLine(doing, waitedMs, nextAttempt, attempts, why) {
+    return `Retrying ${doing} in ${waitedMs} ms (attempt ${nextAttempt} of ${attempts}) after ${why}`;
+}
 
 ;// CONCATENATED MODULE: ./src/adapters/tls.ts
 /** Certificates that fail verification: no retry changes that, and the user has to act. */
@@ -551,7 +559,7 @@ async function afterFailure(error, call, retries, on) {
         log.info(`Not retrying ${call.doing} after ${why}: ${because}`);
         return toError(failure, call);
     }
-    log.info(`Retrying ${call.doing} in ${waitMs} ms (attempt ${call.attempts + 1} of ${timing.attempts}) after ${why}`);
+    log.info(retryLine(call.doing, waitMs, call.attempts + 1, timing.attempts, why));
     if (asked > backoffMs)
         await sleep(asked - backoffMs);
     return error;
@@ -976,10 +984,10 @@ function statusRetries(call, policy, log) {
         const asked = retryAfterMs(Object.fromEntries(response.headers));
         if (asked !== undefined && asked > policy.maxWaitMs)
             return false;
-        const wait = asked ?? backoffMs(policy, retried + 1);
+        const wait = waitMs(policy, asked, retried + 1);
         options.delay = wait / 1000;
         const because = asked === undefined ? '' : `: ${askedToWait(response.status, asked)}`;
-        log(`Retrying ${call.doing} in ${wait} ms (attempt ${retried + 2} of ${policy.attempts}) after HTTP ${response.status}${because}`);
+        log(retryLine(call.doing, wait, retried + 2, policy.attempts, `HTTP ${response.status}${because}`));
         return true;
     });
     return options;
@@ -1176,7 +1184,7 @@ class GraphDirectory {
             if (reply === undefined)
                 continue;
             const asked = retryAfterMs(reply.headers);
-            const mine = asked ?? backoffMs(this.#policy, attempt);
+            const mine = waitMs(this.#policy, asked, attempt);
             if (mine >= wait) {
                 wait = mine;
                 why = `HTTP ${reply.status}${asked === undefined ? '' : `: ${askedToWait(reply.status, asked)}`}`;
@@ -1184,7 +1192,7 @@ class GraphDirectory {
         }
         const [first] = again;
         const what = `${first?.doing ?? ''}${again.length > 1 ? ` and ${again.length - 1} more batched request${again.length > 2 ? 's' : ''}` : ''}`;
-        this.#log.info(`Retrying ${what} in ${wait} ms (attempt ${attempt + 1} of ${this.#policy.attempts}) after ${why}`);
+        this.#log.info(retryLine(what, wait, attempt + 1, this.#policy.attempts, why));
         await sleep(wait);
     }
     /** POST /$batch with these lookups (built and read with the SDK's batch content classes): each item's reply by id. */
@@ -1394,7 +1402,7 @@ class GraphDirectory {
             if (why === undefined || attempt >= attempts)
                 return this.#settle(call, idempotent, outcome, accept, lost);
             const wait = backoffMs(this.#policy, attempt);
-            this.#log.info(`Retrying ${call.doing} in ${wait} ms (attempt ${attempt + 1} of ${attempts}) after ${why}`);
+            this.#log.info(retryLine(call.doing, wait, attempt + 1, attempts, why));
             await sleep(wait);
         }
     }

@@ -19,7 +19,7 @@ import { scopeKey, scopeLabel, targetLabel, type OrgAccess, type OrgVisibility, 
 import type { Log, SecretStore } from '../core/ports';
 import type { Secret } from '../core/secret';
 import { viaProxy } from './proxy';
-import { retryAfterMs, sleep, type RetryPolicy } from './retry';
+import { retryAfterMs, retryLine, sleep, type RetryPolicy } from './retry';
 import { nodeErrorIn, TLS_VERIFICATION_CODES, untrustedHint } from './tls';
 
 interface PublicKey {
@@ -227,7 +227,7 @@ async function afterFailure(error: unknown, call: Call, retries: number, on: { t
     log.info(`Not retrying ${call.doing} after ${why}: ${because}`);
     return toError(failure, call);
   }
-  log.info(`Retrying ${call.doing} in ${waitMs} ms (attempt ${call.attempts + 1} of ${timing.attempts}) after ${why}`);
+  log.info(retryLine(call.doing, waitMs, call.attempts + 1, timing.attempts, why));
   if (asked > backoffMs) await sleep(asked - backoffMs);
   return error;
 }

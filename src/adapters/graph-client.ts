@@ -17,7 +17,7 @@ import {
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { RotatorCredential } from './entra';
 import { viaProxy } from './proxy';
-import { backoffMs, retryAfterMs, type RetryPolicy } from './retry';
+import { retryAfterMs, retryLine, waitMs, type RetryPolicy } from './retry';
 import { causeCode, TLS_VERIFICATION_CODES } from './tls';
 
 /** Codes for failures before the request left: it cannot have taken effect. */
@@ -109,10 +109,10 @@ export function statusRetries(call: StatusRetry, policy: RetryPolicy, log: (mess
     if (!call.idempotent && response.status !== 429) return false;
     const asked = retryAfterMs(Object.fromEntries(response.headers));
     if (asked !== undefined && asked > policy.maxWaitMs) return false;
-    const wait = asked ?? backoffMs(policy, retried + 1);
+    const wait = waitMs(policy, asked, retried + 1);
     options.delay = wait / 1000;
     const because = asked === undefined ? '' : `: ${askedToWait(response.status, asked)}`;
-    log(`Retrying ${call.doing} in ${wait} ms (attempt ${retried + 2} of ${policy.attempts}) after HTTP ${response.status}${because}`);
+    log(retryLine(call.doing, wait, retried + 2, policy.attempts, `HTTP ${response.status}${because}`));
     return true;
   });
   return options;

@@ -9,7 +9,7 @@ import type { Directory, Log } from '../core/ports';
 import { Secret } from '../core/secret';
 import type { RotatorCredential } from './entra';
 import { askedToWait, graphClient, statusRetries, TransportFailure } from './graph-client';
-import { backoffMs, retryAfterMs, sleep, type RetryPolicy } from './retry';
+import { backoffMs, retryAfterMs, retryLine, sleep, waitMs, type RetryPolicy } from './retry';
 import { untrustedHint } from './tls';
 
 const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,keyCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
@@ -265,7 +265,7 @@ export class GraphDirectory implements Directory {
       const reply = replies.get(l.id);
       if (reply === undefined) continue;
       const asked = retryAfterMs(reply.headers);
-      const mine = asked ?? backoffMs(this.#policy, attempt);
+      const mine = waitMs(this.#policy, asked, attempt);
       if (mine >= wait) {
         wait = mine;
         why = `HTTP ${reply.status}${asked === undefined ? '' : `: ${askedToWait(reply.status, asked)}`}`;
@@ -273,7 +273,7 @@ export class GraphDirectory implements Directory {
     }
     const [first] = again;
     const what = `${first?.doing ?? ''}${again.length > 1 ? ` and ${again.length - 1} more batched request${again.length > 2 ? 's' : ''}` : ''}`;
-    this.#log.info(`Retrying ${what} in ${wait} ms (attempt ${attempt + 1} of ${this.#policy.attempts}) after ${why}`);
+    this.#log.info(retryLine(what, wait, attempt + 1, this.#policy.attempts, why));
     await sleep(wait);
   }
 
@@ -503,7 +503,7 @@ export class GraphDirectory implements Directory {
       const why = retryWorthy(call, idempotent, outcome);
       if (why === undefined || attempt >= attempts) return this.#settle(call, idempotent, outcome, accept, lost);
       const wait = backoffMs(this.#policy, attempt);
-      this.#log.info(`Retrying ${call.doing} in ${wait} ms (attempt ${attempt + 1} of ${attempts}) after ${why}`);
+      this.#log.info(retryLine(call.doing, wait, attempt + 1, attempts, why));
       await sleep(wait);
     }
   }

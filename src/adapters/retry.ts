@@ -42,3 +42,13 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random: () => nu
   const ceiling = Math.min(policy.maxBackoffMs, policy.baseMs * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
+
+/** The wait before try `attempt + 1`: what the service asked for, else our backoff. */
+export function waitMs(policy: RetryPolicy, asked: number | undefined, attempt: number): number {
+  return asked ?? backoffMs(policy, attempt);
+}
+
+/** The one log line of a retry, the same for every adapter and for batched requests. */
+export function retryLine(doing: string, waitedMs: number, nextAttempt: number, attempts: number, why: string): string {
+  return `Retrying ${doing} in ${waitedMs} ms (attempt ${nextAttempt} of ${attempts}) after ${why}`;
+}
