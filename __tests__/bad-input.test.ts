@@ -60,7 +60,7 @@ const CASES: Array<[Record<string, string>, string, string]> = [
   [{ 'authority-host': 'login.microsoftonline.com' }, 'authority-host', 'an https:// URL'],
   [{ 'graph-endpoint': 'https://graph.microsoft.com/v1.0' }, 'graph-endpoint', 'the root URL of the host'],
   [{ 'graph-endpoint': 'ftp://graph.microsoft.com' }, 'graph-endpoint', 'an https:// URL'],
-  [{ cloud: 'AzureGermanCloud' }, 'cloud', 'one of AzureCloud, AzureUSGovernment, AzureChinaCloud'],
+  [{ cloud: 'AzureGermanCloud' }, 'cloud', 'one of AzureCloud, AzureUSGovernment, AzureUSGovernmentDoD, AzureChinaCloud'],
   [{ 'sign-in-audience': 'SingleTenant' }, 'sign-in-audience', 'one of AzureADMyOrg'],
   [{ repository: 'noowner' }, 'repository', 'owner/name'],
   [{ repository: 'owner/' }, 'repository', 'owner/name'],

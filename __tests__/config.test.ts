@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { INPUT_NAMES, PER_APP_INPUT_NAMES, readConfig, SECRET_INPUT_NAMES } from '../src/config';
 import { InputError } from '../src/core/errors';
 import { APP_KEYS } from '../src/inputs/app';
+import { CLOUDS } from '../src/inputs/clouds';
 import { readFleetFile } from '../src/inputs/fleet-file';
 import { inputDefaults, inputEnv, inputReader } from '../test/action-yml.ts';
 
@@ -59,9 +60,39 @@ describe('readConfig', () => {
       graphEndpoint: 'https://graph.microsoft.us',
     });
     expect(readEnv(env({ ...base, cloud: 'AzureChinaCloud' })).signIn.graphEndpoint).toBe('https://microsoftgraph.chinacloudapi.cn');
+    expect(readEnv(env({ ...base, cloud: 'AzureUSGovernmentDoD' })).signIn).toMatchObject({
+      authorityHost: 'https://login.microsoftonline.us',
+      graphEndpoint: 'https://dod-graph.microsoft.us',
+      oidcAudience: 'api://AzureADTokenExchangeUSGov',
+    });
     expect(
       readEnv(env({ ...base, 'authority-host': 'https://127.0.0.1:8443/', 'graph-endpoint': 'https://graph.example.internal' })).signIn,
     ).toMatchObject({ authorityHost: 'https://127.0.0.1:8443', graphEndpoint: 'https://graph.example.internal' });
+  });
+
+  it("takes the cloud's token exchange audience for the rotator's ID token and the app's federated credentials, unless oidc-audience is set", () => {
+    for (const [cloud, audience] of [
+      ['AzureCloud', 'api://AzureADTokenExchange'],
+      ['AzureUSGovernment', 'api://AzureADTokenExchangeUSGov'],
+      ['AzureChinaCloud', 'api://AzureADTokenExchangeChina'],
+    ] as const) {
+      const c = readEnv(env({ ...base, cloud, 'federated-credentials': 'repo:octo/app:environment:prod' }));
+      expect(c.signIn.oidcAudience).toBe(audience);
+      expect(c.apps[0]?.app.federatedAudience).toBe(audience);
+    }
+    expect(readEnv(env({ ...base, cloud: 'AzureUSGovernment', 'oidc-audience': 'api://custom' })).signIn.oidcAudience).toBe('api://custom');
+  });
+
+  it("README's Clouds table is the action's table of clouds", () => {
+    const readme = readFileSync(resolve('README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Clouds'));
+    const rows = section
+      .split('\n')
+      .filter((l) => /^\| `Azure/.test(l))
+      .map((l) => l.split('|').slice(1, -1).map((c) => c.trim().replace(/^`|`$/g, '')));
+    expect(rows).toEqual(
+      Object.entries(CLOUDS).map(([name, c]) => [name, c.about, c.authorityHost, c.graphEndpoint, c.federatedAudience, c.keyVaultSuffix]),
+    );
   });
 
   it('makes one target per scope and name; environments replace the repository secret', () => {
@@ -114,7 +145,7 @@ describe('readConfig', () => {
     [{ 'app-name': '' }, 'app-name / app-id: one is required'],
     [{ 'app-id': CLIENT }, 'app-name / app-id: give one, not both'],
     [{ 'app-name': '', 'app-id': 'nope' }, "app-id: got 'nope', expected a GUID"],
-    [{ cloud: 'AzureGermanCloud' }, "cloud: got 'AzureGermanCloud', expected one of AzureCloud, AzureUSGovernment, AzureChinaCloud"],
+    [{ cloud: 'AzureGermanCloud' }, "cloud: got 'AzureGermanCloud', expected one of AzureCloud, AzureUSGovernment, AzureUSGovernmentDoD, AzureChinaCloud"],
     [{ 'authority-host': 'http://login.example' }, 'authority-host: got \'http://login.example\', expected an https:// URL'],
     [{ 'graph-endpoint': 'graph.microsoft.com' }, "graph-endpoint: got 'graph.microsoft.com', expected an https:// URL"],
     [{ 'graph-endpoint': 'https://graph.microsoft.com/v1.0' }, 'graph-endpoint: got \'https://graph.microsoft.com/v1.0\', expected the root URL'],
@@ -262,7 +293,7 @@ describe('readConfig: the fleet file', () => {
       {
         key: 'app-name:billing-api',
         source: 'fleet.yml: apps[0]',
-        app: { name: 'billing-api', appId: undefined, createIfMissing: true, signInAudience: 'AzureADMyOrg', servicePrincipal: true, declared: {}, oidcIssuer: 'https://token.actions.githubusercontent.com' },
+        app: { name: 'billing-api', appId: undefined, createIfMissing: true, signInAudience: 'AzureADMyOrg', servicePrincipal: true, declared: {}, oidcIssuer: 'https://token.actions.githubusercontent.com', federatedAudience: 'api://AzureADTokenExchange' },
         rotation: { credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1, verifyNewSecret: true },
         targets: [{ scope: { service: 'actions', owner: 'octo-org', repo: 'billing' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }],
       },

@@ -132,10 +132,15 @@ describe('federated credentials', () => {
     const plan = federatedChanges(
       [mine('repo:octo/app:environment:prod', '1'), mine('repo:octo/app:environment:old', '2'), theirs],
       ['repo:octo/app:environment:prod', 'repo:octo/app:ref:refs/heads/main', 'repo:octo/app:environment:legacy'],
-      ISSUER,
+      { issuer: ISSUER, audience: 'api://AzureADTokenExchange' },
     );
     expect(plan.add.map((f) => f.subject)).toEqual(['repo:octo/app:ref:refs/heads/main']);
     expect(plan.remove.map((f) => f.id)).toEqual(['2']);
     expect(plan.coveredByOthers).toEqual(['repo:octo/app:environment:legacy']);
+  });
+
+  it("gives new credentials the cloud's token exchange audience", () => {
+    const plan = federatedChanges([], ['repo:octo/app:environment:prod'], { issuer: ISSUER, audience: 'api://AzureADTokenExchangeUSGov' });
+    expect(plan.add.map((f) => f.audiences)).toEqual([['api://AzureADTokenExchangeUSGov']]);
   });
 });

@@ -13,7 +13,8 @@ import { InputError } from './core/errors';
 import type { Scope, Target } from './core/model';
 import type { Secret } from './core/secret';
 import type { AppSpec, FleetSettings, ReportScope } from './core/spec';
-import { appKey, APP_KEYS, oidcIssuerOf, readApp, readRotation, readSecretNames, SECRET_NAME_KEYS } from './inputs/app';
+import { appKey, APP_KEYS, federationOf, readApp, readRotation, readSecretNames, SECRET_NAME_KEYS } from './inputs/app';
+import { CLOUD_NAMES, CLOUDS, type Cloud } from './inputs/clouds';
 import type { readFleetFile } from './inputs/fleet-file';
 import { parseRepository } from './inputs/github-names';
 import { stepSource, Values, type Env } from './inputs/values';
@@ -62,14 +63,6 @@ export const MAX_ROTATIONS = 1000;
 export const MAX_REPORT_DAYS = 730;
 export const MAX_SHARDS = 256;
 
-export type Cloud = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
-
-export const CLOUDS: Readonly<Record<Cloud, { authorityHost: string; graphEndpoint: string }>> = {
-  AzureCloud: { authorityHost: 'https://login.microsoftonline.com', graphEndpoint: 'https://graph.microsoft.com' },
-  AzureUSGovernment: { authorityHost: 'https://login.microsoftonline.us', graphEndpoint: 'https://graph.microsoft.us' },
-  AzureChinaCloud: { authorityHost: 'https://login.chinacloudapi.cn', graphEndpoint: 'https://microsoftgraph.chinacloudapi.cn' },
-};
-const CLOUD_NAMES = Object.keys(CLOUDS) as Cloud[];
 
 /**
  * Which app registrations to keep, and which GitHub secrets each feeds: one app from the step's inputs (single
@@ -147,12 +140,13 @@ function readSignIn(inputs: Values): Config['signIn'] | undefined {
   const tenantId = inputs.guid('tenant-id', true);
   const clientId = inputs.guid('client-id', true);
   const clientSecret = inputs.secret('client-secret');
-  const oidcAudience = inputs.given('oidc-audience', 'the audience of the GitHub ID token, like api://AzureADTokenExchange');
   const cloud = inputs.oneOf('cloud', CLOUD_NAMES, 'problem');
   const endpoints = CLOUDS[cloud ?? 'AzureCloud'];
+  // Empty means "the cloud's".
+  const oidcAudience = inputs.value('oidc-audience') || endpoints.federatedAudience;
   const authorityHost = httpsRoot(inputs, 'authority-host', endpoints.authorityHost);
   const graphEndpoint = httpsRoot(inputs, 'graph-endpoint', endpoints.graphEndpoint);
-  if (tenantId === undefined || clientId === undefined || oidcAudience === undefined || cloud === undefined) return undefined;
+  if (tenantId === undefined || clientId === undefined || cloud === undefined) return undefined;
   return {
     tenantId,
     clientId,
@@ -232,7 +226,7 @@ type SingleApp = { app: AppSpec['app'] | undefined; rotation: AppSpec['rotation'
 
 /** The app and rotation inputs of single mode, read before dry-run and the token (problems keep input order). */
 function readSingleApp(step: Values): SingleApp {
-  return { app: readApp(step, oidcIssuerOf(step)), rotation: readRotation(step) };
+  return { app: readApp(step, federationOf(step)), rotation: readRotation(step) };
 }
 
 /** Single mode: a fleet of one, its targets from repository, environments and the secret-name inputs. */

@@ -4,19 +4,18 @@
  * ServiceErrors that carry the AADSTS code, the trace id and what to try.
  */
 import { ClientAssertionCredential, ClientSecretCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
-import { CLOUDS, type Config } from '../config';
+import type { Config } from '../config';
 import { ServiceError, type Service } from '../core/errors';
 import type { AppRegistration } from '../core/model';
 import type { Log, SecretVerifier } from '../core/ports';
 import type { Secret } from '../core/secret';
+import { MICROSOFT_AUTHORITY_HOSTS } from '../inputs/clouds';
 import { viaProxy } from './proxy';
 import { backoffMs, sleep, type RetryPolicy } from './retry';
 import { causeCode, TLS_VERIFICATION_CODES, untrustedHint } from './tls';
 
 type SignIn = Config['signIn'];
 
-/** The hosts of Microsoft's clouds, for which MSAL has instance and endpoint metadata built in. */
-const MICROSOFT_AUTHORITY_HOSTS: ReadonlySet<string> = new Set(Object.values(CLOUDS).map((c) => new URL(c.authorityHost).host));
 
 /** The rotator's credential: the Graph client's auth provider and anything else that needs its token. */
 export interface RotatorCredential extends TokenCredential {
@@ -259,7 +258,7 @@ function signInHint(aadsts: string | undefined, c: SignInContext): string {
     AADSTS700213:
       "no federated credential of the app matches this workflow's subject: the subject must be exactly repo:OWNER/REPO:ref:refs/heads/BRANCH, or repo:OWNER/REPO:environment:NAME when the job has an environment",
     AADSTS700211: 'no federated credential of the app has the issuer of the GitHub ID token (https://token.actions.githubusercontent.com, or your GHES issuer)',
-    AADSTS700212: 'no federated credential of the app has the audience of the GitHub ID token: check oidc-audience (default api://AzureADTokenExchange)',
+    AADSTS700212: "no federated credential of the app has the audience of the GitHub ID token: check oidc-audience (empty: the cloud's, api://AzureADTokenExchange in AzureCloud) and the audience of the app's federated credential",
     AADSTS700024: 'the GitHub ID token has expired or is not yet valid: run again',
     AADSTS7000229: 'the app has no service principal in this tenant: set service-principal: true (the default)',
   };

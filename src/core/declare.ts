@@ -30,6 +30,7 @@ export interface DeclareSettings {
   signInAudience: string;
   declared: DeclaredInput;
   oidcIssuer: string;
+  federatedAudience: string;
 }
 
 /** Each declared API's service principal(s), looked up once however many lines name it. */
@@ -54,7 +55,7 @@ export async function reconcilePlan(
   const actual: AppSettings = found?.settings ?? newAppSettings(settings.signInAudience);
   const { patch, changes } = appChanges(actual, wanted, (rra) => describeAccess(rra, apis));
   const existing = declared.federatedSubjects !== undefined && found !== undefined ? await directory.federatedCredentials(found) : [];
-  const federated = declared.federatedSubjects === undefined ? { add: [], remove: [], coveredByOthers: [] } : federatedChanges(existing, declared.federatedSubjects, settings.oidcIssuer);
+  const federated = declared.federatedSubjects === undefined ? { add: [], remove: [], coveredByOthers: [] } : federatedChanges(existing, declared.federatedSubjects, { issuer: settings.oidcIssuer, audience: settings.federatedAudience });
   return { patch, changes, federated };
 }
 

@@ -32,7 +32,6 @@ export interface PropertyChange {
 
 /** Marks the federated credentials this action created; others are never touched. */
 export const FEDERATED_DESCRIPTION = 'Managed by entra-secret-rotator (GitHub Actions)';
-export const FEDERATED_AUDIENCE = 'api://AzureADTokenExchange';
 const PERSONAL = ['AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount'];
 
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
@@ -102,7 +101,9 @@ export interface FederatedPlan {
   coveredByOthers: string[];
 }
 
-export function federatedChanges(existing: readonly FederatedCredential[], subjects: readonly string[], issuer: string): FederatedPlan {
+/** `federation`: the issuer of GitHub's tokens and the cloud's token exchange audience that new credentials carry. */
+export function federatedChanges(existing: readonly FederatedCredential[], subjects: readonly string[], federation: { issuer: string; audience: string }): FederatedPlan {
+  const { issuer, audience } = federation;
   const managed = (f: FederatedCredential): boolean => f.description === FEDERATED_DESCRIPTION;
   const plan: FederatedPlan = { add: [], remove: [], coveredByOthers: [] };
   for (const subject of subjects) {
@@ -112,7 +113,7 @@ export function federatedChanges(existing: readonly FederatedCredential[], subje
       plan.coveredByOthers.push(subject);
       continue;
     }
-    plan.add.push({ name: federatedName(subject), issuer, subject, audiences: [FEDERATED_AUDIENCE], description: FEDERATED_DESCRIPTION });
+    plan.add.push({ name: federatedName(subject), issuer, subject, audiences: [audience], description: FEDERATED_DESCRIPTION });
   }
   plan.remove = existing.filter((f) => managed(f) && !(subjects.includes(f.subject) && f.issuer === issuer));
   return plan;

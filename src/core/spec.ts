@@ -20,6 +20,8 @@ export interface AppIdentity {
   declared: DeclaredInput;
   /** Issuer of GitHub's OIDC tokens for this server (github.com, or GHES), for federated credentials. */
   oidcIssuer: string;
+  /** The cloud's token exchange audience, for federated credentials. */
+  federatedAudience: string;
 }
 
 export interface AppRotation extends RotationSettings {

@@ -6,7 +6,13 @@ import type { DeclaredInput } from '../core/declare';
 import { SIGN_IN_AUDIENCES, type TargetKind } from '../core/model';
 import type { PermissionLine } from '../core/reconcile';
 import type { AppIdentity, AppRotation } from '../core/spec';
+import { CLOUDS } from './clouds';
 import type { Item, Values } from './values';
+
+export interface Federation {
+  issuer: string;
+  audience: string;
+}
 
 export const MAX_LIFETIME_DAYS = 730;
 export const MAX_KEEP_PREVIOUS = 10;
@@ -55,10 +61,17 @@ export function secretNameProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** Issuer of GitHub's OIDC tokens for the server the workflow runs on (github.com, or GHES). */
-export function oidcIssuerOf(values: Values): string {
+/**
+ * What the app's federated credentials declare: the issuer of GitHub's OIDC tokens for the server the workflow
+ * runs on (github.com, or GHES), and the token exchange audience of the cloud.
+ */
+export function federationOf(values: Values): Federation {
   const serverUrl = values.environment('GITHUB_SERVER_URL').replace(/\/+$/, '');
-  return serverUrl === '' || serverUrl === 'https://github.com' ? 'https://token.actions.githubusercontent.com' : `${serverUrl}/_services/token`;
+  const issuer = serverUrl === '' || serverUrl === 'https://github.com' ? 'https://token.actions.githubusercontent.com' : `${serverUrl}/_services/token`;
+  const cloud = values.value('cloud');
+  // A cloud that is not one of ours is reported by the sign-in inputs; the audience is then moot.
+  const audience = (CLOUDS as Record<string, { federatedAudience: string }>)[cloud]?.federatedAudience ?? CLOUDS.AzureCloud.federatedAudience;
+  return { issuer, audience };
 }
 
 /** `app-id:<guid>` or `app-name:<name>`: the app's key in a run. */
@@ -66,7 +79,7 @@ export function appKey(app: Pick<AppIdentity, 'name' | 'appId'>): string {
   return app.appId !== undefined ? `app-id:${app.appId}` : `app-name:${app.name ?? ''}`;
 }
 
-export function readApp(values: Values, oidcIssuer: string): AppIdentity | undefined {
+export function readApp(values: Values, federation: Federation): AppIdentity | undefined {
   const name = values.value('app-name');
   const appId = values.guid('app-id', false);
   const idGiven = values.value('app-id') !== '' || values.reported('app-id');
@@ -84,7 +97,7 @@ export function readApp(values: Values, oidcIssuer: string): AppIdentity | undef
   if (createIfMissing === undefined || servicePrincipal === undefined) return undefined;
   // Not given: single tenant on create; an existing app's audience is left as it is.
   const signInAudience = audience ?? 'AzureADMyOrg';
-  return { name: name === '' ? undefined : name, appId, createIfMissing, signInAudience, servicePrincipal, declared, oidcIssuer };
+  return { name: name === '' ? undefined : name, appId, createIfMissing, signInAudience, servicePrincipal, declared, oidcIssuer: federation.issuer, federatedAudience: federation.audience };
 }
 
 export function readRotation(values: Values): AppRotation | undefined {

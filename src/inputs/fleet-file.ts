@@ -8,7 +8,7 @@ import { relative, resolve, isAbsolute } from 'node:path';
 import { isMap, isSeq } from 'yaml';
 import { scopeKey, targetLabel, type OrgAccess, type OrgVisibility, type Scope, type Target } from '../core/model';
 import type { AppSpec } from '../core/spec';
-import { appKey, oidcIssuerOf, readApp, readRotation, readSecretNames } from './app';
+import { appKey, federationOf, readApp, readRotation, readSecretNames, type Federation } from './app';
 import { FleetDoc, mapSource, pathText, type Path } from './fleet-doc';
 import { schemaProblems } from './fleet-schema';
 import { isOwnerName, isRepoName, OWNER_EXPECTED, parseRepository, REPO_NAME_EXPECTED } from './github-names';
@@ -18,7 +18,7 @@ interface Context {
   doc: FleetDoc;
   step: Values;
   actionDefaults: Readonly<Record<string, string>>;
-  oidcIssuer: string;
+  federation: Federation;
 }
 
 /** A target and where its secret name is written in the file, for messages about duplicates. */
@@ -46,7 +46,7 @@ export function readFleetFile(step: Values, path: string, actionDefaults: Readon
     return undefined;
   }
   step.problems.push(...schemaProblems(doc, doc.doc.toJS()));
-  const ctx: Context = { doc, step, actionDefaults, oidcIssuer: oidcIssuerOf(step) };
+  const ctx: Context = { doc, step, actionDefaults, federation: federationOf(step) };
   const appsNode = doc.locate(['apps']).node;
   const entries = isSeq(appsNode) ? appsNode.items.map((_, i) => readEntry(ctx, i)) : [];
   step.problems.push(...sameAppTwice(doc, entries), ...sameSecretTwice(entries));
@@ -82,7 +82,7 @@ function readEntry(ctx: Context, index: number): Entry {
   const entry: Entry = { index, label: pathText(appPath), spec: undefined, targets: [] };
   if (!isMap(doc.locate(appPath).node) || doc.isReported(appPath)) return entry;
   const values = ctx.step.withSource(mapSource(doc, [appPath, ['defaults']], ctx.actionDefaults));
-  const app = readApp(values, ctx.oidcIssuer);
+  const app = readApp(values, ctx.federation);
   const rotation = readRotation(values);
   const targets = readTargets(ctx, [...appPath, 'targets']);
   entry.targets = targets ?? [];
