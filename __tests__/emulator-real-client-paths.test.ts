@@ -14,7 +14,7 @@ type Json = Record<string, unknown>;
 let emu: Emulator;
 const PAT = 'github_pat_real_client_paths';
 const CLASSIC = 'ghp_real_client_paths_classic';
-const rotator = { clientId: randomUUID(), secret: 'rcp1Q~real-client-paths-rotator-secret-00' };
+const rotator: { clientId: string; secret: string } = { clientId: randomUUID(), secret: 'rcp1Q~real-client-paths-rotator-secret-00' };
 
 beforeAll(async () => {
   await sodium.ready;
