@@ -9,6 +9,7 @@ import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { startEmulator } from '../test/emulator/index.ts';
+import { GITHUB_ROUTES, matchGitHubRoute } from '../test/emulator/github.ts';
 import type { Emulator } from '../test/emulator/index.ts';
 import { request } from '../test/emulator/https-client.ts';
 import type { HttpResponse } from '../test/emulator/https-client.ts';
@@ -274,4 +275,76 @@ test('a repository reads as GitHub\'s minimal-repository, with its id', async ()
   expect({ valid: v(r.json), errors: v.errors ?? null }).toEqual({ valid: true, errors: null });
   expect(r.json).toMatchObject({ id: emu.github.repoId('octo/app'), name: 'app', full_name: 'octo/app' });
   expect((await gh('GET', '/repos/octo/missing')).status).toBe(404);
+});
+
+/**
+ * Every REST route the emulator serves (its route table, which its router reads: a route added to the emulator is
+ * in it, so it is checked here): the path and method exist in the description, and each status the route answers
+ * is documented for the operation, or is one of GitHub's errors that any route answers and the description leaves
+ * out (the secrets operations document only their successes), or is named below with why.
+ */
+const ANY_ROUTE_ERRORS = new Set([400, 403, 404, 422]);
+const UNDOCUMENTED: Record<string, number[]> = {
+  // GitHub answers 409 when the selection is replaced on a secret whose visibility is not "selected"; the
+  // description documents 409 only on the one-repository add/remove of the same selection.
+  'PUT /orgs/{org}/actions/secrets/{secret_name}/repositories': [409],
+  'PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories': [409],
+};
+
+describe('every route in the emulator\'s route table is in the OpenAPI description', () => {
+  test.each(GITHUB_ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s', (_label, route) => {
+    const item = spec.paths[route.path];
+    expect({ path: route.path, inDescription: item !== undefined }).toEqual({ path: route.path, inDescription: true });
+    const operation = item?.[route.method.toLowerCase()];
+    expect({ method: route.method, inDescription: operation !== undefined }).toEqual({ method: route.method, inDescription: true });
+    const documented = Object.keys(operation?.responses ?? {}).map(Number);
+    const allowed = new Set([...documented, ...(UNDOCUMENTED[`${route.method} ${route.path}`] ?? [])]);
+    const successes = route.statuses.filter((s) => s < 300);
+    expect(successes.filter((s) => !documented.includes(s))).toEqual([]);
+    expect(route.statuses.filter((s) => !allowed.has(s) && !ANY_ROUTE_ERRORS.has(s))).toEqual([]);
+  });
+
+  test('a body missing a field the description requires is refused (422), for every route with a request body', async () => {
+    const key = (await gh('GET', '/repos/octo/app/actions/secrets/public-key')).json as { key_id: string; key: string };
+    const orgKey = (await gh('GET', '/orgs/octo/actions/secrets/public-key')).json as { key_id: string; key: string };
+    const depKey = (await gh('GET', '/orgs/octo/dependabot/secrets/public-key')).json as { key_id: string; key: string };
+    const envKey = (await gh('GET', `/repos/octo/app/environments/${encodeURIComponent('Prod env')}/secrets/public-key`)).json as { key_id: string; key: string };
+    const repoDepKey = (await gh('GET', '/repos/octo/app/dependabot/secrets/public-key')).json as { key_id: string; key: string };
+    const fullBody = (path: string): Json => {
+      const k = path.startsWith('/orgs/{org}/dependabot') ? depKey : path.startsWith('/orgs/') ? orgKey : path.includes('/environments/') ? envKey : path.includes('/dependabot/') ? repoDepKey : key;
+      if (path.endsWith('/repositories')) return { selected_repository_ids: [emu.github.repoId('octo/app')] };
+      const b: Json = { encrypted_value: seal('required-check', k.key), key_id: k.key_id };
+      if (path.startsWith('/orgs/')) b['visibility'] = 'selected';
+      return b;
+    };
+    const concrete = (path: string): string => path.replace('{owner}', 'octo').replace('{repo}', 'app').replace('{org}', 'octo').replace('{environment_name}', encodeURIComponent('Prod env')).replace('{secret_name}', 'REQUIRED_CHECK');
+    let checked = 0;
+    for (const route of GITHUB_ROUTES) {
+      const operation = spec.paths[route.path]?.[route.method.toLowerCase()];
+      const schema = operation?.requestBody?.content['application/json']?.schema;
+      if (!schema) continue;
+      // The selection is replaced only on a secret with visibility selected: make one first.
+      if (route.path.endsWith('/repositories')) expect((await gh('PUT', concrete(route.path.replace('/repositories', '')), fullBody(route.path.replace('/repositories', '')))).status).toBeLessThan(300);
+      const required = (deref(schema) as { required?: string[] }).required ?? [];
+      for (const field of required) {
+        const body = fullBody(route.path);
+        delete body[field];
+        const r = await gh(route.method, concrete(route.path), body);
+        expect({ route: `${route.method} ${route.path}`, field, status: r.status }).toEqual({ route: `${route.method} ${route.path}`, field, status: 422 });
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(6);
+  });
+
+  test('every status the emulator answered in this file is one its route table lists', () => {
+    // 401 (no or bad token) is answered by any route; 503 came from an injected fault.
+    const faultStatuses = new Set([401, 503]);
+    const unlisted = emu.log.filter((e) => e.service === 'github' && e.fault === undefined && !faultStatuses.has(e.status)).flatMap((e) => {
+      const segs = e.path.split('?')[0]?.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s)) ?? [];
+      const m = matchGitHubRoute(e.method, segs);
+      return m && m.route.statuses.includes(e.status) ? [] : [`${e.method} ${e.path} -> ${e.status}`];
+    });
+    expect(unlisted).toEqual([]);
+  });
 });

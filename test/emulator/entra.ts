@@ -15,6 +15,10 @@ export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const TENANT_DOMAIN = 'emulator.onmicrosoft.com';
+/** Hosts instance discovery answers for, besides the authority's own name (see instanceDiscovery). */
+const KNOWN_INSTANCE_HOSTS = new Set(['127.0.0.1', 'localhost', 'login.microsoftonline.com']);
+/** Azure Resource Manager: the resource the Azure CLI signs in for, in both of its spellings. */
+export const ARM_RESOURCES = ['https://management.core.windows.net', 'https://management.azure.com'];
 const FIC_DOC = 'https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
 
 interface Caller {
@@ -92,14 +96,23 @@ export function createEntraHandler(state: State): ServiceHandler {
     };
   }
 
+  /**
+   * Instance discovery, as login.microsoftonline.com answers it: metadata for an authority on a host it knows, and
+   * 400 `invalid_instance` (AADSTS50049) for any other host. The hosts the emulator knows are those it serves: its
+   * authority's name (127.0.0.1), `localhost`, and `login.microsoftonline.com` (the name the real-client test maps
+   * to it inside a private namespace). The port does not matter: MSAL Python drops it from `authorization_endpoint`.
+   */
   function instanceDiscovery(req: Req): Res {
     const a = authority();
     const host = new URL(a).host;
     let tenant = '{tenant}';
     const ae = req.query.get('authorization_endpoint');
     if (ae) {
-      const m = /^https?:\/\/[^/]+\/([^/]+)\//.exec(ae);
-      if (m?.[1]) tenant = m[1];
+      const m = /^https?:\/\/([^/:]+)(?::\d+)?\/([^/]+)\//.exec(ae);
+      if (!m || !KNOWN_INSTANCE_HOSTS.has((m[1] ?? '').toLowerCase())) {
+        return error(req, 400, 'invalid_instance', 50049, 'Unknown or invalid instance.');
+      }
+      if (m[2]) tenant = m[2];
     }
     return {
       status: 200,
@@ -118,6 +131,8 @@ export function createEntraHandler(state: State): ServiceHandler {
     const graphByName = state.urls.graph.replace('//127.0.0.1:', '//localhost:');
     if ([state.urls.graph.toLowerCase(), graphByName, GRAPH_APP_ID].includes(r.toLowerCase())) return { audience: state.urls.graph, isGraph: true };
     if (r.toLowerCase() === 'https://graph.microsoft.com') return { audience: 'https://graph.microsoft.com', isGraph: false };
+    // ARM: `https://management.core.windows.net//.default` (the Azure CLI's form, double slash) or `https://management.azure.com/.default`.
+    if (ARM_RESOURCES.includes(r.toLowerCase())) return { audience: `${r.toLowerCase()}/`, isGraph: false };
     const sp = state.graph.servicePrincipals.find((s) => s.appId.toLowerCase() === r.toLowerCase() || s.servicePrincipalNames.some((n) => n.replace(/\/+$/, '').toLowerCase() === r.toLowerCase()));
     if (sp) return { audience: sp.appId, isGraph: false };
     const app = state.graph.apps.find((a) => a.appId.toLowerCase() === r.toLowerCase() || a.identifierUris.some((u) => u.replace(/\/+$/, '').toLowerCase() === r.toLowerCase()));
@@ -198,7 +213,9 @@ export function createEntraHandler(state: State): ServiceHandler {
     }
     if (secret !== undefined) {
       const now = Date.now();
-      const matching = app.passwordCredentials.filter((p) => p.secretText === secret);
+      // The app's passwords and its service principal's own (`az ad sp credential reset`) both sign in.
+      const spPasswords = state.graph.servicePrincipals.find((s) => s.appId === app.appId)?.passwordCredentials ?? [];
+      const matching = [...app.passwordCredentials, ...spPasswords].filter((p) => p.secretText === secret);
       if (matching.length === 0) return { err: invalidSecret(req, app.appId) };
       const valid = matching.filter((p) => Date.parse(p.startDateTime) <= now && now < Date.parse(p.endDateTime));
       if (valid.length === 0) {

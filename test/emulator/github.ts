@@ -286,25 +286,66 @@ function docOf(scope: SecretScope['kind'], service: SecretService, op: Op): stri
   return `${DOCS[service]}#${OP_ANCHORS[op].replace('{k}', k).replace('{a}', a)}`;
 }
 
-/** What a path addresses: a repository, or a secrets scope with what follows `/secrets`. */
-type Route =
-  | { kind: 'repository'; owner: string; repo: string }
-  | { kind: SecretScope['kind']; service: SecretService; owner: string; repo: string; env: string; tail: string[] };
-
-function routeOf(segs: string[]): Route | undefined {
-  const [first = '', a = '', b = '', c = '', d = '', e = ''] = segs;
-  if (first === 'repos' && segs.length === 3) return { kind: 'repository', owner: a, repo: b };
-  if (first === 'repos' && (c === 'actions' || c === 'dependabot') && d === 'secrets') return { kind: 'repo', service: c, owner: a, repo: b, env: '', tail: segs.slice(5) };
-  if (first === 'repos' && c === 'environments' && e === 'secrets' && segs.length >= 6) return { kind: 'env', service: 'actions', owner: a, repo: b, env: d, tail: segs.slice(6) };
-  if (first === 'orgs' && (b === 'actions' || b === 'dependabot') && c === 'secrets') return { kind: 'org', service: b, owner: a, repo: '', env: '', tail: segs.slice(4) };
-  return undefined;
+/**
+ * One REST route the emulator serves, as GitHub's OpenAPI description names it (`path` is the description's
+ * template). `statuses` are every status the route itself may answer (besides 401 without a valid token, the
+ * secondary rate limit's 403/429 and injected faults, which any route answers). Served at the root and under
+ * the GHES prefix `/api/v3`. __tests__/emulator-openapi.test.ts checks every entry against the description.
+ */
+export interface GitHubRoute {
+  method: 'GET' | 'PUT' | 'DELETE';
+  path: string;
+  statuses: readonly number[];
+  target: { kind: 'root' } | { kind: 'repository' } | { kind: SecretScope['kind']; service: SecretService; op: Op };
 }
 
-function opOf(method: string, kind: SecretScope['kind'], tail: string[]): Op | undefined {
-  if (tail.length === 0) return method === 'GET' ? 'list' : undefined;
-  if (tail.length === 1 && tail[0] === 'public-key' && method === 'GET') return 'public-key';
-  if (tail.length === 1) return method === 'GET' ? 'get' : method === 'PUT' ? 'put' : method === 'DELETE' ? 'delete' : undefined;
-  if (tail.length === 2 && tail[1] === 'repositories' && kind === 'org') return method === 'GET' ? 'list-repos' : method === 'PUT' ? 'set-repos' : undefined;
+function secretRoutes(kind: SecretScope['kind'], service: SecretService, base: string): GitHubRoute[] {
+  const t = (op: Op): GitHubRoute['target'] => ({ kind, service, op });
+  const routes: GitHubRoute[] = [
+    { method: 'GET', path: base, statuses: [200, 403, 404], target: t('list') },
+    { method: 'GET', path: `${base}/public-key`, statuses: [200, 403, 404], target: t('public-key') },
+    { method: 'GET', path: `${base}/{secret_name}`, statuses: [200, 403, 404], target: t('get') },
+    { method: 'PUT', path: `${base}/{secret_name}`, statuses: [201, 204, 400, 403, 404, 422], target: t('put') },
+    { method: 'DELETE', path: `${base}/{secret_name}`, statuses: [204, 403, 404], target: t('delete') },
+  ];
+  if (kind === 'org') {
+    routes.push(
+      { method: 'GET', path: `${base}/{secret_name}/repositories`, statuses: [200, 403, 404], target: t('list-repos') },
+      { method: 'PUT', path: `${base}/{secret_name}/repositories`, statuses: [204, 400, 403, 404, 409, 422], target: t('set-repos') },
+    );
+  }
+  return routes;
+}
+
+export const GITHUB_ROUTES: readonly GitHubRoute[] = [
+  { method: 'GET', path: '/', statuses: [200], target: { kind: 'root' } },
+  { method: 'GET', path: '/repos/{owner}/{repo}', statuses: [200, 404], target: { kind: 'repository' } },
+  ...secretRoutes('repo', 'actions', '/repos/{owner}/{repo}/actions/secrets'),
+  ...secretRoutes('repo', 'dependabot', '/repos/{owner}/{repo}/dependabot/secrets'),
+  ...secretRoutes('env', 'actions', '/repos/{owner}/{repo}/environments/{environment_name}/secrets'),
+  ...secretRoutes('org', 'actions', '/orgs/{org}/actions/secrets'),
+  ...secretRoutes('org', 'dependabot', '/orgs/{org}/dependabot/secrets'),
+];
+
+/** The GHES REST prefix: gh (and Octokit with a GHES base URL) sends `https://HOST/api/v3/...`. */
+export const GHES_PREFIX = '/api/v3';
+
+/** The route a method and decoded path segments address, with the template's parameters; literal segments win. */
+export function matchGitHubRoute(method: string, segs: readonly string[]): { route: GitHubRoute; params: Record<string, string> } | undefined {
+  for (const route of GITHUB_ROUTES) {
+    if (route.method !== method) continue;
+    const tpl = route.path.split('/').filter((s) => s !== '');
+    if (tpl.length !== segs.length) continue;
+    const params: Record<string, string> = {};
+    const ok = tpl.every((t, i) => {
+      const seg = segs[i] ?? '';
+      if (!t.startsWith('{')) return t === seg;
+      params[t.slice(1, -1)] = seg;
+      return seg !== '';
+    });
+    // The first match wins: a literal (public-key) is listed before the template it also fits ({secret_name}).
+    if (ok) return { route, params };
+  }
   return undefined;
 }
 
@@ -352,17 +393,23 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
   }
 
   function handle(req: Req): Res {
+    // GHES paths: REST under /api/v3, GraphQL at /api/graphql; github.com's: at the root and /graphql.
+    const prefixed = req.pathname === GHES_PREFIX || req.pathname.startsWith(`${GHES_PREFIX}/`);
+    const base = `${apiBase()}${prefixed ? GHES_PREFIX : ''}`;
+    const path = prefixed ? req.pathname.slice(GHES_PREFIX.length) : req.pathname;
+    if (path === '/graphql' || req.pathname === '/api/graphql') return req.method === 'POST' ? graphql(req) : err(404, 'Not Found', 'https://docs.github.com/graphql');
     let segs: string[];
     try {
-      segs = req.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+      segs = path.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
     } catch {
       return err(404, 'Not Found', 'https://docs.github.com/rest');
     }
-    const route = routeOf(segs);
-    if (route === undefined) return err(404, 'Not Found', 'https://docs.github.com/rest');
-    const op = route.kind === 'repository' ? (req.method === 'GET' ? 'repository' : undefined) : opOf(req.method, route.kind, route.tail);
-    if (op === undefined) return err(404, 'Not Found', 'https://docs.github.com/rest');
-    const doc = route.kind === 'repository' ? 'https://docs.github.com/rest/repos/repos#get-a-repository' : docOf(route.kind, route.service, op as Op);
+    const matched = matchGitHubRoute(req.method, segs);
+    if (matched === undefined) return err(404, 'Not Found', 'https://docs.github.com/rest');
+    const { route, params } = matched;
+    const target = route.target;
+    if (target.kind === 'root') return root(req, base);
+    const doc = target.kind === 'repository' ? 'https://docs.github.com/rest/repos/repos#get-a-repository' : docOf(target.kind, target.service, target.op);
 
     // Authenticate.
     const auth = header(req.headers, 'authorization');
@@ -374,25 +421,26 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     const limited = secondaryLimited(req, rate);
     if (limited) return limited;
 
-    if (route.kind === 'repository') {
+    if (target.kind === 'repository') {
       // Any token that may see the repository reads it (fine-grained tokens always get metadata: read).
-      const repo = gh.repos.get(`${route.owner}/${route.repo}`.toLowerCase());
-      return repo ? { status: 200, headers: rate, body: repoJson(repo, apiBase()) } : err(404, 'Not Found', doc, rate);
+      const repo = gh.repos.get(`${params['owner'] ?? ''}/${params['repo'] ?? ''}`.toLowerCase());
+      return repo ? { status: 200, headers: rate, body: repoJson(repo, base) } : err(404, 'Not Found', doc, rate);
     }
-    const secretOp = op as Op;
+    const secretOp = target.op;
+    const owner = params['owner'] ?? params['org'] ?? '';
 
     // Resolve the scope: organization or repository (404), permission (403), environment (404).
     let scope: SecretScope;
-    if (route.kind === 'org') {
-      const org = gh.orgs.get(route.owner.toLowerCase());
+    if (target.kind === 'org') {
+      const org = gh.orgs.get(owner.toLowerCase());
       if (!org) return err(404, 'Not Found', doc, rate);
-      scope = route.service === 'dependabot' ? org.dependabot : org.scope;
+      scope = target.service === 'dependabot' ? org.dependabot : org.scope;
     } else {
-      const repo = gh.repos.get(`${route.owner}/${route.repo}`.toLowerCase());
+      const repo = gh.repos.get(`${owner}/${params['repo'] ?? ''}`.toLowerCase());
       if (!repo) return err(404, 'Not Found', doc, rate);
-      scope = route.service === 'dependabot' ? repo.dependabot : repo.scope;
-      if (route.kind === 'env') {
-        const env = repo.environments.get(route.env.toLowerCase());
+      scope = target.service === 'dependabot' ? repo.dependabot : repo.scope;
+      if (target.kind === 'env') {
+        const env = repo.environments.get((params['environment_name'] ?? '').toLowerCase());
         if (!env) {
           const permErr = permission(token, scope, secretOp, doc, rate);
           return permErr ?? err(404, 'Not Found', doc, rate);
@@ -403,18 +451,18 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     const permErr = permission(token, scope, secretOp, doc, rate);
     if (permErr) return permErr;
 
-    const name = route.tail[0] ?? '';
+    const name = params['secret_name'] ?? '';
     switch (secretOp) {
       case 'list':
         return paged(req, rate, [...scope.secrets.values()].sort((a, b) => a.name.localeCompare(b.name)), (page, total) => ({
           total_count: total,
-          secrets: page.map((s) => meta(s, scope, apiBase())),
+          secrets: page.map((s) => meta(s, scope, base)),
         }));
       case 'public-key':
         return { status: 200, headers: rate, body: { key_id: scope.keyId, key: sodium.to_base64(scope.publicKey, sodium.base64_variants.ORIGINAL) } };
       case 'get': {
         const s = scope.secrets.get(name.toUpperCase());
-        return s ? { status: 200, headers: rate, body: meta(s, scope, apiBase()) } : err(404, 'Not Found', doc, rate);
+        return s ? { status: 200, headers: rate, body: meta(s, scope, base) } : err(404, 'Not Found', doc, rate);
       }
       case 'delete': {
         if (!scope.secrets.delete(name.toUpperCase())) return err(404, 'Not Found', doc, rate);
@@ -428,9 +476,79 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
         if (!s) return err(404, 'Not Found', doc, rate);
         if (secretOp === 'set-repos') return setRepositories(req, scope, s, doc, rate);
         const repos = (s.selectedRepositoryIds ?? []).flatMap((id) => [...gh.repos.values()].filter((r) => r.id === id));
-        return paged(req, rate, repos, (page, total) => ({ total_count: total, repositories: page.map((r) => repoJson(r, apiBase())) }));
+        return paged(req, rate, repos, (page, total) => ({ total_count: total, repositories: page.map((r) => repoJson(r, base)) }));
       }
     }
+  }
+
+  /**
+   * `GET /` (github.com) or `GET /api/v3/` (GHES): the API root, a map of URL templates under the root the request
+   * came in on. Anonymous requests are answered too; a classic token (`ghp_`) also gets `x-oauth-scopes`, which
+   * `gh auth status` reads (fine-grained and installation tokens get none, as on GitHub).
+   */
+  function root(req: Req, base: string): Res {
+    const token = tokenOf(gh, req.headers);
+    if (header(req.headers, 'authorization') !== undefined && !token) return err(401, 'Bad credentials', 'https://docs.github.com/rest');
+    if (token) token.used += 1;
+    const headers = rateHeaders(token);
+    const raw = /^(?:token|bearer)\s+(\S+)/i.exec(header(req.headers, 'authorization') ?? '')?.[1] ?? '';
+    if (token && raw.startsWith('ghp_')) {
+      const scopes = [token.permissions.secrets === 'write' || token.permissions.environments === 'write' ? 'repo' : '', token.permissions.orgSecrets === 'write' ? 'admin:org' : ''];
+      headers['x-oauth-scopes'] = scopes.filter((x) => x !== '').join(', ');
+      headers['x-accepted-oauth-scopes'] = '';
+    }
+    const body: Record<string, string> = {
+      current_user_url: `${base}/user`,
+      authorizations_url: `${base}/authorizations`,
+      emails_url: `${base}/user/emails`,
+      organization_url: `${base}/orgs/{org}`,
+      organization_repositories_url: `${base}/orgs/{org}/repos{?type,page,per_page,sort}`,
+      rate_limit_url: `${base}/rate_limit`,
+      repository_url: `${base}/repos/{owner}/{repo}`,
+      user_url: `${base}/users/{user}`,
+    };
+    return { status: 200, headers, body };
+  }
+
+  /**
+   * GraphQL, only what gh asks of it: `repository(owner:, name:) { databaseId }` (any number, aliased, arguments
+   * literal or variables; `gh secret set --repos`) and `viewer { login }`. Anything else is answered as GitHub
+   * answers a query it cannot run: 200 with `errors` (no `data`).
+   */
+  function graphql(req: Req): Res {
+    const token = tokenOf(gh, req.headers);
+    if (!token) return err(401, header(req.headers, 'authorization') ? 'Bad credentials' : 'This endpoint requires you to be authenticated.', 'https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql');
+    token.used += 1;
+    const rate = rateHeaders(token);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(req.body.toString('utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    const query = isPlainObject(parsed) && typeof parsed['query'] === 'string' ? parsed['query'] : undefined;
+    const variables = isPlainObject(parsed) && isPlainObject(parsed['variables']) ? parsed['variables'] : {};
+    if (query === undefined) return { status: 400, headers: rate, body: { message: 'Problems parsing JSON', documentation_url: 'https://docs.github.com/graphql' } };
+    const arg = (a: string): string => {
+      const v = a.startsWith('$') ? variables[a.slice(1)] : (JSON.parse(a) as unknown);
+      return typeof v === 'string' ? v : '';
+    };
+    const data: Record<string, unknown> = {};
+    const errors: Record<string, unknown>[] = [];
+    const fields = /(?:(\w+)\s*:\s*)?repository\s*\(\s*owner\s*:\s*("(?:[^"\\]|\\.)*"|\$\w+)\s*,\s*name\s*:\s*("(?:[^"\\]|\\.)*"|\$\w+)\s*\)\s*\{\s*databaseId\s*\}/g;
+    for (const m of query.matchAll(fields)) {
+      const alias = m[1] ?? 'repository';
+      const fullName = `${arg(m[2] ?? '""')}/${arg(m[3] ?? '""')}`;
+      const repo = gh.repos.get(fullName.toLowerCase());
+      data[alias] = repo ? { databaseId: repo.id } : null;
+      if (!repo) errors.push({ type: 'NOT_FOUND', path: [alias], locations: [], message: `Could not resolve to a Repository with the name '${fullName}'.` });
+    }
+    if (/\bviewer\s*\{\s*login\s*\}/.test(query)) data['viewer'] = { login: token.label };
+    const rest = query.replace(fields, '').replace(/\bviewer\s*\{\s*login\s*\}/g, '').replace(/^\s*(?:query|mutation)?\s*\w*\s*(?:\([^)]*\))?\s*\{/, '').replace(/\}\s*$/, '');
+    if (Object.keys(data).length === 0 || rest.trim() !== '') {
+      return { status: 200, headers: rate, body: { errors: [{ message: 'The emulator answers only repository(owner:, name:) { databaseId } and viewer { login }.', locations: [{ line: 1, column: 1 }] }] } };
+    }
+    return { status: 200, headers: rate, body: errors.length > 0 ? { data, errors } : { data } };
   }
 
   function permission(token: Token, scope: SecretScope, op: Op, doc: string, rate: Record<string, string>): Res | undefined {
@@ -459,6 +577,7 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
         const q = new URLSearchParams(req.query);
         q.set('per_page', String(perPage));
         q.set('page', String(p));
+        // req.pathname keeps the prefix the request came with (/api/v3 or none).
         return `<${apiBase()}${req.pathname}?${q.toString()}>`;
       };
       const links: string[] = [];

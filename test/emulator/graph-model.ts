@@ -447,7 +447,7 @@ export function servicePrincipalToWire(sp: GraphServicePrincipal): Record<string
     appRoles: structuredClone(sp.appRoles),
     keyCredentials: [],
     oauth2PermissionScopes: structuredClone(sp.oauth2PermissionScopes),
-    passwordCredentials: [],
+    passwordCredentials: (sp.passwordCredentials ?? []).map((p) => ({ customKeyIdentifier: p.customKeyIdentifier, displayName: p.displayName, endDateTime: p.endDateTime, hint: p.hint, keyId: p.keyId, secretText: null, startDateTime: p.startDateTime })),
     resourceSpecificApplicationPermissions: [],
     verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
   };

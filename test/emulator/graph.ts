@@ -28,6 +28,7 @@ import {
   validateApplicationBody,
 } from './graph-model.ts';
 import { TENANT_DOMAIN } from './entra.ts';
+import { ARM_COLLECTIONS, handleArm } from './arm.ts';
 import { entraSecretText, graphDate, guid, isGuid, isPlainObject, parseDateTimeOffset } from './util.ts';
 
 const JSON_CT = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -362,7 +363,8 @@ export function createGraphHandler(state: State): ServiceHandler {
     return noContent();
   }
 
-  function addPassword(req: Req, app: GraphApp): Res {
+  /** addPassword of an application or (its own passwords) a service principal. */
+  function addPassword(req: Req, app: Pick<GraphApp, 'passwordCredentials' | 'signInAudience'>): Res {
     const b = jsonBody(req, true);
     if ('res' in b) return b.res;
     for (const k of Object.keys(b.ok)) if (k !== 'passwordCredential') return gErr(req, unknownProperty(k));
@@ -427,7 +429,7 @@ export function createGraphHandler(state: State): ServiceHandler {
     });
   }
 
-  function removePassword(req: Req, app: GraphApp): Res {
+  function removePassword(req: Req, app: Pick<GraphApp, 'passwordCredentials'>): Res {
     const b = jsonBody(req, false);
     if ('res' in b) return b.res;
     for (const k of Object.keys(b.ok)) if (k !== 'keyId') return gErr(req, unknownProperty(k));
@@ -747,11 +749,19 @@ export function createGraphHandler(state: State): ServiceHandler {
       return methodNotAllowed(req);
     }
     if (sub[0] === 'ownedObjects' && sub.length === 1) return ownedObjects(req, c, key);
-    if (sub.length > 0) return segmentNotFound(req, sub[0] ?? '');
+    const action = sub[0]?.replace(/^microsoft\.graph\./, '');
+    if (sub.length > 1 || (action !== undefined && action !== 'addPassword' && action !== 'removePassword')) return segmentNotFound(req, sub[0] ?? '');
     if (!isGuid(key.value)) return gErr(req, badRequest(`Invalid object identifier '${key.value}'.`));
     const v = key.value.toLowerCase();
     const sp = state.graph.servicePrincipals.find((s) => (key.by === 'id' ? s.id : s.appId).toLowerCase() === v);
     if (!sp) return notFound(req, key.value);
+    if (action !== undefined) {
+      // A service principal's own passwords (`az ad sp credential reset`), which sign in as the app's do.
+      if (req.method !== 'POST') return methodNotAllowed(req);
+      if (!canWriteSp(c, sp)) return forbidden(req);
+      sp.passwordCredentials ??= [];
+      return action === 'addPassword' ? addPassword(req, { passwordCredentials: sp.passwordCredentials, signInAudience: sp.signInAudience }) : removePassword(req, sp as { passwordCredentials: PasswordCredential[] });
+    }
     if (req.method === 'GET') {
       if (!canReadSp(c, sp)) return forbidden(req);
       const sel = parseSelect(req, SP_SAMPLE, 'servicePrincipal');
@@ -855,6 +865,7 @@ export function createGraphHandler(state: State): ServiceHandler {
     const path = req.pathname;
     const vm = /^\/([^/]*)(\/.*)?$/.exec(path);
     const version = vm?.[1] ?? '';
+    if (ARM_COLLECTIONS.has(version)) return handleArm(req, state);
     if (version !== 'v1.0') return gErr(req, badRequest(`Invalid version: ${version}`, 'BadRequest'));
     let segs: string[];
     try {

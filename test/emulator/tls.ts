@@ -68,6 +68,9 @@ export async function createCertificates(): Promise<Certificates> {
         // Names that resolve nowhere: reachable only through a test's proxy (@actions/http-client never proxies loopback).
         { type: 'dns', value: 'emulator.test' },
         { type: 'dns', value: '*.emulator.test' },
+        // Entra's real name, which only the real-client test maps to 127.0.0.1, inside a private network and mount
+        // namespace (the Azure CLI's MSAL asks it for instance discovery whatever the authority).
+        { type: 'dns', value: 'login.microsoftonline.com' },
       ]),
       await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),

@@ -237,6 +237,8 @@ export interface GraphServicePrincipal {
   createdDateTime: string | null;
   appRoles: AppRole[];
   oauth2PermissionScopes: PermissionScope[];
+  /** The service principal's own passwords (POST /servicePrincipals/{id}/addPassword); absent: none. */
+  passwordCredentials?: PasswordCredential[];
 }
 
 export interface RotatorInput {
