@@ -123,7 +123,7 @@ export function resultWord(o: Outcome): string {
   if (o.dryRun) return o.plan?.rotate === true ? 'would rotate' : 'planned';
   if (o.appCreated) return 'created';
   if (o.rotated) return 'rotated';
-  if (o.written.length + o.removed.length + o.selectionsFixed.length > 0 || o.reconciled) return 'updated';
+  if (o.written.length + o.removed.length > 0 || o.reconciled) return 'updated';
   return 'unchanged';
 }
 
