@@ -53,6 +53,8 @@ const CASES: Array<[Record<string, string>, string, string]> = [
   [{ 'keep-previous': '0.5' }, 'keep-previous', 'a whole number from 0 to 10'],
   [{ 'force-rotation': 'yes' }, 'force-rotation', 'true or false'],
   [{ 'dry-run': '1' }, 'dry-run', 'true or false'],
+  [{ 'max-writes': '0' }, 'max-writes', 'a whole number from 1 to 100000'],
+  [{ 'max-writes': '500 an hour' }, 'max-writes', 'a whole number from 1 to 100000'],
   [{ 'create-if-missing': 'no' }, 'create-if-missing', 'true or false'],
   [{ 'service-principal': 'on' }, 'service-principal', 'true or false'],
   [{ 'verify-new-secret': 'tru' }, 'verify-new-secret', 'true or false'],

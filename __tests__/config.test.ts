@@ -51,7 +51,7 @@ describe('readConfig', () => {
     expect(c.github.apiUrl).toBe('https://api.github.com');
     expect(c.dryRun).toBe(false);
     expect(c.dryRunBecause).toBeUndefined();
-    expect(c.fleet).toEqual({ maxRotations: 10, reportDays: 30, reportScope: 'managed', shard: undefined });
+    expect(c.fleet).toEqual({ maxRotations: 10, maxWrites: 200, reportDays: 30, reportScope: 'managed', shard: undefined });
   });
 
   it('picks the endpoints of the cloud, and lets any https host override them', () => {
@@ -221,14 +221,19 @@ describe('readConfig', () => {
 });
 
 describe('readConfig: fleet settings and pull requests', () => {
-  it('reads max-rotations, report-days, report-scope and shard in single mode too', () => {
-    const c = readEnv(env({ ...base, 'max-rotations': '3', 'report-days': '0', 'report-scope': 'all', shard: '2/4' }));
-    expect(c.fleet).toEqual({ maxRotations: 3, reportDays: 0, reportScope: 'all', shard: { index: 2, count: 4 } });
+  it('reads max-rotations, max-writes, report-days, report-scope and shard in single mode too', () => {
+    const c = readEnv(env({ ...base, 'max-rotations': '3', 'max-writes': '450', 'report-days': '0', 'report-scope': 'all', shard: '2/4' }));
+    expect(c.fleet).toEqual({ maxRotations: 3, maxWrites: 450, reportDays: 0, reportScope: 'all', shard: { index: 2, count: 4 } });
   });
 
   it.each([
     [{ 'max-rotations': '0' }, "max-rotations: got '0', expected a whole number from 1 to 1000"],
     [{ 'max-rotations': '1001' }, "max-rotations: got '1001', expected a whole number from 1 to 1000"],
+    [{ 'max-writes': '0' }, "max-writes: got '0', expected a whole number from 1 to 100000"],
+    [{ 'max-writes': '100001' }, "max-writes: got '100001', expected a whole number from 1 to 100000"],
+    [{ 'max-writes': '2.5' }, "max-writes: got '2.5', expected a whole number from 1 to 100000"],
+    [{ 'max-writes': 'many' }, "max-writes: got 'many', expected a whole number from 1 to 100000"],
+    [{ 'max-writes': '' }, 'max-writes: '],
     [{ 'report-days': '731' }, "report-days: got '731', expected a whole number from 0 to 730"],
     [{ 'report-scope': 'everything' }, "report-scope: got 'everything', expected one of managed, all"],
     [{ shard: '0/4' }, "shard: got '0/4', expected K/N with 1 <= K <= N <= 256"],

@@ -96,16 +96,16 @@ describe('organisation and Dependabot secrets', () => {
     ]);
   });
 
-  it('reads the selection and makes it exactly the declared one, writing no value', async () => {
+  it('reads the selection, and sets it only in the PUT of a value (never by the selection PUT, which may move updated_at)', async () => {
     emu.github.putPlain({ org: 'octo' }, 'AZURE_CLIENT_SECRET', 'old', undefined, { visibility: 'selected', repositories: ['app', 'web'] });
     const target = orgTarget('AZURE_CLIENT_SECRET', ['app', 'lib']);
-    const run = await runAdapter(emu, PAT, [{ op: 'selected', target }, { op: 'setSelected', target }, { op: 'selected', target }]);
+    const run = await runAdapter(emu, PAT, [{ op: 'selected', target }, { op: 'write', target, value: VALUE }, { op: 'selected', target }]);
     expect(okValue(run.results[0]!)).toEqual(['app', 'web']);
     okValue(run.results[1]!);
     expect(okValue(run.results[2]!)).toEqual(['app', 'lib']);
     expect(emu.github.access('octo', 'AZURE_CLIENT_SECRET')).toEqual({ visibility: 'selected', repositories: ['app', 'lib'] });
-    expect(emu.github.open({ org: 'octo' }, 'AZURE_CLIENT_SECRET')).toBe('old');
-    expect(requests('PUT', /./).map((e) => e.path)).toEqual(['/orgs/octo/actions/secrets/AZURE_CLIENT_SECRET/repositories']);
+    expect(emu.github.open({ org: 'octo' }, 'AZURE_CLIENT_SECRET')).toBe(VALUE);
+    expect(requests('PUT', /./).map((e) => e.path)).toEqual(['/orgs/octo/actions/secrets/AZURE_CLIENT_SECRET']);
   });
 
   it('reads a selection of more than one page', async () => {
@@ -224,7 +224,7 @@ describe("GitHub's rate limits", () => {
       { scope: { service: 'dependabot', owner: 'octo', repo: 'lib' }, name: 'DEP_ONE', kind: 'secret' },
     ];
     emu.github.putPlain({ org: 'octo' }, 'ORG_ONE', 'x', undefined, { visibility: 'selected', repositories: ['web'] });
-    const run = await runAdapter(emu, PAT, [{ op: 'writeAll', targets: all, value: VALUE }, { op: 'setSelected', target: all[0]! }], { baseMs: 200 });
+    const run = await runAdapter(emu, PAT, [{ op: 'writeAll', targets: all, value: VALUE }, { op: 'write', target: all[0]!, value: VALUE }], { baseMs: 200 });
     expect(okValue(run.results[0]!)).toEqual(['ok', 'ok', 'ok', 'ok']);
     const puts = requests('PUT', /./).sort((a, b) => a.at - b.at);
     expect(puts).toHaveLength(5);

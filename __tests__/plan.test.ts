@@ -212,3 +212,36 @@ describe('makePlan', () => {
     expect(plan.removals).toHaveLength(1);
   });
 });
+
+describe('an organisation secret whose access drifted (issue 16: never a selection-only PUT)', () => {
+  const org = { service: 'actions' as const, owner: 'o' };
+  const access = { visibility: 'selected' as const, repositories: ['billing', 'invoices'] };
+  const orgSecret: Target = { scope: org, name: 'APP_SECRET', kind: 'secret', access };
+  const orgClientId: Target = { scope: org, name: 'APP_CLIENT_ID', kind: 'client-id', access };
+  const selected = (state: TargetState, repositories: string[]): TargetState => ({ ...state, stored: { ...(state.stored as object), visibility: 'selected' } as TargetState['stored'], selected: repositories });
+  const input = (p: PasswordInfo, targets: TargetState[]) => ({ app: { displayName: 'a', appId: 'id', objectId: 'oid', passwords: [p] }, targets, settings, servicePrincipal: false, now: NOW, runStart: NOW });
+
+  it('rotates when a value target is shared with other repositories: the value is written with the declared selection in one PUT', () => {
+    const p = pw(10, 180);
+    const plan = makePlan(input(p, [selected(writtenWith(p, 5000, orgSecret), ['billing', 'ledger'])]));
+    expect(plan.rotate).toBe(true);
+    expect(plan.reasons.join('\n')).toMatch(/APP_SECRET \(organisation o\) is shared with billing, ledger, declared billing, invoices: it is written again with the declared repositories, which takes a value/);
+    expect(plan.writes.map((w) => w.target)).toEqual([orgSecret]);
+    expect(plan.githubWrites).toBe(1);
+  });
+
+  it('writes a companion whose selection drifted again, without a rotation (its value is known)', () => {
+    const p = pw(10, 180);
+    const plan = makePlan(input(p, [selected(writtenWith(p, 5000, orgSecret), ['invoices', 'Billing']), selected(writtenWith(p, 5000, orgClientId), ['billing'])]));
+    expect(plan.rotate).toBe(false);
+    expect(plan.writes.map((w) => [w.target.name, w.reason])).toEqual([['APP_CLIENT_ID', expect.stringContaining('is shared with billing, declared billing, invoices')]]);
+    expect(plan.githubWrites).toBe(1);
+  });
+
+  it('counts one GitHub write per write step, and none when nothing is to be written', () => {
+    const p = pw(10, 180);
+    expect(makePlan(input(p, [writtenWith(p)])).githubWrites).toBe(0);
+    expect(makePlan({ ...input(p, [writtenWith(p), writtenWith(p, 5000, clientIdTarget)]), settings: { ...settings, force: true } }).githubWrites).toBe(2);
+    expect(makePlan(input(p, [writtenWith(p), { target: clientIdTarget, stored: undefined }])).githubWrites).toBe(1);
+  });
+});

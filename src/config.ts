@@ -41,6 +41,7 @@ export const INPUT_NAMES = [
   'dry-run',
   'config',
   'max-rotations',
+  'max-writes',
   'report-days',
   'report-scope',
   'shard',
@@ -60,6 +61,8 @@ export const PER_APP_INPUT_NAMES = [
 ] as const satisfies readonly InputName[];
 
 export const MAX_ROTATIONS = 1000;
+/** GitHub.com allows about 500 content-creating requests an hour; a GitHub Enterprise Server may allow more. */
+export const MAX_WRITES = 100_000;
 export const MAX_REPORT_DAYS = 730;
 export const MAX_SHARDS = 256;
 
@@ -291,11 +294,12 @@ function fleetApps(step: Values, path: string, reading: FleetReading | undefined
 
 function readFleetSettings(inputs: Values): FleetSettings | undefined {
   const maxRotations = inputs.whole('max-rotations', 1, MAX_ROTATIONS);
+  const maxWrites = inputs.whole('max-writes', 1, MAX_WRITES);
   const reportDays = inputs.whole('report-days', 0, MAX_REPORT_DAYS);
   const reportScope = inputs.oneOf<ReportScope>('report-scope', ['managed', 'all'], 'problem');
   const shard = readShard(inputs);
-  if (maxRotations === undefined || reportDays === undefined || reportScope === undefined || shard === 'bad') return undefined;
-  return { maxRotations, reportDays, reportScope, shard };
+  if (maxRotations === undefined || maxWrites === undefined || reportDays === undefined || reportScope === undefined || shard === 'bad') return undefined;
+  return { maxRotations, maxWrites, reportDays, reportScope, shard };
 }
 
 /** `K/N`, 1 <= K <= N <= 256; empty: no sharding. */

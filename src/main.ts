@@ -73,5 +73,4 @@ const noStore: SecretStore = {
   prepare: () => Promise.reject(new Error('internal: no github-token')),
   write: () => Promise.reject(new Error('internal: no github-token')),
   selectedRepositories: () => Promise.reject(new Error('internal: no github-token')),
-  setSelectedRepositories: () => Promise.reject(new Error('internal: no github-token')),
 };

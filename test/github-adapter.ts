@@ -13,8 +13,7 @@ export type AdapterStep =
   | { op: 'write'; target: Target; value: string; notAfterMs?: number }
   /** Writes every target at once, as the core does; the result lists 'ok' or the error message of each. */
   | { op: 'writeAll'; targets: Target[]; value: string; notAfterMs?: number }
-  | { op: 'selected'; target: Target }
-  | { op: 'setSelected'; target: Target };
+  | { op: 'selected'; target: Target };
 
 export interface AdapterPlan {
   apiUrl: string;

@@ -32,8 +32,6 @@ async function run(store: GitHubSecrets, step: AdapterStep): Promise<unknown> {
     }
     case 'selected':
       return store.selectedRepositories(step.target);
-    case 'setSelected':
-      return store.setSelectedRepositories(step.target);
   }
 }
 

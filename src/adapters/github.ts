@@ -320,7 +320,7 @@ interface Routes {
   list: string;
   key: string;
   put: string;
-  /** Organisation scopes: the repositories a secret with visibility `selected` is shared with (GET, PUT). */
+  /** Organisation scopes: the repositories a secret with visibility `selected` is shared with (GET; the action sets them only in the secret's own PUT). */
   repositories?: string;
 }
 
@@ -427,20 +427,13 @@ export class GitHubSecrets implements SecretStore {
     return repos.map((r) => r.name);
   }
 
-  /** Makes the selection exactly target.access.repositories (one PUT of ids, no value written). */
-  async setSelectedRepositories(target: Target): Promise<void> {
-    const { route, params } = this.#repositoriesRoute(target);
-    const ids = await this.#repositoryIds(target);
-    await this.#call(`PUT ${route}`, { ...params, selected_repository_ids: ids }, `setting the repositories ${targetLabel(target)} is shared with`, target.scope);
-  }
-
   #repositoriesRoute(target: Target): { route: string; params: Record<string, string> } {
     const { routes, params } = routesOf(target.scope);
     if (routes.repositories === undefined) throw new Error(`internal: ${targetLabel(target)} is not an organisation secret`);
     return { route: routes.repositories, params: { ...params, secret_name: target.name } };
   }
 
-  /** The PUT's visibility and, with `selected`, the repository ids (integers: both organisation PUTs take them). */
+  /** The PUT's visibility and, with `selected`, the repository ids (integers, as the selection's own PUT also takes them). */
   async #accessBody(target: Target): Promise<{ visibility: OrgVisibility; selected_repository_ids?: number[] }> {
     const access = accessOf(target);
     return access.visibility === 'selected' ? { visibility: 'selected', selected_repository_ids: await this.#repositoryIds(target) } : { visibility: access.visibility };
@@ -498,12 +491,22 @@ export class GitHubSecrets implements SecretStore {
     return items;
   }
 
+  /**
+   * Read once per scope per run, and shared while the read is under way. A failed read is not kept: in a fleet, one
+   * transient failure must fail only the app that met it, and the next app writing to the scope reads again.
+   */
   #publicKey(scope: Scope): Promise<PublicKey> {
     const k = scopeKey(scope);
     let key = this.#keys.get(k);
     if (key === undefined) {
       const { routes, params } = routesOf(scope);
-      key = this.#call(routes.key, params, `reading the secrets public key of ${scopeLabel(scope)}`, scope).then((r) => r.data as PublicKey);
+      key = this.#call(routes.key, params, `reading the secrets public key of ${scopeLabel(scope)}`, scope).then(
+        (r) => r.data as PublicKey,
+        (error: unknown) => {
+          this.#keys.delete(k);
+          throw error;
+        },
+      );
       this.#keys.set(k, key);
     }
     return key;

@@ -32,6 +32,8 @@ export interface FleetOutcome {
   /** The expiry report could not be made (the run's other results stand). */
   reportError: Error | undefined;
   dryRun: boolean;
+  /** The GitHub writes the apps that went ahead planned, and max-writes. */
+  githubWrites: { planned: number; max: number };
 }
 
 /** Does this app belong to shard `index` of `count`? Stable across runs and runners: a hash of the app's key. */
@@ -44,20 +46,17 @@ export async function runFleet(specs: readonly AppSpec[], settings: FleetSetting
   const mine = specs.filter((s) => inShard(s.key, settings.shard));
   const apps: AppResult[] = mine.map((spec) => ({ spec, outcome: newOutcome(ctx.dryRun) }));
   const plans = await planAll(apps, ctx, ports, runStart);
-  const deferred = budget(plans, settings.maxRotations);
-  if (!ctx.single && deferred.size > 0) {
-    const due = deferred.size + settings.maxRotations;
-    ports.log.info(`${due} apps are due and max-rotations is ${settings.maxRotations}: the ${settings.maxRotations} nearest expiry rotate now, ${deferred.size} ${deferred.size === 1 ? 'waits' : 'wait'} for a later run`);
-  }
+  const kept = budget(plans, settings);
+  logBudget(kept, settings, ctx, ports.log);
   let done = 0;
   for (const r of apps) {
     const plan = plans.get(r);
-    await inGroup(ctx, ports, appLabel(r.spec), () => applyOne(r, plan, deferred.has(r), settings, { ...ctx, runStart }, ports));
+    await inGroup(ctx, ports, appLabel(r.spec), () => applyOne(r, plan, kept, settings, { ...ctx, runStart }, ports));
     done += 1;
     if (!ctx.single) ports.log.info(`${done} of ${apps.length} apps done: ${appLabel(r.spec)} ${resultWord(r.outcome)}`);
   }
   const report = await expiryReport(specs, apps, settings, ctx, ports);
-  return { apps, otherShards: specs.length - mine.length, ...report, dryRun: ctx.dryRun };
+  return { apps, otherShards: specs.length - mine.length, ...report, dryRun: ctx.dryRun, githubWrites: { planned: kept.writes, max: settings.maxWrites } };
 }
 
 /** The inventory, then each app's plan; an app whose state or plan cannot be had gets that as its error. */
@@ -86,31 +85,92 @@ async function planAll(apps: readonly AppResult[], ctx: FleetContext, ports: Por
   return plans;
 }
 
-/**
- * The apps that are due but wait: all beyond the first `max` due apps, nearest expiry first (an app without a
- * managed secret, or one to be created, goes first: it has nothing that works yet).
- */
-function budget(plans: ReadonlyMap<AppResult, AppPlan>, max: number): Set<AppResult> {
-  const expiry = (r: AppResult): number => r.outcome.currentSecret?.endDateTime.getTime() ?? Number.NEGATIVE_INFINITY;
-  const due = [...plans].filter(([, p]) => p.plan.rotate).map(([r]) => r);
-  const ordered = due.map((r, i) => ({ r, i })).sort((a, b) => expiry(a.r) - expiry(b.r) || a.i - b.i);
-  return new Set(ordered.slice(max).map((x) => x.r));
+/** What the run's limits leave for this run: which apps wait (and for which limit), which can never fit, and the writes. */
+interface Budget {
+  waits: Map<AppResult, 'max-rotations' | 'max-writes'>;
+  /** Apps whose writes alone are more than max-writes: they can never go ahead. */
+  tooMany: Set<AppResult>;
+  /** The GitHub writes of the apps that go ahead. */
+  writes: number;
 }
 
-async function applyOne(r: AppResult, plan: AppPlan | undefined, deferred: boolean, settings: FleetSettings, ctx: FleetContext & { runStart: Date }, ports: Ports): Promise<void> {
+/**
+ * The apps with something to do (a rotation due, or a GitHub write such as a missing companion secret), nearest
+ * expiry first (an app without a managed secret, or one to be created, goes first: it has nothing that works yet),
+ * go ahead while they fit in max-rotations (rotations) and max-writes (GitHub writes); the others wait. One that
+ * does not fit leaves its place to later, smaller apps; it is still nearest expiry next run, so it goes first then.
+ */
+function budget(plans: ReadonlyMap<AppResult, AppPlan>, settings: FleetSettings): Budget {
+  const expiry = (r: AppResult): number => r.outcome.currentSecret?.endDateTime.getTime() ?? Number.NEGATIVE_INFINITY;
+  const active = [...plans].filter(([, p]) => p.plan.rotate || p.plan.githubWrites > 0);
+  const ordered = active.map(([r, p], i) => ({ r, p: p.plan, i })).sort((a, b) => expiry(a.r) - expiry(b.r) || a.i - b.i);
+  const out: Budget = { waits: new Map(), tooMany: new Set(), writes: 0 };
+  let rotations = 0;
+  for (const { r, p } of ordered) {
+    if (p.rotate && rotations >= settings.maxRotations) out.waits.set(r, 'max-rotations');
+    else if (p.githubWrites > settings.maxWrites) out.tooMany.add(r);
+    else if (out.writes + p.githubWrites > settings.maxWrites) out.waits.set(r, 'max-writes');
+    else {
+      out.writes += p.githubWrites;
+      if (p.rotate) rotations += 1;
+    }
+  }
+  return out;
+}
+
+function logBudget(kept: Budget, settings: FleetSettings, ctx: FleetContext, log: Ports['log']): void {
+  const byRotations = [...kept.waits.values()].filter((w) => w === 'max-rotations').length;
+  const byWrites = kept.waits.size - byRotations;
+  if (!ctx.single && byRotations > 0) {
+    const due = byRotations + settings.maxRotations;
+    log.info(`${due} apps are due and max-rotations is ${settings.maxRotations}: the ${settings.maxRotations} nearest expiry rotate now, ${byRotations} ${byRotations === 1 ? 'waits' : 'wait'} for a later run`);
+  }
+  if (ctx.single && kept.writes === 0 && byWrites === 0) return;
+  const waiting = byWrites === 0 ? '' : `; ${byWrites} ${byWrites === 1 ? 'app waits' : 'apps wait'} for a later run: ${byWrites === 1 ? 'its' : 'their'} writes would pass it`;
+  log.info(`${writesLine(kept.writes, settings.maxWrites, ctx.dryRun)}${waiting}`);
+}
+
+/** `This run will make 42 GitHub writes (max-writes 200)`: the log's line, and the job summary's. */
+export function writesLine(writes: number, max: number, dryRun: boolean): string {
+  const count = writes === 0 ? 'no GitHub writes' : `${writes} GitHub ${writes === 1 ? 'write' : 'writes'}`;
+  return `This run ${dryRun ? 'would make' : 'will make'} ${count} (max-writes ${max})`;
+}
+
+async function applyOne(r: AppResult, plan: AppPlan | undefined, kept: Budget, settings: FleetSettings, ctx: FleetContext & { runStart: Date }, ports: Ports): Promise<void> {
   if (plan === undefined) {
     ports.log.warning(`${appLabel(r.spec)} (${r.spec.source}): ${r.outcome.error?.message ?? 'not planned'}`);
     return;
   }
   logPlan(plan, ctx.dryRun, ports.log);
-  if (deferred) {
+  if (kept.tooMany.has(r)) {
+    r.outcome.error = tooManyWrites(plan, settings.maxWrites);
+    if (!ctx.single) ports.log.warning(`${appLabel(r.spec)} failed: ${r.outcome.error.message}`);
+    return;
+  }
+  const by = kept.waits.get(r);
+  if (by !== undefined) {
     r.outcome.deferred = true;
-    const until = r.outcome.currentSecret === undefined ? '' : `; its newest managed secret is valid until ${r.outcome.currentSecret.endDateTime.toISOString().slice(0, 10)}`;
-    ports.log.warning(`${appLabel(r.spec)}: rotation due, deferred: max-rotations (${settings.maxRotations}) apps nearer expiry rotate in this run${until}`);
+    r.outcome.deferredBy = by;
+    ports.log.warning(deferredLine(r, plan, by, settings));
     return;
   }
   await applyApp(plan, ctx, ports, r.outcome);
   if (r.outcome.error !== undefined && !ctx.single) ports.log.warning(`${appLabel(r.spec)} failed: ${r.outcome.error.message}`);
+}
+
+function deferredLine(r: AppResult, plan: AppPlan, by: 'max-rotations' | 'max-writes', settings: FleetSettings): string {
+  const until = r.outcome.currentSecret === undefined ? '' : `; its newest managed secret is valid until ${r.outcome.currentSecret.endDateTime.toISOString().slice(0, 10)}`;
+  if (by === 'max-rotations') return `${appLabel(r.spec)}: rotation due, deferred: max-rotations (${settings.maxRotations}) apps nearer expiry rotate in this run${until}`;
+  const what = plan.plan.rotate ? 'rotation due' : `${plan.plan.githubWrites} GitHub ${plan.plan.githubWrites === 1 ? 'write' : 'writes'} due`;
+  const writes = `${plan.plan.githubWrites} GitHub ${plan.plan.githubWrites === 1 ? 'write does' : 'writes do'}`;
+  return `${appLabel(r.spec)}: ${what}, deferred by max-writes (${settings.maxWrites}): its ${writes} not fit beside those of apps nearer expiry in this run; a later run makes them${until}`;
+}
+
+function tooManyWrites(plan: AppPlan, max: number): Error {
+  const n = plan.plan.githubWrites;
+  return new Error(
+    `The app needs ${n} GitHub writes in one run (one per target secret) and max-writes is ${max}, so it can never go ahead: raise max-writes to at least ${n} (GitHub.com allows about 500 content-creating requests an hour), or give the app fewer targets (one organisation secret shared with selected repositories is one write for all of them)`,
+  );
 }
 
 function inGroup(ctx: FleetContext, ports: Ports, title: string, fn: () => Promise<void>): Promise<void> {
@@ -123,7 +183,7 @@ export function resultWord(o: Outcome): string {
   if (o.dryRun) return o.plan?.rotate === true ? 'would rotate' : 'planned';
   if (o.appCreated) return 'created';
   if (o.rotated) return 'rotated';
-  if (o.written.length + o.removed.length + o.selectionsFixed.length > 0 || o.reconciled) return 'updated';
+  if (o.written.length + o.removed.length > 0 || o.reconciled) return 'updated';
   return 'unchanged';
 }
 

@@ -20,9 +20,9 @@ export async function readInventory(specs: readonly AppSpec[], ports: Ports, rea
     readTargets ? readListings(targets, ports) : Promise.resolve(new Map<string, Settled<Map<string, StoredSecretInfo>>>()),
     readApis(specs, ports),
   ]);
-  const drift = readTargets ? await selectionDrift(targets, listings, ports) : new Map<Target, Settled<boolean>>();
+  const selections = readTargets ? await readSelections(targets, listings, ports) : new Map<Target, Settled<string[]>>();
   const states = new Map<string, Settled<AppState>>();
-  specs.forEach((spec, i) => states.set(spec.key, appState(spec, matches[i] ?? [], { readTargets, listings, apis, drift })));
+  specs.forEach((spec, i) => states.set(spec.key, appState(spec, matches[i] ?? [], { readTargets, listings, apis, selections })));
   return states;
 }
 
@@ -30,7 +30,7 @@ interface Read {
   readTargets: boolean;
   listings: ReadonlyMap<string, Settled<Map<string, StoredSecretInfo>>>;
   apis: ReadonlyMap<string, Settled<ResourceApi[]>>;
-  drift: ReadonlyMap<Target, Settled<boolean>>;
+  selections: ReadonlyMap<Target, Settled<string[]>>;
 }
 
 function appState(spec: AppSpec, matches: AppRegistration[], read: Read): Settled<AppState> {
@@ -40,7 +40,10 @@ function appState(spec: AppSpec, matches: AppRegistration[], read: Read): Settle
       if (!read.readTargets) return { target, stored: 'unread' as const };
       const listing = read.listings.get(scopeKey(target.scope));
       if (listing instanceof Error) throw listing;
-      return { target, stored: listing?.get(target.name.toUpperCase()) };
+      const selected = read.selections.get(target);
+      if (selected instanceof Error) throw selected;
+      const stored = listing?.get(target.name.toUpperCase());
+      return selected === undefined ? { target, stored } : { target, stored, selected };
     });
     const apis = new Map<string, ResourceApi[]>();
     for (const line of spec.app.declared.apiPermissions ?? []) {
@@ -48,12 +51,7 @@ function appState(spec: AppSpec, matches: AppRegistration[], read: Read): Settle
       if (found instanceof Error) throw found;
       apis.set(line.api, found ?? []);
     }
-    const selectionDrift = spec.targets.filter((t) => {
-      const d = read.drift.get(t);
-      if (d instanceof Error) throw d;
-      return d === true;
-    });
-    return { found, targets, apis, selectionDrift };
+    return { found, targets, apis };
   } catch (error) {
     return asError(error);
   }
@@ -103,28 +101,20 @@ async function readApis(specs: readonly AppSpec[], ports: Ports): Promise<Map<st
 }
 
 /**
- * Organisation secrets that exist with visibility selected: are they shared with exactly the declared repositories?
- * (A missing secret, or one with another visibility, is written whole anyway.)
+ * The repositories each organisation secret that exists with visibility selected (and is declared so) is shared
+ * with. (A missing secret, or one with another visibility, is written whole anyway.)
  */
-async function selectionDrift(
+async function readSelections(
   targets: readonly Target[],
   listings: ReadonlyMap<string, Settled<Map<string, StoredSecretInfo>>>,
   ports: Ports,
-): Promise<Map<Target, Settled<boolean>>> {
+): Promise<Map<Target, Settled<string[]>>> {
   const selected = targets.filter((t) => {
     const listing = listings.get(scopeKey(t.scope));
     return t.access?.visibility === 'selected' && !(listing instanceof Error) && listing?.get(t.name.toUpperCase())?.visibility === 'selected';
   });
   const read = await Promise.allSettled(selected.map((t) => ports.store.selectedRepositories(t)));
-  return new Map(
-    selected.map((t, i): [Target, Settled<boolean>] => {
-      const names = settled(read[i], `reading the selected repositories of ${t.name}`);
-      if (names instanceof Error) return [t, names];
-      const want = new Set((t.access?.repositories ?? []).map((r) => r.toLowerCase()));
-      const have = new Set(names.map((r) => r.toLowerCase()));
-      return [t, want.size !== have.size || [...want].some((r) => !have.has(r))];
-    }),
-  );
+  return new Map(selected.map((t, i): [Target, Settled<string[]>] => [t, settled(read[i], `reading the selected repositories of ${t.name}`)]));
 }
 
 function settled<T>(result: PromiseSettledResult<T> | undefined, doing: string): Settled<T> {

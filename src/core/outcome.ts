@@ -9,8 +9,10 @@ export interface Outcome {
   /** An existing app was brought to what the workflow declares. */
   reconciled: boolean;
   rotated: boolean;
-  /** Due, but left for a later run by the fleet's max-rotations budget. */
+  /** Due, but left for a later run by the run's budget (max-rotations or max-writes). */
   deferred: boolean;
+  /** Which limit deferred it. */
+  deferredBy: 'max-rotations' | 'max-writes' | undefined;
   newSecret: PasswordInfo | undefined;
   /** The newest managed secret after the run (the new one when rotated). */
   currentSecret: PasswordInfo | undefined;
@@ -18,8 +20,6 @@ export interface Outcome {
   failed: Array<{ target: Target; error: Error }>;
   /** Writes whose answer never came (or came as a server error): the target may or may not hold the value. */
   unconfirmed: Array<{ target: Target; error: Error }>;
-  /** Organisation secrets whose selected repositories were set again, without a new value. */
-  selectionsFixed: Target[];
   removed: PasswordInfo[];
   /** Set when the step must fail; the outcome still says what was done. */
   error: Error | undefined;
@@ -34,12 +34,12 @@ export function newOutcome(dryRun: boolean): Outcome {
     reconciled: false,
     rotated: false,
     deferred: false,
+    deferredBy: undefined,
     newSecret: undefined,
     currentSecret: undefined,
     written: [],
     failed: [],
     unconfirmed: [],
-    selectionsFixed: [],
     removed: [],
     error: undefined,
     dryRun,

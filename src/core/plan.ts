@@ -29,6 +29,11 @@ export interface TargetState {
   target: Target;
   /** undefined: the secret does not exist; 'unread': not looked at (dry-run without a token). */
   stored: StoredSecretInfo | undefined | 'unread';
+  /**
+   * Organisation secrets stored and declared with visibility selected: the repositories it is shared with now, as
+   * read (names). Absent otherwise.
+   */
+  selected?: string[];
 }
 
 export interface RemovalStep {
@@ -53,6 +58,11 @@ export interface Plan {
   notes: string[];
   newSecret: { displayName: string; endDateTime: Date } | undefined;
   writes: WriteStep[];
+  /**
+   * The GitHub writes (PUT, POST, PATCH, DELETE) applying the plan makes, retries aside: one PUT per write step
+   * (an organisation secret's visibility and selected repositories travel in the same PUT). What max-writes counts.
+   */
+  githubWrites: number;
   /** Done only after every target that carries the value holds the new one (when rotating). */
   removals: RemovalStep[];
   /** Every client secret of the app as read at the start, newest first. */
@@ -119,18 +129,33 @@ export function holdings(managed: readonly PasswordInfo[], targets: readonly Tar
   return out;
 }
 
+/**
+ * How an organisation secret's access differs from the declared one (visibility, or the selected repositories),
+ * if it does. Either is fixed by writing the secret again with the declared access in the one PUT: never by a PUT
+ * of the selection alone, since GitHub does not say whether that moves the secret's updated_at, from which later
+ * runs tell what the secret holds (see mayHold).
+ */
+export function accessDrift(t: TargetState): string | undefined {
+  const declared = t.target.access;
+  if (declared === undefined || t.stored === undefined || t.stored === 'unread') return undefined;
+  if (t.stored.visibility !== undefined && t.stored.visibility !== declared.visibility) {
+    return `${targetLabel(t.target)} has visibility ${t.stored.visibility}, declared ${declared.visibility}: it is written again with the declared visibility`;
+  }
+  if (t.selected === undefined || declared.visibility !== 'selected') return undefined;
+  const want = new Set(declared.repositories.map((r) => r.toLowerCase()));
+  const have = new Set(t.selected.map((r) => r.toLowerCase()));
+  if (want.size === have.size && [...want].every((r) => have.has(r))) return undefined;
+  const shown = (names: readonly string[]): string => (names.length === 0 ? 'none' : [...names].sort().join(', '));
+  return `${targetLabel(t.target)} is shared with ${shown(t.selected)}, declared ${shown(declared.repositories)}: it is written again with the declared repositories`;
+}
+
 /** Why a target does not surely hold the newest managed secret, if it does not; undefined when it does. */
 function targetReason(t: TargetState, managed: readonly PasswordInfo[], now: Date): { due: boolean; reason: string } | undefined {
   const newest = managed[0];
   if (newest === undefined || !carriesSecretValue(t.target.kind) || t.stored === 'unread') return undefined;
   if (t.stored === undefined) return { due: true, reason: `${targetLabel(t.target)} does not exist, and a secret's value cannot be read back` };
-  const visibility = t.target.access?.visibility;
-  if (visibility !== undefined && t.stored.visibility !== undefined && t.stored.visibility !== visibility) {
-    return {
-      due: true,
-      reason: `${targetLabel(t.target)} has visibility ${t.stored.visibility}, declared ${visibility}: it is written again with the declared visibility, which takes a value, and a value cannot be read back`,
-    };
-  }
+  const drift = accessDrift(t);
+  if (drift !== undefined) return { due: true, reason: `${drift}, which takes a value, and a value cannot be read back` };
   const candidates = mayHold(t.stored.updatedAt, managed);
   const when = minute(t.stored.updatedAt);
   if (!candidates.includes(newest)) {
@@ -245,6 +270,8 @@ export function makePlan(input: PlanInput): Plan {
   for (const t of input.targets) {
     if (rotate) writes.push({ target: t.target, reason: carriesSecretValue(t.target.kind) ? 'new client secret' : 'written with the new secret' });
     else if (t.stored === undefined) writes.push({ target: t.target, reason: 'missing' });
+    // A companion's value (client or tenant ID) is known: its access is fixed by writing it again, without a rotation.
+    else if (!carriesSecretValue(t.target.kind) && accessDrift(t) !== undefined) writes.push({ target: t.target, reason: accessDrift(t) ?? '' });
   }
   const managedIds = new Set(managed.map((p) => p.keyId));
   const readAll = input.targets.every((t) => t.stored !== 'unread');
@@ -259,6 +286,7 @@ export function makePlan(input: PlanInput): Plan {
     notes: [...check.notes, ...inFlightNotes(rotate ? managed : managed.slice(1), input.runStart)],
     newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
     writes,
+    githubWrites: writes.length,
     // After a rotation every existing managed secret is a previous one; without one, the newest stays current.
     // Either way leftovers (expired, beyond keep-previous, held by no target) go, so a failed run is cleaned up.
     removals: secretsToRemove(rotate ? managed : managed.slice(1), settings, {

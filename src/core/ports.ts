@@ -56,8 +56,6 @@ export interface SecretStore {
   write(target: Target, value: Secret, options?: { notAfter?: Date }): Promise<void>;
   /** Names of the repositories an organisation secret with visibility `selected` is shared with (all pages). */
   selectedRepositories(target: Target): Promise<string[]>;
-  /** Makes the selection exactly target.access.repositories (one PUT of ids, no value written). */
-  setSelectedRepositories(target: Target): Promise<void>;
 }
 
 export interface SecretVerifier {

@@ -37,6 +37,7 @@ export function formatPlan(plan: Plan, dryRun: boolean, declared = false): strin
   for (const n of plan.notes) lines.push(`  note: ${n}`);
   if (plan.newSecret) lines.push(`  add client secret '${plan.newSecret.displayName}' valid until ${date(plan.newSecret.endDateTime)}`);
   for (const w of plan.writes) lines.push(`  write ${targetLabel(w.target)}: ${w.reason}`);
+  if (plan.githubWrites > 0) lines.push(`  GitHub writes: ${plan.githubWrites} (counted against max-writes)`);
   for (const t of plan.targets) {
     if (t.stored === 'unread') lines.push(`  not read (no github-token): ${targetLabel(t.target)}`);
   }
@@ -65,7 +66,9 @@ export function summaryMarkdown(outcome: Outcome, tenantId: string): string {
   const status = outcome.error
     ? '❌ Failed'
     : outcome.deferred
-      ? '⏸ Rotation due, deferred: max-rotations apps nearer expiry rotated in this run; a later run rotates it'
+      ? outcome.deferredBy === 'max-writes'
+        ? `⏸ ${plan?.rotate === false ? 'GitHub writes due' : 'Rotation due'}, deferred by max-writes: the GitHub writes of apps nearer expiry filled this run; a later run makes them`
+        : '⏸ Rotation due, deferred: max-rotations apps nearer expiry rotated in this run; a later run rotates it'
       : outcome.dryRun
       ? '🔎 Dry run: nothing was changed'
       : outcome.rotated

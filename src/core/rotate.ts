@@ -27,8 +27,6 @@ export interface AppState {
   targets: TargetState[];
   /** The service principals of the declared APIs, by the name each permission line gives. */
   apis: ReadonlyMap<string, ResourceApi[]>;
-  /** Organisation targets (visibility selected) whose selected repositories differ from the declared ones. */
-  selectionDrift: Target[];
 }
 
 export interface AppPlan {
@@ -36,7 +34,6 @@ export interface AppPlan {
   found: AppRegistration | undefined;
   plan: Plan;
   reconcile: ReconcilePlan;
-  selectionDrift: Target[];
 }
 
 export interface RunContext {
@@ -62,13 +59,12 @@ export async function planApp(spec: AppSpec, state: AppState, ports: Ports, runS
     runStart,
   });
   plan.reconcile = reconcile;
-  return { spec, found, plan, reconcile, selectionDrift: plan.rotate ? [] : state.selectionDrift };
+  return { spec, found, plan, reconcile };
 }
 
 /** Logs the plan of an app (and what it means for API permissions). */
 export function logPlan(p: AppPlan, dryRun: boolean, log: Log): void {
   log.info(formatPlan(p.plan, dryRun, Object.values(p.spec.app.declared).some((v) => v !== undefined)));
-  for (const t of p.selectionDrift) log.info(`  set the selected repositories of ${targetLabel(t)}: ${t.access?.repositories.join(', ') ?? ''}`);
   if (p.spec.app.declared.apiPermissions !== undefined) {
     log.info(
       'Note: api-permissions only declares what the app asks for; it is not consent. An admin grants it once: portal → App registrations → the app → API permissions → Grant admin consent, or `az ad app permission admin-consent --id <client-id>`.',
@@ -140,7 +136,6 @@ async function rotateSecret(p: AppPlan, app: AppRegistration, ctx: RunContext, p
   const values = newSecret === undefined ? undefined : new DerivedValues(newSecret.value, app, ctx.tenantId, ports.log);
   const writesValue = plan.writes.some((w) => carriesSecretValue(w.target.kind));
   await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), addDeadline, ports, outcome);
-  await fixSelections(p.selectionDrift, ports, outcome);
   if (newSecret !== undefined) await settleRotation(app, newSecret.info, writesValue, ports, outcome);
   if (!plan.rotate || outcome.rotated) await removeOld(app, plan.removals, ports, outcome);
 
@@ -205,19 +200,6 @@ async function verifyNewSecret(app: AppRegistration, newSecret: { info: Password
       'Entra ID did not accept the new client secret, so it was removed again; no GitHub secret was changed and every existing client secret was kept:',
       [asError(error)],
     );
-  }
-}
-
-/** Organisation secrets shared with other repositories than declared: one PUT each, no value needed. */
-async function fixSelections(targets: readonly Target[], ports: Ports, outcome: Outcome): Promise<void> {
-  for (const target of targets) {
-    try {
-      await ports.store.setSelectedRepositories(target);
-      outcome.selectionsFixed.push(target);
-      ports.log.info(`Set the selected repositories of ${targetLabel(target)}`);
-    } catch (error) {
-      outcome.failed.push({ target, error: asError(error) });
-    }
   }
 }
 

@@ -45,6 +45,11 @@ export type ReportScope = 'managed' | 'all';
 export interface FleetSettings {
   /** At most this many apps rotate in one run; the other due ones are deferred, nearest expiry first rotated. */
   maxRotations: number;
+  /**
+   * At most this many GitHub writes (PUT, POST, PATCH, DELETE) in one run: whole apps beyond it are deferred,
+   * nearest expiry first kept, so that the run stays within GitHub's content-creating limits.
+   */
+  maxWrites: number;
   /** The expiry report flags credentials that expire within this many days (or have expired). */
   reportDays: number;
   reportScope: ReportScope;

@@ -4,7 +4,7 @@
  * Never a secret value: only metadata (key IDs, hints, dates, names).
  */
 import { day, type CredentialEntry } from './expiry';
-import { resultWord, type FleetOutcome } from './fleet';
+import { resultWord, writesLine, type FleetOutcome } from './fleet';
 import { carriesSecretValue, scopeLabel, targetLabel } from './model';
 import { summaryMarkdown } from './report';
 import { appLabel } from './spec';
@@ -17,7 +17,7 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function fleetSummary(result: FleetOutcome, tenantId: string, single: boolean): string {
   const expiry = expiryMarkdown(result.credentials);
   const only = result.apps[0];
-  if (single && only !== undefined) return [summaryMarkdown(only.outcome, tenantId), expiry].join('\n');
+  if (single && only !== undefined) return [summaryMarkdown(only.outcome, tenantId), `${writesMarkdown(result)}\n`, expiry].join('\n');
   const head = [fleetTable(result, tenantId), expiry].join('\n');
   const details = result.apps
     // Each app's own summary, less its heading (the fleet's stands above).
@@ -34,6 +34,7 @@ function fleetTable(result: FleetOutcome, tenantId: string): string {
   const out = ['## Entra client secret rotation: fleet', ''];
   out.push(`**Tenant** \`${tenantId}\` · **${result.apps.length} apps** in this run${result.otherShards > 0 ? ` (${result.otherShards} in other shards)` : ''} · ${counts.join(' · ')}`);
   out.push('', `**Result:** ${failed > 0 ? `❌ ${failed} of ${result.apps.length} apps failed` : result.dryRun ? '🔎 Dry run: nothing was changed' : '✅ Done'}`, '');
+  out.push(writesMarkdown(result), '');
   out.push('| App | Client ID | Newest managed secret expires | Action | Targets written | Failures |', '|---|---|---|---|---|---|');
   for (const { spec, outcome: o } of result.apps) {
     const written = o.written.filter((t) => carriesSecretValue(t.kind) || o.rotated).length;
@@ -44,6 +45,13 @@ function fleetTable(result: FleetOutcome, tenantId: string): string {
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** What the run writes to GitHub, against max-writes, and how many apps wait for it. */
+function writesMarkdown(result: FleetOutcome): string {
+  const waiting = result.apps.filter((a) => a.outcome.deferredBy === 'max-writes').length;
+  const line = `**GitHub writes:** ${writesLine(result.githubWrites.planned, result.githubWrites.max, result.dryRun)}`;
+  return waiting === 0 ? `${line}.` : `${line}; ${waiting} ${waiting === 1 ? 'app was' : 'apps were'} deferred by max-writes.`;
 }
 
 function expiryMarkdown(entries: readonly CredentialEntry[]): string {
@@ -76,6 +84,8 @@ export function reportJson(result: FleetOutcome, tenantId: string, generatedAt: 
     created: o.appCreated,
     rotated: o.rotated,
     deferred: o.deferred,
+    deferredBy: o.deferredBy ?? null,
+    githubWrites: o.plan?.githubWrites ?? 0,
     newSecretKeyId: o.newSecret?.keyId ?? null,
     currentSecretExpires: o.currentSecret?.endDateTime.toISOString() ?? null,
     removedKeyIds: o.removed.map((p) => p.keyId),
@@ -106,5 +116,6 @@ export function reportJson(result: FleetOutcome, tenantId: string, generatedAt: 
     current: e.current,
     flagged: e.flagged,
   }));
-  return `${JSON.stringify({ generatedAt: generatedAt.toISOString(), tenantId, dryRun: result.dryRun, apps, credentials }, null, 2)}\n`;
+  const githubWrites = { planned: result.githubWrites.planned, maxWrites: result.githubWrites.max };
+  return `${JSON.stringify({ generatedAt: generatedAt.toISOString(), tenantId, dryRun: result.dryRun, githubWrites, apps, credentials }, null, 2)}\n`;
 }

@@ -11,7 +11,7 @@ import sodium from 'libsodium-wrappers';
 import type { Req, Res, ServiceHandler } from './server.ts';
 import type { State } from './state.ts';
 import { handOut } from './state.ts';
-import type { EmulatorGitHub, GitHubPermissions, GitHubScope, GitHubSecretMeta, Permission, SecondaryLimit } from './types.ts';
+import type { ContentLimit, EmulatorGitHub, GitHubPermissions, GitHubScope, GitHubSecretMeta, Permission, SecondaryLimit } from './types.ts';
 import { githubRequestId, isPlainObject, isoSeconds } from './util.ts';
 
 const DOCS = { actions: 'https://docs.github.com/rest/actions/secrets', dependabot: 'https://docs.github.com/rest/dependabot/secrets' } as const;
@@ -75,6 +75,10 @@ export interface GitHubState {
   /** Arrival times of the content-creating requests processed within the secondary limit's window. */
   recentWrites: number[];
   nextRepoId: number;
+  /** GitHub's content-creating window (emu.github.contentLimit) and the requests it counted; see contentLimited. */
+  content: { limit: ContentLimit | undefined; writes: number[] };
+  /** emu.github.selectionPutMovesUpdatedAt: whether PUT …/secrets/{name}/repositories moves the secret's updated_at. */
+  selectionPutMovesUpdatedAt: boolean;
 }
 
 function header(h: IncomingHttpHeaders, name: string): string | undefined {
@@ -94,7 +98,16 @@ function newScope(kind: SecretScope['kind'], label: string, service: SecretServi
 }
 
 export function createGitHubState(): GitHubState {
-  return { repos: new Map(), orgs: new Map(), tokens: new Map(), secondaryLimit: undefined, recentWrites: [], nextRepoId: 100_000_001 };
+  return {
+    repos: new Map(),
+    orgs: new Map(),
+    tokens: new Map(),
+    secondaryLimit: undefined,
+    recentWrites: [],
+    nextRepoId: 100_000_001,
+    content: { limit: undefined, writes: [] },
+    selectionPutMovesUpdatedAt: false,
+  };
 }
 
 function meta(s: StoredSecret, scope: SecretScope, apiBase: string): GitHubSecretMeta & Record<string, unknown> {
@@ -182,7 +195,7 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
     return m;
   };
   const repoNameOf = (id: number): string => [...gh.repos.values()].find((r) => r.id === id)?.fullName.split('/')[1] ?? `#${id}`;
-  return {
+  return withRealServiceSwitches(gh, {
     addToken(token, kind, permissions, label) {
       const dflt: Permission = kind === 'pat' ? 'write' : 'none';
       gh.tokens.set(token, {
@@ -265,6 +278,60 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
       gh.secondaryLimit = limit === undefined ? undefined : { ...limit };
       gh.recentWrites = [];
     },
+  });
+}
+
+type RealServiceSwitches = Pick<EmulatorGitHub, 'contentLimit' | 'contentWrites' | 'selectionPutMovesUpdatedAt'>;
+
+/** Adds the switches that model what GitHub does and the emulator by default does not (see types.ts), accessors kept. */
+function withRealServiceSwitches(gh: GitHubState, api: Omit<EmulatorGitHub, keyof RealServiceSwitches>): EmulatorGitHub {
+  return Object.defineProperties(api, Object.getOwnPropertyDescriptors(realServiceSwitches(gh))) as EmulatorGitHub;
+}
+
+function realServiceSwitches(gh: GitHubState): RealServiceSwitches {
+  return {
+    contentLimit(limit) {
+      gh.content = { limit: limit === undefined ? undefined : { ...limit }, writes: [] };
+    },
+    contentWrites() {
+      const now = Date.now();
+      return gh.content.writes.filter((t) => t > now - HOUR_MS).length;
+    },
+    get selectionPutMovesUpdatedAt() {
+      return gh.selectionPutMovesUpdatedAt;
+    },
+    set selectionPutMovesUpdatedAt(on: boolean) {
+      gh.selectionPutMovesUpdatedAt = on;
+    },
+  };
+}
+
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+/**
+ * GitHub's content-creating limits (emu.github.contentLimit): beyond `perMinute` in the last minute or `perHour` in
+ * the last hour, a PUT, POST, PATCH or DELETE answers 403 with the secondary-limit message and a retry-after of the
+ * seconds until the window has room (for the hourly window, far longer than any client waits). Refused requests are
+ * not processed and not counted.
+ */
+function contentLimited(gh: GitHubState, req: Req, rate: Record<string, string>): Res | undefined {
+  const { limit } = gh.content;
+  if (limit === undefined || !['PUT', 'POST', 'PATCH', 'DELETE'].includes(req.method)) return undefined;
+  const now = Date.now();
+  const hour = gh.content.writes.filter((t) => t > now - HOUR_MS);
+  const minute = hour.filter((t) => t > now - MINUTE_MS);
+  gh.content.writes = hour;
+  const full = hour.length >= limit.perHour ? { first: hour[hour.length - limit.perHour], windowMs: HOUR_MS } : minute.length >= limit.perMinute ? { first: minute[minute.length - limit.perMinute], windowMs: MINUTE_MS } : undefined;
+  if (full === undefined) {
+    gh.content.writes.push(now);
+    return undefined;
+  }
+  const waitS = Math.max(1, Math.ceil(((full.first ?? now) + full.windowMs - now) / 1000));
+  return {
+    status: 403,
+    headers: { ...rate, 'retry-after': String(waitS) },
+    body: { message: `${SECONDARY_MESSAGE} ${req.requestId}.`, documentation_url: SECONDARY_DOC, status: '403' },
   };
 }
 
@@ -418,7 +485,7 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     if (!token) return err(401, 'Bad credentials', 'https://docs.github.com/rest');
     token.used += 1;
     const rate = rateHeaders(token);
-    const limited = secondaryLimited(req, rate);
+    const limited = secondaryLimited(req, rate) ?? contentLimited(gh, req, rate);
     if (limited) return limited;
 
     if (target.kind === 'repository') {
@@ -621,6 +688,7 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     const ids = repositoryIds(scope, body['selected_repository_ids'], false, doc, rate);
     if (!Array.isArray(ids)) return ids;
     s.selectedRepositoryIds = ids;
+    if (gh.selectionPutMovesUpdatedAt) s.updated_at = isoSeconds();
     return { status: 204, headers: rate };
   }
 

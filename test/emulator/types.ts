@@ -304,6 +304,15 @@ export interface SecondaryLimit {
   retryAfterS?: number;
 }
 
+/**
+ * GitHub's limits on content-creating requests (emu.github.contentLimit): "in general" at most 80 a minute and 500
+ * an hour, secret writes counted as if they were content (GitHub does not say whether they are).
+ */
+export interface ContentLimit {
+  perHour: number;
+  perMinute: number;
+}
+
 export interface GitHubSecretMeta {
   name: string;
   created_at: string;
@@ -338,6 +347,19 @@ export interface EmulatorGitHub {
   publicKey(scope: GitHubScope): { key_id: string; key: string } | undefined;
   /** Switches GitHub's secondary rate limit on (see SecondaryLimit) or, with undefined, off; either way its count restarts. */
   secondaryLimit(limit: SecondaryLimit | undefined): void;
+  /**
+   * Switches GitHub's content-creating window on (see ContentLimit) or, with undefined, off; either way its count
+   * restarts. Past it a PUT, POST, PATCH or DELETE answers 403 "You have exceeded a secondary rate limit" with a
+   * retry-after of the seconds until the window has room (up to an hour), unprocessed and uncounted.
+   */
+  contentLimit(limit: ContentLimit | undefined): void;
+  /** Content-creating requests the window counted in the last hour. */
+  contentWrites(): number;
+  /**
+   * Whether `PUT …/secrets/{name}/repositories` moves the organisation secret's updated_at. GitHub does not document
+   * it; default false. Tests set it true to hold the action to not depending on it.
+   */
+  selectionPutMovesUpdatedAt: boolean;
 }
 
 export interface EmulatorFaults {
