@@ -107,9 +107,8 @@ it('converges basic → complete → basic, each rerun making reads only', async
   expect(a.signInAudience).toBe('AzureADMultipleOrgs');
   expect(a.tags.sort()).toEqual(['cost-center:42', 'team:payments']);
   // converged reruns: MSAL's OpenID configuration read (see SDK_REQUESTS_PER_CREDENTIAL in test/scenarios.ts),
-  // token, app, listing (+ federated credentials and one read per API when declared), and the app's certificates
-  // for the expiry report (lookups select no keyCredentials: Graph caps reads of them at 150 a minute per tenant)
-  expect(readsOnly).toEqual({ basic: 5, complete: 8, 'basic again': 7 });
+  // token, app, listing (+ federated credentials and one read per API when declared)
+  expect(readsOnly).toEqual({ basic: 4, complete: 7, 'basic again': 6 });
 });
 
 it('changes an existing app with one PATCH of just the differing properties, shown before → after', async () => {

@@ -28,7 +28,10 @@ import { untrustedHint } from './tls';
  * (every batch item counts, a listing page counts 1), so only the expiry report reads certificates.
  */
 const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
-/** The listing of every app (report-scope all): with certificates, one capped read per 999 apps. */
+/**
+ * With certificates: the listing of every app (report-scope all: one capped read per 999 apps), and the lookup of a
+ * lone app (one capped read, as reading its certificates for the report would be).
+ */
 const LISTING_FIELDS = `${APP_FIELDS},keyCredentials`;
 const CERTIFICATE_FIELDS = 'id,keyCredentials';
 /** Values in one `$filter=id in (...)`: Graph's default limit of expressions in a filter clause. */
@@ -62,8 +65,8 @@ interface Lookup extends BatchItem {
   ref: AppRef;
 }
 
-const byAppIdPath = (appId: string): string => `/applications(appId=${enc(odataString(appId))})?$select=${APP_FIELDS}`;
-const byNamePath = (name: string): string => `/applications?$filter=${enc(`displayName eq ${odataString(name)}`)}&$select=${APP_FIELDS}`;
+const byAppIdPath = (appId: string, fields = APP_FIELDS): string => `/applications(appId=${enc(odataString(appId))})?$select=${fields}`;
+const byNamePath = (name: string, fields = APP_FIELDS): string => `/applications?$filter=${enc(`displayName eq ${odataString(name)}`)}&$select=${fields}`;
 const readingAppId = (appId: string): string => `reading the app registration with client ID ${appId}`;
 const lookingUpName = (name: string): string => `looking up app registrations named '${name}'`;
 
@@ -220,13 +223,13 @@ export class GraphDirectory implements Directory {
     this.#log = log;
   }
 
-  async appByAppId(appId: string): Promise<AppRegistration | undefined> {
-    const r = await this.#call({ method: 'GET', path: byAppIdPath(appId), doing: readingAppId(appId) }, [404]);
+  async appByAppId(appId: string, fields = APP_FIELDS): Promise<AppRegistration | undefined> {
+    const r = await this.#call({ method: 'GET', path: byAppIdPath(appId, fields), doing: readingAppId(appId) }, [404]);
     return r.status === 404 ? undefined : toApp(json<GraphApp>(r));
   }
 
-  async appsByName(displayName: string): Promise<AppRegistration[]> {
-    return this.#pages(byNamePath(displayName), lookingUpName(displayName));
+  async appsByName(displayName: string, fields = APP_FIELDS): Promise<AppRegistration[]> {
+    return this.#pages(byNamePath(displayName, fields), lookingUpName(displayName));
   }
 
   async allApps(): Promise<AppRegistration[]> {
@@ -288,13 +291,17 @@ export class GraphDirectory implements Directory {
     return [...page.value, ...(next === undefined ? [] : await this.#values<T>(next, read.doing))];
   }
 
+  /**
+   * One app's lookup, with its certificates: the expiry report would read them with a request of its own, which
+   * counts against Graph's cap on keyCredentials as this one does. So a run for one app stays one request.
+   */
   async #findOne(ref: AppRef): Promise<AppRegistration[]> {
     if (ref.appId !== undefined) {
-      const app = await this.appByAppId(ref.appId);
+      const app = await this.appByAppId(ref.appId, LISTING_FIELDS);
       return app === undefined ? [] : [app];
     }
     const name = ref.name ?? '';
-    return (await this.appsByName(name)).filter((a) => a.displayName === name);
+    return (await this.appsByName(name, LISTING_FIELDS)).filter((a) => a.displayName === name);
   }
 
   /** The apps one batched lookup found: its reply read, and any further page of a name's matches fetched. */

@@ -3,7 +3,10 @@ import type { AppRegistration, CertificateInfo, FederatedCredential, PasswordInf
 import type { Secret } from './secret';
 
 export interface Directory {
-  /** The app with this client ID, or undefined. Lookups (this, appsByName, findApps) do not read certificates. */
+  /**
+   * The app with this client ID, or undefined. Lookups (this, appsByName, findApps of several refs) do not read
+   * certificates (keyCredentials absent); findApps of one ref does: the report would spend the same capped read.
+   */
   appByAppId(appId: string): Promise<AppRegistration | undefined>;
   /** Apps whose display name is this one (as Graph matches it; the core re-checks exactly). */
   appsByName(displayName: string): Promise<AppRegistration[]>;
