@@ -316,6 +316,24 @@ describe('the action against the emulator', () => {
     expect(emu.github.open(repo, 'AZURE_CLIENT_SECRET')).toBe(managed().managed[0]?.secretText);
   });
 
+  it("retries a 403 on the new app's service principal while the rotator's ownership replicates", async () => {
+    // Graph can answer POST /servicePrincipals for an app created seconds ago with 403 Authorization_RequestDenied.
+    emu.faults.ownershipLag(2);
+    const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api' });
+    expect(run.error).toBe('');
+    expect(run.stdout).toMatch(/Retrying creating the service principal .* after replication lag on the new app \(the rotator's ownership of it\)/);
+    expect(emu.log.filter((e) => e.method === 'POST' && e.path === '/v1.0/servicePrincipals').map((e) => e.status)).toEqual([403, 403, 201]);
+    expect(emu.github.open(repo, 'AZURE_CLIENT_SECRET')).toBe(managed().managed[0]?.secretText);
+  });
+
+  it('says that a federated subject must match with case when it differs only in case (AADSTS7002138)', async () => {
+    emu.oidcSubject = 'repo:Octo/App:ref:refs/heads/main';
+    const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api', 'client-secret': '' });
+    expect(run.code).not.toBe(0);
+    expect(run.error).toContain('AADSTS7002138');
+    expect(run.error).toContain('must match exactly, case included');
+  });
+
   it('fails on bad input before sending any request', async () => {
     const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api', 'secret-lifetime-days': '1.5', 'secret-name': 'GITHUB_X' });
     expect(run.code).not.toBe(0);

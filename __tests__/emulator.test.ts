@@ -420,7 +420,15 @@ describe('Microsoft Graph', () => {
     const created = await graph(ownedToken, 'POST', base, fic);
     expect(created.status).toBe(201);
     expect(body(created)).toMatchObject(fic);
-    expect((await graph(ownedToken, 'POST', base, fic)).status).toBe(409);
+    // The same issuer and subject again: Graph answers 400 InvalidFederatedIdentityCredentialValue; a name taken
+    // by a credential with another subject: 409.
+    const again = await graph(ownedToken, 'POST', base, fic);
+    expect(again.status).toBe(400);
+    expect((body(again)['error'] as Json)['code']).toBe('InvalidFederatedIdentityCredentialValue');
+    expect((body(again)['error'] as Json)['message']).toBe('The combination of issuer and subject must be unique.');
+    const sameName = await graph(ownedToken, 'POST', base, { ...fic, subject: 'repo:octo/app:environment:production' });
+    expect(sameName.status).toBe(409);
+    expect((body(sameName)['error'] as Json)['code']).toBe('Request_MultipleObjectsWithSameKeyValue');
     expect((await graph(ownedToken, 'POST', base, { ...fic, name: 'two', audiences: ['a', 'b'] })).status).toBe(400);
     expect((await graph(ownedToken, 'POST', base, { ...fic, name: 'x'.repeat(121), subject: 'other' })).status).toBe(400);
     expect((body(await graph(ownedToken, 'GET', base))['value'] as Json[]).map((f) => f['name'])).toEqual(['github-main']);

@@ -170,6 +170,35 @@ describe('a fleet from one file', () => {
     expect(run.report?.credentials.length).toBeGreaterThanOrEqual(3);
   });
 
+  it("stays under Graph's cap on reads of keyCredentials (5 a minute here) for 30 apps, and still reports a certificate near expiry", async () => {
+    // Graph caps application reads that select keyCredentials at 150 a minute per tenant, every batch item
+    // counting. The emulator's switch models it with a small cap: lookups must select none, the report few.
+    emu.policy.keyCredentialsPerMinute = 5;
+    const lines: string[] = ['apps:'];
+    for (let i = 1; i <= 30; i += 1) {
+      emu.seedApp({
+        displayName: name(i),
+        passwords: [{ displayName: 'rotated-by-github-actions', startDateTime: iso(-10 * DAY), endDateTime: iso(170 * DAY) }],
+        ...(i === 7 ? { certificates: [{ displayName: 'CN=signing', startDateTime: iso(-360 * DAY), endDateTime: iso(4 * DAY - 3_600_000) }] } : {}),
+      });
+      lines.push(`  - app-name: ${name(i)}`, '    targets:', `      - repository: ${ORG}/billing`, `        secret-name: APP_${i}_SECRET`);
+    }
+    const file = `${lines.join('\n')}\n`;
+    const selectsCertificates = (): number =>
+      emu.log.filter((e) => e.service === 'graph' && e.method === 'GET' && /[?&]\$select=[^&]*keyCredentials/i.test(decodeURIComponent(e.path))).length;
+    for (const dryRun of ['true', 'false']) {
+      emu.resetCounters();
+      const run = await runFleetAction(emu, file, { ...baseInputs(emu), 'dry-run': dryRun, 'report-days': '30', 'max-rotations': '30' });
+      expect(run.error).toBe('');
+      expect(emu.log.filter((e) => e.status === 429)).toEqual([]);
+      // 30 apps: 2 reads of certificates (15 ids each), in one batch.
+      expect(selectsCertificates()).toBe(2);
+      const flagged = run.report?.credentials.filter((c) => c.flagged && c.kind === 'certificate') ?? [];
+      expect(flagged.map((c) => [c.app, c.daysLeft])).toEqual([[name(7), 4]]);
+      expect(run.stdout.split('\n').some((l) => l.startsWith('::warning::') && l.includes('certificate') && l.includes(appNamed(name(7)).appId))).toBe(true);
+    }
+  });
+
   it('finds a misspelled selected repository before any target is written', async () => {
     const file = `apps:${fullApp(1)}\n`.replace('repositories: [invoices, ledger]', 'repositories: [invoices, ledgre]');
     const run = await runFleetAction(emu, file, baseInputs(emu));

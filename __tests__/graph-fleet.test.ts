@@ -210,7 +210,7 @@ describe('allApps', () => {
     expect(new Set(apps.map((a) => a.id))).toEqual(new Set(seeded.map((a) => a.id)));
     const pages = plainGets(e).map((x) => x.path);
     expect(pages).toHaveLength(3);
-    expect(pages[0]).toMatch(/^\/v1\.0\/applications\?\$select=[^&]*passwordCredentials,keyCredentials[^&]*&\$top=999$/);
+    expect(pages[0]).toMatch(/^\/v1\.0\/applications\?\$select=[^&]*passwordCredentials[^&]*,keyCredentials[^&]*&\$top=999$/);
     expect(pages.slice(1).every((p) => p.includes('$skiptoken='))).toBe(true);
   });
 
@@ -226,8 +226,12 @@ describe('allApps', () => {
   });
 });
 
+/** Graph requests (plain, listing pages, batch items) whose $select names keyCredentials: what Graph caps at 150 a minute. */
+const capped = (e: Emulator): RequestLogEntry[] =>
+  graphLog(e).filter((x) => x.method === 'GET' && x.path !== '/v1.0/$batch' && /[?&]\$select=[^&]*keyCredentials/i.test(decodeURIComponent(x.path)));
+
 describe('certificates (keyCredentials)', () => {
-  it('are read with every app: one, batched, and listed', async () => {
+  it('are not read by lookups (absent: not read), are read by the listing, and by certificates()', async () => {
     const e = await emulator();
     const start = iso(-100 * DAY);
     const end = iso(20 * DAY);
@@ -237,13 +241,136 @@ describe('certificates (keyCredentials)', () => {
     const dir = directory(e, collectingLog());
     const expected = [{ keyId, displayName: 'CN=with-cert', type: 'AsymmetricX509Cert', startDateTime: new Date(start), endDateTime: new Date(end) }];
 
-    expect((await dir.appByAppId(seeded.appId))?.keyCredentials).toEqual(expected);
+    e.resetCounters();
+    const one = await dir.appByAppId(seeded.appId);
+    expect(one).toBeDefined();
+    expect(one).not.toHaveProperty('keyCredentials');
     const [a, b] = await dir.findApps([{ appId: seeded.appId }, { name: 'without-cert' }]);
-    expect(a?.[0]?.keyCredentials).toEqual(expected);
-    expect(b?.[0]?.keyCredentials).toEqual([]);
+    expect(a?.[0]).not.toHaveProperty('keyCredentials');
+    expect(b?.[0]).not.toHaveProperty('keyCredentials');
+    expect(capped(e)).toEqual([]);
+    // A lone app's lookup reads them: one capped request, as reading them for the report would be, one round trip less.
+    const [lone] = await dir.findApps([{ appId: seeded.appId }]);
+    expect(lone?.[0]?.keyCredentials).toEqual(expected);
+    expect(capped(e)).toHaveLength(1);
+
     const listed = await dir.allApps();
     expect(listed.find((x) => x.id === seeded.id)?.keyCredentials).toEqual(expected);
     expect(listed.find((x) => x.id === other.id)?.keyCredentials).toEqual([]);
+
+    e.resetCounters();
+    expect(await dir.certificates([one!])).toEqual(new Map([[seeded.id, expected]]));
+    expect(capped(e).map((x) => x.path)).toEqual([`/v1.0/applications/${seeded.id}?$select=id,keyCredentials`]);
+    e.resetCounters();
+    expect(await dir.certificates([a![0]!, b![0]!])).toEqual(new Map([[seeded.id, expected], [other.id, []]]));
+    expect(capped(e)).toHaveLength(1);
+    expect(capped(e)[0]?.batch).toBeDefined();
+  });
+
+  it('of 200 apps are 14 capped reads (15 ids an item), and none for an app this run created', async () => {
+    const e = await emulator();
+    e.seedApps(Array.from({ length: 200 }, (_, i) => ({ displayName: `cert-${i}`, certificates: [{ displayName: `CN=cert-${i}`, startDateTime: iso(-DAY), endDateTime: iso(300 * DAY) }] })));
+    const dir = directory(e, collectingLog());
+    const apps = (await dir.findApps(Array.from({ length: 200 }, (_, i) => ({ name: `cert-${i}` })))).flat();
+    const created = await dir.createApp('made-now', 'AzureADMyOrg', {});
+    e.resetCounters();
+    const read = await dir.certificates([...apps, created]);
+    expect(read.size).toBe(201);
+    expect([...read.values()].filter((c) => c.length === 1)).toHaveLength(200);
+    expect(read.get(created.id)).toEqual([]);
+    expect(capped(e)).toHaveLength(14);
+    expect(capped(e).every((x) => x.batch !== undefined && x.status === 200)).toBe(true);
+    expect(capped(e).some((x) => x.path.includes(created.id))).toBe(false);
+  });
+
+  it("keep a fleet of 30 under Graph's cap (here 5 a minute): lookups select no keyCredentials", async () => {
+    // Graph: "the use of $select to get keyCredentials for applications has a throttling limit of 150 requests
+    // per minute for every tenant"; each batch item counts. The emulator's switch models it, with a small cap.
+    const e = await emulator();
+    e.policy.keyCredentialsPerMinute = 5;
+    e.seedApps(Array.from({ length: 30 }, (_, i) => ({ displayName: `capped-${i}` })));
+    const dir = directory(e, collectingLog());
+    e.resetCounters();
+    const apps = (await dir.findApps(Array.from({ length: 30 }, (_, i) => ({ name: `capped-${i}` })))).flat();
+    expect(apps).toHaveLength(30);
+    await dir.certificates(apps);
+    expect(capped(e)).toHaveLength(2);
+    expect(graphLog(e).filter((x) => x.status === 429)).toEqual([]);
+  });
+});
+
+describe('the service principal of a new app', () => {
+  it('is retried through 403 Authorization_RequestDenied while the ownership of the new app replicates', async () => {
+    const e = await emulator();
+    const log = collectingLog();
+    const dir = directory(e, log);
+    e.faults.ownershipLag(2);
+    const app = await dir.createApp('fresh', 'AzureADMyOrg', {});
+    await dir.createServicePrincipal(app);
+    expect(e.graph.servicePrincipals.some((sp) => sp.appId === app.appId)).toBe(true);
+    expect(graphLog(e).filter((x) => x.method === 'POST' && x.path === '/v1.0/servicePrincipals').map((x) => x.status)).toEqual([403, 403, 201]);
+    expect(log.lines.filter((l) => /^Retrying creating the service principal .* after replication lag on the new app \(the rotator's ownership of it\)$/.test(l))).toHaveLength(2);
+  });
+
+  it('but a 403 for an app this run did not create fails at once, with the owner hint', async () => {
+    const e = await emulator();
+    const seeded = e.seedApp({ displayName: 'old', servicePrincipal: false });
+    const dir = directory(e, collectingLog());
+    const app = (await dir.appByAppId(seeded.appId))!;
+    e.faults.add({ kind: 'status', status: 403, code: 'Authorization_RequestDenied', match: { method: 'POST', path: /servicePrincipals$/ }, times: Infinity });
+    const failure = await dir.createServicePrincipal(app).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ServiceError);
+    expect((failure as ServiceError).details).toMatchObject({ status: 403, code: 'Authorization_RequestDenied' });
+    expect((failure as ServiceError).message).toContain('owner');
+    expect(graphLog(e).filter((x) => x.method === 'POST' && x.path === '/v1.0/servicePrincipals')).toHaveLength(1);
+  });
+});
+
+describe('federated credentials', () => {
+  const ISSUER = 'https://token.actions.githubusercontent.com';
+  const credential = { name: 'gha-octo-app-ref-refs-heads-main', issuer: ISSUER, subject: 'repo:octo/app:ref:refs/heads/main', audiences: ['api://AzureADTokenExchange'], description: 'managed' };
+
+  it('converge when the answer to the POST was lost: the repeat finds the same credential (400 InvalidFederatedIdentityCredentialValue)', async () => {
+    const e = await emulator();
+    const seeded = e.seedApp({ displayName: 'fic' });
+    const dir = directory(e, collectingLog());
+    const app = (await dir.appByAppId(seeded.appId))!;
+    const drop = e.faults.add({ kind: 'drop-after', match: { method: 'POST', path: /federatedIdentityCredentials$/ } });
+    await dir.addFederatedCredential(app, credential);
+    expect(drop.fired).toBe(1);
+    const posts = graphLog(e).filter((x) => x.method === 'POST' && x.path.endsWith('/federatedIdentityCredentials'));
+    expect(posts.map((x) => x.status)).toEqual([0, 400]);
+    expect(seeded.federatedIdentityCredentials.map((f) => f.name)).toEqual([credential.name]);
+  });
+
+  it('name the credential in the way when another with the same issuer and subject exists', async () => {
+    const e = await emulator();
+    const seeded = e.seedApp({ displayName: 'fic', federatedIdentityCredentials: [{ name: 'hand-made', issuer: ISSUER, subject: credential.subject, audiences: ['api://AzureADTokenExchange'] }] });
+    const dir = directory(e, collectingLog());
+    const app = (await dir.appByAppId(seeded.appId))!;
+    const failure = await dir.addFederatedCredential(app, credential).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ServiceError);
+    expect((failure as ServiceError).details).toMatchObject({ status: 400, code: 'InvalidFederatedIdentityCredentialValue' });
+    expect((failure as ServiceError).message).toContain("the app already has the federated credential 'hand-made'");
+    expect((failure as ServiceError).message).toContain(credential.subject);
+    expect(seeded.federatedIdentityCredentials.map((f) => f.name)).toEqual(['hand-made']);
+  });
+});
+
+describe('client secrets under an app management policy', () => {
+  it('that forbids them: the error names the code and says certificates are the way forward', async () => {
+    const e = await emulator();
+    e.policy.passwordAdditionBlocked = true;
+    const seeded = e.seedApp({ displayName: 'no-secrets' });
+    const dir = directory(e, collectingLog());
+    const app = (await dir.appByAppId(seeded.appId))!;
+    const failure = await dir.addPassword(app, 'rotated-by-github-actions', new Date(Date.now() + 30 * DAY)).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ServiceError);
+    const message = (failure as ServiceError).message;
+    expect(message).toContain('CredentialTypeNotAllowedAsPerAppPolicy');
+    expect(message).toContain("the tenant's app management policy forbids new client secrets");
+    expect(message).toContain('credential-type: certificate');
+    expect(seeded.passwordCredentials).toEqual([]);
   });
 });
 

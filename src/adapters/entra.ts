@@ -257,6 +257,8 @@ function signInHint(aadsts: string | undefined, c: SignInContext): string {
       "the app has no federated credential matching this workflow: add one with issuer https://token.actions.githubusercontent.com and the workflow's subject (repo:OWNER/REPO:ref:refs/heads/BRANCH or repo:OWNER/REPO:environment:NAME)",
     AADSTS700213:
       "no federated credential of the app matches this workflow's subject: the subject must be exactly repo:OWNER/REPO:ref:refs/heads/BRANCH, or repo:OWNER/REPO:environment:NAME when the job has an environment",
+    AADSTS7002138:
+      "the workflow's subject differs from the app's federated credential only in upper and lower case: the subject must match exactly, case included (repo:OWNER/REPO:... as GitHub writes the names); fix the credential's subject",
     AADSTS700211: 'no federated credential of the app has the issuer of the GitHub ID token (https://token.actions.githubusercontent.com, or your GHES issuer)',
     AADSTS700212: "no federated credential of the app has the audience of the GitHub ID token: check oidc-audience (empty: the cloud's, api://AzureADTokenExchange in AzureCloud) and the audience of the app's federated credential",
     AADSTS700024: 'the GitHub ID token has expired or is not yet valid: run again',

@@ -3,8 +3,19 @@
  * one of the tenant), their service principals and client secrets.
  */
 import { BatchRequestContent, BatchResponseContent, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
+// Types only (erased from the bundle): Graph's own names for its properties, so a misspelt one does not compile.
+import type {
+  ApiApplication,
+  Application,
+  FederatedIdentityCredential,
+  KeyCredential,
+  PasswordCredential,
+  PermissionScope,
+  AppRole,
+  ServicePrincipal,
+} from '@microsoft/microsoft-graph-types';
 import { ServiceError } from '../core/errors';
-import type { AppRegistration, FederatedCredential, PasswordInfo, RequiredResourceAccess, ResourceApi } from '../core/model';
+import type { AppRegistration, CertificateInfo, FederatedCredential, PasswordInfo, RequiredResourceAccess, ResourceApi } from '../core/model';
 import type { Directory, Log } from '../core/ports';
 import { Secret } from '../core/secret';
 import type { RotatorCredential } from './entra';
@@ -12,7 +23,19 @@ import { askedToWait, graphClient, statusRetries, TransportFailure } from './gra
 import { backoffMs, retryAfterMs, retryLine, sleep, waitMs, type RetryPolicy } from './retry';
 import { untrustedHint } from './tls';
 
-const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,keyCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
+/**
+ * What app lookups read: no keyCredentials. Graph allows 150 reads a minute per tenant that select keyCredentials
+ * (every batch item counts, a listing page counts 1), so only the expiry report reads certificates.
+ */
+const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
+/**
+ * With certificates: the listing of every app (report-scope all: one capped read per 999 apps), and the lookup of a
+ * lone app (one capped read, as reading its certificates for the report would be).
+ */
+const LISTING_FIELDS = `${APP_FIELDS},keyCredentials`;
+const CERTIFICATE_FIELDS = 'id,keyCredentials';
+/** Values in one `$filter=id in (...)`: Graph's default limit of expressions in a filter clause. */
+const IN_FILTER_MAX = 15;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Replication lag after a create lasts seconds, at times tens of seconds: more tries for those answers. */
 const LAG_ATTEMPTS = 8;
@@ -30,16 +53,20 @@ export interface AppRef {
   name?: string;
 }
 
-/** One lookup of findApps: the request, what it is doing (for messages) and which ref it answers. */
-interface Lookup {
+/** One read carried in a JSON batch: its id in the batch, the request, and what it is doing (for messages). */
+interface BatchItem {
   id: string;
   path: string;
   doing: string;
+}
+
+/** One lookup of findApps, and which ref it answers. */
+interface Lookup extends BatchItem {
   ref: AppRef;
 }
 
-const byAppIdPath = (appId: string): string => `/applications(appId=${enc(odataString(appId))})?$select=${APP_FIELDS}`;
-const byNamePath = (name: string): string => `/applications?$filter=${enc(`displayName eq ${odataString(name)}`)}&$select=${APP_FIELDS}`;
+const byAppIdPath = (appId: string, fields = APP_FIELDS): string => `/applications(appId=${enc(odataString(appId))})?$select=${fields}`;
+const byNamePath = (name: string, fields = APP_FIELDS): string => `/applications?$filter=${enc(`displayName eq ${odataString(name)}`)}&$select=${fields}`;
 const readingAppId = (appId: string): string => `reading the app registration with client ID ${appId}`;
 const lookingUpName = (name: string): string => `looking up app registrations named '${name}'`;
 
@@ -49,38 +76,55 @@ function lookupOf(ref: AppRef, id: string): Lookup {
   throw new Error('internal: an app reference needs a client ID or a name');
 }
 
-interface GraphPassword {
-  keyId: string;
-  displayName: string | null;
-  hint: string | null;
-  startDateTime: string;
-  endDateTime: string;
-  secretText?: string | null;
-}
+/**
+ * A Graph payload as we read or send it: `S` names only properties of Graph's type `T` (a misspelt one is a
+ * compile error), each of a type `T` allows, narrowed to what Graph always returns (the types package marks
+ * everything optional and nullable).
+ */
+type Wire<T, S extends { [K in keyof S]: K extends keyof T ? T[K] : never }> = S;
 
-interface GraphApp {
-  id: string;
-  appId: string;
-  displayName: string;
-  signInAudience: string;
-  passwordCredentials?: GraphPassword[];
-  keyCredentials?: Array<{ keyId: string; displayName?: string | null; type?: string | null; startDateTime: string; endDateTime: string }>;
-  web?: { redirectUris?: string[] } | null;
-  spa?: { redirectUris?: string[] } | null;
-  publicClient?: { redirectUris?: string[] } | null;
-  api?: Record<string, unknown> | null;
-  isFallbackPublicClient?: boolean | null;
-  requiredResourceAccess?: RequiredResourceAccess[] | null;
-  tags?: string[] | null;
-  notes?: string | null;
-}
+type GraphPassword = Wire<
+  PasswordCredential,
+  { keyId: string; displayName: string | null; hint: string | null; startDateTime: string; endDateTime: string; secretText?: string | null }
+>;
 
-interface GraphServicePrincipal {
-  appId: string;
-  displayName: string;
-  oauth2PermissionScopes?: Array<{ id: string; value: string; isEnabled?: boolean }>;
-  appRoles?: Array<{ id: string; value: string | null; isEnabled?: boolean; allowedMemberTypes?: string[] }>;
-}
+type GraphCertificate = Wire<KeyCredential, { keyId: string; displayName?: string | null; type?: string | null; startDateTime: string; endDateTime: string }>;
+
+type GraphApp = Wire<
+  Application,
+  {
+    id: string;
+    appId: string;
+    displayName: string;
+    signInAudience: string;
+    passwordCredentials?: GraphPassword[];
+    keyCredentials?: GraphCertificate[];
+    web?: { redirectUris?: string[] } | null;
+    spa?: { redirectUris?: string[] } | null;
+    publicClient?: { redirectUris?: string[] } | null;
+    api?: (ApiApplication & Record<string, unknown>) | null;
+    isFallbackPublicClient?: boolean | null;
+    requiredResourceAccess?: RequiredResourceAccess[];
+    tags?: string[];
+    notes?: string | null;
+  }
+>;
+
+/** What the certificate reads of the expiry report select. */
+type GraphAppCertificates = Wire<Application, { id: string; keyCredentials?: GraphCertificate[] }>;
+
+type GraphServicePrincipal = Wire<
+  ServicePrincipal,
+  {
+    appId: string;
+    displayName: string;
+    oauth2PermissionScopes?: Array<Wire<PermissionScope, { id: string; value: string; isEnabled?: boolean }>>;
+    appRoles?: Array<Wire<AppRole, { id: string; value: string | null; isEnabled?: boolean; allowedMemberTypes?: string[] }>>;
+  }
+>;
+
+/** Federated credentials as read and sent: the core's shape, whose names are Graph's. */
+type GraphFederatedCredential = Wire<FederatedIdentityCredential, FederatedCredential>;
 
 interface GraphErrorBody {
   error?: { code?: string; message?: string; innerError?: { 'request-id'?: string }; details?: Array<{ code?: string }> };
@@ -94,19 +138,23 @@ const toPassword = (p: GraphPassword): PasswordInfo => ({
   endDateTime: new Date(p.endDateTime),
 });
 
+const toCertificates = (keys: readonly GraphCertificate[] | undefined): CertificateInfo[] =>
+  (keys ?? []).map((k) => ({
+    keyId: k.keyId,
+    displayName: k.displayName ?? null,
+    type: k.type ?? null,
+    startDateTime: new Date(k.startDateTime),
+    endDateTime: new Date(k.endDateTime),
+  }));
+
+/** The app as read. Certificates only when they were selected: absent is "not read", never "none". */
 const toApp = (a: GraphApp): AppRegistration => ({
   id: a.id,
   appId: a.appId,
   displayName: a.displayName,
   signInAudience: a.signInAudience,
   passwordCredentials: (a.passwordCredentials ?? []).map(toPassword),
-  keyCredentials: (a.keyCredentials ?? []).map((k) => ({
-    keyId: k.keyId,
-    displayName: k.displayName ?? null,
-    type: k.type ?? null,
-    startDateTime: new Date(k.startDateTime),
-    endDateTime: new Date(k.endDateTime),
-  })),
+  ...(a.keyCredentials === undefined ? {} : { keyCredentials: toCertificates(a.keyCredentials) }),
   settings: {
     signInAudience: a.signInAudience,
     webRedirectUris: a.web?.redirectUris ?? [],
@@ -175,17 +223,17 @@ export class GraphDirectory implements Directory {
     this.#log = log;
   }
 
-  async appByAppId(appId: string): Promise<AppRegistration | undefined> {
-    const r = await this.#call({ method: 'GET', path: byAppIdPath(appId), doing: readingAppId(appId) }, [404]);
+  async appByAppId(appId: string, fields = APP_FIELDS): Promise<AppRegistration | undefined> {
+    const r = await this.#call({ method: 'GET', path: byAppIdPath(appId, fields), doing: readingAppId(appId) }, [404]);
     return r.status === 404 ? undefined : toApp(json<GraphApp>(r));
   }
 
-  async appsByName(displayName: string): Promise<AppRegistration[]> {
-    return this.#pages(byNamePath(displayName), lookingUpName(displayName));
+  async appsByName(displayName: string, fields = APP_FIELDS): Promise<AppRegistration[]> {
+    return this.#pages(byNamePath(displayName, fields), lookingUpName(displayName));
   }
 
   async allApps(): Promise<AppRegistration[]> {
-    const apps = await this.#pages(`/applications?$select=${APP_FIELDS}&$top=999`, 'listing the app registrations of the tenant');
+    const apps = await this.#pages(`/applications?$select=${LISTING_FIELDS}&$top=999`, 'listing the app registrations of the tenant');
     this.#log.info(`Read ${apps.length} app registration${apps.length === 1 ? '' : 's'} of the tenant`);
     return apps;
   }
@@ -197,7 +245,7 @@ export class GraphDirectory implements Directory {
     if (lookups.length === 1 && only !== undefined) return [await this.#findOne(only.ref)];
     const replies = new Map<string, GraphResponse>();
     await inPool(chunks(lookups, BATCH_SIZE), BATCHES_IN_FLIGHT, async (batch) => {
-      for (const [id, reply] of await this.#batch(batch)) replies.set(id, reply);
+      for (const [id, reply] of await this.#batch(batch, `looking up ${batch.length} app registrations in one batch`)) replies.set(id, reply);
     });
     const found: AppRegistration[][] = [];
     // In order, so that the first failing ref is the one reported.
@@ -205,13 +253,55 @@ export class GraphDirectory implements Directory {
     return found;
   }
 
+  async certificates(apps: readonly AppRegistration[]): Promise<Map<string, CertificateInfo[]>> {
+    const found = new Map<string, CertificateInfo[]>();
+    // An app this run created has only what the run gave it: no certificate.
+    for (const app of apps) if (this.#created.has(app.id)) found.set(app.id, []);
+    const unread = apps.filter((a) => !found.has(a.id));
+    const [only] = unread;
+    if (unread.length === 1 && only !== undefined) {
+      const doing = `reading the certificates of '${only.displayName}' (client ID ${only.appId})`;
+      const r = await this.#call({ method: 'GET', path: `/applications/${enc(only.id)}?$select=${CERTIFICATE_FIELDS}`, doing }, [404]);
+      if (r.status !== 404) found.set(only.id, toCertificates(json<GraphAppCertificates>(r).keyCredentials));
+      return found;
+    }
+    const reads: BatchItem[] = chunks(unread, IN_FILTER_MAX).map((group, i) => ({
+      id: String(i + 1),
+      path: `/applications?$filter=${enc(`id in (${group.map((a) => odataString(a.id)).join(',')})`)}&$select=${CERTIFICATE_FIELDS}`,
+      doing: `reading the certificates of ${group.length} app registration${group.length === 1 ? '' : 's'} (${group.map((a) => `'${a.displayName}'`).join(', ')})`,
+    }));
+    const replies = new Map<string, GraphResponse>();
+    await inPool(chunks(reads, BATCH_SIZE), BATCHES_IN_FLIGHT, async (batch) => {
+      for (const [id, reply] of await this.#batch(batch, `reading the certificates of app registrations in one batch of ${batch.length}`)) replies.set(id, reply);
+    });
+    for (const read of reads) {
+      for (const app of await this.#batchPages<GraphAppCertificates>(read, replies.get(read.id))) found.set(app.id, toCertificates(app.keyCredentials));
+    }
+    return found;
+  }
+
+  /** Every item of a batched listing: its reply read, and any further page fetched. */
+  async #batchPages<T>(read: BatchItem, reply: GraphResponse | undefined): Promise<T[]> {
+    if (reply === undefined) {
+      throw new ServiceError({ service: 'Microsoft Graph', doing: read.doing, detail: 'the batch reply had no answer for this request', hint: 'run again' });
+    }
+    if (reply.status < 200 || reply.status >= 300) throw graphError(reply, read.doing);
+    const page = json<{ value: T[]; '@odata.nextLink'?: string }>(reply);
+    const next = page['@odata.nextLink'];
+    return [...page.value, ...(next === undefined ? [] : await this.#values<T>(next, read.doing))];
+  }
+
+  /**
+   * One app's lookup, with its certificates: the expiry report would read them with a request of its own, which
+   * counts against Graph's cap on keyCredentials as this one does. So a run for one app stays one request.
+   */
   async #findOne(ref: AppRef): Promise<AppRegistration[]> {
     if (ref.appId !== undefined) {
-      const app = await this.appByAppId(ref.appId);
+      const app = await this.appByAppId(ref.appId, LISTING_FIELDS);
       return app === undefined ? [] : [app];
     }
     const name = ref.name ?? '';
-    return (await this.appsByName(name)).filter((a) => a.displayName === name);
+    return (await this.appsByName(name, LISTING_FIELDS)).filter((a) => a.displayName === name);
   }
 
   /** The apps one batched lookup found: its reply read, and any further page of a name's matches fetched. */
@@ -235,11 +325,11 @@ export class GraphDirectory implements Directory {
    * Retry-After, a 5xx) are sent again, alone, after the wait they asked for (or the policy's backoff), within
    * the policy's tries: the Graph client's RetryHandler sees only the envelope.
    */
-  async #batch(lookups: Lookup[]): Promise<Map<string, GraphResponse>> {
+  async #batch(items: BatchItem[], doing: string): Promise<Map<string, GraphResponse>> {
     const settled = new Map<string, GraphResponse>();
-    let pending = lookups;
+    let pending = items;
     for (let attempt = 1; pending.length > 0; attempt += 1) {
-      const replies = await this.#postBatch(pending);
+      const replies = await this.#postBatch(pending, doing);
       const again = pending.filter((l) => {
         const reply = replies.get(l.id);
         if (reply !== undefined && attempt < this.#policy.attempts && this.#itemWorthRetrying(reply)) return true;
@@ -258,7 +348,7 @@ export class GraphDirectory implements Directory {
   }
 
   /** Waits as long as the longest wait a failed item asked for (else the backoff), and says so. */
-  async #waitForItems(again: Lookup[], replies: Map<string, GraphResponse>, attempt: number): Promise<void> {
+  async #waitForItems(again: BatchItem[], replies: Map<string, GraphResponse>, attempt: number): Promise<void> {
     let wait = 0;
     let why = '';
     for (const l of again) {
@@ -277,14 +367,14 @@ export class GraphDirectory implements Directory {
     await sleep(wait);
   }
 
-  /** POST /$batch with these lookups (built and read with the SDK's batch content classes): each item's reply by id. */
-  async #postBatch(lookups: Lookup[]): Promise<Map<string, GraphResponse>> {
-    const content = new BatchRequestContent(lookups.map((l) => ({ id: l.id, request: new Request(`${this.#origin}${l.path}`) })));
+  /** POST /$batch with these reads (built and read with the SDK's batch content classes): each item's reply by id. */
+  async #postBatch(items: BatchItem[], doing: string): Promise<Map<string, GraphResponse>> {
+    const content = new BatchRequestContent(items.map((l) => ({ id: l.id, request: new Request(`${this.#origin}${l.path}`) })));
     const r = await this.#call({
       method: 'POST',
       path: '/$batch',
       body: await content.getContent(),
-      doing: `looking up ${lookups.length} app registrations in one batch`,
+      doing,
       // Every item is a read.
       idempotent: true,
     });
@@ -297,15 +387,20 @@ export class GraphDirectory implements Directory {
 
   /** Every app of every page, from `path` on (a path under the version root, or a nextLink). */
   async #pages(path: string, doing: string): Promise<AppRegistration[]> {
-    const apps: AppRegistration[] = [];
+    return (await this.#values<GraphApp>(path, doing)).map(toApp);
+  }
+
+  /** Every item of every page, from `path` on (a path under the version root, or a nextLink). */
+  async #values<T>(path: string, doing: string): Promise<T[]> {
+    const values: T[] = [];
     let next: string | undefined = path;
     while (next !== undefined) {
-      const page: { value: GraphApp[]; '@odata.nextLink'?: string } = json(await this.#call({ method: 'GET', path: next, doing }));
-      apps.push(...page.value.map(toApp));
+      const page: { value: T[]; '@odata.nextLink'?: string } = json(await this.#call({ method: 'GET', path: next, doing }));
+      values.push(...page.value);
       const link = page['@odata.nextLink'];
       next = link === undefined ? undefined : link.startsWith(this.#root) ? link.slice(this.#root.length) : link;
     }
-    return apps;
+    return values;
   }
 
   async createApp(displayName: string, signInAudience: string, properties: Record<string, unknown>): Promise<AppRegistration> {
@@ -380,19 +475,40 @@ export class GraphDirectory implements Directory {
   }
 
   async addFederatedCredential(app: AppRegistration, credential: Omit<FederatedCredential, 'id'>): Promise<void> {
-    // 409: a credential with this name or subject exists (a repeated try whose first answer was lost): the goal.
-    await this.#call(
+    const doing = `adding the federated credential '${credential.name}' (${credential.subject}) to '${app.displayName}'`;
+    const body: Omit<GraphFederatedCredential, 'id'> = credential;
+    // Graph answers a credential that exists already with 409 (the same name) or 400
+    // InvalidFederatedIdentityCredentialValue (the same issuer and subject): after a repeated try whose first
+    // answer was lost, that is the goal; otherwise it is someone else's credential.
+    const r = await this.#call(
       {
         method: 'POST',
         path: `/applications/${enc(app.id)}/federatedIdentityCredentials`,
-        body: credential,
-        doing: `adding the federated credential '${credential.name}' (${credential.subject}) to '${app.displayName}'`,
+        body,
+        doing,
         lagging: this.#created.has(app.id),
         idempotent: true,
         writes: app.id,
       },
-      [409],
+      [400, 409],
     );
+    if (r.status === 400 && !isDuplicateSubject(r)) throw graphError(r, doing);
+    if (r.status === 400 || r.status === 409) await this.#sameFederatedThere(app, credential, r, doing);
+  }
+
+  /** Resolves when the app holds exactly this credential (name, issuer, subject, audiences); else fails naming the one in the way. */
+  async #sameFederatedThere(app: AppRegistration, credential: Omit<FederatedCredential, 'id'>, r: GraphResponse, doing: string): Promise<void> {
+    const existing = await this.federatedCredentials(app);
+    const sameAudiences = (f: FederatedCredential): boolean =>
+      f.audiences.length === credential.audiences.length && f.audiences.every((a) => credential.audiences.includes(a));
+    const same = (f: FederatedCredential): boolean => f.name === credential.name && f.issuer === credential.issuer && f.subject === credential.subject && sameAudiences(f);
+    if (existing.some(same)) return;
+    const inTheWay = existing.find((f) => f.issuer === credential.issuer && f.subject === credential.subject) ?? existing.find((f) => f.name === credential.name);
+    const hint =
+      inTheWay === undefined
+        ? 'Graph answered that such a credential exists, yet the app lists none: run again'
+        : `the app already has the federated credential '${inTheWay.name}' (id ${inTheWay.id}, issuer ${inTheWay.issuer}, subject ${inTheWay.subject}, audiences ${inTheWay.audiences.join(' ')}), which this action did not make as '${credential.name}'; Graph allows one credential per issuer and subject, and one per name: remove or rename that credential, or leave the subject out of federated-subjects`;
+    throw new ServiceError({ ...graphError(r, doing).details, hint });
   }
 
   async removeFederatedCredential(app: AppRegistration, credential: FederatedCredential): Promise<void> {
@@ -417,15 +533,20 @@ export class GraphDirectory implements Directory {
   }
 
   async createServicePrincipal(app: AppRegistration): Promise<void> {
+    const created = this.#created.has(app.appId);
+    const body: Wire<ServicePrincipal, { appId: string }> = { appId: app.appId };
     // 409: it exists already (made meanwhile, or by a try whose answer was lost): that is the goal.
     await this.#call(
       {
         method: 'POST',
         path: '/servicePrincipals',
-        body: { appId: app.appId },
+        body,
         doing: `creating the service principal (enterprise application) of '${app.displayName}' (client ID ${app.appId})`,
-        lagging: this.#created.has(app.appId),
+        lagging: created,
         idempotent: true,
+        // Right after the create, Graph may not know yet that the rotator owns the new app: 403 for a few seconds.
+        // Only for an app this run created; for any other app a 403 is final.
+        ...(created ? { retryAlso: (res: GraphResponse) => (isDenied(res) ? "replication lag on the new app (the rotator's ownership of it)" : undefined) } : {}),
       },
       [409],
     );
@@ -436,7 +557,7 @@ export class GraphDirectory implements Directory {
     const r = await this.#call({
       method: 'POST',
       path: `/applications/${enc(app.id)}/addPassword`,
-      body: { passwordCredential: { displayName, endDateTime: endDateTime.toISOString() } },
+      body: { passwordCredential: { displayName, endDateTime: endDateTime.toISOString() } satisfies Wire<PasswordCredential, { displayName: string; endDateTime: string }> },
       doing,
       lagging: this.#created.has(app.id),
       writes: app.id,
@@ -615,6 +736,17 @@ function isReplicationLag(r: GraphResponse): boolean {
   return r.status === 400 && (e?.code === 'NoBackingApplicationObject' || (e?.details ?? []).some((d) => d.code === 'NoBackingApplicationObject'));
 }
 
+/** 400 InvalidFederatedIdentityCredentialValue (in the code or the details): the issuer and subject exist on the app. */
+function isDuplicateSubject(r: GraphResponse): boolean {
+  const e = errorBody(r).error;
+  const code = 'InvalidFederatedIdentityCredentialValue';
+  return r.status === 400 && (e?.code === code || (e?.details ?? []).some((d) => d.code === code));
+}
+
+function isDenied(r: GraphResponse): boolean {
+  return r.status === 403 && errorBody(r).error?.code === 'Authorization_RequestDenied';
+}
+
 /** removePassword's answer for a key the app does not have (a repeat, or a key not replicated yet). */
 function isNoSuchKey(r: GraphResponse): boolean {
   return r.status === 400 && /no password credential|not found|does not exist/i.test(errorBody(r).error?.message ?? '');
@@ -631,6 +763,8 @@ const GRAPH_HINTS: Record<number, string> = {
 };
 
 const GRAPH_CODE_HINTS: Record<string, string> = {
+  CredentialTypeNotAllowedAsPerAppPolicy:
+    "the tenant's app management policy forbids new client secrets for this app (a passwordAddition restriction); certificate credentials are the way forward (credential-type: certificate, coming in a later release). An admin can check the policy in the Entra admin center (Enterprise applications, App management policies) or with GET /policies/defaultAppManagementPolicy and GET /applications/{id}/appManagementPolicies",
   CredentialInvalidLifetimeAsPerAppPolicy:
     'a tenant app-management policy caps the lifetime of client secrets: lower secret-lifetime-days to what the policy allows',
   TooManyAppPasswords:

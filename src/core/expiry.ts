@@ -40,7 +40,7 @@ export function expiryEntries(
       return { app: ref, kind, keyId: c.keyId, description: c.displayName, start: c.startDateTime, end: c.endDateTime, daysLeft, managed, current: c.keyId === current?.keyId, flagged: daysLeft <= reportDays };
     };
     for (const p of app.passwordCredentials) entries.push(entry('client secret', p, name !== undefined && p.displayName === name));
-    for (const k of app.keyCredentials) entries.push(entry('certificate', k, false));
+    for (const k of app.keyCredentials ?? []) entries.push(entry('certificate', k, false));
   }
   return entries.sort((a, b) => a.end.getTime() - b.end.getTime() || a.app.displayName.localeCompare(b.app.displayName));
 }

@@ -40,8 +40,12 @@ export interface AppRegistration {
   displayName: string;
   signInAudience: string;
   passwordCredentials: PasswordInfo[];
-  /** Certificates: never rotated by this action, only reported on. */
-  keyCredentials: CertificateInfo[];
+  /**
+   * Certificates: never rotated by this action, only reported on. Absent: not read. Graph allows 150 reads a minute
+   * per tenant that select keyCredentials (each batch item counts), so lookups leave them out and the expiry report
+   * reads them (Directory.certificates).
+   */
+  keyCredentials?: CertificateInfo[];
   /** The declarable properties, as read. */
   settings: AppSettings;
 }

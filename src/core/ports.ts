@@ -1,9 +1,12 @@
 /** What the core needs from the outside world. Adapters implement these over HTTPS; tests may use fakes. */
-import type { AppRegistration, FederatedCredential, PasswordInfo, ResourceApi, Scope, StoredSecretInfo, Target } from './model';
+import type { AppRegistration, CertificateInfo, FederatedCredential, PasswordInfo, ResourceApi, Scope, StoredSecretInfo, Target } from './model';
 import type { Secret } from './secret';
 
 export interface Directory {
-  /** The app with this client ID, or undefined. */
+  /**
+   * The app with this client ID, or undefined. Lookups (this, appsByName, findApps of several refs) do not read
+   * certificates (keyCredentials absent); findApps of one ref does: the report would spend the same capped read.
+   */
   appByAppId(appId: string): Promise<AppRegistration | undefined>;
   /** Apps whose display name is this one (as Graph matches it; the core re-checks exactly). */
   appsByName(displayName: string): Promise<AppRegistration[]>;
@@ -18,6 +21,13 @@ export interface Directory {
    * incl. passwordCredentials and keyCredentials, $top=999, every @odata.nextLink page).
    */
   allApps(): Promise<AppRegistration[]>;
+  /**
+   * The certificates (keyCredentials) of these apps, by object id; an app not found is left out. Graph allows 150
+   * reads a minute per tenant that select keyCredentials, and every JSON batch item counts: one app is one GET,
+   * more are `$filter=id in (...)` reads of up to 15 ids each (Graph's limit of values for `in`), sent as batch
+   * items. An app this run created has none (nothing is read for it).
+   */
+  certificates(apps: readonly AppRegistration[]): Promise<Map<string, CertificateInfo[]>>;
   /** Creates the app with the declared properties in the same request. */
   createApp(displayName: string, signInAudience: string, properties: Record<string, unknown>): Promise<AppRegistration>;
   /** One PATCH with every property that differs. */

@@ -173,6 +173,11 @@ export function createEntraHandler(state: State): ServiceHandler {
       return error(req, 401, 'invalid_client', 700212,
         `No matching federated identity record found for presented assertion audience '${auds.join(',')}'. Please note that the matching is done using a case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. ${FIC_DOC}`);
     }
+    if (!byAudience.some((f) => f.subject === sub) && byAudience.some((f) => f.subject.toLowerCase() === sub.toLowerCase())) {
+      // Entra compares subjects with case: one that differs only in case has its own code.
+      return error(req, 401, 'invalid_client', 7002138,
+        `The subject of the presented assertion '${sub}' differs from the federated identity credential's subject only in case. Subjects are matched case-sensitively. ${FIC_DOC}`);
+    }
     if (!byAudience.some((f) => f.subject === sub)) {
       return error(req, 401, 'invalid_client', 700213,
         `No matching federated identity record found for presented assertion subject '${sub}'. Please note that the matching is done using a case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. ${FIC_DOC}`);

@@ -74,6 +74,7 @@ export function parseFilter(
   advanced: boolean,
 ): Predicate | FilterError {
   const toks = tokenize(filter);
+  const IN_MAX = 15;
   const syntax = (detail: string): FilterError => ({ status: 400, code: 'BadRequest', message: `Invalid filter clause: ${detail}` });
   if (!toks || toks.length === 0) return syntax('The filter expression could not be parsed.');
   const unsupported = (prop: string): FilterError => ({
@@ -201,6 +202,10 @@ export function parseFilter(
       }
       err = expect(')');
       if (err) return err;
+      // Graph limits a filter clause to 15 expressions by default (advanced queries are limited by URL length).
+      if (!advanced && values.length > IN_MAX) {
+        return { status: 400, code: 'Request_UnsupportedQuery', message: `Too many child clauses specified in search filter expression containing 'OR' operators: ${values.length}. Max allowed: ${IN_MAX}.` };
+      }
       return (o) => values.some((v) => eqCi(prop.get(o), v));
     }
     if (opName === 'ne') {

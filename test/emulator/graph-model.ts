@@ -2,7 +2,8 @@
  * Microsoft Graph v1.0 resource shapes: application and servicePrincipal wire representations, request body
  * validation for application create/update, and the pre-seeded resource service principals.
  */
-import type { ApiApplication, AppRole, GraphApp, GraphServicePrincipal, PermissionScope, WebApplication } from './types.ts';
+import type { Application, PasswordCredential as GraphPasswordCredential, ServicePrincipal } from '@microsoft/microsoft-graph-types';
+import type { ApiApplication, AppRole, GraphApp, GraphNamed, GraphServicePrincipal, PermissionScope, WebApplication } from './types.ts';
 import { graphDate, guid, isGuid, isPlainObject } from './util.ts';
 
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -293,7 +294,7 @@ export function newApp(displayName: string, signInAudience: string): GraphApp {
  * fill in whatever is missing so the handlers can rely on the full shape.
  */
 export function fillAppDefaults(app: GraphApp): void {
-  const a = app as Partial<GraphApp> & GraphApp;
+  const a: Partial<GraphApp> = app;
   a.id ??= guid();
   a.appId ??= guid();
   a.displayName ??= '';
@@ -400,13 +401,13 @@ export function applicationToWire(app: GraphApp, tenantDomain: string): Record<s
       keyId: p.keyId,
       secretText: null,
       startDateTime: p.startDateTime,
-    })),
+    }) satisfies GraphPasswordCredential),
     publicClient: structuredClone(app.publicClient),
     requiredResourceAccess: structuredClone(app.requiredResourceAccess),
     verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
     web: structuredClone(app.web),
     spa: structuredClone(app.spa),
-  };
+  } satisfies GraphNamed<Application>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -450,7 +451,8 @@ export function servicePrincipalToWire(sp: GraphServicePrincipal): Record<string
     passwordCredentials: (sp.passwordCredentials ?? []).map((p) => ({ customKeyIdentifier: p.customKeyIdentifier, displayName: p.displayName, endDateTime: p.endDateTime, hint: p.hint, keyId: p.keyId, secretText: null, startDateTime: p.startDateTime })),
     resourceSpecificApplicationPermissions: [],
     verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
-  };
+    // createdDateTime: Graph returns it, v1.0's metadata does not list it.
+  } satisfies GraphNamed<ServicePrincipal> & { createdDateTime: unknown };
 }
 
 export const SERVICE_PRINCIPAL_CREATABLE = ['appId', 'accountEnabled', 'appRoleAssignmentRequired', 'tags', 'notes', 'description', 'notificationEmailAddresses', 'preferredSingleSignOnMode', 'loginUrl', 'homepage'];

@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { InnerRequest, Req, Res, ServiceHandler } from './server.ts';
 import type { AccessToken, State } from './state.ts';
 import { handOut } from './state.ts';
+import type { FederatedIdentityCredential as GraphFederatedIdentityCredential, PasswordCredential as GraphPasswordCredential } from '@microsoft/microsoft-graph-types';
 import type { FederatedIdentityCredential, GraphApp, GraphServicePrincipal, PasswordCredential } from './types.ts';
 import type { FilterProperty } from './graph-filter.ts';
 import { parseFilter } from './graph-filter.ts';
@@ -131,6 +132,42 @@ export function createGraphHandler(state: State): ServiceHandler {
       state.lag = { id: app.id, appId: app.appId, appRemaining: state.pendingLag, spRemaining: state.pendingLag };
       state.pendingLag = undefined;
     }
+    if (state.pendingOwnershipLag !== undefined) {
+      state.ownershipLag = { appId: app.appId, remaining: state.pendingOwnershipLag };
+      state.pendingOwnershipLag = undefined;
+    }
+  }
+
+  /** POST /servicePrincipals for the new app while its owner is not replicated yet (faults.ownershipLag). */
+  function ownershipLagged(appId: string): boolean {
+    const lag = state.ownershipLag;
+    if (lag === undefined || lag.appId.toLowerCase() !== appId.toLowerCase() || lag.remaining <= 0) return false;
+    lag.remaining -= 1;
+    return true;
+  }
+
+  // ---- Graph's cap on reads of keyCredentials -------------------------------------------------------------
+
+  const selectsKeyCredentials = (req: Req): boolean =>
+    (req.query.get('$select') ?? '').split(',').some((f) => f.trim().toLowerCase() === 'keycredentials');
+
+  /**
+   * policy.keyCredentialsPerMinute: an application GET selecting keyCredentials beyond the cap in the last minute
+   * is a 429 with Retry-After (until the oldest counted read leaves the minute), unprocessed and not counted.
+   */
+  function keyCredentialsCapped(req: Req): Res | undefined {
+    const cap = state.policy.keyCredentialsPerMinute;
+    if (cap === undefined || req.method !== 'GET' || !selectsKeyCredentials(req)) return undefined;
+    const now = Date.now();
+    const reads = state.keyCredentialReads.filter((at) => now - at < 60_000);
+    state.keyCredentialReads = reads;
+    const [oldest] = reads;
+    if (reads.length >= cap && oldest !== undefined) {
+      const retryAfter = String(Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000)));
+      return gErr(req, { status: 429, code: 'TooManyRequests', message: 'Too many requests selecting keyCredentials for applications in this tenant. Please try again later.' }, { 'retry-after': retryAfter });
+    }
+    reads.push(now);
+    return undefined;
   }
 
   // ---- bodies ---------------------------------------------------------------------------------------------
@@ -397,6 +434,9 @@ export function createGraphHandler(state: State): ServiceHandler {
     if (end.getTime() <= now.getTime() || end.getTime() <= start.getTime()) {
       return gErr(req, badRequest('Invalid value specified for property \'endDateTime\' of resource \'PasswordCredential\': the end date must be in the future and after the start date.'));
     }
+    if (state.policy.passwordAdditionBlocked === true) {
+      return gErr(req, badRequest('Credential type not allowed as per assigned policy.', 'CredentialTypeNotAllowedAsPerAppPolicy'));
+    }
     const maxDays = state.policy.maxLifetimeDays;
     if (maxDays !== undefined && end.getTime() - start.getTime() > maxDays * 24 * 60 * 60 * 1000) {
       return gErr(req, badRequest('Credential lifetime exceeds the max value allowed as per assigned policy.', 'CredentialInvalidLifetimeAsPerAppPolicy'));
@@ -426,7 +466,7 @@ export function createGraphHandler(state: State): ServiceHandler {
       keyId: cred.keyId,
       secretText,
       startDateTime: cred.startDateTime,
-    });
+    } satisfies GraphPasswordCredential & { '@odata.context': string });
   }
 
   function removePassword(req: Req, app: Pick<GraphApp, 'passwordCredentials'>): Res {
@@ -452,7 +492,7 @@ export function createGraphHandler(state: State): ServiceHandler {
     issuer: f.issuer,
     name: f.name,
     subject: f.subject,
-  });
+  }) satisfies GraphFederatedIdentityCredential;
 
   function validateFic(req: Req, body: Record<string, unknown>, create: boolean): Res | undefined {
     for (const [k, v] of Object.entries(body)) {
@@ -514,11 +554,14 @@ export function createGraphHandler(state: State): ServiceHandler {
       const invalid = validateFic(req, b.ok, true);
       if (invalid) return invalid;
       const name = b.ok['name'] as string;
+      // Graph: issuer + subject already on the app is 400 InvalidFederatedIdentityCredentialValue; a duplicate name
+      // is 409. Which Graph checks first when both hold (a repeated POST) is not documented: the 400 is answered
+      // first here, the case a client must read back to tell its own credential from another.
+      if (app.federatedIdentityCredentials.some((f) => f.issuer === b.ok['issuer'] && f.subject === b.ok['subject'])) {
+        return gErr(req, badRequest('The combination of issuer and subject must be unique.', 'InvalidFederatedIdentityCredentialValue'));
+      }
       if (app.federatedIdentityCredentials.some((f) => f.name.toLowerCase() === name.toLowerCase())) {
         return gErr(req, { status: 409, code: 'Request_MultipleObjectsWithSameKeyValue', message: `FederatedIdentityCredential with name ${name} already exists.` });
-      }
-      if (app.federatedIdentityCredentials.some((f) => f.issuer === b.ok['issuer'] && f.subject === b.ok['subject'])) {
-        return gErr(req, { status: 409, code: 'Request_MultipleObjectsWithSameKeyValue', message: 'FederatedIdentityCredential with the same issuer and subject already exists.' });
       }
       if (app.federatedIdentityCredentials.length >= 20) {
         return gErr(req, badRequest('The number of federated identity credentials on the application cannot exceed 20.'));
@@ -616,6 +659,8 @@ export function createGraphHandler(state: State): ServiceHandler {
   // ---- routing: applications ------------------------------------------------------------------------------
 
   function applications(req: Req, c: Caller, key: AppKey | undefined, sub: string[]): Res {
+    const capped = sub.length === 0 ? keyCredentialsCapped(req) : undefined;
+    if (capped !== undefined) return capped;
     if (!key) {
       if (sub.length > 0) return segmentNotFound(req, sub[0] ?? '');
       if (req.method === 'GET') {
@@ -697,6 +742,7 @@ export function createGraphHandler(state: State): ServiceHandler {
       lag.spRemaining -= 1;
       return noBacking();
     }
+    if (ownershipLagged(appId)) return forbidden(req);
     const existing = state.graph.servicePrincipals.find((s) => s.appId.toLowerCase() === appId.toLowerCase());
     const app = state.graph.apps.find((a) => a.appId.toLowerCase() === appId.toLowerCase());
     if (!app && !existing) return noBacking();

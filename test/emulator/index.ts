@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KeyCredential } from '@microsoft/microsoft-graph-types';
 import sodium from 'libsodium-wrappers';
 import { createCertificates, type Certificates } from './tls.ts';
 import { createRsaSigningKey, type RsaSigningKey } from './jwt.ts';
@@ -78,10 +79,15 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
       plumbing.faults.length = 0;
       state.pendingLag = undefined;
       state.lag = undefined;
+      state.pendingOwnershipLag = undefined;
+      state.ownershipLag = undefined;
       faults.newKeyRemovalLag = 0;
     },
     replicationLag(times: number) {
       state.pendingLag = times;
+    },
+    ownershipLag(times: number) {
+      state.pendingOwnershipLag = times;
     },
     secretPropagationMs: 0,
     newKeyRemovalLag: 0,
@@ -103,6 +109,9 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
     faults,
     pendingLag: undefined,
     lag: undefined,
+    pendingOwnershipLag: undefined,
+    ownershipLag: undefined,
+    keyCredentialReads: [],
     passwordAddedAt: new WeakMap(),
     policy: {},
     pageSize: options.pageSize ?? 100,
@@ -263,7 +272,7 @@ function certificateWire(c: { displayName: string | null; startDateTime: string;
     startDateTime: c.startDateTime,
     type: 'AsymmetricX509Cert',
     usage: 'Verify',
-  };
+  } satisfies KeyCredential;
 }
 
 /** Environment variables a child process (the action) needs to use the emulator. */

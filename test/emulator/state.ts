@@ -40,6 +40,11 @@ export interface State {
   faults: EmulatorFaults;
   pendingLag: number | undefined;
   lag: ReplicationLag | undefined;
+  /** See EmulatorFaults.ownershipLag: armed for the next created app, then counting down for it. */
+  pendingOwnershipLag: number | undefined;
+  ownershipLag: { appId: string; remaining: number } | undefined;
+  /** When each counted read of keyCredentials was handled (EmulatorPolicy.keyCredentialsPerMinute). */
+  keyCredentialReads: number[];
   /** When each password was added through addPassword (for secretPropagationMs). */
   passwordAddedAt: WeakMap<PasswordCredential, number>;
   policy: EmulatorPolicy;

@@ -3,7 +3,18 @@
  * management, GitHub Actions OIDC ID-token endpoint, GitHub REST secrets API).
  */
 
+import type * as Graph from '@microsoft/microsoft-graph-types';
+
 export type Service = 'entra' | 'graph' | 'github' | 'oidc';
+
+/**
+ * A model of a Graph resource: `S` names only properties of Graph's type `T` (from @microsoft/microsoft-graph-types;
+ * a misspelt name does not compile), each of a type `T` allows, narrowed to what Graph always returns.
+ */
+export type GraphShape<T, S extends { [K in keyof S]: K extends keyof T ? T[K] : never }> = S;
+
+/** Any of Graph's property names of `T`, of any value: what a wire object built from loose parts `satisfies`. */
+export type GraphNamed<T> = { [K in keyof T]?: unknown };
 
 export interface RequestLogEntry {
   /** Global request index across the four servers, 0-based; equals the entry's position in `log` (reset by resetCounters). */
@@ -134,7 +145,7 @@ export interface Hold {
   remove(): Promise<RequestLogEntry[]>;
 }
 
-export interface PasswordCredential {
+export type PasswordCredential = GraphShape<Graph.PasswordCredential, {
   keyId: string;
   displayName: string | null;
   hint: string;
@@ -143,39 +154,47 @@ export interface PasswordCredential {
   customKeyIdentifier: null;
   /** Kept server-side, never returned by reads (only once, by addPassword). */
   secretText: string;
-}
+}>;
 
-export interface FederatedIdentityCredential {
+export type FederatedIdentityCredential = GraphShape<Graph.FederatedIdentityCredential, {
   id: string;
   name: string;
   issuer: string;
   subject: string;
   audiences: string[];
   description: string | null;
-}
+}>;
 
-export interface RequiredResourceAccess {
+export type RequiredResourceAccess = GraphShape<Graph.RequiredResourceAccess, {
   resourceAppId: string;
-  resourceAccess: Array<{ id: string; type: 'Scope' | 'Role' }>;
-}
+  resourceAccess: Array<GraphShape<Graph.ResourceAccess, { id: string; type: 'Scope' | 'Role' }>>;
+}>;
 
-export interface WebApplication {
+export type WebApplication = GraphShape<Graph.WebApplication, {
   redirectUris: string[];
   homePageUrl: string | null;
   logoutUrl: string | null;
-  implicitGrantSettings: { enableAccessTokenIssuance: boolean | null; enableIdTokenIssuance: boolean | null };
-  redirectUriSettings: unknown[];
-}
+  implicitGrantSettings: GraphShape<Graph.ImplicitGrantSettings, { enableAccessTokenIssuance: boolean | null; enableIdTokenIssuance: boolean | null }>;
+  redirectUriSettings: Graph.RedirectUriSettings[];
+}>;
 
-export interface ApiApplication {
+export type ApiApplication = GraphShape<Graph.ApiApplication, {
   acceptMappedClaims: boolean | null;
   knownClientApplications: string[];
   requestedAccessTokenVersion: number | null;
-  oauth2PermissionScopes: unknown[];
-  preAuthorizedApplications: unknown[];
-}
+  oauth2PermissionScopes: Graph.PermissionScope[];
+  preAuthorizedApplications: Graph.PreAuthorizedApplication[];
+}>;
 
-export interface GraphApp {
+/** An application: Graph's properties (GraphAppProperties), and what the emulator keeps beside them. */
+export type GraphApp = GraphAppProperties & {
+  /** Owners, as rotator clientIds (or raw directory object ids added through owners/$ref). */
+  owners: string[];
+  /** Every other writable property of microsoft.graph.application that was set (info, optionalClaims, keyCredentials, ...). */
+  extra: Record<string, unknown>;
+};
+
+export type GraphAppProperties = GraphShape<Graph.Application, {
   id: string;
   appId: string;
   displayName: string;
@@ -183,8 +202,6 @@ export interface GraphApp {
   signInAudience: string;
   createdDateTime: string;
   uniqueName: string | null;
-  /** Owners, as rotator clientIds (or raw directory object ids added through owners/$ref). */
-  owners: string[];
   passwordCredentials: PasswordCredential[];
   web: WebApplication;
   spa: { redirectUris: string[] };
@@ -195,13 +212,11 @@ export interface GraphApp {
   tags: string[];
   notes: string | null;
   api: ApiApplication;
-  appRoles: unknown[];
+  appRoles: Graph.AppRole[];
   federatedIdentityCredentials: FederatedIdentityCredential[];
-  /** Every other writable property of microsoft.graph.application that was set (info, optionalClaims, keyCredentials, ...). */
-  extra: Record<string, unknown>;
-}
+}>;
 
-export interface AppRole {
+export type AppRole = GraphShape<Graph.AppRole, {
   allowedMemberTypes: string[];
   description: string;
   displayName: string;
@@ -209,9 +224,9 @@ export interface AppRole {
   isEnabled: boolean;
   origin: string;
   value: string;
-}
+}>;
 
-export interface PermissionScope {
+export type PermissionScope = GraphShape<Graph.PermissionScope, {
   adminConsentDescription: string;
   adminConsentDisplayName: string;
   id: string;
@@ -220,9 +235,12 @@ export interface PermissionScope {
   userConsentDescription: string | null;
   userConsentDisplayName: string | null;
   value: string;
-}
+}>;
 
-export interface GraphServicePrincipal {
+/** A service principal: Graph's properties, and createdDateTime (Graph returns it; v1.0's metadata does not list it). */
+export type GraphServicePrincipal = GraphServicePrincipalProperties & { createdDateTime: string | null };
+
+export type GraphServicePrincipalProperties = GraphShape<Graph.ServicePrincipal, {
   id: string;
   appId: string;
   displayName: string;
@@ -234,12 +252,11 @@ export interface GraphServicePrincipal {
   servicePrincipalType: string;
   signInAudience: string;
   tags: string[];
-  createdDateTime: string | null;
   appRoles: AppRole[];
   oauth2PermissionScopes: PermissionScope[];
   /** The service principal's own passwords (POST /servicePrincipals/{id}/addPassword); absent: none. */
   passwordCredentials?: PasswordCredential[];
-}
+}>;
 
 export interface RotatorInput {
   clientId: string;
@@ -387,6 +404,12 @@ export interface EmulatorFaults {
    * a 429 item inside a 200 envelope, with its own Retry-After.
    */
   throttle(options: { count: number; retryAfterS: number; match?: FaultMatch }): FaultHandle;
+  /**
+   * After the NEXT POST /applications, the next `times` POST /servicePrincipals for its appId answer 403
+   * Authorization_RequestDenied, unprocessed, as Graph can for a few seconds while the caller's ownership of the
+   * new app is not replicated yet. Other apps are not affected.
+   */
+  ownershipLag(times: number): void;
 }
 
 export interface EmulatorPolicy {
@@ -398,6 +421,18 @@ export interface EmulatorPolicy {
    * hide them from lists.
    */
   ownedByCanReadAll?: boolean;
+  /**
+   * Graph's cap on reads of certificates: at most this many application GETs a minute (rolling) whose `$select`
+   * names keyCredentials (one app, a page of a listing, or a JSON batch item: each counts 1); beyond it 429
+   * TooManyRequests with Retry-After (seconds until the minute has room), unprocessed and not counted. Graph's
+   * limit is 150 per tenant; undefined (the default): no cap.
+   */
+  keyCredentialsPerMinute?: number;
+  /**
+   * True: the tenant's app management policy forbids new client secrets: addPassword answers 400
+   * CredentialTypeNotAllowedAsPerAppPolicy. Default false.
+   */
+  passwordAdditionBlocked?: boolean;
 }
 
 export interface EmulatorUrls {
