@@ -13,10 +13,10 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@azure/identity/dist/esm/index.js + 289 modules
 var esm = __webpack_require__(48256);
-// EXTERNAL MODULE: ./src/config.ts
-var config = __webpack_require__(22973);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __webpack_require__(74296);
+// EXTERNAL MODULE: ./src/inputs/clouds.ts
+var clouds = __webpack_require__(99295);
 ;// CONCATENATED MODULE: ./src/adapters/proxy.ts
 let dispatcher;
 /** The dispatcher for fetch, or undefined when no proxy is set (undici is then never loaded). */
@@ -132,13 +132,11 @@ function nodeErrorIn(error) {
 
 
 
-/** The hosts of Microsoft's clouds, for which MSAL has instance and endpoint metadata built in. */
-const MICROSOFT_AUTHORITY_HOSTS = new Set(Object.values(config/* CLOUDS */.JJ).map((c) => new URL(c.authorityHost).host));
 function credentialOptions(signIn, policy) {
     return {
         authorityHost: signIn.authorityHost,
         // Elsewhere MSAL first asks login.microsoftonline.com where the authority is, and fails after ~6 s offline.
-        disableInstanceDiscovery: !MICROSOFT_AUTHORITY_HOSTS.has(new URL(signIn.authorityHost).host),
+        disableInstanceDiscovery: !clouds/* MICROSOFT_AUTHORITY_HOSTS */.Hx.has(new URL(signIn.authorityHost).host),
         // The SDK retries 429 and 5xx of the token endpoint itself; these keep its waits within the policy's.
         retryOptions: { maxRetries: policy.attempts - 1, retryDelayInMs: policy.baseMs, maxRetryDelayInMs: policy.maxBackoffMs },
     };
@@ -350,8 +348,9 @@ function signInHint(aadsts, c) {
         AADSTS90013: `tenant-id is not valid`,
         AADSTS70021: "the app has no federated credential matching this workflow: add one with issuer https://token.actions.githubusercontent.com and the workflow's subject (repo:OWNER/REPO:ref:refs/heads/BRANCH or repo:OWNER/REPO:environment:NAME)",
         AADSTS700213: "no federated credential of the app matches this workflow's subject: the subject must be exactly repo:OWNER/REPO:ref:refs/heads/BRANCH, or repo:OWNER/REPO:environment:NAME when the job has an environment",
+        AADSTS7002138: "the workflow's subject differs from the app's federated credential only in upper and lower case: the subject must match exactly, case included (repo:OWNER/REPO:... as GitHub writes the names); fix the credential's subject",
         AADSTS700211: 'no federated credential of the app has the issuer of the GitHub ID token (https://token.actions.githubusercontent.com, or your GHES issuer)',
-        AADSTS700212: 'no federated credential of the app has the audience of the GitHub ID token: check oidc-audience (default api://AzureADTokenExchange)',
+        AADSTS700212: "no federated credential of the app has the audience of the GitHub ID token: check oidc-audience (empty: the cloud's, api://AzureADTokenExchange in AzureCloud) and the audience of the app's federated credential",
         AADSTS700024: 'the GitHub ID token has expired or is not yet valid: run again',
         AADSTS7000229: 'the app has no service principal in this tenant: set service-principal: true (the default)',
     };
@@ -732,19 +731,13 @@ class GitHubSecrets {
         const repos = await this.#pages(`GET ${route}`, params, 'repositories', `listing the repositories ${(0,model/* targetLabel */.Op)(target)} is shared with`, target.scope);
         return repos.map((r) => r.name);
     }
-    /** Makes the selection exactly target.access.repositories (one PUT of ids, no value written). */
-    async setSelectedRepositories(target) {
-        const { route, params } = this.#repositoriesRoute(target);
-        const ids = await this.#repositoryIds(target);
-        await this.#call(`PUT ${route}`, { ...params, selected_repository_ids: ids }, `setting the repositories ${(0,model/* targetLabel */.Op)(target)} is shared with`, target.scope);
-    }
     #repositoriesRoute(target) {
         const { routes, params } = routesOf(target.scope);
         if (routes.repositories === undefined)
             throw new Error(`internal: ${(0,model/* targetLabel */.Op)(target)} is not an organisation secret`);
         return { route: routes.repositories, params: { ...params, secret_name: target.name } };
     }
-    /** The PUT's visibility and, with `selected`, the repository ids (integers: both organisation PUTs take them). */
+    /** The PUT's visibility and, with `selected`, the repository ids (integers, as the selection's own PUT also takes them). */
     async #accessBody(target) {
         const access = accessOf(target);
         return access.visibility === 'selected' ? { visibility: 'selected', selected_repository_ids: await this.#repositoryIds(target) } : { visibility: access.visibility };
@@ -797,12 +790,19 @@ class GitHubSecrets {
         }
         return items;
     }
+    /**
+     * Read once per scope per run, and shared while the read is under way. A failed read is not kept: in a fleet, one
+     * transient failure must fail only the app that met it, and the next app writing to the scope reads again.
+     */
     #publicKey(scope) {
         const k = (0,model/* scopeKey */.OD)(scope);
         let key = this.#keys.get(k);
         if (key === undefined) {
             const { routes, params } = routesOf(scope);
-            key = this.#call(routes.key, params, `reading the secrets public key of ${(0,model/* scopeLabel */.$o)(scope)}`, scope).then((r) => r.data);
+            key = this.#call(routes.key, params, `reading the secrets public key of ${(0,model/* scopeLabel */.$o)(scope)}`, scope).then((r) => r.data, (error) => {
+                this.#keys.delete(k);
+                throw error;
+            });
             this.#keys.set(k, key);
         }
         return key;
@@ -1009,7 +1009,19 @@ function askedToWait(status, ms) {
 
 
 
-const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,keyCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
+/**
+ * What app lookups read: no keyCredentials. Graph allows 150 reads a minute per tenant that select keyCredentials
+ * (every batch item counts, a listing page counts 1), so only the expiry report reads certificates.
+ */
+const APP_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,web,spa,publicClient,api,isFallbackPublicClient,requiredResourceAccess,tags,notes';
+/**
+ * With certificates: the listing of every app (report-scope all: one capped read per 999 apps), and the lookup of a
+ * lone app (one capped read, as reading its certificates for the report would be).
+ */
+const LISTING_FIELDS = `${APP_FIELDS},keyCredentials`;
+const CERTIFICATE_FIELDS = 'id,keyCredentials';
+/** Values in one `$filter=id in (...)`: Graph's default limit of expressions in a filter clause. */
+const IN_FILTER_MAX = 15;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Replication lag after a create lasts seconds, at times tens of seconds: more tries for those answers. */
 const LAG_ATTEMPTS = 8;
@@ -1020,8 +1032,8 @@ const BATCHES_IN_FLIGHT = 3;
 const ITEM_RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
 /** Writes to one app are this far apart at least (capped by the retry base, which tests shorten). */
 const WRITE_GAP_MS = 1000;
-const byAppIdPath = (appId) => `/applications(appId=${enc(odataString(appId))})?$select=${APP_FIELDS}`;
-const byNamePath = (name) => `/applications?$filter=${enc(`displayName eq ${odataString(name)}`)}&$select=${APP_FIELDS}`;
+const byAppIdPath = (appId, fields = APP_FIELDS) => `/applications(appId=${enc(odataString(appId))})?$select=${fields}`;
+const byNamePath = (name, fields = APP_FIELDS) => `/applications?$filter=${enc(`displayName eq ${odataString(name)}`)}&$select=${fields}`;
 const readingAppId = (appId) => `reading the app registration with client ID ${appId}`;
 const lookingUpName = (name) => `looking up app registrations named '${name}'`;
 function lookupOf(ref, id) {
@@ -1038,19 +1050,21 @@ const toPassword = (p) => ({
     startDateTime: new Date(p.startDateTime),
     endDateTime: new Date(p.endDateTime),
 });
+const toCertificates = (keys) => (keys ?? []).map((k) => ({
+    keyId: k.keyId,
+    displayName: k.displayName ?? null,
+    type: k.type ?? null,
+    startDateTime: new Date(k.startDateTime),
+    endDateTime: new Date(k.endDateTime),
+}));
+/** The app as read. Certificates only when they were selected: absent is "not read", never "none". */
 const toApp = (a) => ({
     id: a.id,
     appId: a.appId,
     displayName: a.displayName,
     signInAudience: a.signInAudience,
     passwordCredentials: (a.passwordCredentials ?? []).map(toPassword),
-    keyCredentials: (a.keyCredentials ?? []).map((k) => ({
-        keyId: k.keyId,
-        displayName: k.displayName ?? null,
-        type: k.type ?? null,
-        startDateTime: new Date(k.startDateTime),
-        endDateTime: new Date(k.endDateTime),
-    })),
+    ...(a.keyCredentials === undefined ? {} : { keyCredentials: toCertificates(a.keyCredentials) }),
     settings: {
         signInAudience: a.signInAudience,
         webRedirectUris: a.web?.redirectUris ?? [],
@@ -1092,15 +1106,15 @@ class GraphDirectory {
         this.#credential = credential;
         this.#log = log;
     }
-    async appByAppId(appId) {
-        const r = await this.#call({ method: 'GET', path: byAppIdPath(appId), doing: readingAppId(appId) }, [404]);
+    async appByAppId(appId, fields = APP_FIELDS) {
+        const r = await this.#call({ method: 'GET', path: byAppIdPath(appId, fields), doing: readingAppId(appId) }, [404]);
         return r.status === 404 ? undefined : toApp(json(r));
     }
-    async appsByName(displayName) {
-        return this.#pages(byNamePath(displayName), lookingUpName(displayName));
+    async appsByName(displayName, fields = APP_FIELDS) {
+        return this.#pages(byNamePath(displayName, fields), lookingUpName(displayName));
     }
     async allApps() {
-        const apps = await this.#pages(`/applications?$select=${APP_FIELDS}&$top=999`, 'listing the app registrations of the tenant');
+        const apps = await this.#pages(`/applications?$select=${LISTING_FIELDS}&$top=999`, 'listing the app registrations of the tenant');
         this.#log.info(`Read ${apps.length} app registration${apps.length === 1 ? '' : 's'} of the tenant`);
         return apps;
     }
@@ -1112,7 +1126,7 @@ class GraphDirectory {
             return [await this.#findOne(only.ref)];
         const replies = new Map();
         await inPool(chunks(lookups, BATCH_SIZE), BATCHES_IN_FLIGHT, async (batch) => {
-            for (const [id, reply] of await this.#batch(batch))
+            for (const [id, reply] of await this.#batch(batch, `looking up ${batch.length} app registrations in one batch`))
                 replies.set(id, reply);
         });
         const found = [];
@@ -1121,13 +1135,59 @@ class GraphDirectory {
             found.push(await this.#found(lookup, replies.get(lookup.id)));
         return found;
     }
+    async certificates(apps) {
+        const found = new Map();
+        // An app this run created has only what the run gave it: no certificate.
+        for (const app of apps)
+            if (this.#created.has(app.id))
+                found.set(app.id, []);
+        const unread = apps.filter((a) => !found.has(a.id));
+        const [only] = unread;
+        if (unread.length === 1 && only !== undefined) {
+            const doing = `reading the certificates of '${only.displayName}' (client ID ${only.appId})`;
+            const r = await this.#call({ method: 'GET', path: `/applications/${enc(only.id)}?$select=${CERTIFICATE_FIELDS}`, doing }, [404]);
+            if (r.status !== 404)
+                found.set(only.id, toCertificates(json(r).keyCredentials));
+            return found;
+        }
+        const reads = chunks(unread, IN_FILTER_MAX).map((group, i) => ({
+            id: String(i + 1),
+            path: `/applications?$filter=${enc(`id in (${group.map((a) => odataString(a.id)).join(',')})`)}&$select=${CERTIFICATE_FIELDS}`,
+            doing: `reading the certificates of ${group.length} app registration${group.length === 1 ? '' : 's'} (${group.map((a) => `'${a.displayName}'`).join(', ')})`,
+        }));
+        const replies = new Map();
+        await inPool(chunks(reads, BATCH_SIZE), BATCHES_IN_FLIGHT, async (batch) => {
+            for (const [id, reply] of await this.#batch(batch, `reading the certificates of app registrations in one batch of ${batch.length}`))
+                replies.set(id, reply);
+        });
+        for (const read of reads) {
+            for (const app of await this.#batchPages(read, replies.get(read.id)))
+                found.set(app.id, toCertificates(app.keyCredentials));
+        }
+        return found;
+    }
+    /** Every item of a batched listing: its reply read, and any further page fetched. */
+    async #batchPages(read, reply) {
+        if (reply === undefined) {
+            throw new errors/* ServiceError */._7({ service: 'Microsoft Graph', doing: read.doing, detail: 'the batch reply had no answer for this request', hint: 'run again' });
+        }
+        if (reply.status < 200 || reply.status >= 300)
+            throw graphError(reply, read.doing);
+        const page = json(reply);
+        const next = page['@odata.nextLink'];
+        return [...page.value, ...(next === undefined ? [] : await this.#values(next, read.doing))];
+    }
+    /**
+     * One app's lookup, with its certificates: the expiry report would read them with a request of its own, which
+     * counts against Graph's cap on keyCredentials as this one does. So a run for one app stays one request.
+     */
     async #findOne(ref) {
         if (ref.appId !== undefined) {
-            const app = await this.appByAppId(ref.appId);
+            const app = await this.appByAppId(ref.appId, LISTING_FIELDS);
             return app === undefined ? [] : [app];
         }
         const name = ref.name ?? '';
-        return (await this.appsByName(name)).filter((a) => a.displayName === name);
+        return (await this.appsByName(name, LISTING_FIELDS)).filter((a) => a.displayName === name);
     }
     /** The apps one batched lookup found: its reply read, and any further page of a name's matches fetched. */
     async #found(lookup, reply) {
@@ -1152,11 +1212,11 @@ class GraphDirectory {
      * Retry-After, a 5xx) are sent again, alone, after the wait they asked for (or the policy's backoff), within
      * the policy's tries: the Graph client's RetryHandler sees only the envelope.
      */
-    async #batch(lookups) {
+    async #batch(items, doing) {
         const settled = new Map();
-        let pending = lookups;
+        let pending = items;
         for (let attempt = 1; pending.length > 0; attempt += 1) {
-            const replies = await this.#postBatch(pending);
+            const replies = await this.#postBatch(pending, doing);
             const again = pending.filter((l) => {
                 const reply = replies.get(l.id);
                 if (reply !== undefined && attempt < this.#policy.attempts && this.#itemWorthRetrying(reply))
@@ -1195,14 +1255,14 @@ class GraphDirectory {
         this.#log.info(retryLine(what, wait, attempt + 1, this.#policy.attempts, why));
         await sleep(wait);
     }
-    /** POST /$batch with these lookups (built and read with the SDK's batch content classes): each item's reply by id. */
-    async #postBatch(lookups) {
-        const content = new src/* BatchRequestContent */.Tz(lookups.map((l) => ({ id: l.id, request: new Request(`${this.#origin}${l.path}`) })));
+    /** POST /$batch with these reads (built and read with the SDK's batch content classes): each item's reply by id. */
+    async #postBatch(items, doing) {
+        const content = new src/* BatchRequestContent */.Tz(items.map((l) => ({ id: l.id, request: new Request(`${this.#origin}${l.path}`) })));
         const r = await this.#call({
             method: 'POST',
             path: '/$batch',
             body: await content.getContent(),
-            doing: `looking up ${lookups.length} app registrations in one batch`,
+            doing,
             // Every item is a read.
             idempotent: true,
         });
@@ -1214,15 +1274,19 @@ class GraphDirectory {
     }
     /** Every app of every page, from `path` on (a path under the version root, or a nextLink). */
     async #pages(path, doing) {
-        const apps = [];
+        return (await this.#values(path, doing)).map(toApp);
+    }
+    /** Every item of every page, from `path` on (a path under the version root, or a nextLink). */
+    async #values(path, doing) {
+        const values = [];
         let next = path;
         while (next !== undefined) {
             const page = json(await this.#call({ method: 'GET', path: next, doing }));
-            apps.push(...page.value.map(toApp));
+            values.push(...page.value);
             const link = page['@odata.nextLink'];
             next = link === undefined ? undefined : link.startsWith(this.#root) ? link.slice(this.#root.length) : link;
         }
-        return apps;
+        return values;
     }
     async createApp(displayName, signInAudience, properties) {
         const doing = `creating the app registration '${displayName}'`;
@@ -1296,16 +1360,37 @@ class GraphDirectory {
         return json(r).value;
     }
     async addFederatedCredential(app, credential) {
-        // 409: a credential with this name or subject exists (a repeated try whose first answer was lost): the goal.
-        await this.#call({
+        const doing = `adding the federated credential '${credential.name}' (${credential.subject}) to '${app.displayName}'`;
+        const body = credential;
+        // Graph answers a credential that exists already with 409 (the same name) or 400
+        // InvalidFederatedIdentityCredentialValue (the same issuer and subject): after a repeated try whose first
+        // answer was lost, that is the goal; otherwise it is someone else's credential.
+        const r = await this.#call({
             method: 'POST',
             path: `/applications/${enc(app.id)}/federatedIdentityCredentials`,
-            body: credential,
-            doing: `adding the federated credential '${credential.name}' (${credential.subject}) to '${app.displayName}'`,
+            body,
+            doing,
             lagging: this.#created.has(app.id),
             idempotent: true,
             writes: app.id,
-        }, [409]);
+        }, [400, 409]);
+        if (r.status === 400 && !isDuplicateSubject(r))
+            throw graphError(r, doing);
+        if (r.status === 400 || r.status === 409)
+            await this.#sameFederatedThere(app, credential, r, doing);
+    }
+    /** Resolves when the app holds exactly this credential (name, issuer, subject, audiences); else fails naming the one in the way. */
+    async #sameFederatedThere(app, credential, r, doing) {
+        const existing = await this.federatedCredentials(app);
+        const sameAudiences = (f) => f.audiences.length === credential.audiences.length && f.audiences.every((a) => credential.audiences.includes(a));
+        const same = (f) => f.name === credential.name && f.issuer === credential.issuer && f.subject === credential.subject && sameAudiences(f);
+        if (existing.some(same))
+            return;
+        const inTheWay = existing.find((f) => f.issuer === credential.issuer && f.subject === credential.subject) ?? existing.find((f) => f.name === credential.name);
+        const hint = inTheWay === undefined
+            ? 'Graph answered that such a credential exists, yet the app lists none: run again'
+            : `the app already has the federated credential '${inTheWay.name}' (id ${inTheWay.id}, issuer ${inTheWay.issuer}, subject ${inTheWay.subject}, audiences ${inTheWay.audiences.join(' ')}), which this action did not make as '${credential.name}'; Graph allows one credential per issuer and subject, and one per name: remove or rename that credential, or leave the subject out of federated-subjects`;
+        throw new errors/* ServiceError */._7({ ...graphError(r, doing).details, hint });
     }
     async removeFederatedCredential(app, credential) {
         await this.#call({
@@ -1321,14 +1406,19 @@ class GraphDirectory {
         return r.status !== 404;
     }
     async createServicePrincipal(app) {
+        const created = this.#created.has(app.appId);
+        const body = { appId: app.appId };
         // 409: it exists already (made meanwhile, or by a try whose answer was lost): that is the goal.
         await this.#call({
             method: 'POST',
             path: '/servicePrincipals',
-            body: { appId: app.appId },
+            body,
             doing: `creating the service principal (enterprise application) of '${app.displayName}' (client ID ${app.appId})`,
-            lagging: this.#created.has(app.appId),
+            lagging: created,
             idempotent: true,
+            // Right after the create, Graph may not know yet that the rotator owns the new app: 403 for a few seconds.
+            // Only for an app this run created; for any other app a 403 is final.
+            ...(created ? { retryAlso: (res) => (isDenied(res) ? "replication lag on the new app (the rotator's ownership of it)" : undefined) } : {}),
         }, [409]);
     }
     async addPassword(app, displayName, endDateTime) {
@@ -1510,6 +1600,15 @@ function isReplicationLag(r) {
         return e?.code === 'Request_ResourceNotFound' || e?.code === 'ResourceNotFound';
     return r.status === 400 && (e?.code === 'NoBackingApplicationObject' || (e?.details ?? []).some((d) => d.code === 'NoBackingApplicationObject'));
 }
+/** 400 InvalidFederatedIdentityCredentialValue (in the code or the details): the issuer and subject exist on the app. */
+function isDuplicateSubject(r) {
+    const e = errorBody(r).error;
+    const code = 'InvalidFederatedIdentityCredentialValue';
+    return r.status === 400 && (e?.code === code || (e?.details ?? []).some((d) => d.code === code));
+}
+function isDenied(r) {
+    return r.status === 403 && errorBody(r).error?.code === 'Authorization_RequestDenied';
+}
 /** removePassword's answer for a key the app does not have (a repeat, or a key not replicated yet). */
 function isNoSuchKey(r) {
     return r.status === 400 && /no password credential|not found|does not exist/i.test(errorBody(r).error?.message ?? '');
@@ -1523,6 +1622,7 @@ const GRAPH_HINTS = {
     429: 'Graph is throttling this tenant: run again later',
 };
 const GRAPH_CODE_HINTS = {
+    CredentialTypeNotAllowedAsPerAppPolicy: "the tenant's app management policy forbids new client secrets for this app (a passwordAddition restriction); certificate credentials are the way forward (credential-type: certificate, coming in a later release). An admin can check the policy in the Entra admin center (Enterprise applications, App management policies) or with GET /policies/defaultAppManagementPolicy and GET /applications/{id}/appManagementPolicies",
     CredentialInvalidLifetimeAsPerAppPolicy: 'a tenant app-management policy caps the lifetime of client secrets: lower secret-lifetime-days to what the policy allows',
     TooManyAppPasswords: 'apps whose sign-in audience allows personal Microsoft accounts may hold only 2 client secrets: remove one by hand, or use sign-in-audience AzureADMyOrg',
 };
@@ -1618,6 +1718,28 @@ function holdings(managed, targets) {
     }
     return out;
 }
+/**
+ * How an organisation secret's access differs from the declared one (visibility, or the selected repositories),
+ * if it does. Either is fixed by writing the secret again with the declared access in the one PUT: never by a PUT
+ * of the selection alone, since GitHub does not say whether that moves the secret's updated_at, from which later
+ * runs tell what the secret holds (see mayHold).
+ */
+function accessDrift(t) {
+    const declared = t.target.access;
+    if (declared === undefined || t.stored === undefined || t.stored === 'unread')
+        return undefined;
+    if (t.stored.visibility !== undefined && t.stored.visibility !== declared.visibility) {
+        return `${(0,model/* targetLabel */.Op)(t.target)} has visibility ${t.stored.visibility}, declared ${declared.visibility}: it is written again with the declared visibility`;
+    }
+    if (t.selected === undefined || declared.visibility !== 'selected')
+        return undefined;
+    const want = new Set(declared.repositories.map((r) => r.toLowerCase()));
+    const have = new Set(t.selected.map((r) => r.toLowerCase()));
+    if (want.size === have.size && [...want].every((r) => have.has(r)))
+        return undefined;
+    const shown = (names) => (names.length === 0 ? 'none' : [...names].sort().join(', '));
+    return `${(0,model/* targetLabel */.Op)(t.target)} is shared with ${shown(t.selected)}, declared ${shown(declared.repositories)}: it is written again with the declared repositories`;
+}
 /** Why a target does not surely hold the newest managed secret, if it does not; undefined when it does. */
 function targetReason(t, managed, now) {
     const newest = managed[0];
@@ -1625,13 +1747,9 @@ function targetReason(t, managed, now) {
         return undefined;
     if (t.stored === undefined)
         return { due: true, reason: `${(0,model/* targetLabel */.Op)(t.target)} does not exist, and a secret's value cannot be read back` };
-    const visibility = t.target.access?.visibility;
-    if (visibility !== undefined && t.stored.visibility !== undefined && t.stored.visibility !== visibility) {
-        return {
-            due: true,
-            reason: `${(0,model/* targetLabel */.Op)(t.target)} has visibility ${t.stored.visibility}, declared ${visibility}: it is written again with the declared visibility, which takes a value, and a value cannot be read back`,
-        };
-    }
+    const drift = accessDrift(t);
+    if (drift !== undefined)
+        return { due: true, reason: `${drift}, which takes a value, and a value cannot be read back` };
     const candidates = mayHold(t.stored.updatedAt, managed);
     const when = minute(t.stored.updatedAt);
     if (!candidates.includes(newest)) {
@@ -1724,6 +1842,9 @@ function makePlan(input) {
             writes.push({ target: t.target, reason: (0,model/* carriesSecretValue */.PZ)(t.target.kind) ? 'new client secret' : 'written with the new secret' });
         else if (t.stored === undefined)
             writes.push({ target: t.target, reason: 'missing' });
+        // A companion's value (client or tenant ID) is known: its access is fixed by writing it again, without a rotation.
+        else if (!(0,model/* carriesSecretValue */.PZ)(t.target.kind) && accessDrift(t) !== undefined)
+            writes.push({ target: t.target, reason: accessDrift(t) ?? '' });
     }
     const managedIds = new Set(managed.map((p) => p.keyId));
     const readAll = input.targets.every((t) => t.stored !== 'unread');
@@ -1737,6 +1858,7 @@ function makePlan(input) {
         notes: [...check.notes, ...inFlightNotes(rotate ? managed : managed.slice(1), input.runStart)],
         newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
         writes,
+        githubWrites: writes.length,
         // After a rotation every existing managed secret is a previous one; without one, the newest stays current.
         // Either way leftovers (expired, beyond keep-previous, held by no target) go, so a failed run is cleaned up.
         removals: secretsToRemove(rotate ? managed : managed.slice(1), settings, {
@@ -1782,7 +1904,7 @@ function expiryEntries(apps, credentialName, now, reportDays) {
         };
         for (const p of app.passwordCredentials)
             entries.push(entry('client secret', p, name !== undefined && p.displayName === name));
-        for (const k of app.keyCredentials)
+        for (const k of app.keyCredentials ?? [])
             entries.push(entry('certificate', k, false));
     }
     return entries.sort((a, b) => a.end.getTime() - b.end.getTime() || a.app.displayName.localeCompare(b.app.displayName));
@@ -1812,12 +1934,12 @@ function newOutcome(dryRun) {
         reconciled: false,
         rotated: false,
         deferred: false,
+        deferredBy: undefined,
         newSecret: undefined,
         currentSecret: undefined,
         written: [],
         failed: [],
         unconfirmed: [],
-        selectionsFixed: [],
         removed: [],
         error: undefined,
         dryRun,
@@ -1844,9 +1966,9 @@ async function readInventory(specs, ports, readTargets) {
         readTargets ? readListings(targets, ports) : Promise.resolve(new Map()),
         readApis(specs, ports),
     ]);
-    const drift = readTargets ? await selectionDrift(targets, listings, ports) : new Map();
+    const selections = readTargets ? await readSelections(targets, listings, ports) : new Map();
     const states = new Map();
-    specs.forEach((spec, i) => states.set(spec.key, appState(spec, matches[i] ?? [], { readTargets, listings, apis, drift })));
+    specs.forEach((spec, i) => states.set(spec.key, appState(spec, matches[i] ?? [], { readTargets, listings, apis, selections })));
     return states;
 }
 function appState(spec, matches, read) {
@@ -1858,7 +1980,11 @@ function appState(spec, matches, read) {
             const listing = read.listings.get((0,model/* scopeKey */.OD)(target.scope));
             if (listing instanceof Error)
                 throw listing;
-            return { target, stored: listing?.get(target.name.toUpperCase()) };
+            const selected = read.selections.get(target);
+            if (selected instanceof Error)
+                throw selected;
+            const stored = listing?.get(target.name.toUpperCase());
+            return selected === undefined ? { target, stored } : { target, stored, selected };
         });
         const apis = new Map();
         for (const line of spec.app.declared.apiPermissions ?? []) {
@@ -1867,13 +1993,7 @@ function appState(spec, matches, read) {
                 throw found;
             apis.set(line.api, found ?? []);
         }
-        const selectionDrift = spec.targets.filter((t) => {
-            const d = read.drift.get(t);
-            if (d instanceof Error)
-                throw d;
-            return d === true;
-        });
-        return { found, targets, apis, selectionDrift };
+        return { found, targets, apis };
     }
     catch (error) {
         return asError(error);
@@ -1914,23 +2034,16 @@ async function readApis(specs, ports) {
     return new Map(names.map((api, i) => [api, settled(found[i], `looking up the API '${api}'`)]));
 }
 /**
- * Organisation secrets that exist with visibility selected: are they shared with exactly the declared repositories?
- * (A missing secret, or one with another visibility, is written whole anyway.)
+ * The repositories each organisation secret that exists with visibility selected (and is declared so) is shared
+ * with. (A missing secret, or one with another visibility, is written whole anyway.)
  */
-async function selectionDrift(targets, listings, ports) {
+async function readSelections(targets, listings, ports) {
     const selected = targets.filter((t) => {
         const listing = listings.get((0,model/* scopeKey */.OD)(t.scope));
         return t.access?.visibility === 'selected' && !(listing instanceof Error) && listing?.get(t.name.toUpperCase())?.visibility === 'selected';
     });
     const read = await Promise.allSettled(selected.map((t) => ports.store.selectedRepositories(t)));
-    return new Map(selected.map((t, i) => {
-        const names = settled(read[i], `reading the selected repositories of ${t.name}`);
-        if (names instanceof Error)
-            return [t, names];
-        const want = new Set((t.access?.repositories ?? []).map((r) => r.toLowerCase()));
-        const have = new Set(names.map((r) => r.toLowerCase()));
-        return [t, want.size !== have.size || [...want].some((r) => !have.has(r))];
-    }));
+    return new Map(selected.map((t, i) => [t, settled(read[i], `reading the selected repositories of ${t.name}`)]));
 }
 function settled(result, doing) {
     if (result === undefined)
@@ -1941,7 +2054,6 @@ function settled(result, doing) {
 ;// CONCATENATED MODULE: ./src/core/reconcile.ts
 /** Marks the federated credentials this action created; others are never touched. */
 const FEDERATED_DESCRIPTION = 'Managed by entra-secret-rotator (GitHub Actions)';
-const FEDERATED_AUDIENCE = 'api://AzureADTokenExchange';
 const PERSONAL = ['AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount'];
 const sameSet = (a, b) => {
     const x = new Set(a);
@@ -2003,7 +2115,9 @@ function federatedName(subject) {
         h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
     return `${base.slice(0, 111)}-${h.toString(16).padStart(8, '0')}`;
 }
-function federatedChanges(existing, subjects, issuer) {
+/** `federation`: the issuer of GitHub's tokens and the cloud's token exchange audience that new credentials carry. */
+function federatedChanges(existing, subjects, federation) {
+    const { issuer, audience } = federation;
     const managed = (f) => f.description === FEDERATED_DESCRIPTION;
     const plan = { add: [], remove: [], coveredByOthers: [] };
     for (const subject of subjects) {
@@ -2014,7 +2128,7 @@ function federatedChanges(existing, subjects, issuer) {
             plan.coveredByOthers.push(subject);
             continue;
         }
-        plan.add.push({ name: federatedName(subject), issuer, subject, audiences: [FEDERATED_AUDIENCE], description: FEDERATED_DESCRIPTION });
+        plan.add.push({ name: federatedName(subject), issuer, subject, audiences: [audience], description: FEDERATED_DESCRIPTION });
     }
     plan.remove = existing.filter((f) => managed(f) && !(subjects.includes(f.subject) && f.issuer === issuer));
     return plan;
@@ -2096,7 +2210,7 @@ async function reconcilePlan(settings, found, apis, directory) {
     const actual = found?.settings ?? (0,model/* newAppSettings */.TV)(settings.signInAudience);
     const { patch, changes } = appChanges(actual, wanted, (rra) => describeAccess(rra, apis));
     const existing = declared.federatedSubjects !== undefined && found !== undefined ? await directory.federatedCredentials(found) : [];
-    const federated = declared.federatedSubjects === undefined ? { add: [], remove: [], coveredByOthers: [] } : federatedChanges(existing, declared.federatedSubjects, settings.oidcIssuer);
+    const federated = declared.federatedSubjects === undefined ? { add: [], remove: [], coveredByOthers: [] } : federatedChanges(existing, declared.federatedSubjects, { issuer: settings.oidcIssuer, audience: settings.federatedAudience });
     return { patch, changes, federated };
 }
 /** requiredResourceAccess in the input's own words, where the API is known. */
@@ -2158,6 +2272,8 @@ function formatPlan(plan, dryRun, declared = false) {
         lines.push(`  add client secret '${plan.newSecret.displayName}' valid until ${date(plan.newSecret.endDateTime)}`);
     for (const w of plan.writes)
         lines.push(`  write ${(0,model/* targetLabel */.Op)(w.target)}: ${w.reason}`);
+    if (plan.githubWrites > 0)
+        lines.push(`  GitHub writes: ${plan.githubWrites} (counted against max-writes)`);
     for (const t of plan.targets) {
         if (t.stored === 'unread')
             lines.push(`  not read (no github-token): ${(0,model/* targetLabel */.Op)(t.target)}`);
@@ -2184,7 +2300,9 @@ function summaryMarkdown(outcome, tenantId) {
     const status = outcome.error
         ? '❌ Failed'
         : outcome.deferred
-            ? '⏸ Rotation due, deferred: max-rotations apps nearer expiry rotated in this run; a later run rotates it'
+            ? outcome.deferredBy === 'max-writes'
+                ? `⏸ ${plan?.rotate === false ? 'GitHub writes due' : 'Rotation due'}, deferred by max-writes: the GitHub writes of apps nearer expiry filled this run; a later run makes them`
+                : '⏸ Rotation due, deferred: max-rotations apps nearer expiry rotated in this run; a later run rotates it'
             : outcome.dryRun
                 ? '🔎 Dry run: nothing was changed'
                 : outcome.rotated
@@ -2286,13 +2404,11 @@ async function planApp(spec, state, ports, runStart) {
         runStart,
     });
     plan.reconcile = reconcile;
-    return { spec, found, plan, reconcile, selectionDrift: plan.rotate ? [] : state.selectionDrift };
+    return { spec, found, plan, reconcile };
 }
 /** Logs the plan of an app (and what it means for API permissions). */
 function logPlan(p, dryRun, log) {
     log.info(formatPlan(p.plan, dryRun, Object.values(p.spec.app.declared).some((v) => v !== undefined)));
-    for (const t of p.selectionDrift)
-        log.info(`  set the selected repositories of ${(0,model/* targetLabel */.Op)(t)}: ${t.access?.repositories.join(', ') ?? ''}`);
     if (p.spec.app.declared.apiPermissions !== undefined) {
         log.info('Note: api-permissions only declares what the app asks for; it is not consent. An admin grants it once: portal → App registrations → the app → API permissions → Grant admin consent, or `az ad app permission admin-consent --id <client-id>`.');
     }
@@ -2359,7 +2475,6 @@ async function rotateSecret(p, app, ctx, ports, outcome) {
     const values = newSecret === undefined ? undefined : new DerivedValues(newSecret.value, app, ctx.tenantId, ports.log);
     const writesValue = plan.writes.some((w) => (0,model/* carriesSecretValue */.PZ)(w.target.kind));
     await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), addDeadline, ports, outcome);
-    await fixSelections(p.selectionDrift, ports, outcome);
     if (newSecret !== undefined)
         await settleRotation(app, newSecret.info, writesValue, ports, outcome);
     if (!plan.rotate || outcome.rotated)
@@ -2416,19 +2531,6 @@ async function verifyNewSecret(app, newSecret, spByVerify, ports) {
     catch (error) {
         await undoNewSecret(app, newSecret.info, directory, log, 'Entra did not accept it');
         throw new errors/* AggregateFailure */.Ey('Entra ID did not accept the new client secret, so it was removed again; no GitHub secret was changed and every existing client secret was kept:', [asError(error)]);
-    }
-}
-/** Organisation secrets shared with other repositories than declared: one PUT each, no value needed. */
-async function fixSelections(targets, ports, outcome) {
-    for (const target of targets) {
-        try {
-            await ports.store.setSelectedRepositories(target);
-            outcome.selectionsFixed.push(target);
-            ports.log.info(`Set the selected repositories of ${(0,model/* targetLabel */.Op)(target)}`);
-        }
-        catch (error) {
-            outcome.failed.push({ target, error: asError(error) });
-        }
     }
 }
 /**
@@ -2599,21 +2701,18 @@ async function runFleet(specs, settings, ctx, ports) {
     const mine = specs.filter((s) => inShard(s.key, settings.shard));
     const apps = mine.map((spec) => ({ spec, outcome: newOutcome(ctx.dryRun) }));
     const plans = await planAll(apps, ctx, ports, runStart);
-    const deferred = budget(plans, settings.maxRotations);
-    if (!ctx.single && deferred.size > 0) {
-        const due = deferred.size + settings.maxRotations;
-        ports.log.info(`${due} apps are due and max-rotations is ${settings.maxRotations}: the ${settings.maxRotations} nearest expiry rotate now, ${deferred.size} ${deferred.size === 1 ? 'waits' : 'wait'} for a later run`);
-    }
+    const kept = budget(plans, settings);
+    logBudget(kept, settings, ctx, ports.log);
     let done = 0;
     for (const r of apps) {
         const plan = plans.get(r);
-        await inGroup(ctx, ports, appLabel(r.spec), () => applyOne(r, plan, deferred.has(r), settings, { ...ctx, runStart }, ports));
+        await inGroup(ctx, ports, appLabel(r.spec), () => applyOne(r, plan, kept, settings, { ...ctx, runStart }, ports));
         done += 1;
         if (!ctx.single)
             ports.log.info(`${done} of ${apps.length} apps done: ${appLabel(r.spec)} ${resultWord(r.outcome)}`);
     }
     const report = await expiryReport(specs, apps, settings, ctx, ports);
-    return { apps, otherShards: specs.length - mine.length, ...report, dryRun: ctx.dryRun };
+    return { apps, otherShards: specs.length - mine.length, ...report, dryRun: ctx.dryRun, githubWrites: { planned: kept.writes, max: settings.maxWrites } };
 }
 /** The inventory, then each app's plan; an app whose state or plan cannot be had gets that as its error. */
 async function planAll(apps, ctx, ports, runStart) {
@@ -2643,30 +2742,83 @@ async function planAll(apps, ctx, ports, runStart) {
     return plans;
 }
 /**
- * The apps that are due but wait: all beyond the first `max` due apps, nearest expiry first (an app without a
- * managed secret, or one to be created, goes first: it has nothing that works yet).
+ * The apps with something to do (a rotation due, or a GitHub write such as a missing companion secret), nearest
+ * expiry first (an app without a managed secret, or one to be created, goes first: it has nothing that works yet),
+ * go ahead while they fit in max-rotations (rotations) and max-writes (GitHub writes); the others wait. One that
+ * does not fit leaves its place to later, smaller apps; it is still nearest expiry next run, so it goes first then.
  */
-function budget(plans, max) {
+function budget(plans, settings) {
     const expiry = (r) => r.outcome.currentSecret?.endDateTime.getTime() ?? Number.NEGATIVE_INFINITY;
-    const due = [...plans].filter(([, p]) => p.plan.rotate).map(([r]) => r);
-    const ordered = due.map((r, i) => ({ r, i })).sort((a, b) => expiry(a.r) - expiry(b.r) || a.i - b.i);
-    return new Set(ordered.slice(max).map((x) => x.r));
+    const active = [...plans].filter(([, p]) => p.plan.rotate || p.plan.githubWrites > 0);
+    const ordered = active.map(([r, p], i) => ({ r, p: p.plan, i })).sort((a, b) => expiry(a.r) - expiry(b.r) || a.i - b.i);
+    const out = { waits: new Map(), tooMany: new Set(), writes: 0 };
+    let rotations = 0;
+    for (const { r, p } of ordered) {
+        if (p.rotate && rotations >= settings.maxRotations)
+            out.waits.set(r, 'max-rotations');
+        else if (p.githubWrites > settings.maxWrites)
+            out.tooMany.add(r);
+        else if (out.writes + p.githubWrites > settings.maxWrites)
+            out.waits.set(r, 'max-writes');
+        else {
+            out.writes += p.githubWrites;
+            if (p.rotate)
+                rotations += 1;
+        }
+    }
+    return out;
 }
-async function applyOne(r, plan, deferred, settings, ctx, ports) {
+function logBudget(kept, settings, ctx, log) {
+    const byRotations = [...kept.waits.values()].filter((w) => w === 'max-rotations').length;
+    const byWrites = kept.waits.size - byRotations;
+    if (!ctx.single && byRotations > 0) {
+        const due = byRotations + settings.maxRotations;
+        log.info(`${due} apps are due and max-rotations is ${settings.maxRotations}: the ${settings.maxRotations} nearest expiry rotate now, ${byRotations} ${byRotations === 1 ? 'waits' : 'wait'} for a later run`);
+    }
+    if (ctx.single && kept.writes === 0 && byWrites === 0)
+        return;
+    const waiting = byWrites === 0 ? '' : `; ${byWrites} ${byWrites === 1 ? 'app waits' : 'apps wait'} for a later run: ${byWrites === 1 ? 'its' : 'their'} writes would pass it`;
+    log.info(`${writesLine(kept.writes, settings.maxWrites, ctx.dryRun)}${waiting}`);
+}
+/** `This run will make 42 GitHub writes (max-writes 200)`: the log's line, and the job summary's. */
+function writesLine(writes, max, dryRun) {
+    const count = writes === 0 ? 'no GitHub writes' : `${writes} GitHub ${writes === 1 ? 'write' : 'writes'}`;
+    return `This run ${dryRun ? 'would make' : 'will make'} ${count} (max-writes ${max})`;
+}
+async function applyOne(r, plan, kept, settings, ctx, ports) {
     if (plan === undefined) {
         ports.log.warning(`${appLabel(r.spec)} (${r.spec.source}): ${r.outcome.error?.message ?? 'not planned'}`);
         return;
     }
     logPlan(plan, ctx.dryRun, ports.log);
-    if (deferred) {
+    if (kept.tooMany.has(r)) {
+        r.outcome.error = tooManyWrites(plan, settings.maxWrites);
+        if (!ctx.single)
+            ports.log.warning(`${appLabel(r.spec)} failed: ${r.outcome.error.message}`);
+        return;
+    }
+    const by = kept.waits.get(r);
+    if (by !== undefined) {
         r.outcome.deferred = true;
-        const until = r.outcome.currentSecret === undefined ? '' : `; its newest managed secret is valid until ${r.outcome.currentSecret.endDateTime.toISOString().slice(0, 10)}`;
-        ports.log.warning(`${appLabel(r.spec)}: rotation due, deferred: max-rotations (${settings.maxRotations}) apps nearer expiry rotate in this run${until}`);
+        r.outcome.deferredBy = by;
+        ports.log.warning(deferredLine(r, plan, by, settings));
         return;
     }
     await applyApp(plan, ctx, ports, r.outcome);
     if (r.outcome.error !== undefined && !ctx.single)
         ports.log.warning(`${appLabel(r.spec)} failed: ${r.outcome.error.message}`);
+}
+function deferredLine(r, plan, by, settings) {
+    const until = r.outcome.currentSecret === undefined ? '' : `; its newest managed secret is valid until ${r.outcome.currentSecret.endDateTime.toISOString().slice(0, 10)}`;
+    if (by === 'max-rotations')
+        return `${appLabel(r.spec)}: rotation due, deferred: max-rotations (${settings.maxRotations}) apps nearer expiry rotate in this run${until}`;
+    const what = plan.plan.rotate ? 'rotation due' : `${plan.plan.githubWrites} GitHub ${plan.plan.githubWrites === 1 ? 'write' : 'writes'} due`;
+    const writes = `${plan.plan.githubWrites} GitHub ${plan.plan.githubWrites === 1 ? 'write does' : 'writes do'}`;
+    return `${appLabel(r.spec)}: ${what}, deferred by max-writes (${settings.maxWrites}): its ${writes} not fit beside those of apps nearer expiry in this run; a later run makes them${until}`;
+}
+function tooManyWrites(plan, max) {
+    const n = plan.plan.githubWrites;
+    return new Error(`The app needs ${n} GitHub writes in one run (one per target secret) and max-writes is ${max}, so it can never go ahead: raise max-writes to at least ${n} (GitHub.com allows about 500 content-creating requests an hour), or give the app fewer targets (one organisation secret shared with selected repositories is one write for all of them)`);
 }
 function inGroup(ctx, ports, title, fn) {
     return ctx.single ? fn() : ports.log.group(title, fn);
@@ -2682,14 +2834,14 @@ function resultWord(o) {
         return 'created';
     if (o.rotated)
         return 'rotated';
-    if (o.written.length + o.removed.length + o.selectionsFixed.length > 0 || o.reconciled)
+    if (o.written.length + o.removed.length > 0 || o.reconciled)
         return 'updated';
     return 'unchanged';
 }
 /** The apps' credentials after the run (report-scope managed), or every app of the tenant (all), and their warnings. */
 async function expiryReport(specs, apps, settings, ctx, ports) {
     try {
-        const tenantApps = settings.reportScope === 'all' ? await ports.directory.allApps() : apps.flatMap((a) => appAfter(a.outcome) ?? []);
+        const tenantApps = settings.reportScope === 'all' ? await ports.directory.allApps() : await withCertificates(apps.flatMap((a) => appAfter(a.outcome) ?? []), ports);
         const credentials = expiryEntries(tenantApps, managedBy(specs, apps), ports.now(), settings.reportDays);
         for (const w of expiryWarnings(credentials))
             ports.log.warning(w);
@@ -2700,6 +2852,20 @@ async function expiryReport(specs, apps, settings, ctx, ports) {
         ports.log.warning(`The expiry report could not be made: ${e.message}`);
         return { credentials: [], reportError: e };
     }
+}
+/**
+ * The apps with their certificates. Lookups do not read them (Graph caps reads that select keyCredentials at 150 a
+ * minute per tenant): the report reads them once, for every app at once.
+ */
+async function withCertificates(apps, ports) {
+    const unread = apps.filter((a) => a.keyCredentials === undefined);
+    if (unread.length === 0)
+        return [...apps];
+    const read = await ports.directory.certificates(unread);
+    return apps.map((a) => {
+        const certificates = a.keyCredentials ?? read.get(a.id);
+        return certificates === undefined ? a : { ...a, keyCredentials: certificates };
+    });
 }
 /** The app's credentials as the run left them: as read, less those removed, with the new one. */
 function appAfter(o) {
@@ -2743,7 +2909,7 @@ function fleetSummary(result, tenantId, single) {
     const expiry = expiryMarkdown(result.credentials);
     const only = result.apps[0];
     if (single && only !== undefined)
-        return [summaryMarkdown(only.outcome, tenantId), expiry].join('\n');
+        return [summaryMarkdown(only.outcome, tenantId), `${writesMarkdown(result)}\n`, expiry].join('\n');
     const head = [fleetTable(result, tenantId), expiry].join('\n');
     const details = result.apps
         // Each app's own summary, less its heading (the fleet's stands above).
@@ -2760,6 +2926,7 @@ function fleetTable(result, tenantId) {
     const out = ['## Entra client secret rotation: fleet', ''];
     out.push(`**Tenant** \`${tenantId}\` · **${result.apps.length} apps** in this run${result.otherShards > 0 ? ` (${result.otherShards} in other shards)` : ''} · ${counts.join(' · ')}`);
     out.push('', `**Result:** ${failed > 0 ? `❌ ${failed} of ${result.apps.length} apps failed` : result.dryRun ? '🔎 Dry run: nothing was changed' : '✅ Done'}`, '');
+    out.push(writesMarkdown(result), '');
     out.push('| App | Client ID | Newest managed secret expires | Action | Targets written | Failures |', '|---|---|---|---|---|---|');
     for (const { spec, outcome: o } of result.apps) {
         const written = o.written.filter((t) => (0,model/* carriesSecretValue */.PZ)(t.kind) || o.rotated).length;
@@ -2769,6 +2936,12 @@ function fleetTable(result, tenantId) {
         out.push(`| ${summary_cell(appLabel(spec))} | ${o.app === undefined ? '' : `\`${o.app.appId}\``} | ${o.currentSecret === undefined ? '' : expiry_day(o.currentSecret.endDateTime)} | ${resultWord(o)} | ${written} of ${spec.targets.length} | ${summary_cell(failures.join('; '))} |`);
     }
     return `${out.join('\n')}\n`;
+}
+/** What the run writes to GitHub, against max-writes, and how many apps wait for it. */
+function writesMarkdown(result) {
+    const waiting = result.apps.filter((a) => a.outcome.deferredBy === 'max-writes').length;
+    const line = `**GitHub writes:** ${writesLine(result.githubWrites.planned, result.githubWrites.max, result.dryRun)}`;
+    return waiting === 0 ? `${line}.` : `${line}; ${waiting} ${waiting === 1 ? 'app was' : 'apps were'} deferred by max-writes.`;
 }
 function expiryMarkdown(entries) {
     const flagged = entries.filter((e) => e.flagged);
@@ -2797,6 +2970,8 @@ function reportJson(result, tenantId, generatedAt) {
         created: o.appCreated,
         rotated: o.rotated,
         deferred: o.deferred,
+        deferredBy: o.deferredBy ?? null,
+        githubWrites: o.plan?.githubWrites ?? 0,
         newSecretKeyId: o.newSecret?.keyId ?? null,
         currentSecretExpires: o.currentSecret?.endDateTime.toISOString() ?? null,
         removedKeyIds: o.removed.map((p) => p.keyId),
@@ -2827,7 +3002,8 @@ function reportJson(result, tenantId, generatedAt) {
         current: e.current,
         flagged: e.flagged,
     }));
-    return `${JSON.stringify({ generatedAt: generatedAt.toISOString(), tenantId, dryRun: result.dryRun, apps, credentials }, null, 2)}\n`;
+    const githubWrites = { planned: result.githubWrites.planned, maxWrites: result.githubWrites.max };
+    return `${JSON.stringify({ generatedAt: generatedAt.toISOString(), tenantId, dryRun: result.dryRun, githubWrites, apps, credentials }, null, 2)}\n`;
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -2897,7 +3073,6 @@ const noStore = {
     prepare: () => Promise.reject(new Error('internal: no github-token')),
     write: () => Promise.reject(new Error('internal: no github-token')),
     selectedRepositories: () => Promise.reject(new Error('internal: no github-token')),
-    setSelectedRepositories: () => Promise.reject(new Error('internal: no github-token')),
 };
 
 

@@ -293,7 +293,7 @@ function readFleetFile(step, path, actionDefaults) {
         return undefined;
     }
     step.problems.push(...schemaProblems(doc, doc.doc.toJS()));
-    const ctx = { doc, step, actionDefaults, oidcIssuer: (0,inputs_app/* oidcIssuerOf */.Yu)(step) };
+    const ctx = { doc, step, actionDefaults, federation: (0,inputs_app/* federationOf */.vl)(step) };
     const appsNode = doc.locate(['apps']).node;
     const entries = (0,dist/* isSeq */.oP)(appsNode) ? appsNode.items.map((_, i) => readEntry(ctx, i)) : [];
     step.problems.push(...sameAppTwice(doc, entries), ...sameSecretTwice(entries));
@@ -328,7 +328,7 @@ function readEntry(ctx, index) {
     if (!(0,dist/* isMap */.jh)(doc.locate(appPath).node) || doc.isReported(appPath))
         return entry;
     const values = ctx.step.withSource(mapSource(doc, [appPath, ['defaults']], ctx.actionDefaults));
-    const app = (0,inputs_app/* readApp */.uW)(values, ctx.oidcIssuer);
+    const app = (0,inputs_app/* readApp */.uW)(values, ctx.federation);
     const rotation = (0,inputs_app/* readRotation */.BZ)(values);
     const targets = readTargets(ctx, [...appPath, 'targets']);
     entry.targets = targets ?? [];
