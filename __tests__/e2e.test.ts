@@ -227,6 +227,8 @@ describe('the action against the emulator', () => {
     expect(run.error).toContain(b.id);
     expect(run.error).toContain('app-id');
     expect(writesIn(emu)).toEqual([]);
+    // A single app's failure is said once, as the step's error: no warning repeats it.
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('::warning::'))).toEqual([]);
   });
 
   it("finds an app whose name has an apostrophe (OData quotes doubled) instead of creating it again", async () => {

@@ -4,7 +4,6 @@
  * ServiceErrors that carry the AADSTS code, the trace id and what to try.
  */
 import { ClientAssertionCredential, ClientSecretCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
-import type { Config } from '../config';
 import { ServiceError, type Service } from '../core/errors';
 import type { AppRegistration } from '../core/model';
 import type { Log, SecretVerifier } from '../core/ports';
@@ -14,7 +13,17 @@ import { viaProxy } from './proxy';
 import { backoffMs, sleep, type RetryPolicy } from './retry';
 import { causeCode, TLS_VERIFICATION_CODES, untrustedHint } from './tls';
 
-type SignIn = Config['signIn'];
+/** How the rotator signs in (config.ts reads it from the inputs): what this adapter needs of the settings. */
+export interface SignIn {
+  tenantId: string;
+  clientId: string;
+  /** Present: client-secret sign-in. Absent: GitHub OIDC federation. */
+  clientSecret: Secret | undefined;
+  oidcAudience: string;
+  authorityHost: string;
+  /** Graph root without a trailing slash: tokens are for `${graphEndpoint}/.default`. */
+  graphEndpoint: string;
+}
 
 
 /** The rotator's credential: the Graph client's auth provider and anything else that needs its token. */

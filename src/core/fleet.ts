@@ -7,7 +7,9 @@ import { expiryEntries, expiryWarnings, type CredentialEntry } from './expiry';
 import { readInventory } from './inventory';
 import { fnv1a, type AppRegistration } from './model';
 import { asError, newOutcome, type Outcome } from './outcome';
-import { applyApp, logPlan, planApp, recordPlan, type AppPlan, type Ports } from './rotate';
+import type { AppPlan } from './app-plan';
+import type { Ports } from './ports';
+import { applyApp, logPlan, planApp, recordPlan } from './rotate';
 import { appLabel, type AppSpec, type FleetSettings } from './spec';
 
 export interface FleetContext {
@@ -138,7 +140,8 @@ export function writesLine(writes: number, max: number, dryRun: boolean): string
 
 async function applyOne(r: AppResult, plan: AppPlan | undefined, kept: Budget, settings: FleetSettings, ctx: FleetContext & { runStart: Date }, ports: Ports): Promise<void> {
   if (plan === undefined) {
-    ports.log.warning(`${appLabel(r.spec)} (${r.spec.source}): ${r.outcome.error?.message ?? 'not planned'}`);
+    // A single app's failure is the step's error; a fleet's says which app it belongs to.
+    if (!ctx.single) ports.log.warning(`${appLabel(r.spec)} (${r.spec.source}): ${r.outcome.error?.message ?? 'not planned'}`);
     return;
   }
   logPlan(plan, ctx.dryRun, ports.log);

@@ -7,7 +7,8 @@
 import { scopeKey, scopeLabel, uniqueScopes, type AppRegistration, type ResourceApi, type StoredSecretInfo, type Target } from './model';
 import { asError } from './outcome';
 import type { TargetState } from './plan';
-import type { AppState, Ports } from './rotate';
+import type { AppState } from './app-plan';
+import type { Ports } from './ports';
 import type { AppSpec } from './spec';
 
 type Settled<T> = T | Error;

@@ -85,3 +85,12 @@ export interface Log {
   /** Runs `fn` with its log lines in one collapsible group of the job log. */
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }
+
+/** Every port the core uses, and its clock. */
+export interface Ports {
+  directory: Directory;
+  store: SecretStore;
+  verifier: SecretVerifier;
+  log: Log;
+  now: () => Date;
+}

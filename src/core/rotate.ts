@@ -3,38 +3,16 @@
  * plan → (create app) → add the new secret → write every target → only then remove old managed secrets.
  * What the app and its targets look like now comes in from the inventory (inventory.ts), read for the whole run.
  */
-import { reconcilePlan, type ReconcilePlan } from './declare';
+import { reconcilePlan } from './declare';
 import { AggregateFailure, ServiceError } from './errors';
-import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type ResourceApi, type Target } from './model';
+import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type Target } from './model';
 import { asError, type Outcome } from './outcome';
-import { makePlan, managedSecrets, minute, WRITE_DEADLINE_MS, type Plan, type RemovalStep, type TargetState } from './plan';
-import type { Directory, Log, SecretStore, SecretVerifier } from './ports';
+import { makePlan, managedSecrets, minute, WRITE_DEADLINE_MS, type RemovalStep } from './plan';
+import type { AppPlan, AppState } from './app-plan';
+import type { Directory, Log, Ports } from './ports';
 import { formatPlan } from './report';
 import { Secret } from './secret';
 import type { AppSpec } from './spec';
-
-export interface Ports {
-  directory: Directory;
-  store: SecretStore;
-  verifier: SecretVerifier;
-  log: Log;
-  now: () => Date;
-}
-
-/** What the run knows of one app before it changes anything. */
-export interface AppState {
-  found: AppRegistration | undefined;
-  targets: TargetState[];
-  /** The service principals of the declared APIs, by the name each permission line gives. */
-  apis: ReadonlyMap<string, ResourceApi[]>;
-}
-
-export interface AppPlan {
-  spec: AppSpec;
-  found: AppRegistration | undefined;
-  plan: Plan;
-  reconcile: ReconcilePlan;
-}
 
 export interface RunContext {
   tenantId: string;
