@@ -1,0 +1,107 @@
+/**
+ * Start states over the fakes, as test/invariant.ts seeds them in the emulator: an app near expiry whose targets
+ * hold its current managed secret (written seconds after it started), with an older managed secret and an unmanaged
+ * one; and the invariant the fault and interleaving sweeps check, read from the fakes.
+ */
+import { carriesSecretValue, type Target } from '../../src/core/model.ts';
+import type { AppSpec } from '../../src/core/spec.ts';
+import type { FakeApp } from './directory.ts';
+import type { Fake } from './index.ts';
+import { DAY, MANAGED, TENANT } from './specs.ts';
+
+export interface Seeded {
+  spec: AppSpec;
+  app: FakeApp | undefined;
+  /** Key ids at the start. */
+  keyIds: string[];
+  unmanagedKeyId: string | undefined;
+}
+
+/** The app of `spec` near expiry (10 days left on the current managed secret), every target holding it. */
+export function seedNearExpiry(fake: Fake, spec: AppSpec): Seeded {
+  const now = fake.clock.now().getTime();
+  const currentStart = now - 170 * DAY;
+  const app = fake.directory.seed({
+    displayName: spec.app.name ?? 'app',
+    ...(spec.app.appId === undefined ? {} : { appId: spec.app.appId }),
+    passwords: [
+      { displayName: MANAGED, start: new Date(currentStart), end: new Date(now + 10 * DAY) },
+      { displayName: MANAGED, start: new Date(now - 340 * DAY), end: new Date(now + 5 * DAY) },
+      { displayName: 'Password uploaded on Thu Mar 16 2023', start: new Date(now - 300 * DAY), end: new Date(now + 60 * DAY) },
+    ],
+  });
+  const current = app.passwords[0]?.value ?? '';
+  for (const t of spec.targets) fake.store.put(t.scope, t.name, valueOf(t, app.appId, current), new Date(currentStart + 5_000));
+  return { spec, app, keyIds: app.passwords.map((p) => p.keyId), unmanagedKeyId: app.passwords[2]?.keyId };
+}
+
+/** Nothing exists yet: only the scopes the app's targets live in. */
+export function seedNothing(fake: Fake, spec: AppSpec): Seeded {
+  for (const t of spec.targets) fake.store.addScope(t.scope);
+  return { spec, app: undefined, keyIds: [], unmanagedKeyId: undefined };
+}
+
+export function valueOf(t: Target, appId: string, secret: string): string {
+  switch (t.kind) {
+    case 'secret':
+      return secret;
+    case 'credentials':
+      return JSON.stringify({ clientId: appId, clientSecret: secret, tenantId: TENANT });
+    case 'client-id':
+      return appId;
+    case 'tenant-id':
+      return TENANT;
+  }
+}
+
+/** The client secret a value target holds (the JSON's clientSecret for credentials). */
+export function heldSecret(fake: Fake, t: Target): string | undefined {
+  const raw = fake.store.held(t.scope, t.name)?.value;
+  if (raw === undefined || t.kind !== 'credentials') return raw;
+  try {
+    return (JSON.parse(raw) as { clientSecret?: string }).clientSecret;
+  } catch {
+    return undefined;
+  }
+}
+
+function appOf(fake: Fake, s: Seeded): FakeApp | undefined {
+  return s.app === undefined ? fake.directory.byName(s.spec.app.name ?? '')[0] : fake.directory.apps.find((a) => a.id === s.app?.id);
+}
+
+/**
+ * test/invariant.ts's invariantViolations, read from the fakes: every value target holds a live client secret of
+ * the app; the unmanaged secret stays; no unmanaged secret appears; at most one managed secret made by the run is
+ * held by no target; one app per name.
+ */
+export function violations(fake: Fake, s: Seeded): string[] {
+  const out: string[] = [];
+  const named = fake.directory.byName(s.spec.app.name ?? '');
+  if (s.spec.app.name !== undefined && named.length > 1) out.push(`${named.length} apps are named '${s.spec.app.name}'`);
+  const app = appOf(fake, s);
+  const valueTargets = s.spec.targets.filter((t) => carriesSecretValue(t.kind));
+  if (app === undefined) {
+    if (s.app !== undefined) return [...out, 'the app is gone'];
+    for (const t of valueTargets) if (heldSecret(fake, t) !== undefined) out.push(`${t.name} was written but there is no app`);
+    return out;
+  }
+  const now = fake.clock.now().getTime();
+  const live = new Map(app.passwords.filter((p) => p.endDateTime.getTime() > now).map((p) => [p.value, p.keyId]));
+  const held = new Set<string>();
+  for (const t of valueTargets) {
+    const v = heldSecret(fake, t);
+    if (v === undefined && s.app === undefined) continue;
+    if (v === undefined || !live.has(v)) out.push(`${t.name} (${JSON.stringify(t.scope)}) holds a value Entra does not accept`);
+    else held.add(live.get(v) ?? '');
+  }
+  if (s.unmanagedKeyId !== undefined && !app.passwords.some((p) => p.keyId === s.unmanagedKeyId)) out.push('the unmanaged secret was removed');
+  for (const p of app.passwords) if (p.displayName !== MANAGED && !s.keyIds.includes(p.keyId)) out.push(`an unmanaged secret ${p.keyId} appeared`);
+  const orphans = app.passwords.filter((p) => p.displayName === MANAGED && !s.keyIds.includes(p.keyId) && !held.has(p.keyId));
+  if (orphans.length > 1) out.push(`${orphans.length} managed secrets made by the run are held by no target`);
+  return out;
+}
+
+/** Managed secrets made since the start. */
+export function newManaged(fake: Fake, s: Seeded): FakeApp['passwords'] {
+  return (appOf(fake, s)?.passwords ?? []).filter((p) => p.displayName === MANAGED && !s.keyIds.includes(p.keyId));
+}
