@@ -8,8 +8,9 @@ import { fakePorts, type CallName, type Fake } from '../../test/fakes/index.ts';
 import { brokenTargets, seedNearExpiry, violations, type Seeded } from '../../test/fakes/seed.ts';
 import { appSpec, DAY, fleetSettings, repo, single, target } from '../../test/fakes/specs.ts';
 
-const spec = (): AppSpec =>
-  appSpec({ force: true, targets: [target(repo('app'), 'AZURE_CLIENT_SECRET'), target(repo('app', 'production'), 'AZURE_CREDENTIALS', 'credentials')] });
+/** keep-previous 0: only the in-flight rule (IN_FLIGHT_MS) protects the other run's new secret. */
+const spec = (keepPrevious = 0): AppSpec =>
+  appSpec({ force: true, keepPrevious, targets: [target(repo('app'), 'AZURE_CLIENT_SECRET'), target(repo('app', 'production'), 'AZURE_CREDENTIALS', 'credentials')] });
 
 const run = (fake: Fake, s: Seeded, tag: string): ReturnType<typeof runFleet> => runFleet([s.spec], fleetSettings(), single, fake.ports(tag));
 
@@ -24,9 +25,9 @@ function watch(fake: Fake, s: Seeded): string[] {
 }
 
 describe('overlapping runs', () => {
-  it('two runs interleaved call by call keep every target working', async () => {
+  it.each([0, 1])('two runs interleaved call by call keep every target working (keep-previous %d)', async (keepPrevious) => {
     const fake = fakePorts();
-    const s = seedNearExpiry(fake, spec());
+    const s = seedNearExpiry(fake, spec(keepPrevious));
     const seen = watch(fake, s);
     const [a, b] = await Promise.all([run(fake, s, 'A'), run(fake, s, 'B')]);
     expect(seen).toEqual([]);
