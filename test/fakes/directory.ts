@@ -193,7 +193,7 @@ export class FakeDirectory implements Directory {
   addPassword(app: AppRegistration, displayName: string, endDateTime: Date): Promise<{ info: PasswordInfo; value: Secret }> {
     return this.#change('addPassword', app, app.displayName, `adding a client secret to '${app.displayName}'`, (a) => {
       const value = `${fakeGuid('5ec')}~${'x'.repeat(8)}`;
-      const { value: _, ...info } = { keyId: fakeGuid('cee'), displayName, hint: value.slice(0, 3), startDateTime: this.#world.clock.now(), endDateTime: new Date(endDateTime), value };
+      const info: PasswordInfo = { keyId: fakeGuid('cee'), displayName, hint: value.slice(0, 3), startDateTime: this.#world.clock.now(), endDateTime: new Date(endDateTime) };
       a.passwords.push({ ...info, value });
       // Masked the moment it exists, as the adapter does.
       this.#world.mask(value);
