@@ -2787,7 +2787,9 @@ function writesLine(writes, max, dryRun) {
 }
 async function applyOne(r, plan, kept, settings, ctx, ports) {
     if (plan === undefined) {
-        ports.log.warning(`${appLabel(r.spec)} (${r.spec.source}): ${r.outcome.error?.message ?? 'not planned'}`);
+        // A single app's failure is the step's error; a fleet's says which app it belongs to.
+        if (!ctx.single)
+            ports.log.warning(`${appLabel(r.spec)} (${r.spec.source}): ${r.outcome.error?.message ?? 'not planned'}`);
         return;
     }
     logPlan(plan, ctx.dryRun, ports.log);
