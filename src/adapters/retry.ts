@@ -1,7 +1,9 @@
 /**
  * The retry policy shared by every adapter: bounded exponential backoff with jitter, and the wait a service asks
- * for (Retry-After in seconds or as an HTTP date, GitHub's rate-limit headers).
+ * for (Retry-After in seconds or as an HTTP date, GitHub's rate-limit headers). Its bounds and the request timeout
+ * are the write window's (src/core/write-window.ts): the removal rule rests on them.
  */
+import { ATTEMPT_TIMEOUT_MS, RETRY_BUDGET } from '../core/write-window';
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */
@@ -17,8 +19,9 @@ export interface RetryPolicy {
 export function defaultRetryPolicy(env: Readonly<Record<string, string | undefined>> = process.env): RetryPolicy {
   // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits (the test suite uses it); the bounds stay.
   const override = env['ENTRA_ROTATOR_RETRY_BASE_MS'] ?? '';
-  const baseMs = /^\d+$/.test(override) ? Number(override) : 1000;
-  return { attempts: 5, baseMs, maxWaitMs: 60_000, maxBackoffMs: 10_000, timeoutMs: 30_000 };
+  const { attempts, backoffBaseMs, maxRetryAfterMs, maxBackoffMs } = RETRY_BUDGET;
+  const baseMs = /^\d+$/.test(override) ? Number(override) : backoffBaseMs;
+  return { attempts, baseMs, maxWaitMs: maxRetryAfterMs, maxBackoffMs, timeoutMs: ATTEMPT_TIMEOUT_MS };
 }
 
 /** How long the service asked us to wait, in ms, if it did. */
