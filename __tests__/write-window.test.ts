@@ -77,6 +77,20 @@ describe.each(POLICIES)('the GitHub adapter with the %s retry policy', (_, polic
   });
 });
 
+describe("the tests' shortcuts", () => {
+  it.each([
+    ['ENTRA_ROTATOR_RETRY_BASE_MS', 'baseMs', '20', 20],
+    ['ENTRA_ROTATOR_RETRY_BASE_MS', 'baseMs', '60000', RETRY_BUDGET.backoffBaseMs],
+    ['ENTRA_ROTATOR_ATTEMPT_TIMEOUT_MS', 'timeoutMs', '500', 500],
+    ['ENTRA_ROTATOR_ATTEMPT_TIMEOUT_MS', 'timeoutMs', '90000', ATTEMPT_TIMEOUT_MS],
+    ['ENTRA_ROTATOR_ATTEMPT_TIMEOUT_MS', 'timeoutMs', '0', ATTEMPT_TIMEOUT_MS],
+  ] as const)('%s shortens %s, never lengthens it: %s gives %d', (name, field, value, expected) => {
+    const policy = defaultRetryPolicy({ [name]: value });
+    expect(policy[field]).toBe(expected);
+    expect(endsWithinWindow(githubWriteBounds(githubLimits(policy)))).toBe(true);
+  });
+});
+
 describe.each(POLICIES)('the retry policy every adapter shares (Graph, Entra, GitHub), %s', (_, policy) => {
   it("takes the window's timeout and budget", () => {
     expect(policy.timeoutMs).toBe(ATTEMPT_TIMEOUT_MS);
