@@ -93,6 +93,22 @@ describe('a GitHub write whose answer never came', () => {
     expect(invariantViolations(emu, start)).toEqual([]);
   });
 
+  it('no answer within the request timeout on any try: gives up, keeps every secret, names the target unconfirmed', async () => {
+    const start = oneValueTarget();
+    const before = heldValue(emu, start.targets[0]!);
+    // GitHub takes the PUT and never answers; the bundle's request timeout (shortened from 30 s) ends each try.
+    emu.hold({ match: { service: 'github', method: 'PUT', path: secretPut.path } });
+    const first = await runAction(emu, start.inputs, { ENTRA_ROTATOR_ATTEMPT_TIMEOUT_MS: '300' });
+    expect(first.code).toBe(1);
+    expect(first.error).toContain('(unconfirmed)');
+    expect(first.error).toContain('ETIMEDOUT');
+    expect(first.stdout).toMatch(/Retrying writing AZURE_CLIENT_SECRET .* \(attempt 5 of 5\) after ETIMEDOUT/);
+    expect(count(/PUT/)).toBe(5);
+    expect(heldValue(emu, start.targets[0]!)).toBe(before);
+    expect(count(/removePassword/)).toBe(0);
+    expect(invariantViolations(emu, start)).toEqual([]);
+  });
+
   it('an answer after a try whose answer was lost does not say "not written"', async () => {
     const start = oneValueTarget();
     // The first try is done but its answer lost; the retry is refused. The target holds the new value.

@@ -18,7 +18,7 @@ export type AdapterStep =
 export interface AdapterPlan {
   apiUrl: string;
   token: string;
-  /** GitHubTiming; default attempts 5, baseMs 20 (as the tests' ENTRA_ROTATOR_RETRY_BASE_MS), maxWaitMs 60 s, timeoutMs 30 s. */
+  /** GitHubTiming; default the production policy with baseMs 20 (as the tests' ENTRA_ROTATOR_RETRY_BASE_MS). */
   timing?: { attempts?: number; baseMs?: number; maxWaitMs?: number; timeoutMs?: number };
   steps: AdapterStep[];
 }

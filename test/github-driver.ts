@@ -5,6 +5,7 @@
  * as the core does), and prints one JSON object: each step's result or error message, and every line logged.
  */
 import { GitHubSecrets, type GitHubTiming } from '../src/adapters/github';
+import { defaultRetryPolicy } from '../src/adapters/retry';
 import type { Log } from '../src/core/ports';
 import { Secret } from '../src/core/secret';
 import type { AdapterPlan, AdapterRun, AdapterStep, StepResult } from './github-adapter.ts';
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     mask: () => undefined,
     group: (_title, fn) => fn(),
   };
-  const timing: GitHubTiming = { attempts: 5, baseMs: 20, maxWaitMs: 60_000, timeoutMs: 30_000, ...plan.timing };
+  const timing: GitHubTiming = { ...defaultRetryPolicy({ ENTRA_ROTATOR_RETRY_BASE_MS: '20' }), ...plan.timing };
   const store = new GitHubSecrets(new Secret(plan.token), plan.apiUrl, log, timing);
   for (const step of plan.steps) {
     const started = Date.now();

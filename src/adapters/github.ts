@@ -19,7 +19,8 @@ import { scopeKey, scopeLabel, targetLabel, type OrgAccess, type OrgVisibility, 
 import type { Log, SecretStore } from '../core/ports';
 import type { Secret } from '../core/secret';
 import { viaProxy } from './proxy';
-import { retryAfterMs, retryLine, sleep, type RetryPolicy } from './retry';
+import { githubLimits, type GitHubLimits, type GitHubTiming } from './github-bounds';
+import { retryAfterMs, retryLine, sleep } from './retry';
 import { nodeErrorIn, TLS_VERIFICATION_CODES, untrustedHint } from './tls';
 
 interface PublicKey {
@@ -30,8 +31,7 @@ interface PublicKey {
 type Octokit = ReturnType<typeof getOctokit>;
 type OctokitPlugin = Parameters<typeof getOctokit>[2];
 
-/** The retry policy's bounds; plugin-retry waits n² × baseMs before try n + 1, and writes start baseMs apart. */
-export type GitHubTiming = Pick<RetryPolicy, 'attempts' | 'baseMs' | 'maxWaitMs' | 'timeoutMs'>;
+export type { GitHubTiming } from './github-bounds';
 
 /** Transport failures before the request was sent: it cannot have taken effect. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', ...TLS_VERIFICATION_CODES]);
@@ -59,7 +59,11 @@ class Call {
     this.notAfter = notAfter;
   }
 
-  /** The time the run allows for this call is over, or would be after waiting `ms`. */
+  /**
+   * The time the run allows for this call is over, or would be after waiting `ms`. Checked after every wait and
+   * before every attempt, so an attempt starts by notAfter and ends by notAfter + the attempt timeout: the write
+   * window (src/core/write-window.ts).
+   */
   late(ms = 0): boolean {
     return this.notAfter !== undefined && Date.now() + ms > this.notAfter;
   }
@@ -125,15 +129,11 @@ const callOf = (options: { request?: object }): Call | undefined => {
 
 type ToError = (failure: Failure, call: Call) => ServiceError;
 
-/** GitHub's rate limits: each wait at most 3 minutes, at most 6 waits per request, never past the call's notAfter. */
-const LIMIT_MAX_WAIT_MS = 180_000;
-const LIMIT_MAX_WAITS = 6;
-
-/** An answer naming no wait: GitHub advises a minute; baseMs scales it like every backoff (tests shorten it). */
-const unnamedLimitWaitMs = (timing: GitHubTiming): number => 60 * timing.baseMs;
-
-/** How long a rate-limit answer asks to wait: its retry-after or reset, else GitHub's minute. */
-const limitWaitMs = (f: Failure, timing: GitHubTiming): number => (Number(f.retryAfterMs) > 0 ? Number(f.retryAfterMs) : unnamedLimitWaitMs(timing));
+/**
+ * How a rate-limit answer asks to wait: its retry-after or reset, else GitHub's minute. Each wait is at most
+ * limits.maxLimitWaitMs, at most limits.maxLimitWaits per request, never past the call's notAfter.
+ */
+const limitWaitMs = (f: Failure, limits: GitHubLimits): number => (Number(f.retryAfterMs) > 0 ? Number(f.retryAfterMs) : limits.unnamedLimitWaitMs);
 
 const seconds = (ms: number): string => `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
 
@@ -144,16 +144,18 @@ const seconds = (ms: number): string => `${ms % 1000 === 0 ? ms / 1000 : (ms / 1
  */
 class Pacing {
   readonly #spacingMs: number;
+  readonly #maxPauseMs: number;
   #pausedUntil = 0;
   #writes: Promise<unknown> = Promise.resolve();
   #lastWriteEnded = 0;
 
-  constructor(spacingMs: number) {
-    this.#spacingMs = spacingMs;
+  constructor(limits: GitHubLimits) {
+    this.#spacingMs = limits.writeSpacingMs;
+    this.#maxPauseMs = limits.maxLimitWaitMs;
   }
 
   pause(ms: number): void {
-    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + Math.min(ms, LIMIT_MAX_WAIT_MS));
+    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + Math.min(ms, this.#maxPauseMs));
   }
 
   async unpaused(): Promise<void> {
@@ -181,7 +183,7 @@ class Pacing {
  * plugin retries an error without an HTTP status (plugin-retry passes on what is not a RequestError;
  * plugin-throttling looks only at 403 and 429).
  */
-function attemptsPlugin(timing: GitHubTiming, log: Log, toError: ToError, pacing: Pacing): OctokitPlugin {
+function attemptsPlugin(limits: GitHubLimits, log: Log, toError: ToError, pacing: Pacing): OctokitPlugin {
   return (octokit) => {
     octokit.hook.wrap('request', async (request, options) => {
       const call = callOf(options);
@@ -195,7 +197,7 @@ function attemptsPlugin(timing: GitHubTiming, log: Log, toError: ToError, pacing
         } catch (error) {
           // plugin-retry counts its own retries in request.retryCount.
           const retries = Number((options.request as { retryCount?: number }).retryCount ?? 0);
-          throw await afterFailure(error, call, retries, { timing, log, toError, pacing });
+          throw await afterFailure(error, call, retries, { limits, log, toError, pacing });
         }
       };
       return call.write ? pacing.oneWrite(attempt) : attempt();
@@ -205,29 +207,29 @@ function attemptsPlugin(timing: GitHubTiming, log: Log, toError: ToError, pacing
 }
 
 /** Notes what an attempt's failure says, logs the retry that follows (and waits out a Retry-After), and returns what to throw. */
-async function afterFailure(error: unknown, call: Call, retries: number, on: { timing: GitHubTiming; log: Log; toError: ToError; pacing: Pacing }): Promise<unknown> {
-  const { timing, log, toError, pacing } = on;
+async function afterFailure(error: unknown, call: Call, retries: number, on: { limits: GitHubLimits; log: Log; toError: ToError; pacing: Pacing }): Promise<unknown> {
+  const { limits, log, toError, pacing } = on;
   const failure = failureOf(error);
   call.last = failure;
   if (failure.status === undefined && failure.sent) call.lostAnswer = true;
   if (failure.untrusted) return toError(failure, call);
   // A rate limit holds every request at once, before the next write in the queue can start; plugin-throttling's
   // handler (onLimit) then decides whether this call waits and retries.
-  if (failure.limit !== undefined) pacing.pause(limitWaitMs(failure, timing));
+  if (failure.limit !== undefined) pacing.pause(limitWaitMs(failure, limits));
   if (!retriedByPluginRetry(failure)) return error; // a 4xx: final, or plugin-throttling's (403, 429)
-  if (call.attempts >= timing.attempts) return toError(failure, call);
+  if (call.attempts > limits.retries) return toError(failure, call);
   // plugin-retry waits n² × its retryAfterBaseValue before try n + 1; a Retry-After on a 5xx, which it ignores,
   // is made up here by waiting the difference first.
-  const backoffMs = (retries + 1) ** 2 * timing.baseMs;
+  const backoffMs = (retries + 1) ** 2 * limits.backoffBaseMs;
   const asked = failure.retryAfterMs ?? 0;
   const waitMs = Math.max(asked, backoffMs);
   const why = failure.status === undefined ? `${failure.code ?? 'no response'}: ${failure.message}` : `HTTP ${failure.status}`;
-  if (asked > timing.maxWaitMs || call.late(waitMs)) {
-    const because = asked > timing.maxWaitMs ? `GitHub asked to wait ${Math.round(asked / 1000)} s` : 'the time this run allows for it is over';
+  if (asked > limits.maxRetryAfterMs || call.late(waitMs)) {
+    const because = asked > limits.maxRetryAfterMs ? `GitHub asked to wait ${Math.round(asked / 1000)} s` : 'the time this run allows for it is over';
     log.info(`Not retrying ${call.doing} after ${why}: ${because}`);
     return toError(failure, call);
   }
-  log.info(retryLine(call.doing, waitMs, call.attempts + 1, timing.attempts, why));
+  log.info(retryLine(call.doing, waitMs, call.attempts + 1, limits.retries + 1, why));
   if (asked > backoffMs) await sleep(asked - backoffMs);
   return error;
 }
@@ -245,7 +247,7 @@ const LATE: Failure = { status: undefined, message: 'not sent: the time this run
  * HTTP date), the difference is waited here first. Every wait is logged with its reason and length; a wait beyond
  * 3 minutes, a 7th wait, or one past the call's notAfter is not made and the answer stands.
  */
-function onLimit(timing: GitHubTiming, log: Log): (retryAfter: number, options: { request?: object }) => Promise<boolean> {
+function onLimit(limits: GitHubLimits, log: Log): (retryAfter: number, options: { request?: object }) => Promise<boolean> {
   return async (retryAfter: number, options: { request?: object }): Promise<boolean> => {
     const call = callOf(options);
     const doing = call?.doing ?? 'a GitHub request';
@@ -258,10 +260,10 @@ function onLimit(timing: GitHubTiming, log: Log): (retryAfter: number, options: 
       askedMs > 0 ? `GitHub asked to wait ${seconds(waitMs)} (${kind}, ${last?.limit?.signal ?? 'retry-after'})` : `GitHub named no wait (${kind}): waiting ${seconds(waitMs)}, as GitHub advises,`;
     const waits = call?.limitWaits ?? 0;
     const refusal =
-      waitMs > LIMIT_MAX_WAIT_MS
-        ? `longer than the ${seconds(LIMIT_MAX_WAIT_MS)} this run waits at a time`
-        : waits >= LIMIT_MAX_WAITS
-          ? `it waited ${LIMIT_MAX_WAITS} times already`
+      waitMs > limits.maxLimitWaitMs
+        ? `longer than the ${seconds(limits.maxLimitWaitMs)} this run waits at a time`
+        : waits >= limits.maxLimitWaits
+          ? `it waited ${limits.maxLimitWaits} times already`
           : call?.late(waitMs) === true
             ? 'the time this run allows for it would be over'
             : undefined;
@@ -270,7 +272,7 @@ function onLimit(timing: GitHubTiming, log: Log): (retryAfter: number, options: 
       return false;
     }
     if (call) call.limitWaits += 1;
-    log.info(`${reason} before ${doing} (wait ${waits + 1} of at most ${LIMIT_MAX_WAITS})`);
+    log.info(`${reason} before ${doing} (wait ${waits + 1} of at most ${limits.maxLimitWaits})`);
     if (waitMs > pluginWaitMs) await sleep(waitMs - pluginWaitMs);
     return true;
   };
@@ -290,27 +292,29 @@ function proxiedFetch(timeoutMs: number): typeof fetch {
 }
 
 function newOctokit(token: Secret, apiUrl: string, timing: GitHubTiming, log: Log, toError: ToError): Octokit {
-  const pacing = new Pacing(timing.baseMs);
+  // Every timeout, retry and wait below comes from here (github-bounds.ts), which the write window's test reads.
+  const limits = githubLimits(timing);
+  const pacing = new Pacing(limits);
   return getOctokit(
     token.reveal(),
     {
       baseUrl: apiUrl,
       userAgent: 'entra-secret-rotator',
-      request: { fetch: proxiedFetch(timing.timeoutMs) },
+      request: { fetch: proxiedFetch(limits.timeoutMs) },
       log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log.warning(m), error: (m: string) => log.warning(m) },
-      retry: { doNotRetry: DO_NOT_RETRY, retries: timing.attempts - 1, retryAfterBaseValue: timing.baseMs },
+      retry: { doNotRetry: DO_NOT_RETRY, retries: limits.retries, retryAfterBaseValue: limits.backoffBaseMs },
       throttle: {
         // plugin-throttling awaits what a handler returns (Bottleneck's Events.trigger), though its type says void.
-        onRateLimit: onLimit(timing, log), // eslint-disable-line @typescript-eslint/no-misused-promises
-        onSecondaryRateLimit: onLimit(timing, log), // eslint-disable-line @typescript-eslint/no-misused-promises
+        onRateLimit: onLimit(limits, log), // eslint-disable-line @typescript-eslint/no-misused-promises
+        onSecondaryRateLimit: onLimit(limits, log), // eslint-disable-line @typescript-eslint/no-misused-promises
         retryAfterBaseValue: 1000,
-        fallbackSecondaryRateRetryAfter: unnamedLimitWaitMs(timing) / 1000,
+        fallbackSecondaryRateRetryAfter: limits.unnamedLimitWaitMs / 1000,
         // GitHub: mutations (every PUT, POST, PATCH, DELETE) at least a second apart. The plugin spaces their starts;
         // Pacing also runs them one at a time, a second after the one before ended.
-        write: new Bottleneck.Group({ maxConcurrent: 1, minTime: timing.baseMs }),
+        write: new Bottleneck.Group({ maxConcurrent: 1, minTime: limits.writeSpacingMs }),
       },
     },
-    attemptsPlugin(timing, log, toError, pacing),
+    attemptsPlugin(limits, log, toError, pacing),
     retry,
     throttling,
   );

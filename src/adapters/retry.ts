@@ -1,7 +1,9 @@
 /**
  * The retry policy shared by every adapter: bounded exponential backoff with jitter, and the wait a service asks
- * for (Retry-After in seconds or as an HTTP date, GitHub's rate-limit headers).
+ * for (Retry-After in seconds or as an HTTP date, GitHub's rate-limit headers). Its bounds and the request timeout
+ * are the write window's (src/core/write-window.ts): the removal rule rests on them.
  */
+import { ATTEMPT_TIMEOUT_MS, RETRY_BUDGET } from '../core/write-window';
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */
@@ -15,10 +17,18 @@ export interface RetryPolicy {
 }
 
 export function defaultRetryPolicy(env: Readonly<Record<string, string | undefined>> = process.env): RetryPolicy {
-  // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits (the test suite uses it); the bounds stay.
-  const override = env['ENTRA_ROTATOR_RETRY_BASE_MS'] ?? '';
-  const baseMs = /^\d+$/.test(override) ? Number(override) : 1000;
-  return { attempts: 5, baseMs, maxWaitMs: 60_000, maxBackoffMs: 10_000, timeoutMs: 30_000 };
+  // ENTRA_ROTATOR_RETRY_BASE_MS shortens the waits and ENTRA_ROTATOR_ATTEMPT_TIMEOUT_MS the request timeout (the
+  // test suite uses them); neither can lengthen what the write window allows.
+  const { attempts, backoffBaseMs, maxRetryAfterMs, maxBackoffMs } = RETRY_BUDGET;
+  const baseMs = shorterOf(env['ENTRA_ROTATOR_RETRY_BASE_MS'], backoffBaseMs, 0);
+  const timeoutMs = shorterOf(env['ENTRA_ROTATOR_ATTEMPT_TIMEOUT_MS'], ATTEMPT_TIMEOUT_MS, 1);
+  return { attempts, baseMs, maxWaitMs: maxRetryAfterMs, maxBackoffMs, timeoutMs };
+}
+
+/** A whole number of ms from `text`, at least `least` and at most `bound`; else `bound`. */
+function shorterOf(text: string | undefined, bound: number, least: number): number {
+  const ms = /^\d+$/.test(text ?? '') ? Number(text) : bound;
+  return ms >= least && ms <= bound ? ms : bound;
 }
 
 /** How long the service asked us to wait, in ms, if it did. */

@@ -1,21 +1,18 @@
 /** Pure decisions: which secrets are ours, whether to rotate, what to write and what to remove. */
 import { carriesSecretValue, targetLabel, type PasswordInfo, type StoredSecretInfo, type Target } from './model';
+import { CLOCK_SKEW_MS, IN_FLIGHT_MS, WRITE_WINDOW_MS } from './write-window';
 
 export const DAY_MS = 86_400_000;
 
 /**
  * How the action knows which managed secret a GitHub secret holds, without reading it back (it cannot):
- * a run writes its new secret only within WRITE_WINDOW_MS of adding it (it stops starting writes after
- * WRITE_DEADLINE_MS, and one write attempt lasts at most the 30 s request timeout), so a target last written
- * at T can hold only a managed secret that started between T - WRITE_WINDOW_MS and T, give or take
- * CLOCK_SKEW_MS between the clocks of Entra, GitHub and the runner. When two runs overlap, a target may hold
- * either of their secrets: both are then kept, whatever keep-previous says.
+ * a run writes its new secret only within WRITE_WINDOW_MS of adding it (write-window.ts owns that promise and
+ * the deadline, request timeout and retries it is made of), so a target last written at T can hold only a
+ * managed secret that started between T - WRITE_WINDOW_MS and T, give or take CLOCK_SKEW_MS between the clocks
+ * of Entra, GitHub and the runner. When two runs overlap, a target may hold either of their secrets: both are
+ * then kept, whatever keep-previous says.
  */
-export const WRITE_DEADLINE_MS = 5 * 60_000;
-export const WRITE_WINDOW_MS = 6 * 60_000;
-export const CLOCK_SKEW_MS = 2 * 60_000;
-/** A managed secret this young may still be written by a run going on now: never removed. */
-export const IN_FLIGHT_MS = WRITE_WINDOW_MS + CLOCK_SKEW_MS;
+export { CLOCK_SKEW_MS, IN_FLIGHT_MS, WRITE_DEADLINE_MS, WRITE_WINDOW_MS } from './write-window';
 
 export interface RotationSettings {
   credentialName: string;

@@ -7,12 +7,13 @@ import { reconcilePlan } from './declare';
 import { AggregateFailure, ServiceError } from './errors';
 import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type Target } from './model';
 import { asError, type Outcome } from './outcome';
-import { makePlan, managedSecrets, minute, WRITE_DEADLINE_MS, type RemovalStep } from './plan';
+import { makePlan, managedSecrets, minute, type RemovalStep } from './plan';
 import type { AppPlan, AppState } from './app-plan';
 import type { Directory, Log, Ports } from './ports';
 import { formatPlan } from './report';
 import { Secret } from './secret';
 import type { AppSpec } from './spec';
+import { WRITE_DEADLINE_MS, writeDeadline } from './write-window';
 
 export interface RunContext {
   tenantId: string;
@@ -142,8 +143,8 @@ async function startRotation(p: AppPlan, app: AppRegistration, ctx: RunContext, 
     plan.servicePrincipal === 'skip' || spByVerify ? Promise.resolve() : ensureServicePrincipal(app, plan.servicePrincipal === 'create', directory, log);
   const written = plan.writes.map((w) => w.target);
   const prepareTask = Promise.all(uniqueScopes(written).map((s) => store.prepare(s, written.filter((t) => scopeKey(t.scope) === scopeKey(s)))));
-  // Every write of the new value starts within WRITE_DEADLINE_MS of adding it: how later runs tell what a target holds.
-  const addDeadline = plan.rotate ? new Date(ports.now().getTime() + WRITE_DEADLINE_MS) : undefined;
+  // No write of the new value starts after this (write-window.ts): how later runs tell what a target holds.
+  const addDeadline = plan.rotate ? writeDeadline(ports.now()) : undefined;
   const addTask = plan.rotate
     ? addPasswordOnce(app, plan.newSecret?.displayName ?? spec.rotation.credentialName, plan.newSecret?.endDateTime ?? ctx.runStart, ports)
     : Promise.resolve(undefined);
