@@ -20,7 +20,7 @@ import type { Log, SecretStore } from '../core/ports';
 import type { Secret } from '../core/secret';
 import { viaProxy } from './proxy';
 import { retryAfterMs, retryLine, sleep, type RetryPolicy } from './retry';
-import { nodeErrorIn, TLS_VERIFICATION_CODES, untrustedHint } from './tls';
+import { NEVER_SENT_CODES, nodeErrorIn, TLS_VERIFICATION_CODES, untrustedHint } from './tls';
 
 interface PublicKey {
   key_id: string;
@@ -32,9 +32,6 @@ type OctokitPlugin = Parameters<typeof getOctokit>[2];
 
 /** The retry policy's bounds; plugin-retry waits n² × baseMs before try n + 1, and writes start baseMs apart. */
 export type GitHubTiming = Pick<RetryPolicy, 'attempts' | 'baseMs' | 'maxWaitMs' | 'timeoutMs'>;
-
-/** Transport failures before the request was sent: it cannot have taken effect. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', ...TLS_VERIFICATION_CODES]);
 
 /** Never retried by plugin-retry: a 4xx is a refusal of the request itself (rate limits, 403/429, are plugin-throttling's). */
 const DO_NOT_RETRY = Array.from({ length: 100 }, (_, i) => 400 + i);
@@ -112,7 +109,7 @@ function failureOf(error: unknown): Failure {
     requestId: undefined,
     retryAfterMs: undefined,
     code,
-    sent: !NOT_SENT.has(code ?? ''),
+    sent: !NEVER_SENT_CODES.has(code ?? ''),
     untrusted: TLS_VERIFICATION_CODES.has(code ?? ''),
     limit: undefined,
   };

@@ -5,12 +5,13 @@
  */
 import { expiryEntries, expiryWarnings, type CredentialEntry } from './expiry';
 import { readInventory } from './inventory';
-import { fnv1a, type AppRegistration } from './model';
+import type { AppRegistration } from './model';
 import { asError, newOutcome, type Outcome } from './outcome';
 import type { AppPlan } from './app-plan';
 import type { Ports } from './ports';
 import { applyApp, logPlan, planApp, recordPlan } from './rotate';
 import { appLabel, type AppSpec, type FleetSettings } from './spec';
+import { fnv1a } from './text';
 
 export interface FleetContext {
   tenantId: string;

@@ -1,5 +1,6 @@
 /** Pure decisions: which secrets are ours, whether to rotate, what to write and what to remove. */
 import { carriesSecretValue, targetLabel, type PasswordInfo, type StoredSecretInfo, type Target } from './model';
+import { day } from './text';
 
 export const DAY_MS = 86_400_000;
 
@@ -87,10 +88,6 @@ function byNewestFirst(a: PasswordInfo, b: PasswordInfo): number {
 /** GitHub keeps updated_at to the second; Entra keeps startDateTime to the sub-second. */
 function floorToSecond(d: Date): number {
   return Math.floor(d.getTime() / 1000) * 1000;
-}
-
-function day(d: Date): string {
-  return d.toISOString().slice(0, 10);
 }
 
 /** The one timestamp format a person reads (plan, summary, log lines): `2026-12-02 07:47 UTC`. Outputs stay ISO 8601. */

@@ -3,16 +3,16 @@
  * app's own summary folded in a <details>; a fleet of one keeps the single-app summary, with the expiry table.
  * Never a secret value: only metadata (key IDs, hints, dates, names).
  */
-import { day, type CredentialEntry } from './expiry';
+import type { CredentialEntry } from './expiry';
 import { resultWord, writesLine, type FleetOutcome } from './fleet';
 import { carriesSecretValue, scopeLabel, targetLabel } from './model';
 import { summaryMarkdown } from './report';
 import { appLabel } from './spec';
+import { cell, day } from './text';
 
 /** GitHub refuses a job summary over 1 MiB for a step; the fleet's details go first when it would be too long. */
 export const SUMMARY_LIMIT = 1_000_000;
 
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function fleetSummary(result: FleetOutcome, tenantId: string, single: boolean): string {
   const expiry = expiryMarkdown(result.credentials);
