@@ -6,7 +6,7 @@ import { GraphDirectory } from './adapters/graph';
 import { writeReportFile } from './adapters/report-file';
 import { defaultRetryPolicy } from './adapters/retry';
 import { fail, runnerLog, setOutputs, writeSummary } from './adapters/runner';
-import { runFleet, type FleetOutcome } from './core/fleet';
+import { fleetCounts, runFleet, type FleetOutcome } from './core/fleet';
 import type { SecretStore } from './core/ports';
 import { fleetSummary, reportJson } from './core/summary';
 import { appLabel } from './core/spec';
@@ -58,11 +58,11 @@ function singleOutputs(result: FleetOutcome, config: Config): Record<string, str
 }
 
 function fleetOutputs(result: FleetOutcome): Record<string, string> {
-  const count = (f: (o: FleetOutcome['apps'][number]['outcome']) => boolean): string => String(result.apps.filter((a) => f(a.outcome)).length);
+  const counts = fleetCounts(result);
   return {
-    'rotated-count': count((o) => o.rotated),
-    'deferred-count': count((o) => o.deferred),
-    'failed-count': count((o) => o.error !== undefined),
+    'rotated-count': String(counts.rotated),
+    'deferred-count': String(counts.deferred),
+    'failed-count': String(counts.failed),
     'expiring-count': String(result.credentials.filter((e) => e.flagged).length),
   };
 }

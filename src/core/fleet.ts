@@ -181,6 +181,22 @@ function inGroup(ctx: FleetContext, ports: Ports, title: string, fn: () => Promi
   return ctx.single ? fn() : ports.log.group(title, fn);
 }
 
+/** The run's counts: the outputs rotated-count, deferred-count and failed-count, and the summary's headline. */
+export interface FleetCounts {
+  /** Apps whose client secret this run rotated and stored (created apps among them). */
+  rotated: number;
+  /** Of those rotated, the apps this run created (their first secret). */
+  rotatedNew: number;
+  /** Apps of this run (this shard) left for a later run by max-rotations or max-writes. */
+  deferred: number;
+  failed: number;
+}
+
+export function fleetCounts(result: Pick<FleetOutcome, 'apps'>): FleetCounts {
+  const count = (f: (o: Outcome) => boolean): number => result.apps.filter((a) => f(a.outcome)).length;
+  return { rotated: count((o) => o.rotated), rotatedNew: count((o) => o.rotated && o.appCreated), deferred: count((o) => o.deferred), failed: count((o) => o.error !== undefined) };
+}
+
 export function resultWord(o: Outcome): string {
   if (o.error !== undefined) return 'failed';
   if (o.deferred) return 'due, deferred';
