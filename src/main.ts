@@ -28,11 +28,25 @@ export async function main(config: Config): Promise<void> {
     { directory, store, verifier: newSecretVerifier(config.signIn, policy, runnerLog), log: runnerLog, now: () => new Date() },
   );
 
-  const reportFile = writeReportFile(reportJson(result, config.signIn.tenantId, new Date()));
+  const reportFile = reportFileOrWarning(reportJson(result, config.signIn.tenantId, new Date()));
   setOutputs({ ...(single ? singleOutputs(result, config) : {}), ...fleetOutputs(result), 'report-file': reportFile });
   await writeSummary(fleetSummary(result, config.signIn.tenantId, single));
   const error = failure(result, single);
   if (error !== undefined) fail(error);
+}
+
+/**
+ * The JSON report's path, or '' when it could not be written: a warning says why, and the run's outputs and job
+ * summary are written all the same (what the run did to Entra and GitHub stands either way).
+ */
+function reportFileOrWarning(json: string): string {
+  try {
+    return writeReportFile(json);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    runnerLog.warning(`The JSON report could not be written under RUNNER_TEMP (${why}); the output report-file is empty, and the other outputs and the job summary are written as usual. Check that RUNNER_TEMP is a writable directory.`);
+    return '';
+  }
 }
 
 /** The step fails when an app failed: a fleet names every failed app, with why. */
