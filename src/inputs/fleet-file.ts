@@ -5,12 +5,12 @@
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
-import { isMap, isSeq } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import { scopeKey, targetLabel, type OrgAccess, type OrgVisibility, type Scope, type Target } from '../core/model';
 import type { AppSpec } from '../core/spec';
 import { appKey, federationOf, readApp, readRotation, readSecretNames, type Federation } from './app';
-import { FleetDoc, mapSource, pathText, type Path } from './fleet-doc';
-import { schemaProblems } from './fleet-schema';
+import { FleetDoc, mapSource, pathText, pointer, type Path } from './fleet-doc';
+import { EMPTY_EXPECTED, schemaProblems } from './fleet-schema';
 import { isOwnerName, isRepoName, OWNER_EXPECTED, parseRepository, REPO_NAME_EXPECTED } from './github-names';
 import type { Values } from './values';
 
@@ -46,12 +46,33 @@ export function readFleetFile(step: Values, path: string, actionDefaults: Readon
     return undefined;
   }
   step.problems.push(...schemaProblems(doc, doc.doc.toJS()));
+  step.problems.push(...emptyValues(doc, doc.doc.contents, []));
   const ctx: Context = { doc, step, actionDefaults, federation: federationOf(step) };
   const appsNode = doc.locate(['apps']).node;
   const entries = isSeq(appsNode) ? appsNode.items.map((_, i) => readEntry(ctx, i)) : [];
   step.problems.push(...sameAppTwice(doc, entries), ...sameSecretTwice(entries));
   const specs = entries.map((e) => e.spec);
   return step.problems.length > before || specs.includes(undefined) ? undefined : (specs as AppSpec[]);
+}
+
+/**
+ * A key with an empty or blank value is a mistake, never "not given" (`environment: ''` would otherwise mean the
+ * repository secret, readable by every workflow): each is a problem, whatever the key, unless already reported.
+ */
+function emptyValues(doc: FleetDoc, node: unknown, path: Path): string[] {
+  if (isSeq(node)) return node.items.flatMap((item, i) => (isMap(item) || isSeq(item) ? emptyValues(doc, item, [...path, i]) : []));
+  if (!isMap(node)) return [];
+  return node.items.flatMap((pair) => {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const at = [...path, key];
+    if (doc.unknown.has(pointer(at)) || doc.isReported(at)) return [];
+    const { value } = pair;
+    const blank = value === null || (isScalar(value) && (value.value === null || (typeof value.value === 'string' && value.value.trim() === '')));
+    if (!blank) return emptyValues(doc, value, at);
+    doc.reported.add(pointer(at));
+    const text = isScalar(value) && typeof value.value === 'string' ? `'${value.value}'` : 'nothing';
+    return [`${doc.where(at)}: ${EMPTY_EXPECTED}, got ${text}`];
+  });
 }
 
 function loadFile(step: Values, path: string): string | undefined {

@@ -7,6 +7,9 @@ import schema from '../../fleet.schema.json';
 import { editDistance } from '../core/text';
 import { pointer, type FleetDoc, type Path } from './fleet-doc';
 
+/** An empty value in the file, in the schema's words and the rules' alike. */
+export const EMPTY_EXPECTED = 'expected a value (an empty one means nothing: leave the key out to use its default)';
+
 let compiled: ReturnType<Ajv['compile']> | undefined;
 
 function validator(): ReturnType<Ajv['compile']> {
@@ -83,6 +86,8 @@ function expectation(e: ErrorObject): string {
       return `expected at least ${String(params['limit'])}`;
     case 'maximum':
       return `expected at most ${String(params['limit'])}`;
+    case 'minLength':
+      return EMPTY_EXPECTED;
     case 'minItems':
       return `expected at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`;
     default:
