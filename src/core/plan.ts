@@ -155,9 +155,7 @@ function targetReason(t: TargetState, managed: readonly PasswordInfo[], now: Dat
   if (drift !== undefined) return { due: true, reason: `${drift}, which takes a value, and a value cannot be read back` };
   const candidates = mayHold(t.stored.updatedAt, managed);
   const when = minute(t.stored.updatedAt);
-  if (!candidates.includes(newest)) {
-    return { due: true, reason: `${targetLabel(t.target)} was last written ${when}, not with the newest managed secret (${newest.keyId}), so it holds an older value` };
-  }
+  if (!candidates.includes(newest)) return { due: true, reason: `${targetLabel(t.target)} was last written ${when}, ${notNewest(t.stored.updatedAt, managed, candidates)}` };
   if (candidates.length === 1) return undefined;
   const ids = candidates.map((p) => p.keyId).join(' or ');
   const settled = settledAfter(candidates);
@@ -168,6 +166,15 @@ function targetReason(t: TargetState, managed: readonly PasswordInfo[], now: Dat
     due: false,
     reason: `${targetLabel(t.target)} may hold ${ids} (runs that overlapped wrote it ${when}): all of them are kept, and a run after ${minute(settled)} settles it`,
   };
+}
+
+/** What a target last written at `updatedAt` holds when that cannot be the newest managed secret: only what is true. */
+function notNewest(updatedAt: Date, managed: readonly PasswordInfo[], candidates: readonly PasswordInfo[]): string {
+  const newest = managed[0];
+  if (candidates.length > 0) return `with ${candidates.map((p) => p.keyId).join(' or ')}, not the newest managed secret (${newest?.keyId ?? '?'}): it holds an older value`;
+  const lastMade = Math.max(...managed.map((p) => p.startDateTime.getTime()));
+  if (updatedAt.getTime() > lastMade) return 'after every managed secret was made: it holds a value this action did not write';
+  return `before the newest managed secret (${newest?.keyId ?? '?'}) was made, and not with any managed secret the app has: it holds an older value`;
 }
 
 /** Why a rotation is due now (`due`), and what is uncertain but not yet a reason to rotate (`notes`). */
