@@ -98,11 +98,6 @@ export type InputReader = (name: string) => string;
 
 
 /**
- * `read` reads the inputs (core.getInput); `env` holds the runner's variables (GITHUB_REPOSITORY, GITHUB_API_URL,
- * GITHUB_WORKSPACE, ...); `actionDefaults` are action.yml's input defaults, which fleet mode needs to tell an input
- * the step gives from one the runner filled in.
- */
-/**
  * What a fleet run needs on top of the inputs: action.yml's defaults (to tell what the step gave) and the file reader.
  * index.ts loads both (with yaml and Ajv) only when the config input is set, so a single-app run never loads them.
  */
@@ -111,6 +106,11 @@ export interface FleetReading {
   readFleetFile: typeof readFleetFile;
 }
 
+/**
+ * `read` reads the inputs (core.getInput); `env` holds the runner's variables (GITHUB_REPOSITORY, GITHUB_API_URL,
+ * GITHUB_WORKSPACE, ...); `fleetReading` is needed only with the config input (fleet mode). Returns one frozen
+ * config, or throws one InputError that lists every problem.
+ */
 export function readConfig(read: InputReader, env: Env, fleetReading?: FleetReading): Config {
   const problems: string[] = [];
   const step = new Values(stepSource(read), env, problems);

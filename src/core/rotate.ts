@@ -96,7 +96,7 @@ async function ensureApp(p: AppPlan, ports: Ports, outcome: Outcome): Promise<Ap
   return app;
 }
 
-/** Steps 3 to 6: the new secret (when due), the targets, then the removals. */
+/** After the app itself: the new secret (when due), the targets, then the removals of old managed secrets. */
 async function rotateSecret(p: AppPlan, app: AppRegistration, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<void> {
   const { plan, spec } = p;
   const started = await startRotation(p, app, ctx, ports, outcome);
@@ -109,8 +109,8 @@ async function rotateSecret(p: AppPlan, app: AppRegistration, ctx: RunContext, p
     );
   }
 
-  // 5. Write every target, then 6. remove old managed secrets, only when every target that carries the value
-  // surely holds the new one.
+  // Write every target, then remove old managed secrets, only when every target that carries the value surely
+  // holds the new one.
   const values = newSecret === undefined ? undefined : new DerivedValues(newSecret.value, app, ctx.tenantId, ports.log);
   const writesValue = plan.writes.some((w) => carriesSecretValue(w.target.kind));
   await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), addDeadline, ports, outcome);
@@ -131,8 +131,8 @@ interface Started {
 }
 
 /**
- * Step 3, in parallel: the public key of every scope written to, the service principal, and (when due) the new
- * secret. When the new secret is verified, that token request also tells whether the service principal exists.
+ * The start of a rotation, in parallel: the public key of every scope written to, the service principal, and (when
+ * due) the new secret. When the new secret is verified, that token request also tells whether the service principal exists.
  */
 async function startRotation(p: AppPlan, app: AppRegistration, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<Started> {
   const { plan, spec } = p;
@@ -162,7 +162,7 @@ async function startRotation(p: AppPlan, app: AppRegistration, ctx: RunContext, 
   return { newSecret, addDeadline, spByVerify, spFailure: spResult.status === 'rejected' ? asError(spResult.reason) : undefined };
 }
 
-/** Step 4. Entra may refuse a new secret for seconds: targets get it only once Entra accepts it. */
+/** Before any target gets the new secret: Entra may refuse a new secret for seconds, so wait until it accepts it. */
 async function verifyNewSecret(app: AppRegistration, newSecret: { info: PasswordInfo; value: Secret }, spByVerify: boolean, ports: Ports): Promise<void> {
   const { directory, log, verifier } = ports;
   try {
