@@ -9,7 +9,7 @@ import type { AppRegistration } from './model';
 import { asError, newOutcome, type Outcome } from './outcome';
 import type { AppPlan } from './app-plan';
 import type { Ports } from './ports';
-import { applyApp, logPlan, planApp, recordPlan } from './rotate';
+import { applyApp, applyGraphSide, logPlan, planApp, recordPlan } from './rotate';
 import { appLabel, type AppSpec, type FleetSettings } from './spec';
 import { fnv1a } from './text';
 
@@ -156,6 +156,8 @@ async function applyOne(r: AppResult, plan: AppPlan | undefined, kept: Budget, s
     r.outcome.deferred = true;
     r.outcome.deferredBy = by;
     ports.log.warning(deferredLine(r, plan, by, settings));
+    await applyGraphSide(plan, ctx, ports, r.outcome);
+    if (r.outcome.error !== undefined && !ctx.single) ports.log.warning(`${appLabel(r.spec)} failed: ${r.outcome.error.message}`);
     return;
   }
   await applyApp(plan, ctx, ports, r.outcome);

@@ -249,6 +249,20 @@ export function secretsToRemove(managedBefore: readonly PasswordInfo[], settings
   return removals;
 }
 
+/**
+ * The clean-up of an app whose rotation (and GitHub writes) a run's budget defers: its expired managed secrets that
+ * no target may hold. Nothing else: what keep-previous would remove waits for the rotation. None when some value
+ * target was not read (no removal is then sure).
+ */
+export function expiredNotHeld(plan: Pick<Plan, 'secrets' | 'targets'>, now: Date): RemovalStep[] {
+  if (plan.targets.some((t) => t.stored === 'unread')) return [];
+  const managed = plan.secrets.filter((p) => p.managed);
+  const held = new Set(holdings(managed, plan.targets).flatMap((h) => h.candidates.map((p) => p.keyId)));
+  return managed
+    .filter((p) => p.endDateTime.getTime() <= now.getTime() && !held.has(p.keyId))
+    .map(({ managed: _, ...secret }) => ({ secret, reason: `expired on ${day(secret.endDateTime)}, and no target holds it` }));
+}
+
 /** When a value target was last written, if any exists; only then can a secret be known to be held by none. */
 function lastWritten(holdingsRead: readonly Holding[]): number | undefined {
   return holdingsRead.length === 0 ? undefined : Math.max(...holdingsRead.map((h) => h.updatedAt.getTime()));

@@ -7,7 +7,7 @@ import { reconcilePlan } from './declare';
 import { AggregateFailure, ServiceError } from './errors';
 import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type Target } from './model';
 import { asError, type Outcome } from './outcome';
-import { makePlan, managedSecrets, minute, WRITE_DEADLINE_MS, type RemovalStep } from './plan';
+import { expiredNotHeld, makePlan, managedSecrets, minute, WRITE_DEADLINE_MS, type RemovalStep } from './plan';
 import type { AppPlan, AppState } from './app-plan';
 import type { Directory, Log, Ports } from './ports';
 import { formatPlan } from './report';
@@ -57,6 +57,24 @@ export async function applyApp(p: AppPlan, ctx: RunContext, ports: Ports, outcom
   try {
     const app = await ensureApp(p, ports, outcome);
     await rotateSecret(p, app, ctx, ports, outcome);
+  } catch (error) {
+    outcome.error = asError(error);
+  }
+}
+
+/**
+ * An app whose rotation the run's budget defers (max-rotations, max-writes): the budget limits GitHub writes and
+ * rotations, so those wait, but its Graph side does not: the declared properties and federated credentials, the
+ * service principal, and its expired managed secrets that no target may hold. An app yet to be created waits whole
+ * (creating it is its first rotation). Failures end up in `outcome.error`.
+ */
+export async function applyGraphSide(p: AppPlan, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<void> {
+  recordPlan(p, outcome);
+  if (ctx.dryRun || p.found === undefined) return;
+  try {
+    const app = await ensureApp(p, ports, outcome);
+    if (p.plan.servicePrincipal !== 'skip') await ensureServicePrincipal(app, false, ports.directory, ports.log);
+    await removeOld(app, expiredNotHeld(p.plan, ctx.runStart), ports, outcome);
   } catch (error) {
     outcome.error = asError(error);
   }
