@@ -16,7 +16,7 @@ import type { AppSpec, FleetSettings, ReportScope } from './core/spec';
 import { appKey, APP_KEYS, federationOf, readApp, readRotation, readSecretNames, SECRET_NAME_KEYS } from './inputs/app';
 import { CLOUD_NAMES, CLOUDS, type Cloud } from './inputs/clouds';
 import type { readFleetFile } from './inputs/fleet-file';
-import { parseRepository } from './inputs/github-names';
+import { environmentNameFits, readRepositoryName, readSubscriptionId, REPOSITORY_EXPECTED, scopeTargets } from './inputs/targets';
 import { stepSource, Values, type Env } from './inputs/values';
 
 /** Every input the action reads: exactly the inputs action.yml declares. The reader accepts no other name. */
@@ -243,28 +243,21 @@ function readSingleTargets(inputs: Values): Target[] | undefined {
   const repository = readRepository(inputs);
   const names = readSecretNames(inputs);
   const environments = readEnvironments(inputs);
-  const subscriptionId = inputs.guid('subscription-id', false);
-  if (inputs.value('subscription-id') !== '' && inputs.value('credentials-secret-name') === '') {
-    inputs.problems.push('subscription-id: only used in the credentials JSON, so credentials-secret-name is expected too');
-  }
+  const subscriptionId = readSubscriptionId(inputs);
   if (repository === undefined || names === undefined) return undefined;
   const scopes: Scope[] =
     environments.length === 0 ? [{ service: 'actions', ...repository }] : environments.map((environment) => ({ service: 'actions', ...repository, environment }));
-  return scopes.flatMap((scope) =>
-    names.map((n): Target => (n.kind === 'credentials' && subscriptionId !== undefined ? { scope, name: n.value, kind: n.kind, subscriptionId } : { scope, name: n.value, kind: n.kind })),
-  );
+  return scopes.flatMap((scope) => scopeTargets(scope, names, subscriptionId).map((t) => t.target));
 }
 
 /** `repository`, or the workflow's own repository when empty. */
 function readRepository(inputs: Values): { owner: string; repo: string } | undefined {
   const repository = inputs.value('repository') || inputs.environment('GITHUB_REPOSITORY');
   if (repository === '') {
-    inputs.problems.push('repository: required outside GitHub Actions (GITHUB_REPOSITORY is not set), expected owner/name');
+    inputs.problems.push(`repository: required outside GitHub Actions (GITHUB_REPOSITORY is not set), expected ${REPOSITORY_EXPECTED}`);
     return undefined;
   }
-  const parsed = parseRepository(repository);
-  if (parsed === undefined) inputs.problem('repository', repository, 'owner/name, like octo-org/billing-api');
-  return parsed;
+  return readRepositoryName(inputs, 'repository', repository);
 }
 
 /** One environment name per line; none: the repository secret. */
@@ -273,7 +266,7 @@ function readEnvironments(inputs: Values): string[] {
   const seen = new Set<string>();
   for (const e of environments) {
     if (e.includes(',')) inputs.problem('environments', e, 'one environment name per line (a comma does not separate names)');
-    else if (e.length > 255) inputs.problem('environments', e, 'environment names of at most 255 characters');
+    else if (!environmentNameFits(inputs, 'environments', e)) continue;
     else if (seen.has(e.toLowerCase())) inputs.problem('environments', e, 'each environment once (names are case-insensitive)');
     seen.add(e.toLowerCase());
   }

@@ -11,7 +11,8 @@ import type { AppSpec } from '../core/spec';
 import { appKey, federationOf, readApp, readRotation, readSecretNames, type Federation } from './app';
 import { FleetDoc, mapSource, pathText, pointer, type Path } from './fleet-doc';
 import { EMPTY_EXPECTED, schemaProblems } from './fleet-schema';
-import { isOwnerName, isRepoName, OWNER_EXPECTED, parseRepository, REPO_NAME_EXPECTED } from './github-names';
+import { isOwnerName, isRepoName, OWNER_EXPECTED, REPO_NAME_EXPECTED } from './github-names';
+import { environmentNameFits, readRepositoryName, readSubscriptionId, scopeTargets } from './targets';
 import type { Values } from './values';
 
 interface Context {
@@ -127,17 +128,9 @@ function readTarget(ctx: Context, path: Path): Located[] | undefined {
   const scope = readScope(t);
   const access = readAccess(t, scope);
   const names = readSecretNames(t);
-  const subscriptionId = t.guid('subscription-id', false);
-  if (t.value('subscription-id') !== '' && t.value('credentials-secret-name') === '') {
-    t.about('subscription-id', 'only used in the credentials JSON, so credentials-secret-name is expected too');
-  }
+  const subscriptionId = readSubscriptionId(t);
   if (scope === undefined || access === 'bad' || names === undefined) return undefined;
-  return names.map((n) => {
-    const target: Target = { scope, name: n.value, kind: n.kind };
-    if (access !== undefined) target.access = access;
-    if (n.kind === 'credentials' && subscriptionId !== undefined) target.subscriptionId = subscriptionId;
-    return { target, where: t.source.where(n.key) };
-  });
+  return scopeTargets(scope, names, subscriptionId, access).map(({ target, name }) => ({ target, where: t.source.where(name.key) }));
 }
 
 function readScope(t: Values): Scope | undefined {
@@ -156,11 +149,9 @@ function readScope(t: Values): Scope | undefined {
     return undefined;
   }
   if (organization !== '') return organizationScope(t, organization, environment, service);
-  const repo = parseRepository(repository);
-  if (repo === undefined) t.problem(t.source.where('repository'), repository, 'owner/name, like octo-org/billing-api');
-  else if (environment.length > 255) t.problem(t.source.where('environment'), environment, 'an environment name of at most 255 characters');
-  else return environment === '' ? { service, ...repo } : { service, ...repo, environment };
-  return undefined;
+  const repo = readRepositoryName(t, t.source.where('repository'), repository);
+  if (repo === undefined || !environmentNameFits(t, t.source.where('environment'), environment)) return undefined;
+  return environment === '' ? { service, ...repo } : { service, ...repo, environment };
 }
 
 function organizationScope(t: Values, organization: string, environment: string, service: Scope['service']): Scope | undefined {
