@@ -17,7 +17,7 @@ import { appKey, APP_KEYS, federationOf, readApp, readRotation, readSecretNames,
 import { CLOUD_NAMES, CLOUDS, type Cloud } from './inputs/clouds';
 import type { readFleetFile } from './inputs/fleet-file';
 import { environmentNameFits, readRepositoryName, readSubscriptionId, REPOSITORY_EXPECTED, scopeTargets } from './inputs/targets';
-import { stepSource, Values, type Env } from './inputs/values';
+import { parseUrl, stepSource, Values, type Env } from './inputs/values';
 
 /** Every input the action reads: exactly the inputs action.yml declares. The reader accepts no other name. */
 export const INPUT_NAMES = [
@@ -166,10 +166,8 @@ function readSignIn(inputs: Values): Config['signIn'] | undefined {
 function httpsRoot(inputs: Values, name: InputName, example: string): string | undefined {
   const v = inputs.value(name);
   if (v === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
+  const url = parseUrl(v);
+  if (url === undefined) {
     inputs.problem(name, v, 'an https:// URL');
     return undefined;
   }
@@ -202,24 +200,15 @@ function readApiUrl(inputs: Values): string | undefined {
   const given = inputs.value('github-api-url');
   if (given !== '') return githubApiRoot(inputs, given);
   const value = inputs.environment('GITHUB_API_URL') || 'https://api.github.com';
-  try {
-    const u = new URL(value);
-    if (u.protocol === 'https:' || u.protocol === 'http:') return value.replace(/\/+$/, '');
-  } catch {
-    // reported below
-  }
+  const u = parseUrl(value);
+  if (u?.protocol === 'https:' || u?.protocol === 'http:') return value.replace(/\/+$/, '');
   inputs.problems.push(`GITHUB_API_URL (environment): got '${value}', expected the GitHub API URL, like https://api.github.com`);
   return undefined;
 }
 
 function githubApiRoot(inputs: Values, value: string): string | undefined {
   const expected = 'the https:// root of a GitHub REST API, like https://api.github.com or https://ghes.example.com/api/v3';
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
+  const url = parseUrl(value);
   if (url?.protocol === 'https:' && url.search === '' && url.hash === '' && url.username === '') return value.replace(/\/+$/, '');
   inputs.problem('github-api-url', value, expected);
   return undefined;
