@@ -378,6 +378,41 @@ describe('readConfig: the fleet file', () => {
     expect(c.apps[0]?.app.declared).toEqual({ allowPublicClientFlows: false, tags: ['one', 'two'] });
   });
 
+  it("refuses an empty value for any key, before any request: `environment: ''` is not the repository secret", () => {
+    const E = 'expected a value (an empty one means nothing: leave the key out to use its default)';
+    expect(fleetProblems(ONE_APP.replace('        secret-name:', "        environment: ''\n        secret-name:"))).toEqual([`fleet.yml:5: apps[0].targets[0].environment: ${E}, got ''`]);
+    // Blank is empty too (the schema alone would let it through), and every other key, app or target, the same.
+    const problems = fleetProblems(`defaults:
+  credential-name: ''
+apps:
+  - app-name: a
+    notes: '  '
+    tags: ''
+    targets:
+      - repository: o/r
+        environment: "   "
+        client-id-secret-name: ''
+        secret-name: S
+`);
+    expect(problems).toEqual([
+      `fleet.yml:2: defaults.credential-name: ${E}, got ''`,
+      `fleet.yml:6: apps[0].tags: ${E}, got ''`,
+      `fleet.yml:10: apps[0].targets[0].client-id-secret-name: ${E}, got ''`,
+      `fleet.yml:5: apps[0].notes: ${E}, got '  '`,
+      `fleet.yml:9: apps[0].targets[0].environment: ${E}, got '   '`,
+    ]);
+  });
+
+  it('has a schema that refuses an empty text for every key that takes one, as an editor would', () => {
+    const schema = JSON.parse(readFileSync(resolve('fleet.schema.json'), 'utf8'));
+    const texts = [schema.properties.defaults, schema.definitions.app, schema.definitions.target].flatMap((d) =>
+      Object.entries(d.properties as Record<string, { type?: unknown; minLength?: number }>).filter(([, p]) => p.type === 'string'),
+    );
+    expect(texts.length).toBeGreaterThan(10);
+    for (const [key, p] of texts) expect([key, p.minLength]).toEqual([key, 1]);
+    expect(schema.definitions.list.minLength).toBe(1);
+  });
+
   it('takes an empty YAML list as "exactly none"', () => {
     expect(readFleet(`apps:\n  - app-name: a\n    tags: []\n    targets: [{ repository: o/r, secret-name: S }]\n`).apps[0]?.app.declared).toEqual({ tags: [] });
   });
@@ -464,7 +499,7 @@ const BAD_FLEETS: Array<[string, string, string, string]> = [
   ['the same app-id twice, in other cases', `apps:\n  - app-id: ${CLIENT}\n    targets: [{ repository: o/r, secret-name: A }]\n  - app-id: ${CLIENT.toUpperCase()}\n    targets: [{ repository: o/r, secret-name: B }]\n`, 'fleet.yml:4: apps[1]: ', 'is declared twice (also apps[0])'],
   ['one secret for two apps', `${ONE_APP}  - app-name: invoices\n    targets:\n      - repository: OCTO-ORG/Billing\n        secret-name: azure_client_secret\n`, 'fleet.yml:9: apps[1].targets[0].secret-name: ', "app 'invoices' (apps[1]) writes azure_client_secret (repository OCTO-ORG/Billing), which app 'billing-api' (apps[0]) writes too (fleet.yml:5: apps[0].targets[0].secret-name)"],
   ['one secret twice in one app', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        secret-name: S\n      - organization: O\n        secret-name: S\n', 'fleet.yml:7: apps[0].targets[1].secret-name: ', "app 'a' (apps[0]) writes S (organisation O) twice (also fleet.yml:5: apps[0].targets[0].secret-name)"],
-  ['an empty credential-name', ONE_APP.replace('    targets:', "    credential-name: ''\n    targets:"), 'fleet.yml:3: apps[0].credential-name: ', "got '', expected the description of the client secrets this action creates (or leave the key out to use the default)"],
+  ['an empty credential-name', ONE_APP.replace('    targets:', "    credential-name: ''\n    targets:"), 'fleet.yml:3: apps[0].credential-name: ', "expected a value (an empty one means nothing: leave the key out to use its default), got ''"],
 ];
 
 describe('readConfig: bad fleet files', () => {

@@ -60,6 +60,17 @@ describe('the action against the emulator', () => {
     expectNoLeak(run, emu);
   });
 
+  it('keeps the outputs and the job summary of a run whose JSON report cannot be written, with a warning', async () => {
+    const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'billing-api' }, { RUNNER_TEMP: join(tmpdir(), 'no-such-runner-temp', 'below') });
+    expect(run.code).toBe(0);
+    expect(run.error).toBe('');
+    expect(run.stdout).toMatch(/::warning::The JSON report could not be written under RUNNER_TEMP \(ENOENT[^)]*\)/);
+    const { managed: secrets } = managed();
+    expect(secrets).toHaveLength(1);
+    expect(run.outputs).toMatchObject({ 'app-created': 'true', rotated: 'true', 'secret-key-id': secrets[0]?.keyId, 'rotated-count': '1', 'report-file': '' });
+    expect(run.summary).toContain(secrets[0]?.keyId);
+  });
+
   it("runs on action.yml's defaults: only the required inputs, app-name and github-token (plus the emulator's hosts)", async () => {
     // What a workflow that gives nothing else gets: the runner passes every other input with its action.yml default.
     const inputs = {

@@ -138,6 +138,46 @@ describe('a fleet from one file', () => {
     expect(run.summary.split('\n').filter((l) => l.includes('| due, deferred |'))).toHaveLength(15);
   });
 
+  it('a deferred app still gets its Graph side: properties, federated credentials, service principal, expired secrets no target holds; its GitHub writes wait', async () => {
+    const managed = 'rotated-by-github-actions';
+    emu.seedApp({ displayName: 'near', passwords: [{ displayName: managed, startDateTime: iso(-170 * DAY), endDateTime: iso(5 * DAY) }] });
+    const waiting = emu.seedApp({
+      displayName: 'waiting',
+      servicePrincipal: false,
+      passwords: [
+        { displayName: managed, startDateTime: iso(-400 * DAY), endDateTime: iso(-20 * DAY) },
+        { displayName: managed, startDateTime: iso(-160 * DAY), endDateTime: iso(20 * DAY) },
+        { displayName: 'made by hand', startDateTime: iso(-400 * DAY), endDateTime: iso(-30 * DAY) },
+      ],
+    });
+    const [expired, current, theirs] = waiting.passwordCredentials.map((p) => p.keyId);
+    const file = `apps:
+  - app-name: near
+    targets: [{ repository: ${ORG}/billing, secret-name: NEAR_SECRET }]
+  - app-name: waiting
+    tags: [deferred-but-declared]
+    federated-credentials: ['repo:${ORG}/billing:environment:production']
+    targets: [{ repository: ${ORG}/billing, secret-name: WAITING_SECRET }]
+`;
+    const run = await runFleetAction(emu, file, { ...baseInputs(emu), 'max-rotations': '1' });
+    expect(run.error).toBe('');
+    expect(run.outputs['rotated-count']).toBe('1');
+    expect(run.outputs['deferred-count']).toBe('1');
+    expect(emu.github.open({ repo: `${ORG}/billing` }, 'NEAR_SECRET')).toBe(newest('near')?.secretText);
+    // The budget limits rotations and GitHub writes: those wait.
+    expect(emu.github.open({ repo: `${ORG}/billing` }, 'WAITING_SECRET')).toBeUndefined();
+    const app = appNamed('waiting');
+    // The Graph side does not: declared properties, federated credentials, the service principal, and the expired
+    // managed secret (no target holds it: the only target does not exist). The current one and one made by hand stay.
+    expect(app.tags).toEqual(['deferred-but-declared']);
+    expect(app.federatedIdentityCredentials.map((f) => f.subject)).toEqual([`repo:${ORG}/billing:environment:production`]);
+    expect(emu.graph.servicePrincipals.some((sp) => sp.appId === app.appId)).toBe(true);
+    expect(app.passwordCredentials.map((p) => p.keyId).sort()).toEqual([current, theirs].sort());
+    expect(expired).toBeDefined();
+    expect(run.stdout).toContain(`Removed client secret ${expired} (expired on`);
+    expect(run.summary.split('\n').filter((l) => l.includes('| due, deferred |'))).toHaveLength(1);
+  });
+
   it('slows down when GitHub’s secondary rate limit answers, finishes, and leaves no target stale', async () => {
     emu.github.secondaryLimit({ max: 4, windowMs: 1500, status: 403, signal: 'retry-after', retryAfterS: 1 });
     const file = `apps:${[1, 2, 3, 4].map((i) => fullApp(i)).join('')}\n`;

@@ -40,8 +40,10 @@ describe('rotationCheck', () => {
     ['expired', () => { const p = pw(200, 180); return [[p], [writtenWith(p)]]; }, {}, /expired on/],
     ['forced', () => { const p = pw(10, 180); return [[p], [writtenWith(p)]]; }, { force: true }, /force-rotation is true/],
     ['target missing', () => [[pw(10, 180)], [{ target: repoSecret, stored: undefined }]], {}, /does not exist/],
-    ['target written before the newest secret', () => [[pw(10, 180)], [written(11)]], {}, /not with the newest managed secret .* holds an older value/],
-    ['target written long after every secret (by hand, or by something else)', () => [[pw(10, 180)], [written(5)]], {}, /holds an older value/],
+    ['target written before the newest secret', () => [[pw(10, 180)], [written(11)]], {}, /last written .*, before the newest managed secret \(.*\) was made, and not with any managed secret the app has: it holds an older value$/],
+    // Not "an older value": nothing this action made is older than what it holds (the words are the fix; rotating is right).
+    ['target written long after every secret (by hand, or by something else)', () => [[pw(10, 180)], [written(5)]], {}, /last written .*, after every managed secret was made: it holds a value this action did not write$/],
+    ['target written with an older managed secret', () => { const old = pw(100, 180); return [[old, pw(10, 180)], [writtenWith(old)]]; }, {}, /last written .*, with .*, not the newest managed secret \(.*\): it holds an older value$/],
     ['missing companion does not rotate', () => { const p = pw(10, 180); return [[p], [writtenWith(p), { target: clientIdTarget, stored: undefined }]]; }, {}, null],
     ['unread targets do not rotate', () => [[pw(10, 180)], [{ target: repoSecret, stored: 'unread' }]], {}, null],
   ];

@@ -16,8 +16,8 @@ import type { AppSpec, FleetSettings, ReportScope } from './core/spec';
 import { appKey, APP_KEYS, federationOf, readApp, readRotation, readSecretNames, SECRET_NAME_KEYS } from './inputs/app';
 import { CLOUD_NAMES, CLOUDS, type Cloud } from './inputs/clouds';
 import type { readFleetFile } from './inputs/fleet-file';
-import { parseRepository } from './inputs/github-names';
-import { stepSource, Values, type Env } from './inputs/values';
+import { environmentNameFits, readRepositoryName, readSubscriptionId, REPOSITORY_EXPECTED, scopeTargets } from './inputs/targets';
+import { parseUrl, stepSource, Values, type Env } from './inputs/values';
 
 /** Every input the action reads: exactly the inputs action.yml declares. The reader accepts no other name. */
 export const INPUT_NAMES = [
@@ -98,11 +98,6 @@ export type InputReader = (name: string) => string;
 
 
 /**
- * `read` reads the inputs (core.getInput); `env` holds the runner's variables (GITHUB_REPOSITORY, GITHUB_API_URL,
- * GITHUB_WORKSPACE, ...); `actionDefaults` are action.yml's input defaults, which fleet mode needs to tell an input
- * the step gives from one the runner filled in.
- */
-/**
  * What a fleet run needs on top of the inputs: action.yml's defaults (to tell what the step gave) and the file reader.
  * index.ts loads both (with yaml and Ajv) only when the config input is set, so a single-app run never loads them.
  */
@@ -111,6 +106,11 @@ export interface FleetReading {
   readFleetFile: typeof readFleetFile;
 }
 
+/**
+ * `read` reads the inputs (core.getInput); `env` holds the runner's variables (GITHUB_REPOSITORY, GITHUB_API_URL,
+ * GITHUB_WORKSPACE, ...); `fleetReading` is needed only with the config input (fleet mode). Returns one frozen
+ * config, or throws one InputError that lists every problem.
+ */
 export function readConfig(read: InputReader, env: Env, fleetReading?: FleetReading): Config {
   const problems: string[] = [];
   const step = new Values(stepSource(read), env, problems);
@@ -166,10 +166,8 @@ function readSignIn(inputs: Values): Config['signIn'] | undefined {
 function httpsRoot(inputs: Values, name: InputName, example: string): string | undefined {
   const v = inputs.value(name);
   if (v === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
+  const url = parseUrl(v);
+  if (url === undefined) {
     inputs.problem(name, v, 'an https:// URL');
     return undefined;
   }
@@ -202,24 +200,15 @@ function readApiUrl(inputs: Values): string | undefined {
   const given = inputs.value('github-api-url');
   if (given !== '') return githubApiRoot(inputs, given);
   const value = inputs.environment('GITHUB_API_URL') || 'https://api.github.com';
-  try {
-    const u = new URL(value);
-    if (u.protocol === 'https:' || u.protocol === 'http:') return value.replace(/\/+$/, '');
-  } catch {
-    // reported below
-  }
+  const u = parseUrl(value);
+  if (u?.protocol === 'https:' || u?.protocol === 'http:') return value.replace(/\/+$/, '');
   inputs.problems.push(`GITHUB_API_URL (environment): got '${value}', expected the GitHub API URL, like https://api.github.com`);
   return undefined;
 }
 
 function githubApiRoot(inputs: Values, value: string): string | undefined {
   const expected = 'the https:// root of a GitHub REST API, like https://api.github.com or https://ghes.example.com/api/v3';
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
+  const url = parseUrl(value);
   if (url?.protocol === 'https:' && url.search === '' && url.hash === '' && url.username === '') return value.replace(/\/+$/, '');
   inputs.problem('github-api-url', value, expected);
   return undefined;
@@ -243,28 +232,21 @@ function readSingleTargets(inputs: Values): Target[] | undefined {
   const repository = readRepository(inputs);
   const names = readSecretNames(inputs);
   const environments = readEnvironments(inputs);
-  const subscriptionId = inputs.guid('subscription-id', false);
-  if (inputs.value('subscription-id') !== '' && inputs.value('credentials-secret-name') === '') {
-    inputs.problems.push('subscription-id: only used in the credentials JSON, so credentials-secret-name is expected too');
-  }
+  const subscriptionId = readSubscriptionId(inputs);
   if (repository === undefined || names === undefined) return undefined;
   const scopes: Scope[] =
     environments.length === 0 ? [{ service: 'actions', ...repository }] : environments.map((environment) => ({ service: 'actions', ...repository, environment }));
-  return scopes.flatMap((scope) =>
-    names.map((n): Target => (n.kind === 'credentials' && subscriptionId !== undefined ? { scope, name: n.value, kind: n.kind, subscriptionId } : { scope, name: n.value, kind: n.kind })),
-  );
+  return scopes.flatMap((scope) => scopeTargets(scope, names, subscriptionId).map((t) => t.target));
 }
 
 /** `repository`, or the workflow's own repository when empty. */
 function readRepository(inputs: Values): { owner: string; repo: string } | undefined {
   const repository = inputs.value('repository') || inputs.environment('GITHUB_REPOSITORY');
   if (repository === '') {
-    inputs.problems.push('repository: required outside GitHub Actions (GITHUB_REPOSITORY is not set), expected owner/name');
+    inputs.problems.push(`repository: required outside GitHub Actions (GITHUB_REPOSITORY is not set), expected ${REPOSITORY_EXPECTED}`);
     return undefined;
   }
-  const parsed = parseRepository(repository);
-  if (parsed === undefined) inputs.problem('repository', repository, 'owner/name, like octo-org/billing-api');
-  return parsed;
+  return readRepositoryName(inputs, 'repository', repository);
 }
 
 /** One environment name per line; none: the repository secret. */
@@ -273,7 +255,7 @@ function readEnvironments(inputs: Values): string[] {
   const seen = new Set<string>();
   for (const e of environments) {
     if (e.includes(',')) inputs.problem('environments', e, 'one environment name per line (a comma does not separate names)');
-    else if (e.length > 255) inputs.problem('environments', e, 'environment names of at most 255 characters');
+    else if (!environmentNameFits(inputs, 'environments', e)) continue;
     else if (seen.has(e.toLowerCase())) inputs.problem('environments', e, 'each environment once (names are case-insensitive)');
     seen.add(e.toLowerCase());
   }

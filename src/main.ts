@@ -6,7 +6,7 @@ import { GraphDirectory } from './adapters/graph';
 import { writeReportFile } from './adapters/report-file';
 import { defaultRetryPolicy } from './adapters/retry';
 import { fail, runnerLog, setOutputs, writeSummary } from './adapters/runner';
-import { runFleet, type FleetOutcome } from './core/fleet';
+import { fleetCounts, runFleet, type FleetOutcome } from './core/fleet';
 import type { SecretStore } from './core/ports';
 import { fleetSummary, reportJson } from './core/summary';
 import { appLabel } from './core/spec';
@@ -28,11 +28,25 @@ export async function main(config: Config): Promise<void> {
     { directory, store, verifier: newSecretVerifier(config.signIn, policy, runnerLog), log: runnerLog, now: () => new Date() },
   );
 
-  const reportFile = writeReportFile(reportJson(result, config.signIn.tenantId, new Date()));
+  const reportFile = reportFileOrWarning(reportJson(result, config.signIn.tenantId, new Date()));
   setOutputs({ ...(single ? singleOutputs(result, config) : {}), ...fleetOutputs(result), 'report-file': reportFile });
   await writeSummary(fleetSummary(result, config.signIn.tenantId, single));
   const error = failure(result, single);
   if (error !== undefined) fail(error);
+}
+
+/**
+ * The JSON report's path, or '' when it could not be written: a warning says why, and the run's outputs and job
+ * summary are written all the same (what the run did to Entra and GitHub stands either way).
+ */
+function reportFileOrWarning(json: string): string {
+  try {
+    return writeReportFile(json);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    runnerLog.warning(`The JSON report could not be written under RUNNER_TEMP (${why}); the output report-file is empty, and the other outputs and the job summary are written as usual. Check that RUNNER_TEMP is a writable directory.`);
+    return '';
+  }
 }
 
 /** The step fails when an app failed: a fleet names every failed app, with why. */
@@ -58,11 +72,11 @@ function singleOutputs(result: FleetOutcome, config: Config): Record<string, str
 }
 
 function fleetOutputs(result: FleetOutcome): Record<string, string> {
-  const count = (f: (o: FleetOutcome['apps'][number]['outcome']) => boolean): string => String(result.apps.filter((a) => f(a.outcome)).length);
+  const counts = fleetCounts(result);
   return {
-    'rotated-count': count((o) => o.rotated),
-    'deferred-count': count((o) => o.deferred),
-    'failed-count': count((o) => o.error !== undefined),
+    'rotated-count': String(counts.rotated),
+    'deferred-count': String(counts.deferred),
+    'failed-count': String(counts.failed),
     'expiring-count': String(result.credentials.filter((e) => e.flagged).length),
   };
 }

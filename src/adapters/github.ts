@@ -21,7 +21,7 @@ import type { Secret } from '../core/secret';
 import { viaProxy } from './proxy';
 import { githubLimits, type GitHubLimits, type GitHubTiming } from './github-bounds';
 import { retryAfterMs, retryLine, sleep } from './retry';
-import { nodeErrorIn, TLS_VERIFICATION_CODES, untrustedHint } from './tls';
+import { NEVER_SENT_CODES, nodeErrorIn, TLS_VERIFICATION_CODES, untrustedHint } from './tls';
 
 interface PublicKey {
   key_id: string;
@@ -32,9 +32,6 @@ type Octokit = ReturnType<typeof getOctokit>;
 type OctokitPlugin = Parameters<typeof getOctokit>[2];
 
 export type { GitHubTiming } from './github-bounds';
-
-/** Transport failures before the request was sent: it cannot have taken effect. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', ...TLS_VERIFICATION_CODES]);
 
 /** Never retried by plugin-retry: a 4xx is a refusal of the request itself (rate limits, 403/429, are plugin-throttling's). */
 const DO_NOT_RETRY = Array.from({ length: 100 }, (_, i) => 400 + i);
@@ -116,7 +113,7 @@ function failureOf(error: unknown): Failure {
     requestId: undefined,
     retryAfterMs: undefined,
     code,
-    sent: !NOT_SENT.has(code ?? ''),
+    sent: !NEVER_SENT_CODES.has(code ?? ''),
     untrusted: TLS_VERIFICATION_CODES.has(code ?? ''),
     limit: undefined,
   };

@@ -18,10 +18,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { RotatorCredential } from './entra';
 import { viaProxy } from './proxy';
 import { retryAfterMs, retryLine, waitMs, type RetryPolicy } from './retry';
-import { causeCode, TLS_VERIFICATION_CODES } from './tls';
-
-/** Codes for failures before the request left: it cannot have taken effect. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', ...TLS_VERIFICATION_CODES]);
+import { causeCode, NEVER_SENT_CODES, TLS_VERIFICATION_CODES } from './tls';
 
 /**
  * No answer came. `maybeProcessed`: the request may have reached Graph (the connection broke after it was sent,
@@ -40,7 +37,7 @@ export class TransportFailure extends GraphClientError {
     Object.setPrototypeOf(this, TransportFailure.prototype);
     this.name = 'TransportFailure';
     this.code = code;
-    this.maybeProcessed = !NEVER_SENT.has(code);
+    this.maybeProcessed = !NEVER_SENT_CODES.has(code);
     this.untrusted = TLS_VERIFICATION_CODES.has(code);
   }
 }

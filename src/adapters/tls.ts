@@ -15,6 +15,20 @@ export const TLS_VERIFICATION_CODES: ReadonlySet<string> = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/**
+ * Codes of a transport failure before the request left the runner (no connection, no name, an untrusted
+ * certificate): it cannot have taken effect. Any other failure may have reached the service.
+ */
+export const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  ...TLS_VERIFICATION_CODES,
+]);
+
 /** What to try when a host's certificate is not trusted; `input` names where the host came from. */
 export function untrustedHint(host: string, input: string): string {
   return `the TLS certificate of ${host} was not trusted. If a proxy or private CA signs it, point NODE_EXTRA_CA_CERTS (in the job's env) at that CA's PEM file; otherwise check ${input}, which names the host. Retrying cannot help, so none was made`;

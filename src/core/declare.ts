@@ -33,12 +33,6 @@ export interface DeclareSettings {
   federatedAudience: string;
 }
 
-/** Each declared API's service principal(s), looked up once however many lines name it. */
-export async function resolveApis(lines: readonly PermissionLine[], directory: Directory): Promise<Map<string, ResourceApi[]>> {
-  const names = [...new Set(lines.map((l) => l.api))];
-  return new Map(await Promise.all(names.map(async (api) => [api, await directory.resourceApis(api)] as const)));
-}
-
 export async function reconcilePlan(
   settings: DeclareSettings,
   found: AppRegistration | undefined,

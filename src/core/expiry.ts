@@ -5,6 +5,7 @@
  */
 import type { AppRegistration } from './model';
 import { DAY_MS, managedSecrets } from './plan';
+import { day } from './text';
 
 export interface CredentialEntry {
   app: { displayName: string; appId: string; objectId: string };
@@ -57,8 +58,4 @@ function expiryWarning(e: CredentialEntry): string {
   const when = e.daysLeft <= 0 ? `expired on ${day(e.end)}` : `expires on ${day(e.end)}, in ${e.daysLeft} day${e.daysLeft === 1 ? '' : 's'}`;
   const whose = e.managed ? 'managed by this action' : 'not managed: rotate it yourself';
   return `App '${e.app.displayName}' (client ID ${e.app.appId}): ${e.kind} ${e.keyId}${e.description === null ? '' : ` ('${e.description}')`} ${when}; ${whose}`;
-}
-
-export function day(d: Date): string {
-  return d.toISOString().slice(0, 10);
 }

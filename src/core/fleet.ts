@@ -5,12 +5,13 @@
  */
 import { expiryEntries, expiryWarnings, type CredentialEntry } from './expiry';
 import { readInventory } from './inventory';
-import { fnv1a, type AppRegistration } from './model';
+import type { AppRegistration } from './model';
 import { asError, newOutcome, type Outcome } from './outcome';
 import type { AppPlan } from './app-plan';
 import type { Ports } from './ports';
-import { applyApp, logPlan, planApp, recordPlan } from './rotate';
+import { applyApp, applyGraphSide, logPlan, planApp, recordPlan } from './rotate';
 import { appLabel, type AppSpec, type FleetSettings } from './spec';
+import { fnv1a } from './text';
 
 export interface FleetContext {
   tenantId: string;
@@ -155,6 +156,8 @@ async function applyOne(r: AppResult, plan: AppPlan | undefined, kept: Budget, s
     r.outcome.deferred = true;
     r.outcome.deferredBy = by;
     ports.log.warning(deferredLine(r, plan, by, settings));
+    await applyGraphSide(plan, ctx, ports, r.outcome);
+    if (r.outcome.error !== undefined && !ctx.single) ports.log.warning(`${appLabel(r.spec)} failed: ${r.outcome.error.message}`);
     return;
   }
   await applyApp(plan, ctx, ports, r.outcome);
@@ -178,6 +181,22 @@ function tooManyWrites(plan: AppPlan, max: number): Error {
 
 function inGroup(ctx: FleetContext, ports: Ports, title: string, fn: () => Promise<void>): Promise<void> {
   return ctx.single ? fn() : ports.log.group(title, fn);
+}
+
+/** The run's counts: the outputs rotated-count, deferred-count and failed-count, and the summary's headline. */
+export interface FleetCounts {
+  /** Apps whose client secret this run rotated and stored (created apps among them). */
+  rotated: number;
+  /** Of those rotated, the apps this run created (their first secret). */
+  rotatedNew: number;
+  /** Apps of this run (this shard) left for a later run by max-rotations or max-writes. */
+  deferred: number;
+  failed: number;
+}
+
+export function fleetCounts(result: Pick<FleetOutcome, 'apps'>): FleetCounts {
+  const count = (f: (o: Outcome) => boolean): number => result.apps.filter((a) => f(a.outcome)).length;
+  return { rotated: count((o) => o.rotated), rotatedNew: count((o) => o.rotated && o.appCreated), deferred: count((o) => o.deferred), failed: count((o) => o.error !== undefined) };
 }
 
 export function resultWord(o: Outcome): string {

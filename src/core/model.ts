@@ -117,16 +117,6 @@ export function uniqueScopes(targets: readonly Target[]): Scope[] {
   return [...new Map(targets.map((t) => [scopeKey(t.scope), t.scope])).values()];
 }
 
-/** 32-bit FNV-1a of a string: a stable hash (the same on every runner and run), used to shard a fleet. */
-export function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(text)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash >>> 0;
-}
-
 export interface PermissionRef {
   id: string;
   type: 'Scope' | 'Role';

@@ -1,5 +1,6 @@
 /** Pure decisions: which secrets are ours, whether to rotate, what to write and what to remove. */
 import { carriesSecretValue, targetLabel, type PasswordInfo, type StoredSecretInfo, type Target } from './model';
+import { day } from './text';
 import { CLOCK_SKEW_MS, IN_FLIGHT_MS, WRITE_WINDOW_MS } from './write-window';
 
 export const DAY_MS = 86_400_000;
@@ -86,10 +87,6 @@ function floorToSecond(d: Date): number {
   return Math.floor(d.getTime() / 1000) * 1000;
 }
 
-function day(d: Date): string {
-  return d.toISOString().slice(0, 10);
-}
-
 /** The one timestamp format a person reads (plan, summary, log lines): `2026-12-02 07:47 UTC`. Outputs stay ISO 8601. */
 export function minute(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -155,9 +152,7 @@ function targetReason(t: TargetState, managed: readonly PasswordInfo[], now: Dat
   if (drift !== undefined) return { due: true, reason: `${drift}, which takes a value, and a value cannot be read back` };
   const candidates = mayHold(t.stored.updatedAt, managed);
   const when = minute(t.stored.updatedAt);
-  if (!candidates.includes(newest)) {
-    return { due: true, reason: `${targetLabel(t.target)} was last written ${when}, not with the newest managed secret (${newest.keyId}), so it holds an older value` };
-  }
+  if (!candidates.includes(newest)) return { due: true, reason: `${targetLabel(t.target)} was last written ${when}, ${notNewest(t.stored.updatedAt, managed, candidates)}` };
   if (candidates.length === 1) return undefined;
   const ids = candidates.map((p) => p.keyId).join(' or ');
   const settled = settledAfter(candidates);
@@ -168,6 +163,15 @@ function targetReason(t: TargetState, managed: readonly PasswordInfo[], now: Dat
     due: false,
     reason: `${targetLabel(t.target)} may hold ${ids} (runs that overlapped wrote it ${when}): all of them are kept, and a run after ${minute(settled)} settles it`,
   };
+}
+
+/** What a target last written at `updatedAt` holds when that cannot be the newest managed secret: only what is true. */
+function notNewest(updatedAt: Date, managed: readonly PasswordInfo[], candidates: readonly PasswordInfo[]): string {
+  const newest = managed[0];
+  if (candidates.length > 0) return `with ${candidates.map((p) => p.keyId).join(' or ')}, not the newest managed secret (${newest?.keyId ?? '?'}): it holds an older value`;
+  const lastMade = Math.max(...managed.map((p) => p.startDateTime.getTime()));
+  if (updatedAt.getTime() > lastMade) return 'after every managed secret was made: it holds a value this action did not write';
+  return `before the newest managed secret (${newest?.keyId ?? '?'}) was made, and not with any managed secret the app has: it holds an older value`;
 }
 
 /** Why a rotation is due now (`due`), and what is uncertain but not yet a reason to rotate (`notes`). */
@@ -240,6 +244,20 @@ export function secretsToRemove(managedBefore: readonly PasswordInfo[], settings
     }
   }
   return removals;
+}
+
+/**
+ * The clean-up of an app whose rotation (and GitHub writes) a run's budget defers: its expired managed secrets that
+ * no target may hold. Nothing else: what keep-previous would remove waits for the rotation. None when some value
+ * target was not read (no removal is then sure).
+ */
+export function expiredNotHeld(plan: Pick<Plan, 'secrets' | 'targets'>, now: Date): RemovalStep[] {
+  if (plan.targets.some((t) => t.stored === 'unread')) return [];
+  const managed = plan.secrets.filter((p) => p.managed);
+  const held = new Set(holdings(managed, plan.targets).flatMap((h) => h.candidates.map((p) => p.keyId)));
+  return managed
+    .filter((p) => p.endDateTime.getTime() <= now.getTime() && !held.has(p.keyId))
+    .map(({ managed: _, ...secret }) => ({ secret, reason: `expired on ${day(secret.endDateTime)}, and no target holds it` }));
 }
 
 /** When a value target was last written, if any exists; only then can a secret be known to be held by none. */

@@ -3,6 +3,7 @@
  * body that makes them equal, and which federated credentials to add or remove. Pure.
  */
 import type { AppSettings, FederatedCredential, RequiredResourceAccess, ResourceApi } from './model';
+import { editDistance, fnv1a } from './text';
 
 export interface Declared {
   webRedirectUris?: string[];
@@ -89,9 +90,7 @@ export function appChanges(actual: AppSettings, declared: Declared, describe: (r
 export function federatedName(subject: string): string {
   const base = `gha-${subject.replace(/^repo:/, '').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/-+/g, '-').replace(/-$/, '')}`;
   if (base.length <= 120) return base;
-  let h = 0x811c9dc5;
-  for (const ch of subject) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  return `${base.slice(0, 111)}-${h.toString(16).padStart(8, '0')}`;
+  return `${base.slice(0, 111)}-${fnv1a(subject).toString(16).padStart(8, '0')}`;
 }
 
 export interface FederatedPlan {
@@ -119,21 +118,9 @@ export function federatedChanges(existing: readonly FederatedCredential[], subje
   return plan;
 }
 
-/** Edit distance, for "did you mean" lists. */
-function distance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i += 1) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j += 1) cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1)));
-    prev = cur;
-  }
-  return prev[y.length] ?? 0;
-}
-
 export function closest(name: string, candidates: readonly string[], n = 3): string[] {
-  return [...candidates].sort((a, b) => distance(name, a) - distance(name, b) || a.localeCompare(b)).slice(0, n);
+  const distance = (c: string): number => editDistance(name.toLowerCase(), c.toLowerCase());
+  return [...candidates].sort((a, b) => distance(a) - distance(b) || a.localeCompare(b)).slice(0, n);
 }
 
 /**

@@ -2,6 +2,7 @@
 import { scopeLabel, targetLabel, type PasswordInfo } from './model';
 import { minute, type Plan } from './plan';
 import type { Outcome } from './outcome';
+import { cell } from './text';
 
 const date = minute;
 
@@ -47,7 +48,6 @@ export function formatPlan(plan: Plan, dryRun: boolean, declared = false): strin
   return lines.join('\n');
 }
 
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function summaryMarkdown(outcome: Outcome, tenantId: string): string {
   const { plan } = outcome;

@@ -7,7 +7,7 @@ import { reconcilePlan } from './declare';
 import { AggregateFailure, ServiceError } from './errors';
 import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type Target } from './model';
 import { asError, type Outcome } from './outcome';
-import { makePlan, managedSecrets, minute, type RemovalStep } from './plan';
+import { expiredNotHeld, makePlan, managedSecrets, minute, type RemovalStep } from './plan';
 import type { AppPlan, AppState } from './app-plan';
 import type { Directory, Log, Ports } from './ports';
 import { formatPlan } from './report';
@@ -63,6 +63,24 @@ export async function applyApp(p: AppPlan, ctx: RunContext, ports: Ports, outcom
   }
 }
 
+/**
+ * An app whose rotation the run's budget defers (max-rotations, max-writes): the budget limits GitHub writes and
+ * rotations, so those wait, but its Graph side does not: the declared properties and federated credentials, the
+ * service principal, and its expired managed secrets that no target may hold. An app yet to be created waits whole
+ * (creating it is its first rotation). Failures end up in `outcome.error`.
+ */
+export async function applyGraphSide(p: AppPlan, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<void> {
+  recordPlan(p, outcome);
+  if (ctx.dryRun || p.found === undefined) return;
+  try {
+    const app = await ensureApp(p, ports, outcome);
+    if (p.plan.servicePrincipal !== 'skip') await ensureServicePrincipal(app, false, ports.directory, ports.log);
+    await removeOld(app, expiredNotHeld(p.plan, ctx.runStart), ports, outcome);
+  } catch (error) {
+    outcome.error = asError(error);
+  }
+}
+
 /** What an outcome says before anything is done: the app as read and its plan. */
 export function recordPlan(p: AppPlan, outcome: Outcome): void {
   outcome.app = p.found;
@@ -97,7 +115,7 @@ async function ensureApp(p: AppPlan, ports: Ports, outcome: Outcome): Promise<Ap
   return app;
 }
 
-/** Steps 3 to 6: the new secret (when due), the targets, then the removals. */
+/** After the app itself: the new secret (when due), the targets, then the removals of old managed secrets. */
 async function rotateSecret(p: AppPlan, app: AppRegistration, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<void> {
   const { plan, spec } = p;
   const started = await startRotation(p, app, ctx, ports, outcome);
@@ -110,8 +128,8 @@ async function rotateSecret(p: AppPlan, app: AppRegistration, ctx: RunContext, p
     );
   }
 
-  // 5. Write every target, then 6. remove old managed secrets, only when every target that carries the value
-  // surely holds the new one.
+  // Write every target, then remove old managed secrets, only when every target that carries the value surely
+  // holds the new one.
   const values = newSecret === undefined ? undefined : new DerivedValues(newSecret.value, app, ctx.tenantId, ports.log);
   const writesValue = plan.writes.some((w) => carriesSecretValue(w.target.kind));
   await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), addDeadline, ports, outcome);
@@ -132,8 +150,8 @@ interface Started {
 }
 
 /**
- * Step 3, in parallel: the public key of every scope written to, the service principal, and (when due) the new
- * secret. When the new secret is verified, that token request also tells whether the service principal exists.
+ * The start of a rotation, in parallel: the public key of every scope written to, the service principal, and (when
+ * due) the new secret. When the new secret is verified, that token request also tells whether the service principal exists.
  */
 async function startRotation(p: AppPlan, app: AppRegistration, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<Started> {
   const { plan, spec } = p;
@@ -163,7 +181,7 @@ async function startRotation(p: AppPlan, app: AppRegistration, ctx: RunContext, 
   return { newSecret, addDeadline, spByVerify, spFailure: spResult.status === 'rejected' ? asError(spResult.reason) : undefined };
 }
 
-/** Step 4. Entra may refuse a new secret for seconds: targets get it only once Entra accepts it. */
+/** Before any target gets the new secret: Entra may refuse a new secret for seconds, so wait until it accepts it. */
 async function verifyNewSecret(app: AppRegistration, newSecret: { info: PasswordInfo; value: Secret }, spByVerify: boolean, ports: Ports): Promise<void> {
   const { directory, log, verifier } = ports;
   try {

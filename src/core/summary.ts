@@ -3,16 +3,19 @@
  * app's own summary folded in a <details>; a fleet of one keeps the single-app summary, with the expiry table.
  * Never a secret value: only metadata (key IDs, hints, dates, names).
  */
-import { day, type CredentialEntry } from './expiry';
-import { resultWord, writesLine, type FleetOutcome } from './fleet';
+import type { CredentialEntry } from './expiry';
+import { fleetCounts, resultWord, writesLine, type FleetOutcome } from './fleet';
 import { carriesSecretValue, scopeLabel, targetLabel } from './model';
 import { summaryMarkdown } from './report';
 import { appLabel } from './spec';
+import { cell, day, utf8Length } from './text';
 
-/** GitHub refuses a job summary over 1 MiB for a step; the fleet's details go first when it would be too long. */
+/**
+ * GitHub refuses a job summary over 1 MiB (in bytes, as uploaded: UTF-8) for a step; the fleet's details go first
+ * when it would be too long.
+ */
 export const SUMMARY_LIMIT = 1_000_000;
 
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function fleetSummary(result: FleetOutcome, tenantId: string, single: boolean): string {
   const expiry = expiryMarkdown(result.credentials);
@@ -23,14 +26,25 @@ export function fleetSummary(result: FleetOutcome, tenantId: string, single: boo
     // Each app's own summary, less its heading (the fleet's stands above).
     .map((a) => `<details><summary>${escapeHtml(appLabel(a.spec))}: ${resultWord(a.outcome)}</summary>\n\n${summaryMarkdown(a.outcome, tenantId).replace(/^## [^\n]*\n+/, '')}\n</details>\n`)
     .join('\n');
-  if (head.length + details.length <= SUMMARY_LIMIT) return `${head}\n${details}`;
+  if (utf8Length(`${head}\n${details}`) <= SUMMARY_LIMIT) return `${head}\n${details}`;
   const note = '\n_The details of each app are left out: the summary would pass GitHub’s 1 MiB limit. The JSON report (output `report-file`) has them all._\n';
-  return head.length + note.length <= SUMMARY_LIMIT ? head + note : `${head.slice(0, SUMMARY_LIMIT - note.length)}${note}`;
+  return utf8Length(head + note) <= SUMMARY_LIMIT ? head + note : `${utf8Prefix(head, SUMMARY_LIMIT - utf8Length(note))}${note}`;
+}
+
+/** The longest start of a text that takes at most `bytes` bytes in UTF-8, never cutting a character. */
+export function utf8Prefix(text: string, bytes: number): string {
+  const encoded = new TextEncoder().encode(text);
+  if (encoded.length <= bytes) return text;
+  let end = Math.max(0, bytes);
+  // A UTF-8 continuation byte (10xxxxxx) is inside a character: cut before the byte that starts it.
+  while (end > 0 && ((encoded[end] ?? 0) & 0xc0) === 0x80) end -= 1;
+  return new TextDecoder().decode(encoded.subarray(0, end));
 }
 
 function fleetTable(result: FleetOutcome, tenantId: string): string {
-  const failed = result.apps.filter((a) => a.outcome.error !== undefined).length;
-  const counts = ['rotated', 'due, deferred', 'failed'].map((w) => `${result.apps.filter((a) => resultWord(a.outcome) === w).length} ${w}`);
+  const { rotated, rotatedNew, deferred, failed } = fleetCounts(result);
+  // The outputs' counts: rotated-count includes the apps created (and given their first secret) in this run.
+  const counts = [`${rotated} rotated${rotatedNew > 0 ? ` (${rotatedNew} of them new apps, created in this run)` : ''}`, `${deferred} due, deferred`, `${failed} failed`];
   const out = ['## Entra client secret rotation: fleet', ''];
   out.push(`**Tenant** \`${tenantId}\` · **${result.apps.length} apps** in this run${result.otherShards > 0 ? ` (${result.otherShards} in other shards)` : ''} · ${counts.join(' · ')}`);
   out.push('', `**Result:** ${failed > 0 ? `❌ ${failed} of ${result.apps.length} apps failed` : result.dryRun ? '🔎 Dry run: nothing was changed' : '✅ Done'}`, '');

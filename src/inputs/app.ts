@@ -7,7 +7,7 @@ import { SIGN_IN_AUDIENCES, type TargetKind } from '../core/model';
 import type { PermissionLine } from '../core/reconcile';
 import type { AppIdentity, AppRotation } from '../core/spec';
 import { CLOUDS } from './clouds';
-import type { Item, Values } from './values';
+import { parseUrl, type Item, type Values } from './values';
 
 export interface Federation {
   issuer: string;
@@ -156,12 +156,7 @@ export function readSecretNames(values: Values): SecretName[] | undefined {
 type RedirectKey = 'web-redirect-uris' | 'spa-redirect-uris' | 'public-client-redirect-uris';
 
 function redirectUriProblem(text: string, rule: 'web' | 'public'): string | undefined {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
+  const url = parseUrl(text);
   if (url === undefined || !/^[a-z][a-z0-9+.-]*:$/i.test(url.protocol)) return 'an absolute URI like https://app.example.com/auth';
   if (text.length > 256) return 'a redirect URI of at most 256 characters';
   if (rule === 'web' && url.protocol !== 'https:' && !(url.protocol === 'http:' && url.hostname === 'localhost')) {

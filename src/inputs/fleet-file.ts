@@ -5,13 +5,14 @@
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
-import { isMap, isSeq } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import { scopeKey, targetLabel, type OrgAccess, type OrgVisibility, type Scope, type Target } from '../core/model';
 import type { AppSpec } from '../core/spec';
 import { appKey, federationOf, readApp, readRotation, readSecretNames, type Federation } from './app';
-import { FleetDoc, mapSource, pathText, type Path } from './fleet-doc';
-import { schemaProblems } from './fleet-schema';
-import { isOwnerName, isRepoName, OWNER_EXPECTED, parseRepository, REPO_NAME_EXPECTED } from './github-names';
+import { FleetDoc, mapSource, pathText, pointer, type Path } from './fleet-doc';
+import { EMPTY_EXPECTED, schemaProblems } from './fleet-schema';
+import { isOwnerName, isRepoName, OWNER_EXPECTED, REPO_NAME_EXPECTED } from './github-names';
+import { environmentNameFits, readRepositoryName, readSubscriptionId, scopeTargets } from './targets';
 import type { Values } from './values';
 
 interface Context {
@@ -46,12 +47,33 @@ export function readFleetFile(step: Values, path: string, actionDefaults: Readon
     return undefined;
   }
   step.problems.push(...schemaProblems(doc, doc.doc.toJS()));
+  step.problems.push(...emptyValues(doc, doc.doc.contents, []));
   const ctx: Context = { doc, step, actionDefaults, federation: federationOf(step) };
   const appsNode = doc.locate(['apps']).node;
   const entries = isSeq(appsNode) ? appsNode.items.map((_, i) => readEntry(ctx, i)) : [];
   step.problems.push(...sameAppTwice(doc, entries), ...sameSecretTwice(entries));
   const specs = entries.map((e) => e.spec);
   return step.problems.length > before || specs.includes(undefined) ? undefined : (specs as AppSpec[]);
+}
+
+/**
+ * A key with an empty or blank value is a mistake, never "not given" (`environment: ''` would otherwise mean the
+ * repository secret, readable by every workflow): each is a problem, whatever the key, unless already reported.
+ */
+function emptyValues(doc: FleetDoc, node: unknown, path: Path): string[] {
+  if (isSeq(node)) return node.items.flatMap((item, i) => (isMap(item) || isSeq(item) ? emptyValues(doc, item, [...path, i]) : []));
+  if (!isMap(node)) return [];
+  return node.items.flatMap((pair) => {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const at = [...path, key];
+    if (doc.unknown.has(pointer(at)) || doc.isReported(at)) return [];
+    const { value } = pair;
+    const blank = value === null || (isScalar(value) && (value.value === null || (typeof value.value === 'string' && value.value.trim() === '')));
+    if (!blank) return emptyValues(doc, value, at);
+    doc.reported.add(pointer(at));
+    const text = isScalar(value) && typeof value.value === 'string' ? `'${value.value}'` : 'nothing';
+    return [`${doc.where(at)}: ${EMPTY_EXPECTED}, got ${text}`];
+  });
 }
 
 function loadFile(step: Values, path: string): string | undefined {
@@ -106,17 +128,9 @@ function readTarget(ctx: Context, path: Path): Located[] | undefined {
   const scope = readScope(t);
   const access = readAccess(t, scope);
   const names = readSecretNames(t);
-  const subscriptionId = t.guid('subscription-id', false);
-  if (t.value('subscription-id') !== '' && t.value('credentials-secret-name') === '') {
-    t.about('subscription-id', 'only used in the credentials JSON, so credentials-secret-name is expected too');
-  }
+  const subscriptionId = readSubscriptionId(t);
   if (scope === undefined || access === 'bad' || names === undefined) return undefined;
-  return names.map((n) => {
-    const target: Target = { scope, name: n.value, kind: n.kind };
-    if (access !== undefined) target.access = access;
-    if (n.kind === 'credentials' && subscriptionId !== undefined) target.subscriptionId = subscriptionId;
-    return { target, where: t.source.where(n.key) };
-  });
+  return scopeTargets(scope, names, subscriptionId, access).map(({ target, name }) => ({ target, where: t.source.where(name.key) }));
 }
 
 function readScope(t: Values): Scope | undefined {
@@ -135,11 +149,9 @@ function readScope(t: Values): Scope | undefined {
     return undefined;
   }
   if (organization !== '') return organizationScope(t, organization, environment, service);
-  const repo = parseRepository(repository);
-  if (repo === undefined) t.problem(t.source.where('repository'), repository, 'owner/name, like octo-org/billing-api');
-  else if (environment.length > 255) t.problem(t.source.where('environment'), environment, 'an environment name of at most 255 characters');
-  else return environment === '' ? { service, ...repo } : { service, ...repo, environment };
-  return undefined;
+  const repo = readRepositoryName(t, t.source.where('repository'), repository);
+  if (repo === undefined || !environmentNameFits(t, t.source.where('environment'), environment)) return undefined;
+  return environment === '' ? { service, ...repo } : { service, ...repo, environment };
 }
 
 function organizationScope(t: Values, organization: string, environment: string, service: Scope['service']): Scope | undefined {

@@ -4,7 +4,11 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../fleet.schema.json';
+import { editDistance } from '../core/text';
 import { pointer, type FleetDoc, type Path } from './fleet-doc';
+
+/** An empty value in the file, in the schema's words and the rules' alike. */
+export const EMPTY_EXPECTED = 'expected a value (an empty one means nothing: leave the key out to use its default)';
 
 let compiled: ReturnType<Ajv['compile']> | undefined;
 
@@ -82,6 +86,8 @@ function expectation(e: ErrorObject): string {
       return `expected at least ${String(params['limit'])}`;
     case 'maximum':
       return `expected at most ${String(params['limit'])}`;
+    case 'minLength':
+      return EMPTY_EXPECTED;
     case 'minItems':
       return `expected at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`;
     default:
@@ -104,20 +110,7 @@ function shown(value: unknown): string {
 
 /** ` (did you mean x?)` when a known key is within two edits of an unknown one. */
 function nearest(key: string, allowed: readonly string[]): string {
-  const scored = allowed.map((k) => ({ k, d: distance(key.toLowerCase().replace(/_/g, '-'), k) })).sort((a, b) => a.d - b.d);
+  const scored = allowed.map((k) => ({ k, d: editDistance(key.toLowerCase().replace(/_/g, '-'), k) })).sort((a, b) => a.d - b.d);
   const best = scored[0];
   return best !== undefined && best.d <= 2 ? ` (did you mean ${best.k}?)` : '';
-}
-
-/** Levenshtein distance. */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length] ?? 0;
 }

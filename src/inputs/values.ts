@@ -31,6 +31,15 @@ export const GUID_EXAMPLE = 'a GUID like 00000000-0000-0000-0000-000000000000';
 const TRUE = ['true', 'True', 'TRUE'];
 const FALSE = ['false', 'False', 'FALSE'];
 
+/** An absolute URL, or undefined when the text is not one. */
+export function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Lines of a text with their 1-based numbers; blank lines (normal in YAML block scalars) are skipped. */
 export function numberedLines(value: string): Array<{ line: number; text: string }> {
   return value
