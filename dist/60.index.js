@@ -2,6 +2,54 @@ export const id = 60;
 export const ids = [60];
 export const modules = {
 
+/***/ 72020:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Hn: () => (/* binding */ cell),
+/* harmony export */   PS: () => (/* binding */ fnv1a),
+/* harmony export */   YC: () => (/* binding */ editDistance),
+/* harmony export */   vd: () => (/* binding */ day),
+/* harmony export */   wI: () => (/* binding */ utf8Length)
+/* harmony export */ });
+/** Small text helpers the core, the inputs and the reports share: one of each. */
+/** 32-bit FNV-1a of a string's UTF-8 bytes: a stable hash (the same on every runner and run). */
+function fnv1a(text) {
+    let hash = 0x811c9dc5;
+    for (const byte of new TextEncoder().encode(text)) {
+        hash ^= byte;
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash >>> 0;
+}
+/** Levenshtein distance (insertions, deletions and substitutions), for "did you mean" hints. Case-sensitive. */
+function editDistance(a, b) {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+        const next = [i];
+        for (let j = 1; j <= b.length; j += 1) {
+            next.push(Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+        }
+        row = next;
+    }
+    return row[b.length] ?? 0;
+}
+/** A date as a person reads it in a table or a line: `2026-12-02` (UTC). */
+function day(d) {
+    return d.toISOString().slice(0, 10);
+}
+/** Text fit for one cell of a Markdown table: no pipe ends the cell, no line break ends the row. */
+function cell(s) {
+    return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+/** Bytes of a text in UTF-8: what GitHub's size limits count. */
+function utf8Length(s) {
+    return new TextEncoder().encode(s).length;
+}
+
+
+/***/ }),
+
 /***/ 38060:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -146,7 +194,9 @@ function itemsAt(doc, path) {
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
 var ajv = __webpack_require__(42463);
 ;// CONCATENATED MODULE: ./fleet.schema.json
-const fleet_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","title":"entra-secret-rotator fleet file","description":"Apps whose client secrets the entra-secret-rotator action keeps, and the GitHub secrets each feeds. Keys have the names and meanings of the action\'s inputs.","type":"object","additionalProperties":false,"required":["apps"],"properties":{"defaults":{"type":"object","additionalProperties":false,"description":"Settings every app gets unless it sets them itself.","properties":{"create-if-missing":{"$ref":"#/definitions/boolean","description":"Create the app registration (and its service principal) when no app has app-name. Default true."},"sign-in-audience":{"description":"Always sent on create (default AzureADMyOrg); enforced on an existing app only when given.","enum":["AzureADMyOrg","AzureADMultipleOrgs","AzureADandPersonalMicrosoftAccount","PersonalMicrosoftAccount"]},"service-principal":{"$ref":"#/definitions/boolean","description":"Make sure the app\'s service principal exists. Default true."},"web-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s web redirect URIs become exactly these (https, or http://localhost)."},"spa-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s single-page-application redirect URIs become exactly these."},"public-client-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s mobile and desktop redirect URIs become exactly these."},"allow-public-client-flows":{"$ref":"#/definitions/boolean","description":"The portal\'s \'Allow public client flows\' (isFallbackPublicClient)."},"api-permissions":{"$ref":"#/definitions/list","description":"One entry per API: \'API: permission, permission=Role\'. The app\'s API permissions become exactly these (not consent)."},"federated-credentials":{"$ref":"#/definitions/list","description":"GitHub OIDC subjects (repo:OWNER/REPO:environment:NAME, ...), at most 20."},"tags":{"$ref":"#/definitions/list","description":"The app\'s tags become exactly these."},"notes":{"type":"string","description":"The app\'s notes."},"credential-name":{"type":"string","description":"Description of the client secrets this action creates; only these are rotated or removed. Default rotated-by-github-actions."},"secret-lifetime-days":{"type":"integer","minimum":1,"maximum":730,"description":"Lifetime of a new client secret in days. Default 180."},"rotate-before-days":{"type":"integer","minimum":0,"maximum":730,"description":"Rotate when the newest managed secret expires within this many days; fewer than secret-lifetime-days. Default 30."},"force-rotation":{"$ref":"#/definitions/boolean","description":"Rotate now, whatever the expiry. Default false."},"verify-new-secret":{"$ref":"#/definitions/boolean","description":"Get a token with the new secret before any GitHub secret gets it. Default true."},"keep-previous":{"type":"integer","minimum":0,"maximum":10,"description":"Managed secrets kept besides the new one after a rotation. Default 1."}}},"apps":{"type":"array","minItems":1,"description":"The apps, each once.","items":{"$ref":"#/definitions/app"}}},"definitions":{"boolean":{"enum":[true,false,"true","false"]},"list":{"type":["array","string"],"items":{"type":"string"}},"app":{"type":"object","additionalProperties":false,"required":["targets"],"properties":{"app-name":{"type":"string","description":"Display name of the app registration to find (exact match) or create. One of app-name / app-id."},"app-id":{"type":"string","description":"Client ID (appId, a GUID) of an existing app registration. One of app-name / app-id."},"create-if-missing":{"$ref":"#/definitions/boolean","description":"Create the app registration (and its service principal) when no app has app-name. Default true."},"sign-in-audience":{"description":"Always sent on create (default AzureADMyOrg); enforced on an existing app only when given.","enum":["AzureADMyOrg","AzureADMultipleOrgs","AzureADandPersonalMicrosoftAccount","PersonalMicrosoftAccount"]},"service-principal":{"$ref":"#/definitions/boolean","description":"Make sure the app\'s service principal exists. Default true."},"web-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s web redirect URIs become exactly these (https, or http://localhost)."},"spa-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s single-page-application redirect URIs become exactly these."},"public-client-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s mobile and desktop redirect URIs become exactly these."},"allow-public-client-flows":{"$ref":"#/definitions/boolean","description":"The portal\'s \'Allow public client flows\' (isFallbackPublicClient)."},"api-permissions":{"$ref":"#/definitions/list","description":"One entry per API: \'API: permission, permission=Role\'. The app\'s API permissions become exactly these (not consent)."},"federated-credentials":{"$ref":"#/definitions/list","description":"GitHub OIDC subjects (repo:OWNER/REPO:environment:NAME, ...), at most 20."},"tags":{"$ref":"#/definitions/list","description":"The app\'s tags become exactly these."},"notes":{"type":"string","description":"The app\'s notes."},"credential-name":{"type":"string","description":"Description of the client secrets this action creates; only these are rotated or removed. Default rotated-by-github-actions."},"secret-lifetime-days":{"type":"integer","minimum":1,"maximum":730,"description":"Lifetime of a new client secret in days. Default 180."},"rotate-before-days":{"type":"integer","minimum":0,"maximum":730,"description":"Rotate when the newest managed secret expires within this many days; fewer than secret-lifetime-days. Default 30."},"force-rotation":{"$ref":"#/definitions/boolean","description":"Rotate now, whatever the expiry. Default false."},"verify-new-secret":{"$ref":"#/definitions/boolean","description":"Get a token with the new secret before any GitHub secret gets it. Default true."},"keep-previous":{"type":"integer","minimum":0,"maximum":10,"description":"Managed secrets kept besides the new one after a rotation. Default 1."},"targets":{"type":"array","minItems":1,"description":"The GitHub secrets this app\'s client secret (and companions) are written to.","items":{"$ref":"#/definitions/target"}}}},"target":{"type":"object","additionalProperties":false,"required":["secret-name"],"properties":{"repository":{"type":"string","description":"owner/name: a secret of this repository (or of one of its environments). One of repository / organization."},"organization":{"type":"string","description":"An organisation secret of this organisation. One of repository / organization."},"environment":{"type":"string","description":"With repository: an environment secret of this environment."},"dependabot":{"$ref":"#/definitions/boolean","description":"A Dependabot secret instead of an Actions secret. Not with environment."},"visibility":{"description":"With organization: which repositories may use the secret. Default private.","enum":["all","private","selected"]},"repositories":{"type":"array","minItems":1,"items":{"type":"string"},"description":"With visibility selected: the repository names (not owner/name) that may use the secret."},"secret-name":{"type":"string","description":"Name of the secret that receives the client secret value."},"client-id-secret-name":{"type":"string","description":"Also write the app\'s client ID under this name."},"tenant-id-secret-name":{"type":"string","description":"Also write the tenant ID under this name."},"credentials-secret-name":{"type":"string","description":"Also write the azure/login creds JSON under this name."},"subscription-id":{"type":"string","description":"Subscription ID (GUID) put into the credentials JSON."}}}}}');
+const fleet_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","title":"entra-secret-rotator fleet file","description":"Apps whose client secrets the entra-secret-rotator action keeps, and the GitHub secrets each feeds. Keys have the names and meanings of the action\'s inputs.","type":"object","additionalProperties":false,"required":["apps"],"properties":{"defaults":{"type":"object","additionalProperties":false,"description":"Settings every app gets unless it sets them itself.","properties":{"create-if-missing":{"$ref":"#/definitions/boolean","description":"Create the app registration (and its service principal) when no app has app-name. Default true."},"sign-in-audience":{"description":"Always sent on create (default AzureADMyOrg); enforced on an existing app only when given.","enum":["AzureADMyOrg","AzureADMultipleOrgs","AzureADandPersonalMicrosoftAccount","PersonalMicrosoftAccount"]},"service-principal":{"$ref":"#/definitions/boolean","description":"Make sure the app\'s service principal exists. Default true."},"web-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s web redirect URIs become exactly these (https, or http://localhost)."},"spa-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s single-page-application redirect URIs become exactly these."},"public-client-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s mobile and desktop redirect URIs become exactly these."},"allow-public-client-flows":{"$ref":"#/definitions/boolean","description":"The portal\'s \'Allow public client flows\' (isFallbackPublicClient)."},"api-permissions":{"$ref":"#/definitions/list","description":"One entry per API: \'API: permission, permission=Role\'. The app\'s API permissions become exactly these (not consent)."},"federated-credentials":{"$ref":"#/definitions/list","description":"GitHub OIDC subjects (repo:OWNER/REPO:environment:NAME, ...), at most 20."},"tags":{"$ref":"#/definitions/list","description":"The app\'s tags become exactly these."},"notes":{"type":"string","minLength":1,"description":"The app\'s notes."},"credential-name":{"type":"string","minLength":1,"description":"Description of the client secrets this action creates; only these are rotated or removed. Default rotated-by-github-actions."},"secret-lifetime-days":{"type":"integer","minimum":1,"maximum":730,"description":"Lifetime of a new client secret in days. Default 180."},"rotate-before-days":{"type":"integer","minimum":0,"maximum":730,"description":"Rotate when the newest managed secret expires within this many days; fewer than secret-lifetime-days. Default 30."},"force-rotation":{"$ref":"#/definitions/boolean","description":"Rotate now, whatever the expiry. Default false."},"verify-new-secret":{"$ref":"#/definitions/boolean","description":"Get a token with the new secret before any GitHub secret gets it. Default true."},"keep-previous":{"type":"integer","minimum":0,"maximum":10,"description":"Managed secrets kept besides the new one after a rotation. Default 1."}}},"apps":{"type":"array","minItems":1,"description":"The apps, each once.","items":{"$ref":"#/definitions/app"}}},"definitions":{"boolean":{"enum":[true,false,"true","false"]},"list":{"type":["array","string"],"minLength":1,"items":{"type":"string"}},"app":{"type":"object","additionalProperties":false,"required":["targets"],"properties":{"app-name":{"type":"string","minLength":1,"description":"Display name of the app registration to find (exact match) or create. One of app-name / app-id."},"app-id":{"type":"string","minLength":1,"description":"Client ID (appId, a GUID) of an existing app registration. One of app-name / app-id."},"create-if-missing":{"$ref":"#/definitions/boolean","description":"Create the app registration (and its service principal) when no app has app-name. Default true."},"sign-in-audience":{"description":"Always sent on create (default AzureADMyOrg); enforced on an existing app only when given.","enum":["AzureADMyOrg","AzureADMultipleOrgs","AzureADandPersonalMicrosoftAccount","PersonalMicrosoftAccount"]},"service-principal":{"$ref":"#/definitions/boolean","description":"Make sure the app\'s service principal exists. Default true."},"web-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s web redirect URIs become exactly these (https, or http://localhost)."},"spa-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s single-page-application redirect URIs become exactly these."},"public-client-redirect-uris":{"$ref":"#/definitions/list","description":"The app\'s mobile and desktop redirect URIs become exactly these."},"allow-public-client-flows":{"$ref":"#/definitions/boolean","description":"The portal\'s \'Allow public client flows\' (isFallbackPublicClient)."},"api-permissions":{"$ref":"#/definitions/list","description":"One entry per API: \'API: permission, permission=Role\'. The app\'s API permissions become exactly these (not consent)."},"federated-credentials":{"$ref":"#/definitions/list","description":"GitHub OIDC subjects (repo:OWNER/REPO:environment:NAME, ...), at most 20."},"tags":{"$ref":"#/definitions/list","description":"The app\'s tags become exactly these."},"notes":{"type":"string","minLength":1,"description":"The app\'s notes."},"credential-name":{"type":"string","minLength":1,"description":"Description of the client secrets this action creates; only these are rotated or removed. Default rotated-by-github-actions."},"secret-lifetime-days":{"type":"integer","minimum":1,"maximum":730,"description":"Lifetime of a new client secret in days. Default 180."},"rotate-before-days":{"type":"integer","minimum":0,"maximum":730,"description":"Rotate when the newest managed secret expires within this many days; fewer than secret-lifetime-days. Default 30."},"force-rotation":{"$ref":"#/definitions/boolean","description":"Rotate now, whatever the expiry. Default false."},"verify-new-secret":{"$ref":"#/definitions/boolean","description":"Get a token with the new secret before any GitHub secret gets it. Default true."},"keep-previous":{"type":"integer","minimum":0,"maximum":10,"description":"Managed secrets kept besides the new one after a rotation. Default 1."},"targets":{"type":"array","minItems":1,"description":"The GitHub secrets this app\'s client secret (and companions) are written to.","items":{"$ref":"#/definitions/target"}}}},"target":{"type":"object","additionalProperties":false,"required":["secret-name"],"properties":{"repository":{"type":"string","minLength":1,"description":"owner/name: a secret of this repository (or of one of its environments). One of repository / organization."},"organization":{"type":"string","minLength":1,"description":"An organisation secret of this organisation. One of repository / organization."},"environment":{"type":"string","minLength":1,"description":"With repository: an environment secret of this environment."},"dependabot":{"$ref":"#/definitions/boolean","description":"A Dependabot secret instead of an Actions secret. Not with environment."},"visibility":{"description":"With organization: which repositories may use the secret. Default private.","enum":["all","private","selected"]},"repositories":{"type":"array","minItems":1,"items":{"type":"string"},"description":"With visibility selected: the repository names (not owner/name) that may use the secret."},"secret-name":{"type":"string","minLength":1,"description":"Name of the secret that receives the client secret value."},"client-id-secret-name":{"type":"string","minLength":1,"description":"Also write the app\'s client ID under this name."},"tenant-id-secret-name":{"type":"string","minLength":1,"description":"Also write the tenant ID under this name."},"credentials-secret-name":{"type":"string","minLength":1,"description":"Also write the azure/login creds JSON under this name."},"subscription-id":{"type":"string","minLength":1,"description":"Subscription ID (GUID) put into the credentials JSON."}}}}}');
+// EXTERNAL MODULE: ./src/core/text.ts
+var core_text = __webpack_require__(72020);
 ;// CONCATENATED MODULE: ./src/inputs/fleet-schema.ts
 /**
  * The fleet file's shape, checked with the JSON Schema the repository ships (fleet.schema.json, the one editors use
@@ -155,6 +205,9 @@ const fleet_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http:/
 
 
 
+
+/** An empty value in the file, in the schema's words and the rules' alike. */
+const EMPTY_EXPECTED = 'expected a value (an empty one means nothing: leave the key out to use its default)';
 let compiled;
 function validator() {
     compiled ??= new ajv.Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(fleet_schema_namespaceObject);
@@ -224,6 +277,8 @@ function expectation(e) {
             return `expected at least ${String(params['limit'])}`;
         case 'maximum':
             return `expected at most ${String(params['limit'])}`;
+        case 'minLength':
+            return EMPTY_EXPECTED;
         case 'minItems':
             return `expected at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`;
         default:
@@ -247,31 +302,22 @@ function shown(value) {
 }
 /** ` (did you mean x?)` when a known key is within two edits of an unknown one. */
 function nearest(key, allowed) {
-    const scored = allowed.map((k) => ({ k, d: distance(key.toLowerCase().replace(/_/g, '-'), k) })).sort((a, b) => a.d - b.d);
+    const scored = allowed.map((k) => ({ k, d: (0,core_text/* editDistance */.YC)(key.toLowerCase().replace(/_/g, '-'), k) })).sort((a, b) => a.d - b.d);
     const best = scored[0];
     return best !== undefined && best.d <= 2 ? ` (did you mean ${best.k}?)` : '';
-}
-/** Levenshtein distance. */
-function distance(a, b) {
-    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const next = [i];
-        for (let j = 1; j <= b.length; j++) {
-            next[j] = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-        }
-        row = next;
-    }
-    return row[b.length] ?? 0;
 }
 
 // EXTERNAL MODULE: ./src/inputs/github-names.ts
 var github_names = __webpack_require__(95739);
+// EXTERNAL MODULE: ./src/inputs/targets.ts
+var targets = __webpack_require__(74295);
 ;// CONCATENATED MODULE: ./src/inputs/fleet-file.ts
 /**
  * Fleet mode: the apps and their targets from a YAML file in the workspace. The file's shape is checked against
  * fleet.schema.json, then each app entry (over `defaults`, over action.yml's defaults) goes through the same rules as
  * the step's inputs, then the run as a whole (each app once, each secret one writer). Every problem at once.
  */
+
 
 
 
@@ -293,12 +339,36 @@ function readFleetFile(step, path, actionDefaults) {
         return undefined;
     }
     step.problems.push(...schemaProblems(doc, doc.doc.toJS()));
+    step.problems.push(...emptyValues(doc, doc.doc.contents, []));
     const ctx = { doc, step, actionDefaults, federation: (0,inputs_app/* federationOf */.vl)(step) };
     const appsNode = doc.locate(['apps']).node;
     const entries = (0,dist/* isSeq */.oP)(appsNode) ? appsNode.items.map((_, i) => readEntry(ctx, i)) : [];
     step.problems.push(...sameAppTwice(doc, entries), ...sameSecretTwice(entries));
     const specs = entries.map((e) => e.spec);
     return step.problems.length > before || specs.includes(undefined) ? undefined : specs;
+}
+/**
+ * A key with an empty or blank value is a mistake, never "not given" (`environment: ''` would otherwise mean the
+ * repository secret, readable by every workflow): each is a problem, whatever the key, unless already reported.
+ */
+function emptyValues(doc, node, path) {
+    if ((0,dist/* isSeq */.oP)(node))
+        return node.items.flatMap((item, i) => ((0,dist/* isMap */.jh)(item) || (0,dist/* isSeq */.oP)(item) ? emptyValues(doc, item, [...path, i]) : []));
+    if (!(0,dist/* isMap */.jh)(node))
+        return [];
+    return node.items.flatMap((pair) => {
+        const key = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : '';
+        const at = [...path, key];
+        if (doc.unknown.has(pointer(at)) || doc.isReported(at))
+            return [];
+        const { value } = pair;
+        const blank = value === null || ((0,dist/* isScalar */.jn)(value) && (value.value === null || (typeof value.value === 'string' && value.value.trim() === '')));
+        if (!blank)
+            return emptyValues(doc, value, at);
+        doc.reported.add(pointer(at));
+        const text = (0,dist/* isScalar */.jn)(value) && typeof value.value === 'string' ? `'${value.value}'` : 'nothing';
+        return [`${doc.where(at)}: ${EMPTY_EXPECTED}, got ${text}`];
+    });
 }
 function loadFile(step, path) {
     const workspace = (0,external_node_path_.resolve)(step.environment('GITHUB_WORKSPACE') || '.');
@@ -352,20 +422,10 @@ function readTarget(ctx, path) {
     const scope = readScope(t);
     const access = readAccess(t, scope);
     const names = (0,inputs_app/* readSecretNames */.P8)(t);
-    const subscriptionId = t.guid('subscription-id', false);
-    if (t.value('subscription-id') !== '' && t.value('credentials-secret-name') === '') {
-        t.about('subscription-id', 'only used in the credentials JSON, so credentials-secret-name is expected too');
-    }
+    const subscriptionId = (0,targets/* readSubscriptionId */.bF)(t);
     if (scope === undefined || access === 'bad' || names === undefined)
         return undefined;
-    return names.map((n) => {
-        const target = { scope, name: n.value, kind: n.kind };
-        if (access !== undefined)
-            target.access = access;
-        if (n.kind === 'credentials' && subscriptionId !== undefined)
-            target.subscriptionId = subscriptionId;
-        return { target, where: t.source.where(n.key) };
-    });
+    return (0,targets/* scopeTargets */.FH)(scope, names, subscriptionId, access).map(({ target, name }) => ({ target, where: t.source.where(name.key) }));
 }
 function readScope(t) {
     const repository = t.value('repository');
@@ -385,14 +445,10 @@ function readScope(t) {
     }
     if (organization !== '')
         return organizationScope(t, organization, environment, service);
-    const repo = (0,github_names/* parseRepository */.SU)(repository);
-    if (repo === undefined)
-        t.problem(t.source.where('repository'), repository, 'owner/name, like octo-org/billing-api');
-    else if (environment.length > 255)
-        t.problem(t.source.where('environment'), environment, 'an environment name of at most 255 characters');
-    else
-        return environment === '' ? { service, ...repo } : { service, ...repo, environment };
-    return undefined;
+    const repo = (0,targets/* readRepositoryName */.o2)(t, t.source.where('repository'), repository);
+    if (repo === undefined || !(0,targets/* environmentNameFits */.rx)(t, t.source.where('environment'), environment))
+        return undefined;
+    return environment === '' ? { service, ...repo } : { service, ...repo, environment };
 }
 function organizationScope(t, organization, environment, service) {
     if (environment !== '')
