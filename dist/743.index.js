@@ -1017,7 +1017,7 @@ class GitHubSecrets {
             hint: f.untrusted
                 ? untrustedHint(host, "github-api-url, or GITHUB_API_URL (set by the runner; on GHES, the server's API URL)")
                 : f === LATE
-                    ? 'Entra was slow to accept the new client secret: run again'
+                    ? 'the write window after adding the new client secret closed before this write could start (Entra was slow to accept the secret, or GitHub was slow with the writes before it): nothing was sent; run again'
                     : `GitHub (${host}) could not be reached: check GITHUB_API_URL (or github-api-url), the proxy (HTTPS_PROXY, NO_PROXY) and the network, and run again`,
         });
     }
