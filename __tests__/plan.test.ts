@@ -1,8 +1,9 @@
+import { CLIENT_SECRET } from '../src/core/credential-kind';
 import type { PasswordInfo, Target, TargetState } from './support/types';
 import { CLOCK_SKEW_MS, DAY_MS, holdings, IN_FLIGHT_MS, makePlan, managedSecrets, mayHold, rotationCheck, secretsToRemove, WRITE_WINDOW_MS, type RotationSettings } from '../src/core/plan';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
-const settings: RotationSettings = { credentialName: 'managed', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1 };
+const settings: RotationSettings = { kind: CLIENT_SECRET, credentialName: 'managed', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1 };
 
 let n = 0;
 function pw(startDaysAgo: number, lifetimeDays: number, displayName: string | null = 'managed'): PasswordInfo {
@@ -110,7 +111,7 @@ describe('secretsToRemove', () => {
     ['expired ones go even within keep-previous', 2, [[200, 180], [160, 180]], [0]],
   ])('after a rotation: %s', (_name, keepPrevious, specs, removedIdx) => {
     const ps = specs.map(([ago, life]) => pw(ago, life));
-    const removed = secretsToRemove(managedSecrets(ps, 'managed'), { keepPrevious }, { runStart, now: NOW, holdings: [], afterRotation: true }).map((r) => r.secret.keyId);
+    const removed = secretsToRemove(managedSecrets(ps, 'managed'), { kind: CLIENT_SECRET, keepPrevious }, { runStart, now: NOW, holdings: [], afterRotation: true }).map((r) => r.credential.keyId);
     expect(removed.sort()).toEqual(removedIdx.map((i) => ps[i]?.keyId).sort());
   });
 
@@ -120,8 +121,8 @@ describe('secretsToRemove', () => {
     const young = pw(0, 180);
     young.startDateTime = new Date(runStart.getTime() - IN_FLIGHT_MS + 1000);
     const old = pw(400, 500);
-    const removed = secretsToRemove(managedSecrets([concurrent, young, old], 'managed'), { keepPrevious: 0 }, { runStart, now: NOW, holdings: [], afterRotation: true });
-    expect(removed.map((r) => r.secret.keyId)).toEqual([old.keyId]);
+    const removed = secretsToRemove(managedSecrets([concurrent, young, old], 'managed'), { kind: CLIENT_SECRET, keepPrevious: 0 }, { runStart, now: NOW, holdings: [], afterRotation: true });
+    expect(removed.map((r) => r.credential.keyId)).toEqual([old.keyId]);
   });
 
   it('never removes a secret a target may hold, whatever keep-previous says (runs that overlapped)', () => {
@@ -133,8 +134,8 @@ describe('secretsToRemove', () => {
     const held = holdings(managed, [writtenWith(a, 90_000)]);
     expect(held[0]?.candidates.map((p) => p.keyId).sort()).toEqual([a.keyId, b.keyId].sort());
     // Not rotating: the newest (b) stays as current; a may be what the target holds, so it stays too.
-    const removed = secretsToRemove(managed.slice(1), { keepPrevious: 0 }, { runStart, now: NOW, holdings: held, afterRotation: false });
-    expect(removed.map((r) => r.secret.keyId)).toEqual([older.keyId]);
+    const removed = secretsToRemove(managed.slice(1), { kind: CLIENT_SECRET, keepPrevious: 0 }, { runStart, now: NOW, holdings: held, afterRotation: false });
+    expect(removed.map((r) => r.credential.keyId)).toEqual([older.keyId]);
   });
 });
 
@@ -144,7 +145,7 @@ describe('makePlan', () => {
     expect(plan.app).toEqual({ action: 'create', displayName: 'billing' });
     expect(plan.servicePrincipal).toBe('create');
     expect(plan.rotate).toBe(true);
-    expect(plan.newSecret?.endDateTime.toISOString()).toBe('2026-11-28T12:00:00.000Z');
+    expect(plan.newCredential?.endDateTime.toISOString()).toBe('2026-11-28T12:00:00.000Z');
     expect(plan.writes.map((w) => w.target)).toEqual([repoSecret]);
     expect(plan.removals).toEqual([]);
   });
@@ -152,7 +153,7 @@ describe('makePlan', () => {
   it('plans nothing in the steady state, and writes only a missing companion', () => {
     const current = pw(10, 180);
     const plan = makePlan({
-      app: { displayName: 'billing', appId: 'a', objectId: 'o', passwords: [current, pw(20, 100, 'portal')] },
+      app: { displayName: 'billing', appId: 'a', objectId: 'o', credentials: [current, pw(20, 100, 'portal')] },
       targets: [writtenWith(current), { target: clientIdTarget, stored: undefined }],
       settings,
       servicePrincipal: true,
@@ -163,7 +164,7 @@ describe('makePlan', () => {
     expect(plan.servicePrincipal).toBe('skip');
     expect(plan.writes.map((w) => w.target)).toEqual([clientIdTarget]);
     expect(plan.removals).toEqual([]);
-    expect(plan.secrets.map((s) => s.managed)).toEqual([true, false]);
+    expect(plan.credentials.map((s) => s.managed)).toEqual([true, false]);
   });
 
   it('cleans up leftovers in the steady state: beyond keep-previous, expired', () => {
@@ -172,7 +173,7 @@ describe('makePlan', () => {
     const older = pw(150, 180);
     const expired = pw(400, 300);
     const plan = makePlan({
-      app: { displayName: 'billing', appId: 'a', objectId: 'o', passwords: [current, previous, older, expired, pw(5, 30, 'portal')] },
+      app: { displayName: 'billing', appId: 'a', objectId: 'o', credentials: [current, previous, older, expired, pw(5, 30, 'portal')] },
       targets: [writtenWith(current)],
       settings,
       servicePrincipal: true,
@@ -180,14 +181,14 @@ describe('makePlan', () => {
       runStart: NOW,
     });
     expect(plan.rotate).toBe(false);
-    expect(plan.removals.map((r) => r.secret.keyId).sort()).toEqual([older.keyId, expired.keyId].sort());
+    expect(plan.removals.map((r) => r.credential.keyId).sort()).toEqual([older.keyId, expired.keyId].sort());
   });
 
   it('removes a secret no target holds (made by a failed run) instead of keeping it as the previous one', () => {
     const original = pw(170, 180);
     const orphan = pw(1, 180);
     const plan = makePlan({
-      app: { displayName: 'billing', appId: 'a', objectId: 'o', passwords: [orphan, original] },
+      app: { displayName: 'billing', appId: 'a', objectId: 'o', credentials: [orphan, original] },
       targets: [writtenWith(original)],
       settings,
       servicePrincipal: true,
@@ -195,14 +196,14 @@ describe('makePlan', () => {
       runStart: NOW,
     });
     expect(plan.rotate).toBe(true);
-    expect(plan.removals.map((r) => r.secret.keyId)).toEqual([orphan.keyId]);
+    expect(plan.removals.map((r) => r.credential.keyId)).toEqual([orphan.keyId]);
   });
 
   it('never plans to remove an unmanaged secret', () => {
     const theirs = pw(400, 370, 'Temp');
     const current = pw(170, 180);
     const plan = makePlan({
-      app: { displayName: 'billing', appId: 'a', objectId: 'o', passwords: [current, theirs] },
+      app: { displayName: 'billing', appId: 'a', objectId: 'o', credentials: [current, theirs] },
       targets: [writtenWith(current)],
       settings: { ...settings, keepPrevious: 0 },
       servicePrincipal: false,
@@ -210,7 +211,7 @@ describe('makePlan', () => {
       runStart: NOW,
     });
     expect(plan.rotate).toBe(true);
-    expect(plan.removals.map((r) => r.secret.keyId)).not.toContain(theirs.keyId);
+    expect(plan.removals.map((r) => r.credential.keyId)).not.toContain(theirs.keyId);
     expect(plan.removals).toHaveLength(1);
   });
 });
@@ -221,7 +222,7 @@ describe('an organisation secret whose access drifted (issue 16: never a selecti
   const orgSecret: Target = { scope: org, name: 'APP_SECRET', kind: 'secret', access };
   const orgClientId: Target = { scope: org, name: 'APP_CLIENT_ID', kind: 'client-id', access };
   const selected = (state: TargetState, repositories: string[]): TargetState => ({ ...state, stored: { ...(state.stored as object), visibility: 'selected' } as TargetState['stored'], selected: repositories });
-  const input = (p: PasswordInfo, targets: TargetState[]) => ({ app: { displayName: 'a', appId: 'id', objectId: 'oid', passwords: [p] }, targets, settings, servicePrincipal: false, now: NOW, runStart: NOW });
+  const input = (p: PasswordInfo, targets: TargetState[]) => ({ app: { displayName: 'a', appId: 'id', objectId: 'oid', credentials: [p] }, targets, settings, servicePrincipal: false, now: NOW, runStart: NOW });
 
   it('rotates when a value target is shared with other repositories: the value is written with the declared selection in one PUT', () => {
     const p = pw(10, 180);

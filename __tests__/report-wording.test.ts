@@ -1,11 +1,12 @@
 /** Each line of the plan and the summary says what is true (issue 11): no claim the run cannot back. */
+import { CLIENT_SECRET } from '../src/core/credential-kind';
 import type { PasswordInfo, Target, TargetState } from './support/types';
 import { DAY_MS, IN_FLIGHT_MS, makePlan, type PlanInput, type RotationSettings } from '../src/core/plan';
 import { formatPlan, summaryMarkdown } from '../src/core/report';
-import type { Outcome } from '../src/core/outcome';
+import { newOutcome, type Outcome } from '../src/core/outcome';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
-const settings: RotationSettings = { credentialName: 'managed', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1 };
+const settings: RotationSettings = { kind: CLIENT_SECRET, credentialName: 'managed', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1 };
 const repoSecret: Target = { scope: { service: 'actions', owner: 'o', repo: 'r' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' };
 
 function secret(keyId: string, startMsAgo: number): PasswordInfo {
@@ -13,14 +14,14 @@ function secret(keyId: string, startMsAgo: number): PasswordInfo {
   return { keyId, displayName: 'managed', hint: 'abc', startDateTime: start, endDateTime: new Date(start.getTime() + 180 * DAY_MS) };
 }
 
-function input(passwords: PasswordInfo[], targets: TargetState[]): PlanInput {
-  return { app: { displayName: 'billing', appId: 'app-id', objectId: 'obj-id', passwords }, targets, settings, servicePrincipal: false, now: NOW, runStart: NOW };
+function input(credentials: PasswordInfo[], targets: TargetState[]): PlanInput {
+  return { app: { displayName: 'billing', appId: 'app-id', objectId: 'obj-id', credentials }, targets, settings, servicePrincipal: false, now: NOW, runStart: NOW };
 }
 
 const noChanges = { changes: [], federated: { add: [], remove: [], coveredByOthers: [] } };
 
 function dryOutcome(plan: ReturnType<typeof makePlan>): Outcome {
-  return { dryRun: true, plan, written: [], failed: [], unconfirmed: [], removed: [] } as unknown as Outcome;
+  return { ...newOutcome(true, CLIENT_SECRET), plan };
 }
 
 describe('plan and summary wording', () => {

@@ -1,4 +1,5 @@
 /** The fleet's job summary: its headline counts agree with the outputs, and it stays under GitHub's 1 MiB in bytes. */
+import { CLIENT_SECRET } from '../src/core/credential-kind';
 import { fleetCounts, type AppResult, type FleetOutcome } from '../src/core/fleet';
 import { newOutcome, type Outcome } from '../src/core/outcome';
 import type { AppSpec } from '../src/core/spec';
@@ -7,7 +8,7 @@ import { utf8Length } from '../src/core/text';
 
 function app(name: string, done: Partial<Outcome>): AppResult {
   const spec = { key: `app-name:${name}`, source: 'fleet.yml: apps[0]', app: { name, appId: undefined }, targets: [] } as unknown as AppSpec;
-  return { spec, outcome: { ...newOutcome(false), ...done } };
+  return { spec, outcome: { ...newOutcome(false, CLIENT_SECRET), ...done } };
 }
 
 function fleet(apps: AppResult[]): FleetOutcome {

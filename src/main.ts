@@ -66,8 +66,8 @@ function singleOutputs(result: FleetOutcome, config: Config): Record<string, str
     'tenant-id': config.signIn.tenantId,
     'app-created': String(outcome?.appCreated ?? false),
     rotated: String(outcome?.rotated ?? false),
-    'secret-key-id': outcome?.currentSecret?.keyId ?? '',
-    'secret-expires-on': outcome?.currentSecret?.endDateTime.toISOString() ?? '',
+    'secret-key-id': outcome?.currentCredential?.keyId ?? '',
+    'secret-expires-on': outcome?.currentCredential?.endDateTime.toISOString() ?? '',
   };
 }
 

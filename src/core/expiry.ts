@@ -3,20 +3,22 @@
  * left, and a warning for each that needs a person: one within report-days (or expired) that this action will not
  * replace by itself.
  */
-import type { AppRegistration } from './model';
+import { REPORTED_CREDENTIALS, type CredentialKind } from './credential-kind';
+import type { AppRegistration, CredentialInfo } from './model';
 import { DAY_MS, managedSecrets } from './plan';
 import { day } from './text';
 
 export interface CredentialEntry {
   app: { displayName: string; appId: string; objectId: string };
-  kind: 'client secret' | 'certificate';
+  /** What a person calls it: the noun of its kind (`client secret`, `certificate`). */
+  kind: string;
   keyId: string;
   description: string | null;
   start: Date;
   end: Date;
   /** Days from the end of the run to the end date, rounded up (as the portal counts): 0 or less once expired. */
   daysLeft: number;
-  /** Made by this action (a client secret with the credential-name of an app the run manages). */
+  /** Made by this action (of the kind an app the run manages rotates, with its credential-name). */
   managed: boolean;
   /** The newest managed secret of its app: the one the targets hold. */
   current: boolean;
@@ -24,24 +26,32 @@ export interface CredentialEntry {
   flagged: boolean;
 }
 
-/** `credentialName(app)`: the credential-name of the app when this action manages it, else undefined. */
+/** What this action manages of an app: the kind it rotates and its credential-name. */
+export interface Managed {
+  kind: CredentialKind;
+  credentialName: string;
+}
+
+/** `managedOf(app)`: what this action manages of the app, or undefined when it manages nothing of it. */
 export function expiryEntries(
   apps: readonly AppRegistration[],
-  credentialName: (app: AppRegistration) => string | undefined,
+  managedOf: (app: AppRegistration) => Managed | undefined,
   now: Date,
   reportDays: number,
 ): CredentialEntry[] {
   const entries: CredentialEntry[] = [];
   for (const app of apps) {
-    const name = credentialName(app);
-    const current = name === undefined ? undefined : managedSecrets(app.passwordCredentials, name)[0];
+    const managed = managedOf(app);
+    const current = managed === undefined ? undefined : managedSecrets(managed.kind.of(app) ?? [], managed.credentialName)[0];
     const ref = { displayName: app.displayName, appId: app.appId, objectId: app.id };
-    const entry = (kind: CredentialEntry['kind'], c: { keyId: string; displayName: string | null; startDateTime: Date; endDateTime: Date }, managed: boolean): CredentialEntry => {
+    const entry = (kind: string, c: CredentialInfo, isManaged: boolean): CredentialEntry => {
       const daysLeft = Math.ceil((c.endDateTime.getTime() - now.getTime()) / DAY_MS);
-      return { app: ref, kind, keyId: c.keyId, description: c.displayName, start: c.startDateTime, end: c.endDateTime, daysLeft, managed, current: c.keyId === current?.keyId, flagged: daysLeft <= reportDays };
+      return { app: ref, kind, keyId: c.keyId, description: c.displayName, start: c.startDateTime, end: c.endDateTime, daysLeft, managed: isManaged, current: c.keyId === current?.keyId, flagged: daysLeft <= reportDays };
     };
-    for (const p of app.passwordCredentials) entries.push(entry('client secret', p, name !== undefined && p.displayName === name));
-    for (const k of app.keyCredentials ?? []) entries.push(entry('certificate', k, false));
+    for (const listing of REPORTED_CREDENTIALS) {
+      const name = managed !== undefined && managed.kind === listing ? managed.credentialName : undefined;
+      for (const c of listing.of(app) ?? []) entries.push(entry(listing.noun, c, name !== undefined && c.displayName === name));
+    }
   }
   return entries.sort((a, b) => a.end.getTime() - b.end.getTime() || a.app.displayName.localeCompare(b.app.displayName));
 }

@@ -3,7 +3,7 @@
  * app, keep to the max-rotations budget (nearest expiry first), apply one app at a time with the single-app order
  * and safety rules (rotate.ts), then the expiry report. One app's failure is recorded and the others go on.
  */
-import { expiryEntries, expiryWarnings, type CredentialEntry } from './expiry';
+import { expiryEntries, expiryWarnings, type CredentialEntry, type Managed } from './expiry';
 import { readInventory } from './inventory';
 import type { AppRegistration } from './model';
 import { asError, newOutcome, type Outcome } from './outcome';
@@ -47,7 +47,7 @@ export function inShard(key: string, shard: FleetSettings['shard']): boolean {
 export async function runFleet(specs: readonly AppSpec[], settings: FleetSettings, ctx: FleetContext, ports: Ports): Promise<FleetOutcome> {
   const runStart = ports.now();
   const mine = specs.filter((s) => inShard(s.key, settings.shard));
-  const apps: AppResult[] = mine.map((spec) => ({ spec, outcome: newOutcome(ctx.dryRun) }));
+  const apps: AppResult[] = mine.map((spec) => ({ spec, outcome: newOutcome(ctx.dryRun, spec.rotation.kind) }));
   const plans = await planAll(apps, ctx, ports, runStart);
   const kept = budget(plans, settings);
   logBudget(kept, settings, ctx, ports.log);
@@ -104,7 +104,7 @@ interface Budget {
  * does not fit leaves its place to later, smaller apps; it is still nearest expiry next run, so it goes first then.
  */
 function budget(plans: ReadonlyMap<AppResult, AppPlan>, settings: FleetSettings): Budget {
-  const expiry = (r: AppResult): number => r.outcome.currentSecret?.endDateTime.getTime() ?? Number.NEGATIVE_INFINITY;
+  const expiry = (r: AppResult): number => r.outcome.currentCredential?.endDateTime.getTime() ?? Number.NEGATIVE_INFINITY;
   const active = [...plans].filter(([, p]) => p.plan.rotate || p.plan.githubWrites > 0);
   const ordered = active.map(([r, p], i) => ({ r, p: p.plan, i })).sort((a, b) => expiry(a.r) - expiry(b.r) || a.i - b.i);
   const out: Budget = { waits: new Map(), tooMany: new Set(), writes: 0 };
@@ -165,7 +165,8 @@ async function applyOne(r: AppResult, plan: AppPlan | undefined, kept: Budget, s
 }
 
 function deferredLine(r: AppResult, plan: AppPlan, by: 'max-rotations' | 'max-writes', settings: FleetSettings): string {
-  const until = r.outcome.currentSecret === undefined ? '' : `; its newest managed secret is valid until ${r.outcome.currentSecret.endDateTime.toISOString().slice(0, 10)}`;
+  const current = r.outcome.currentCredential;
+  const until = current === undefined ? '' : `; its newest managed ${r.spec.rotation.kind.short} is valid until ${current.endDateTime.toISOString().slice(0, 10)}`;
   if (by === 'max-rotations') return `${appLabel(r.spec)}: rotation due, deferred: max-rotations (${settings.maxRotations}) apps nearer expiry rotate in this run${until}`;
   const what = plan.plan.rotate ? 'rotation due' : `${plan.plan.githubWrites} GitHub ${plan.plan.githubWrites === 1 ? 'write' : 'writes'} due`;
   const writes = `${plan.plan.githubWrites} GitHub ${plan.plan.githubWrites === 1 ? 'write does' : 'writes do'}`;
@@ -185,7 +186,7 @@ function inGroup(ctx: FleetContext, ports: Ports, title: string, fn: () => Promi
 
 /** The run's counts: the outputs rotated-count, deferred-count and failed-count, and the summary's headline. */
 export interface FleetCounts {
-  /** Apps whose client secret this run rotated and stored (created apps among them). */
+  /** Apps whose credential this run rotated and stored (created apps among them). */
   rotated: number;
   /** Of those rotated, the apps this run created (their first secret). */
   rotatedNew: number;
@@ -243,22 +244,23 @@ async function withCertificates(apps: readonly AppRegistration[], ports: Ports):
   });
 }
 
-/** The app's credentials as the run left them: as read, less those removed, with the new one. */
+/** The app's credentials of the kind it rotates as the run left them: as read, less those removed, with the new one. */
 function appAfter(o: Outcome): AppRegistration | undefined {
   if (o.app === undefined) return undefined;
   const removed = new Set(o.removed.map((p) => p.keyId));
-  const kept = o.app.passwordCredentials.filter((p) => !removed.has(p.keyId) && p.keyId !== o.newSecret?.keyId);
-  return { ...o.app, passwordCredentials: o.newSecret === undefined ? kept : [o.newSecret, ...kept] };
+  const kept = (o.kind.of(o.app) ?? []).filter((p) => !removed.has(p.keyId) && p.keyId !== o.newCredential?.keyId);
+  return o.kind.withCredentials(o.app, o.newCredential === undefined ? kept : [o.newCredential, ...kept]);
 }
 
-/** The credential-name of an app this file manages (in any shard), matched by client ID, else by display name. */
-function managedBy(specs: readonly AppSpec[], apps: readonly AppResult[]): (app: AppRegistration) => string | undefined {
-  const byAppId = new Map<string, string>();
-  const byName = new Map<string, string>();
+/** What this file manages of an app (in any shard): matched by client ID, else by display name. */
+function managedBy(specs: readonly AppSpec[], apps: readonly AppResult[]): (app: AppRegistration) => Managed | undefined {
+  const byAppId = new Map<string, Managed>();
+  const byName = new Map<string, Managed>();
+  const managed = (s: AppSpec): Managed => ({ kind: s.rotation.kind, credentialName: s.rotation.credentialName });
   for (const s of specs) {
-    if (s.app.appId !== undefined) byAppId.set(s.app.appId.toLowerCase(), s.rotation.credentialName);
-    else if (s.app.name !== undefined) byName.set(s.app.name, s.rotation.credentialName);
+    if (s.app.appId !== undefined) byAppId.set(s.app.appId.toLowerCase(), managed(s));
+    else if (s.app.name !== undefined) byName.set(s.app.name, managed(s));
   }
-  for (const a of apps) if (a.outcome.app !== undefined) byAppId.set(a.outcome.app.appId.toLowerCase(), a.spec.rotation.credentialName);
+  for (const a of apps) if (a.outcome.app !== undefined) byAppId.set(a.outcome.app.appId.toLowerCase(), managed(a.spec));
   return (app) => byAppId.get(app.appId.toLowerCase()) ?? byName.get(app.displayName);
 }

@@ -13,23 +13,24 @@ export const SIGN_IN_AUDIENCES: readonly SignInAudience[] = [
   'PersonalMicrosoftAccount',
 ];
 
-/** A client secret as Graph shows it after creation (no value). */
-export interface PasswordInfo {
+/** A credential of an app as Graph lists it, of any kind (credential-kind.ts): metadata, never a value. */
+export interface CredentialInfo {
   keyId: string;
+  /** The description: a credential is managed by this action when it is the credential-name. */
   displayName: string | null;
-  hint: string | null;
   startDateTime: Date;
   endDateTime: Date;
 }
 
+/** A client secret as Graph shows it after creation (no value). */
+export interface PasswordInfo extends CredentialInfo {
+  hint: string | null;
+}
+
 /** A certificate of an app (keyCredentials) as Graph lists it: metadata only. */
-export interface CertificateInfo {
-  keyId: string;
-  displayName: string | null;
+export interface CertificateInfo extends CredentialInfo {
   /** AsymmetricX509Cert, Symmetric, ... */
   type: string | null;
-  startDateTime: Date;
-  endDateTime: Date;
 }
 
 export interface AppRegistration {

@@ -1,8 +1,11 @@
 /** What a run did for one app: read by the reports and the outputs. */
-import type { AppRegistration, PasswordInfo, Target } from './model';
+import type { CredentialKind } from './credential-kind';
+import type { AppRegistration, CredentialInfo, Target } from './model';
 import type { Plan } from './plan';
 
 export interface Outcome {
+  /** The kind of credential the app rotates: what the reports call it. */
+  kind: CredentialKind;
   plan: Plan | undefined;
   app: AppRegistration | undefined;
   appCreated: boolean;
@@ -13,21 +16,22 @@ export interface Outcome {
   deferred: boolean;
   /** Which limit deferred it. */
   deferredBy: 'max-rotations' | 'max-writes' | undefined;
-  newSecret: PasswordInfo | undefined;
-  /** The newest managed secret after the run (the new one when rotated). */
-  currentSecret: PasswordInfo | undefined;
+  newCredential: CredentialInfo | undefined;
+  /** The newest managed credential after the run (the new one when rotated). */
+  currentCredential: CredentialInfo | undefined;
   written: Target[];
   failed: Array<{ target: Target; error: Error }>;
   /** Writes whose answer never came (or came as a server error): the target may or may not hold the value. */
   unconfirmed: Array<{ target: Target; error: Error }>;
-  removed: PasswordInfo[];
+  removed: CredentialInfo[];
   /** Set when the step must fail; the outcome still says what was done. */
   error: Error | undefined;
   dryRun: boolean;
 }
 
-export function newOutcome(dryRun: boolean): Outcome {
+export function newOutcome(dryRun: boolean, kind: CredentialKind): Outcome {
   return {
+    kind,
     plan: undefined,
     app: undefined,
     appCreated: false,
@@ -35,8 +39,8 @@ export function newOutcome(dryRun: boolean): Outcome {
     rotated: false,
     deferred: false,
     deferredBy: undefined,
-    newSecret: undefined,
-    currentSecret: undefined,
+    newCredential: undefined,
+    currentCredential: undefined,
     written: [],
     failed: [],
     unconfirmed: [],

@@ -1,7 +1,12 @@
-/** Pure decisions: which secrets are ours, whether to rotate, what to write and what to remove. */
-import { carriesSecretValue, targetLabel, type PasswordInfo, type StoredSecretInfo, type Target } from './model';
+/**
+ * Pure decisions: which credentials are ours, whether to rotate, what to write and what to remove. The same rules
+ * for every credential kind (credential-kind.ts) and every home (home-kind.ts): the words come from the kinds.
+ */
+import type { CredentialKind } from './credential-kind';
+import { githubWritesOf, homeOf } from './home-kind';
+import { carriesSecretValue, targetLabel, type CredentialInfo, type StoredSecretInfo, type Target } from './model';
 import { day } from './text';
-import { CLOCK_SKEW_MS, IN_FLIGHT_MS, WRITE_WINDOW_MS } from './write-window';
+import { CLOCK_SKEW_MS, floorToSecond, IN_FLIGHT_MS } from './write-window';
 
 export const DAY_MS = 86_400_000;
 
@@ -13,9 +18,11 @@ export const DAY_MS = 86_400_000;
  * of Entra, GitHub and the runner. When two runs overlap, a target may hold either of their secrets: both are
  * then kept, whatever keep-previous says.
  */
-export { CLOCK_SKEW_MS, IN_FLIGHT_MS, WRITE_DEADLINE_MS, WRITE_WINDOW_MS } from './write-window';
+export { CLOCK_SKEW_MS, IN_FLIGHT_MS, mayHold, WRITE_DEADLINE_MS, WRITE_WINDOW_MS } from './write-window';
 
 export interface RotationSettings {
+  /** What is rotated: a client secret (or, next, a certificate). */
+  kind: CredentialKind;
   credentialName: string;
   lifetimeDays: number;
   rotateBeforeDays: number;
@@ -35,7 +42,7 @@ export interface TargetState {
 }
 
 export interface RemovalStep {
-  secret: PasswordInfo;
+  credential: CredentialInfo;
   reason: string;
 }
 
@@ -50,11 +57,13 @@ export interface Plan {
     | { action: 'use'; displayName: string; appId: string; objectId: string };
   servicePrincipal: 'create' | 'ensure' | 'skip';
   rotate: boolean;
+  /** The kind of credential rotated (its words, in the plan and the summary). */
+  kind: CredentialKind;
   /** Why a rotation is due, or why not. */
   reasons: string[];
   /** What is uncertain but not (yet) a reason to rotate: a target that may hold either of two secrets. */
   notes: string[];
-  newSecret: { displayName: string; endDateTime: Date } | undefined;
+  newCredential: { displayName: string; endDateTime: Date } | undefined;
   writes: WriteStep[];
   /**
    * The GitHub writes (PUT, POST, PATCH, DELETE) applying the plan makes, retries aside: one PUT per write step
@@ -63,8 +72,8 @@ export interface Plan {
   githubWrites: number;
   /** Done only after every target that carries the value holds the new one (when rotating). */
   removals: RemovalStep[];
-  /** Every client secret of the app as read at the start, newest first. */
-  secrets: Array<PasswordInfo & { managed: boolean }>;
+  /** Every credential of the kind the app has, as read at the start, newest first. */
+  credentials: Array<CredentialInfo & { managed: boolean }>;
   targets: TargetState[];
   /** The app's declared properties and federated credentials: what changes. */
   reconcile?: {
@@ -73,18 +82,13 @@ export interface Plan {
   };
 }
 
-/** The secrets this action created (and so may rotate or remove), newest first. */
-export function managedSecrets(all: readonly PasswordInfo[], credentialName: string): PasswordInfo[] {
+/** The credentials this action created (and so may rotate or remove), newest first. */
+export function managedSecrets<C extends CredentialInfo>(all: readonly C[], credentialName: string): C[] {
   return all.filter((p) => p.displayName === credentialName).sort(byNewestFirst);
 }
 
-function byNewestFirst(a: PasswordInfo, b: PasswordInfo): number {
+function byNewestFirst(a: CredentialInfo, b: CredentialInfo): number {
   return b.startDateTime.getTime() - a.startDateTime.getTime() || b.endDateTime.getTime() - a.endDateTime.getTime();
-}
-
-/** GitHub keeps updated_at to the second; Entra keeps startDateTime to the sub-second. */
-function floorToSecond(d: Date): number {
-  return Math.floor(d.getTime() / 1000) * 1000;
 }
 
 /** The one timestamp format a person reads (plan, summary, log lines): `2026-12-02 07:47 UTC`. Outputs stay ISO 8601. */
@@ -92,17 +96,8 @@ export function minute(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** The managed secrets a target last written at `updatedAt` may hold (see WRITE_WINDOW_MS), newest first. */
-export function mayHold(updatedAt: Date, managed: readonly PasswordInfo[]): PasswordInfo[] {
-  const written = updatedAt.getTime();
-  return managed.filter((p) => {
-    const start = floorToSecond(p.startDateTime);
-    return start <= written + CLOCK_SKEW_MS && start >= written - WRITE_WINDOW_MS - CLOCK_SKEW_MS;
-  });
-}
-
 /** After this moment no run can still be writing any of these secrets. */
-function settledAfter(secrets: readonly PasswordInfo[]): Date {
+function settledAfter(secrets: readonly CredentialInfo[]): Date {
   return new Date(Math.max(...secrets.map((p) => p.startDateTime.getTime())) + IN_FLIGHT_MS);
 }
 
@@ -111,14 +106,14 @@ export interface Holding {
   target: Target;
   updatedAt: Date;
   /** Managed secrets it may hold; empty: none of them (an older value, or one this action did not make). */
-  candidates: PasswordInfo[];
+  candidates: CredentialInfo[];
 }
 
-export function holdings(managed: readonly PasswordInfo[], targets: readonly TargetState[]): Holding[] {
+export function holdings(managed: readonly CredentialInfo[], targets: readonly TargetState[]): Holding[] {
   const out: Holding[] = [];
   for (const t of targets) {
     if (!carriesSecretValue(t.target.kind) || t.stored === 'unread' || t.stored === undefined) continue;
-    out.push({ target: t.target, updatedAt: t.stored.updatedAt, candidates: mayHold(t.stored.updatedAt, managed) });
+    out.push({ target: t.target, updatedAt: t.stored.updatedAt, candidates: homeOf(t.target).mayHold(t.stored, managed) });
   }
   return out;
 }
@@ -144,20 +139,24 @@ export function accessDrift(t: TargetState): string | undefined {
 }
 
 /** Why a target does not surely hold the newest managed secret, if it does not; undefined when it does. */
-function targetReason(t: TargetState, managed: readonly PasswordInfo[], now: Date): { due: boolean; reason: string } | undefined {
+function targetReason(t: TargetState, managed: readonly CredentialInfo[], kind: CredentialKind, now: Date): { due: boolean; reason: string } | undefined {
   const newest = managed[0];
   if (newest === undefined || !carriesSecretValue(t.target.kind) || t.stored === 'unread') return undefined;
-  if (t.stored === undefined) return { due: true, reason: `${targetLabel(t.target)} does not exist, and a secret's value cannot be read back` };
+  const home = homeOf(t.target);
+  if (t.stored === undefined) {
+    if (home.missingNeedsRotation === undefined) return undefined;
+    return { due: true, reason: `${targetLabel(t.target)} does not exist, and ${home.missingNeedsRotation}` };
+  }
   const drift = accessDrift(t);
   if (drift !== undefined) return { due: true, reason: `${drift}, which takes a value, and a value cannot be read back` };
-  const candidates = mayHold(t.stored.updatedAt, managed);
+  const candidates = home.mayHold(t.stored, managed);
   const when = minute(t.stored.updatedAt);
-  if (!candidates.includes(newest)) return { due: true, reason: `${targetLabel(t.target)} was last written ${when}, ${notNewest(t.stored.updatedAt, managed, candidates)}` };
+  if (!candidates.includes(newest)) return { due: true, reason: `${targetLabel(t.target)} was last written ${when}, ${notNewest(t.stored.updatedAt, managed, candidates, kind)}` };
   if (candidates.length === 1) return undefined;
   const ids = candidates.map((p) => p.keyId).join(' or ');
   const settled = settledAfter(candidates);
   if (now.getTime() > settled.getTime()) {
-    return { due: true, reason: `${targetLabel(t.target)} may hold ${ids}: runs that overlapped wrote it ${when}; a new secret makes it hold one known secret` };
+    return { due: true, reason: `${targetLabel(t.target)} may hold ${ids}: runs that overlapped wrote it ${when}; a new ${kind.short} makes it hold one known ${kind.short}` };
   }
   return {
     due: false,
@@ -166,17 +165,18 @@ function targetReason(t: TargetState, managed: readonly PasswordInfo[], now: Dat
 }
 
 /** What a target last written at `updatedAt` holds when that cannot be the newest managed secret: only what is true. */
-function notNewest(updatedAt: Date, managed: readonly PasswordInfo[], candidates: readonly PasswordInfo[]): string {
+function notNewest(updatedAt: Date, managed: readonly CredentialInfo[], candidates: readonly CredentialInfo[], kind: CredentialKind): string {
   const newest = managed[0];
-  if (candidates.length > 0) return `with ${candidates.map((p) => p.keyId).join(' or ')}, not the newest managed secret (${newest?.keyId ?? '?'}): it holds an older value`;
+  const one = `managed ${kind.short}`;
+  if (candidates.length > 0) return `with ${candidates.map((p) => p.keyId).join(' or ')}, not the newest ${one} (${newest?.keyId ?? '?'}): it holds an older value`;
   const lastMade = Math.max(...managed.map((p) => p.startDateTime.getTime()));
-  if (updatedAt.getTime() > lastMade) return 'after every managed secret was made: it holds a value this action did not write';
-  return `before the newest managed secret (${newest?.keyId ?? '?'}) was made, and not with any managed secret the app has: it holds an older value`;
+  if (updatedAt.getTime() > lastMade) return `after every ${one} was made: it holds a value this action did not write`;
+  return `before the newest ${one} (${newest?.keyId ?? '?'}) was made, and not with any ${one} the app has: it holds an older value`;
 }
 
 /** Why a rotation is due now (`due`), and what is uncertain but not yet a reason to rotate (`notes`). */
 export function rotationCheck(
-  managed: readonly PasswordInfo[],
+  managed: readonly CredentialInfo[],
   targets: readonly TargetState[],
   settings: RotationSettings,
   now: Date,
@@ -185,17 +185,17 @@ export function rotationCheck(
   const notes: string[] = [];
   const newest = managed[0];
   if (newest === undefined) {
-    due.push(`the app has no client secret named '${settings.credentialName}' yet`);
+    due.push(`the app has no ${settings.kind.noun} named '${settings.credentialName}' yet`);
   } else {
     const left = newest.endDateTime.getTime() - now.getTime();
-    if (left <= 0) due.push(`the newest managed secret (${newest.keyId}) expired on ${day(newest.endDateTime)}`);
+    if (left <= 0) due.push(`the newest managed ${settings.kind.short} (${newest.keyId}) expired on ${day(newest.endDateTime)}`);
     else if (left <= settings.rotateBeforeDays * DAY_MS) {
-      due.push(`the newest managed secret (${newest.keyId}) expires on ${day(newest.endDateTime)}, within rotate-before-days (${settings.rotateBeforeDays})`);
+      due.push(`the newest managed ${settings.kind.short} (${newest.keyId}) expires on ${day(newest.endDateTime)}, within rotate-before-days (${settings.rotateBeforeDays})`);
     }
   }
   if (settings.force) due.push('force-rotation is true');
   for (const t of targets) {
-    const r = targetReason(t, managed, now);
+    const r = targetReason(t, managed, settings.kind, now);
     if (r !== undefined) (r.due ? due : notes).push(r.reason);
   }
   return { due, notes };
@@ -220,7 +220,7 @@ export interface RemovalContext {
  * last written), and those beyond the keep-previous newest. Never one a target may hold, and never one a run
  * going on now may still write.
  */
-export function secretsToRemove(managedBefore: readonly PasswordInfo[], settings: Pick<RotationSettings, 'keepPrevious'>, ctx: RemovalContext): RemovalStep[] {
+export function secretsToRemove(managedBefore: readonly CredentialInfo[], settings: Pick<RotationSettings, 'keepPrevious' | 'kind'>, ctx: RemovalContext): RemovalStep[] {
   const held = new Set(ctx.afterRotation ? [] : (ctx.holdings ?? []).flatMap((h) => h.candidates.map((p) => p.keyId)));
   const lastWrite = ctx.holdings === undefined ? undefined : lastWritten(ctx.holdings);
   const removals: RemovalStep[] = [];
@@ -228,18 +228,18 @@ export function secretsToRemove(managedBefore: readonly PasswordInfo[], settings
   for (const p of [...managedBefore].sort(byNewestFirst)) {
     if (p.startDateTime.getTime() >= ctx.runStart.getTime() - IN_FLIGHT_MS || held.has(p.keyId)) continue;
     if (p.endDateTime.getTime() <= ctx.now.getTime()) {
-      removals.push({ secret: p, reason: `expired on ${day(p.endDateTime)}` });
+      removals.push({ credential: p, reason: `expired on ${day(p.endDateTime)}` });
     } else if (lastWrite !== undefined && floorToSecond(p.startDateTime) > lastWrite + CLOCK_SKEW_MS) {
-      removals.push({ secret: p, reason: 'no target holds it (a failed run made it after every target was last written)' });
+      removals.push({ credential: p, reason: 'no target holds it (a failed run made it after every target was last written)' });
     } else if (kept < settings.keepPrevious) {
       kept += 1;
     } else {
       removals.push({
-        secret: p,
+        credential: p,
         reason:
           settings.keepPrevious === 0
             ? 'keep-previous is 0'
-            : `older than the ${settings.keepPrevious === 1 ? 'previous secret' : `${settings.keepPrevious} previous secrets`} that keep-previous keeps`,
+            : `older than the ${settings.keepPrevious === 1 ? `previous ${settings.kind.short}` : `${settings.keepPrevious} previous ${settings.kind.short}s`} that keep-previous keeps`,
       });
     }
   }
@@ -251,13 +251,13 @@ export function secretsToRemove(managedBefore: readonly PasswordInfo[], settings
  * no target may hold. Nothing else: what keep-previous would remove waits for the rotation. None when some value
  * target was not read (no removal is then sure).
  */
-export function expiredNotHeld(plan: Pick<Plan, 'secrets' | 'targets'>, now: Date): RemovalStep[] {
+export function expiredNotHeld(plan: Pick<Plan, 'credentials' | 'targets'>, now: Date): RemovalStep[] {
   if (plan.targets.some((t) => t.stored === 'unread')) return [];
-  const managed = plan.secrets.filter((p) => p.managed);
+  const managed = plan.credentials.filter((p) => p.managed);
   const held = new Set(holdings(managed, plan.targets).flatMap((h) => h.candidates.map((p) => p.keyId)));
   return managed
     .filter((p) => p.endDateTime.getTime() <= now.getTime() && !held.has(p.keyId))
-    .map(({ managed: _, ...secret }) => ({ secret, reason: `expired on ${day(secret.endDateTime)}, and no target holds it` }));
+    .map(({ managed: _, ...credential }) => ({ credential, reason: `expired on ${day(credential.endDateTime)}, and no target holds it` }));
 }
 
 /** When a value target was last written, if any exists; only then can a secret be known to be held by none. */
@@ -266,7 +266,8 @@ function lastWritten(holdingsRead: readonly Holding[]): number | undefined {
 }
 
 export interface PlanInput {
-  app: { displayName: string; appId: string; objectId: string; passwords: PasswordInfo[] } | { create: string };
+  /** `credentials`: the app's credentials of the kind rotated (settings.kind). */
+  app: { displayName: string; appId: string; objectId: string; credentials: readonly CredentialInfo[] } | { create: string };
   targets: TargetState[];
   settings: RotationSettings;
   servicePrincipal: boolean;
@@ -277,13 +278,14 @@ export interface PlanInput {
 export function makePlan(input: PlanInput): Plan {
   const { settings, now } = input;
   const existing = 'create' in input.app ? undefined : input.app;
-  const passwords = existing?.passwords ?? [];
-  const managed = managedSecrets(passwords, settings.credentialName);
+  const { kind } = settings;
+  const credentials = existing?.credentials ?? [];
+  const managed = managedSecrets(credentials, settings.credentialName);
   const check = rotationCheck(managed, input.targets, settings, now);
   const rotate = check.due.length > 0;
   const writes: WriteStep[] = [];
   for (const t of input.targets) {
-    if (rotate) writes.push({ target: t.target, reason: carriesSecretValue(t.target.kind) ? 'new client secret' : 'written with the new secret' });
+    if (rotate) writes.push({ target: t.target, reason: carriesSecretValue(t.target.kind) ? `new ${kind.noun}` : `written with the new ${kind.short}` });
     else if (t.stored === undefined) writes.push({ target: t.target, reason: 'missing' });
     // A companion's value (client or tenant ID) is known: its access is fixed by writing it again, without a rotation.
     else if (!carriesSecretValue(t.target.kind) && accessDrift(t) !== undefined) writes.push({ target: t.target, reason: accessDrift(t) ?? '' });
@@ -297,11 +299,12 @@ export function makePlan(input: PlanInput): Plan {
         : { action: 'use', displayName: existing.displayName, appId: existing.appId, objectId: existing.objectId },
     servicePrincipal: !input.servicePrincipal ? 'skip' : existing === undefined ? 'create' : rotate ? 'ensure' : 'skip',
     rotate,
+    kind,
     reasons: rotate ? check.due : [notDueReason(managed, settings, now, readAll ? (check.notes.length > 0 ? 'uncertain' : 'held') : 'unread')],
     notes: [...check.notes, ...inFlightNotes(rotate ? managed : managed.slice(1), input.runStart)],
-    newSecret: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
+    newCredential: rotate ? { displayName: settings.credentialName, endDateTime: new Date(now.getTime() + settings.lifetimeDays * DAY_MS) } : undefined,
     writes,
-    githubWrites: writes.length,
+    githubWrites: githubWritesOf(writes.map((w) => w.target)),
     // After a rotation every existing managed secret is a previous one; without one, the newest stays current.
     // Either way leftovers (expired, beyond keep-previous, held by no target) go, so a failed run is cleaned up.
     removals: secretsToRemove(rotate ? managed : managed.slice(1), settings, {
@@ -310,13 +313,13 @@ export function makePlan(input: PlanInput): Plan {
       holdings: readAll ? holdings(managed, input.targets) : undefined,
       afterRotation: rotate,
     }),
-    secrets: [...passwords].sort(byNewestFirst).map((p) => ({ ...p, managed: managedIds.has(p.keyId) })),
+    credentials: [...credentials].sort(byNewestFirst).map((p) => ({ ...p, managed: managedIds.has(p.keyId) })),
     targets: input.targets,
   };
 }
 
 /** Why a previous managed secret that may look removable stays: it is young enough for a run going on now to be writing it. */
-function inFlightNotes(previous: readonly PasswordInfo[], runStart: Date): string[] {
+function inFlightNotes(previous: readonly CredentialInfo[], runStart: Date): string[] {
   const minutes = IN_FLIGHT_MS / 60_000;
   return previous
     .filter((p) => p.startDateTime.getTime() >= runStart.getTime() - IN_FLIGHT_MS)
@@ -324,10 +327,10 @@ function inFlightNotes(previous: readonly PasswordInfo[], runStart: Date): strin
 }
 
 /** `targets`: every target holds the newest secret, some may hold it or another (the notes say which), or none was read. */
-function notDueReason(managed: readonly PasswordInfo[], settings: RotationSettings, now: Date, targets: 'held' | 'uncertain' | 'unread'): string {
+function notDueReason(managed: readonly CredentialInfo[], settings: RotationSettings, now: Date, targets: 'held' | 'uncertain' | 'unread'): string {
   const current = managed[0];
-  const valid = `the newest managed secret (${current?.keyId}) is valid until ${day(current?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays})`;
+  const valid = `the newest managed ${settings.kind.short} (${current?.keyId}) is valid until ${day(current?.endDateTime ?? now)}, beyond rotate-before-days (${settings.rotateBeforeDays})`;
   if (targets === 'held') return `${valid}, and every target holds it`;
-  if (targets === 'uncertain') return `${valid}; some targets may hold it or another managed secret (see the notes), so each of them is kept`;
+  if (targets === 'uncertain') return `${valid}; some targets may hold it or another managed ${settings.kind.short} (see the notes), so each of them is kept`;
   return `${valid}; whether the targets hold it is not known: they were not read (no github-token)`;
 }

@@ -1,13 +1,15 @@
 /** The plan and the outcome as text for the log and Markdown for the job summary. Never a secret value. */
-import { scopeLabel, targetLabel, type PasswordInfo } from './model';
+import type { CredentialKind } from './credential-kind';
+import { homeOf } from './home-kind';
+import { targetLabel, type CredentialInfo } from './model';
 import { minute, type Plan } from './plan';
 import type { Outcome } from './outcome';
 import { cell } from './text';
 
 const date = minute;
 
-function secretLine(p: PasswordInfo & { managed: boolean }): string {
-  return `${p.keyId}  hint ${p.hint ?? '?'}…  ${date(p.startDateTime)} → ${date(p.endDateTime)}  ${
+function credentialLine(kind: CredentialKind, p: CredentialInfo & { managed: boolean }): string {
+  return `${p.keyId}  ${kind.detailHeading.toLowerCase()} ${kind.detail(p)}  ${date(p.startDateTime)} → ${date(p.endDateTime)}  ${
     p.managed ? 'managed' : `not managed (description '${p.displayName ?? ''}')`
   }`;
 }
@@ -31,18 +33,19 @@ export function formatPlan(plan: Plan, dryRun: boolean, declared = false): strin
       lines.push('  app properties: as declared');
     }
   }
-  lines.push(plan.secrets.length === 0 ? '  client secrets: none' : `  client secrets (${plan.secrets.length}):`);
-  for (const s of plan.secrets) lines.push(`    ${secretLine(s)}`);
+  const { kind } = plan;
+  lines.push(plan.credentials.length === 0 ? `  ${kind.noun}s: none` : `  ${kind.noun}s (${plan.credentials.length}):`);
+  for (const s of plan.credentials) lines.push(`    ${credentialLine(kind, s)}`);
   lines.push(plan.rotate ? '  rotation: due, because' : '  rotation: not due:');
   for (const r of plan.reasons) lines.push(`    - ${r}`);
   for (const n of plan.notes) lines.push(`  note: ${n}`);
-  if (plan.newSecret) lines.push(`  add client secret '${plan.newSecret.displayName}' valid until ${date(plan.newSecret.endDateTime)}`);
+  if (plan.newCredential) lines.push(`  add ${kind.noun} '${plan.newCredential.displayName}' valid until ${date(plan.newCredential.endDateTime)}`);
   for (const w of plan.writes) lines.push(`  write ${targetLabel(w.target)}: ${w.reason}`);
   if (plan.githubWrites > 0) lines.push(`  GitHub writes: ${plan.githubWrites} (counted against max-writes)`);
   for (const t of plan.targets) {
     if (t.stored === 'unread') lines.push(`  not read (no github-token): ${targetLabel(t.target)}`);
   }
-  for (const r of plan.removals) lines.push(`  then remove client secret ${r.secret.keyId}: ${r.reason}`);
+  for (const r of plan.removals) lines.push(`  then remove ${kind.noun} ${r.credential.keyId}: ${r.reason}`);
   const reconciling = (r?.changes.length ?? 0) + (r?.federated.add.length ?? 0) + (r?.federated.remove.length ?? 0) > 0;
   if (plan.writes.length === 0 && plan.removals.length === 0 && !plan.rotate && plan.app.action === 'use' && !reconciling) lines.push('  nothing to change');
   return lines.join('\n');
@@ -51,7 +54,7 @@ export function formatPlan(plan: Plan, dryRun: boolean, declared = false): strin
 
 export function summaryMarkdown(outcome: Outcome, tenantId: string): string {
   const { plan } = outcome;
-  const out: string[] = ['## Entra client secret rotation', ''];
+  const out: string[] = [`## Entra ${outcome.kind.noun} rotation`, ''];
   const app = outcome.app;
   if (app !== undefined) {
     out.push(
@@ -89,35 +92,40 @@ export function summaryMarkdown(outcome: Outcome, tenantId: string): string {
     for (const r of plan.reasons) out.push(`- ${cell(r)}`);
     for (const n of plan.notes) out.push(`- Note: ${cell(n)}`);
     out.push('');
-    out.push(...secretsTable(plan, outcome), ...targetsTable(plan, outcome));
+    out.push(...credentialsTable(plan, outcome), ...targetsTable(plan, outcome));
   }
   if (outcome.error) out.push('**Error:**', '', '```text', outcome.error.message, '```', '');
   return out.join('\n');
 }
 
-function secretsTable(plan: Plan, outcome: Outcome): string[] {
-  const rows = [...plan.secrets];
-  if (outcome.newSecret) rows.unshift({ ...outcome.newSecret, managed: true });
+function credentialsTable(plan: Plan, outcome: Outcome): string[] {
+  const { kind } = plan;
+  const rows = [...plan.credentials];
+  if (outcome.newCredential) rows.unshift({ ...outcome.newCredential, managed: true });
   if (rows.length === 0) return [];
-  const out = ['| Client secret (key ID) | Hint | Start | End | Managed | This run |', '|---|---|---|---|---|---|'];
+  const noun = `${kind.noun.charAt(0).toUpperCase()}${kind.noun.slice(1)}`;
+  const out = [`| ${noun} (key ID) | ${kind.detailHeading} | Start | End | Managed | This run |`, '|---|---|---|---|---|---|'];
   for (const s of rows) {
     const change =
-      s.keyId === outcome.newSecret?.keyId
+      s.keyId === outcome.newCredential?.keyId
         ? 'added'
         : outcome.removed.some((r) => r.keyId === s.keyId)
           ? 'removed'
-          : outcome.dryRun && plan.removals.some((r) => r.secret.keyId === s.keyId)
+          : outcome.dryRun && plan.removals.some((r) => r.credential.keyId === s.keyId)
             ? 'would be removed'
             : '';
     out.push(
-      `| \`${s.keyId}\` | ${cell(s.hint ?? '')}… | ${date(s.startDateTime)} | ${date(s.endDateTime)} | ${s.managed ? 'yes' : `no (${cell(s.displayName ?? '')})`} | ${change} |`,
+      `| \`${s.keyId}\` | ${cell(kind.detail(s))} | ${date(s.startDateTime)} | ${date(s.endDateTime)} | ${s.managed ? 'yes' : `no (${cell(s.displayName ?? '')})`} | ${change} |`,
     );
   }
   return [...out, ''];
 }
 
+/** One row a target; when every target is the same kind of home, its noun heads the first column, else a column says it. */
 function targetsTable(plan: Plan, outcome: Outcome): string[] {
-  const out = ['| GitHub secret | Where | This run |', '|---|---|---|'];
+  const homes = new Set(plan.targets.map((t) => homeOf(t.target).noun));
+  const [onlyHome] = homes.size === 1 ? homes : [undefined];
+  const out = onlyHome === undefined ? ['| Target | Kind | Where | This run |', '|---|---|---|---|'] : [`| ${onlyHome} | Where | This run |`, '|---|---|---|'];
   for (const t of plan.targets) {
     const failed = outcome.failed.find((f) => f.target === t.target);
     const unconfirmed = outcome.unconfirmed.some((f) => f.target === t.target);
@@ -134,7 +142,8 @@ function targetsTable(plan: Plan, outcome: Outcome): string[] {
             : t.stored === 'unread'
               ? 'not read'
               : 'unchanged';
-    out.push(`| \`${t.target.name}\` | ${cell(scopeLabel(t.target.scope))} | ${state} |`);
+    const home = homeOf(t.target);
+    out.push(`| \`${t.target.name}\` | ${onlyHome === undefined ? `${home.noun} | ` : ''}${cell(home.where(t.target))} | ${state} |`);
   }
   return [...out, ''];
 }

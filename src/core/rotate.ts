@@ -1,11 +1,13 @@
 /**
- * One app, in the order that never leaves a target without a working secret:
- * plan → (create app) → add the new secret → write every target → only then remove old managed secrets.
+ * One app, in the order that never leaves a target without a working credential:
+ * plan → (create app) → add the new credential → write every target → only then remove old managed credentials.
+ * The same order for every credential kind: each step goes through the kind (credential-kind.ts).
  * What the app and its targets look like now comes in from the inventory (inventory.ts), read for the whole run.
  */
 import { reconcilePlan } from './declare';
 import { AggregateFailure, ServiceError } from './errors';
-import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegistration, type PasswordInfo, type Target } from './model';
+import type { CredentialKind, NewCredential } from './credential-kind';
+import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegistration, type CredentialInfo, type Target } from './model';
 import { asError, type Outcome } from './outcome';
 import { expiredNotHeld, makePlan, managedSecrets, minute, type RemovalStep } from './plan';
 import type { AppPlan, AppState } from './app-plan';
@@ -30,7 +32,7 @@ export async function planApp(spec: AppSpec, state: AppState, ports: Ports, runS
     app:
       found === undefined
         ? { create: spec.app.name ?? '' }
-        : { displayName: found.displayName, appId: found.appId, objectId: found.id, passwords: found.passwordCredentials },
+        : { displayName: found.displayName, appId: found.appId, objectId: found.id, credentials: credentialsOf(spec.rotation.kind, found) },
     targets: state.targets,
     settings: spec.rotation,
     servicePrincipal: spec.app.servicePrincipal,
@@ -39,6 +41,13 @@ export async function planApp(spec: AppSpec, state: AppState, ports: Ports, runS
   });
   plan.reconcile = reconcile;
   return { spec, found, plan, reconcile };
+}
+
+/** The app's credentials of the kind rotated: a kind whose credentials were not read cannot be planned. */
+function credentialsOf(kind: CredentialKind, app: AppRegistration): readonly CredentialInfo[] {
+  const read = kind.of(app);
+  if (read === undefined) throw new Error(`internal: the ${kind.noun}s of '${app.displayName}' were not read`);
+  return read;
 }
 
 /** Logs the plan of an app (and what it means for API permissions). */
@@ -57,7 +66,7 @@ export async function applyApp(p: AppPlan, ctx: RunContext, ports: Ports, outcom
   if (ctx.dryRun) return;
   try {
     const app = await ensureApp(p, ports, outcome);
-    await rotateSecret(p, app, ctx, ports, outcome);
+    await rotateCredential(p, app, ctx, ports, outcome);
   } catch (error) {
     outcome.error = asError(error);
   }
@@ -75,7 +84,7 @@ export async function applyGraphSide(p: AppPlan, ctx: RunContext, ports: Ports, 
   try {
     const app = await ensureApp(p, ports, outcome);
     if (p.plan.servicePrincipal !== 'skip') await ensureServicePrincipal(app, false, ports.directory, ports.log);
-    await removeOld(app, expiredNotHeld(p.plan, ctx.runStart), ports, outcome);
+    await removeOld(app, p.spec.rotation.kind, expiredNotHeld(p.plan, ctx.runStart), ports, outcome);
   } catch (error) {
     outcome.error = asError(error);
   }
@@ -85,7 +94,7 @@ export async function applyGraphSide(p: AppPlan, ctx: RunContext, ports: Ports, 
 export function recordPlan(p: AppPlan, outcome: Outcome): void {
   outcome.app = p.found;
   outcome.plan = p.plan;
-  outcome.currentSecret = p.found === undefined ? undefined : managedSecrets(p.found.passwordCredentials, p.spec.rotation.credentialName)[0];
+  outcome.currentCredential = p.found === undefined ? undefined : managedSecrets(credentialsOf(p.spec.rotation.kind, p.found), p.spec.rotation.credentialName)[0];
 }
 
 /** The app, as declared: created with the declared properties, or brought to them with one PATCH. */
@@ -115,26 +124,30 @@ async function ensureApp(p: AppPlan, ports: Ports, outcome: Outcome): Promise<Ap
   return app;
 }
 
-/** After the app itself: the new secret (when due), the targets, then the removals of old managed secrets. */
-async function rotateSecret(p: AppPlan, app: AppRegistration, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<void> {
+/**
+ * After the app itself: the new credential (when due), the targets, then the removals of old managed credentials.
+ * Also runs when nothing is due: missing companions are written and leftovers removed.
+ */
+async function rotateCredential(p: AppPlan, app: AppRegistration, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<void> {
   const { plan, spec } = p;
+  const { kind } = spec.rotation;
   const started = await startRotation(p, app, ctx, ports, outcome);
-  const { newSecret, addDeadline } = started;
-  if (newSecret !== undefined && spec.rotation.verifyNewSecret) await verifyNewSecret(app, newSecret, started.spByVerify, ports);
-  if (newSecret !== undefined && addDeadline !== undefined && ports.now().getTime() > addDeadline.getTime()) {
-    await undoNewSecret(app, newSecret.info, ports.directory, ports.log, 'it could not be written in time');
+  const { added, addDeadline } = started;
+  if (added !== undefined && spec.rotation.verifyNewSecret) await verifyNew(app, kind, added, started.spByVerify, ports);
+  if (added !== undefined && addDeadline !== undefined && ports.now().getTime() > addDeadline.getTime()) {
+    await undoNew(app, kind, added.info, ports, 'it could not be written in time');
     throw new Error(
-      `The new client secret was added more than ${WRITE_DEADLINE_MS / 60_000} minutes ago and no target has it yet (Entra was slow to accept it), so it was removed again and no GitHub secret was changed. Run again.`,
+      `The new ${kind.noun} was added more than ${WRITE_DEADLINE_MS / 60_000} minutes ago and no target has it yet (Entra was slow to accept it), so it was removed again and no target was changed. Run again.`,
     );
   }
 
-  // Write every target, then remove old managed secrets, only when every target that carries the value surely
+  // Write every target, then remove old managed credentials, only when every target that carries the value surely
   // holds the new one.
-  const values = newSecret === undefined ? undefined : new DerivedValues(newSecret.value, app, ctx.tenantId, ports.log);
+  const values = added === undefined ? undefined : new DerivedValues(added.value, kind, app, ctx.tenantId, ports.log);
   const writesValue = plan.writes.some((w) => carriesSecretValue(w.target.kind));
   await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), addDeadline, ports, outcome);
-  if (newSecret !== undefined) await settleRotation(app, newSecret.info, writesValue, ports, outcome);
-  if (!plan.rotate || outcome.rotated) await removeOld(app, plan.removals, ports, outcome);
+  if (added !== undefined) await settleRotation(app, kind, added.info, writesValue, ports, outcome);
+  if (!plan.rotate || outcome.rotated) await removeOld(app, kind, plan.removals, ports, outcome);
 
   const failures = [...outcome.unconfirmed, ...outcome.failed].map((f) => f.error);
   if (started.spFailure !== undefined) failures.push(started.spFailure);
@@ -143,19 +156,21 @@ async function rotateSecret(p: AppPlan, app: AppRegistration, ctx: RunContext, p
 }
 
 interface Started {
-  newSecret: { info: PasswordInfo; value: Secret } | undefined;
+  added: NewCredential | undefined;
   addDeadline: Date | undefined;
   spByVerify: boolean;
   spFailure: Error | undefined;
 }
 
 /**
- * The start of a rotation, in parallel: the public key of every scope written to, the service principal, and (when
- * due) the new secret. When the new secret is verified, that token request also tells whether the service principal exists.
+ * The start of a rotation, in parallel: what writing to each home needs (a GitHub scope's public key), the service
+ * principal, and (when due) the new credential. When the new credential is verified, that token request also tells
+ * whether the service principal exists.
  */
 async function startRotation(p: AppPlan, app: AppRegistration, ctx: RunContext, ports: Ports, outcome: Outcome): Promise<Started> {
   const { plan, spec } = p;
   const { directory, store, log } = ports;
+  const { kind } = spec.rotation;
   const spByVerify = plan.servicePrincipal === 'ensure' && plan.rotate && spec.rotation.verifyNewSecret;
   const spTask =
     plan.servicePrincipal === 'skip' || spByVerify ? Promise.resolve() : ensureServicePrincipal(app, plan.servicePrincipal === 'create', directory, log);
@@ -164,37 +179,37 @@ async function startRotation(p: AppPlan, app: AppRegistration, ctx: RunContext, 
   // No write of the new value starts after this (write-window.ts): how later runs tell what a target holds.
   const addDeadline = plan.rotate ? writeDeadline(ports.now()) : undefined;
   const addTask = plan.rotate
-    ? addPasswordOnce(app, plan.newSecret?.displayName ?? spec.rotation.credentialName, plan.newSecret?.endDateTime ?? ctx.runStart, ports)
+    ? addOnce(app, kind, plan.newCredential?.displayName ?? spec.rotation.credentialName, plan.newCredential?.endDateTime ?? ctx.runStart, ports)
     : Promise.resolve(undefined);
-  const [spResult, prepared, added] = await Promise.allSettled([spTask, prepareTask, addTask]);
+  const [spResult, prepared, adding] = await Promise.allSettled([spTask, prepareTask, addTask]);
 
-  const newSecret = added.status === 'fulfilled' ? added.value : undefined;
-  if (newSecret !== undefined) {
-    outcome.newSecret = newSecret.info;
-    log.info(`Added client secret ${newSecret.info.keyId} (hint ${newSecret.info.hint ?? '?'}…, valid until ${minute(newSecret.info.endDateTime)})`);
+  const added = adding.status === 'fulfilled' ? adding.value : undefined;
+  if (added !== undefined) {
+    outcome.newCredential = added.info;
+    log.info(`Added ${kind.noun} ${added.info.keyId} (${kind.detailHeading.toLowerCase()} ${kind.detail(added.info)}, valid until ${minute(added.info.endDateTime)})`);
   }
-  if (added.status === 'rejected') throw added.reason;
+  if (adding.status === 'rejected') throw adding.reason;
   if (prepared.status === 'rejected') {
-    if (newSecret !== undefined) await undoNewSecret(app, newSecret.info, directory, log, 'no target could be written');
+    if (added !== undefined) await undoNew(app, kind, added.info, ports, 'no target could be written');
     throw prepared.reason;
   }
-  return { newSecret, addDeadline, spByVerify, spFailure: spResult.status === 'rejected' ? asError(spResult.reason) : undefined };
+  return { added, addDeadline, spByVerify, spFailure: spResult.status === 'rejected' ? asError(spResult.reason) : undefined };
 }
 
-/** Before any target gets the new secret: Entra may refuse a new secret for seconds, so wait until it accepts it. */
-async function verifyNewSecret(app: AppRegistration, newSecret: { info: PasswordInfo; value: Secret }, spByVerify: boolean, ports: Ports): Promise<void> {
+/** Before any target gets the new credential: Entra may refuse a new one for seconds, so wait until it accepts it. */
+async function verifyNew(app: AppRegistration, kind: CredentialKind, added: NewCredential, spByVerify: boolean, ports: Ports): Promise<void> {
   const { directory, log, verifier } = ports;
   try {
-    if ((await verifier.accepts(app, newSecret.value, { servicePrincipalMayBeMissing: spByVerify })) === 'no-service-principal') {
+    if ((await kind.accepts(verifier, app, added.value, { servicePrincipalMayBeMissing: spByVerify })) === 'no-service-principal') {
       await directory.createServicePrincipal(app);
       log.info(`Created the missing service principal (enterprise application) of '${app.displayName}'`);
-      await verifier.accepts(app, newSecret.value, { servicePrincipalMayBeMissing: false });
+      await kind.accepts(verifier, app, added.value, { servicePrincipalMayBeMissing: false });
     }
-    log.info(`Entra accepts the new client secret ${newSecret.info.keyId}`);
+    log.info(`Entra accepts the new ${kind.noun} ${added.info.keyId}`);
   } catch (error) {
-    await undoNewSecret(app, newSecret.info, directory, log, 'Entra did not accept it');
+    await undoNew(app, kind, added.info, ports, 'Entra did not accept it');
     throw new AggregateFailure(
-      'Entra ID did not accept the new client secret, so it was removed again; no GitHub secret was changed and every existing client secret was kept:',
+      `Entra ID did not accept the new ${kind.noun}, so it was removed again; no target was changed and every existing ${kind.noun} was kept:`,
       [asError(error)],
     );
   }
@@ -202,7 +217,7 @@ async function verifyNewSecret(app: AppRegistration, newSecret: { info: Password
 
 /**
  * Writes in parallel. A write whose answer never came (or came as a server error) may have taken effect: its
- * target is "unconfirmed", which keeps every client secret, the new one included.
+ * target is "unconfirmed", which keeps every credential of the kind, the new one included.
  */
 async function writeTargets(targets: Target[], valueOf: (t: Target) => Secret, notAfter: Date | undefined, ports: Ports, outcome: Outcome): Promise<void> {
   const results = await Promise.allSettled(targets.map((t) => ports.store.write(t, valueOf(t), notAfter === undefined ? {} : { notAfter })));
@@ -220,46 +235,46 @@ async function writeTargets(targets: Target[], valueOf: (t: Target) => Secret, n
 }
 
 /**
- * After the writes: the new secret is current once a target surely holds it. It is removed again only when no
+ * After the writes: the new credential is current once a target surely holds it. It is removed again only when no
  * write of its value was even possibly done; any target that did not surely take it fails the step, and then every
- * client secret is kept.
+ * credential of the kind is kept.
  */
-async function settleRotation(app: AppRegistration, secret: PasswordInfo, writesValue: boolean, ports: Ports, outcome: Outcome): Promise<void> {
+async function settleRotation(app: AppRegistration, kind: CredentialKind, secret: CredentialInfo, writesValue: boolean, ports: Ports, outcome: Outcome): Promise<void> {
   const tookValue = outcome.written.filter((t) => carriesSecretValue(t.kind));
   const stale = outcome.failed.filter((f) => carriesSecretValue(f.target.kind));
   const unconfirmed = outcome.unconfirmed.filter((f) => carriesSecretValue(f.target.kind));
   if (writesValue && tookValue.length === 0 && unconfirmed.length === 0) {
-    await undoNewSecret(app, secret, ports.directory, ports.log, 'no target took its value');
+    await undoNew(app, kind, secret, ports, 'no target took its value');
     throw new AggregateFailure(
-      'No target could be written, so the new client secret was removed again and the existing secrets were left as they were:',
+      `No target could be written, so the new ${kind.noun} was removed again and the existing ${kind.short}s were left as they were:`,
       outcome.failed.map((f) => f.error),
     );
   }
   if (!writesValue || tookValue.length > 0) {
     outcome.rotated = true;
-    outcome.currentSecret = secret;
+    outcome.currentCredential = secret;
   }
   if (stale.length === 0 && unconfirmed.length === 0) return;
-  const parts = [`The new client secret ${secret.keyId} was ${tookValue.length > 0 ? `written to ${tookValue.map(targetLabel).join(', ')}` : 'added'}`];
+  const parts = [`The new ${kind.noun} ${secret.keyId} was ${tookValue.length > 0 ? `written to ${tookValue.map(targetLabel).join(', ')}` : 'added'}`];
   if (unconfirmed.length > 0) {
     parts.push(`no answer came to writing ${unconfirmed.map((f) => targetLabel(f.target)).join(', ')}, so ${unconfirmed.length === 1 ? 'it' : 'they'} may hold the new value or the previous one (unconfirmed)`);
   }
   if (stale.length > 0) parts.push(`these targets still hold the previous value: ${stale.map((f) => targetLabel(f.target)).join(', ')}`);
   throw new AggregateFailure(
-    `${parts.join('; ')}. Every client secret was kept, the new one too, so whatever each target holds still works. Fix the cause and run again: the next run writes them again or confirms them:`,
+    `${parts.join('; ')}. Every ${kind.noun} was kept, the new one too, so whatever each target holds still works. Fix the cause and run again: the next run writes them again or confirms them:`,
     [...unconfirmed, ...stale].map((f) => f.error),
   );
 }
 
-async function removeOld(app: AppRegistration, removals: RemovalStep[], ports: Ports, outcome: Outcome): Promise<void> {
-  for (const removal of removals) {
+async function removeOld(app: AppRegistration, kind: CredentialKind, removals: RemovalStep[], ports: Ports, outcome: Outcome): Promise<void> {
+  for (const { credential, reason } of removals) {
     try {
-      await ports.directory.removePassword(app, removal.secret.keyId);
-      outcome.removed.push(removal.secret);
-      ports.log.info(`Removed client secret ${removal.secret.keyId} (${removal.reason})`);
+      await kind.remove(ports.directory, app, credential.keyId);
+      outcome.removed.push(credential);
+      ports.log.info(`Removed ${kind.noun} ${credential.keyId} (${reason})`);
     } catch (error) {
       ports.log.warning(
-        `Could not remove the old client secret ${removal.secret.keyId}; it stays valid until ${minute(removal.secret.endDateTime)} and the next run tries again. ${
+        `Could not remove the old ${kind.noun} ${credential.keyId}; it stays valid until ${minute(credential.endDateTime)} and the next run tries again. ${
           error instanceof Error ? error.message : String(error)
         }`,
       );
@@ -268,26 +283,26 @@ async function removeOld(app: AppRegistration, removals: RemovalStep[], ports: P
 }
 
 /**
- * addPassword is not idempotent. When its outcome is unknown (the connection dropped after the request was
- * sent), the app is read again: a secret with our description and the exact expiry we asked for, which was not
+ * Adding a credential is not idempotent. When its outcome is unknown (the connection dropped after the request was
+ * sent), the app is read again: a credential with our description and the exact expiry we asked for, which was not
  * there before, is ours, and since its value is lost it is removed before trying again.
  */
-async function addPasswordOnce(app: AppRegistration, displayName: string, endDateTime: Date, ports: Ports): Promise<{ info: PasswordInfo; value: Secret }> {
+async function addOnce(app: AppRegistration, kind: CredentialKind, displayName: string, endDateTime: Date, ports: Ports): Promise<NewCredential> {
   const { directory, log } = ports;
-  const known = new Set(app.passwordCredentials.map((p) => p.keyId));
+  const known = new Set(credentialsOf(kind, app).map((p) => p.keyId));
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await directory.addPassword(app, displayName, endDateTime);
+      return await kind.add(directory, app, displayName, endDateTime);
     } catch (error) {
       if (!(error instanceof ServiceError && error.details.outcomeUnknown === true) || attempt >= 3) throw error;
-      log.warning(`No answer came to adding a client secret (${error.message}); checking whether it was added anyway`);
+      log.warning(`No answer came to adding a ${kind.noun} (${error.message}); checking whether it was added anyway`);
       const now = await directory.appByAppId(app.appId);
-      const strays = (now?.passwordCredentials ?? []).filter(
+      const strays = ((now === undefined ? undefined : kind.of(now)) ?? []).filter(
         (p) => !known.has(p.keyId) && p.displayName === displayName && Math.abs(p.endDateTime.getTime() - endDateTime.getTime()) < 1000,
       );
       for (const stray of strays) {
-        await directory.removePassword(app, stray.keyId);
-        log.info(`Removed client secret ${stray.keyId}: it was added, but its value never reached this run`);
+        await kind.remove(directory, app, stray.keyId);
+        log.info(`Removed ${kind.noun} ${stray.keyId}: it was added, but its value never reached this run`);
       }
     }
   }
@@ -299,13 +314,13 @@ async function ensureServicePrincipal(app: AppRegistration, justCreated: boolean
   log.info(`Created the service principal (enterprise application) of '${app.displayName}'`);
 }
 
-async function undoNewSecret(app: AppRegistration, secret: PasswordInfo, directory: Directory, log: Log, why: string): Promise<void> {
+async function undoNew(app: AppRegistration, kind: CredentialKind, added: CredentialInfo, ports: Pick<Ports, 'directory' | 'log'>, why: string): Promise<void> {
   try {
-    await directory.removePassword(app, secret.keyId);
-    log.info(`Removed the new client secret ${secret.keyId} again: ${why}`);
+    await kind.remove(ports.directory, app, added.keyId);
+    ports.log.info(`Removed the new ${kind.noun} ${added.keyId} again: ${why}`);
   } catch (error) {
-    log.warning(
-      `The new client secret ${secret.keyId} could not be removed again (${error instanceof Error ? error.message : String(error)}); no target holds it, and the next run removes it.`,
+    ports.log.warning(
+      `The new ${kind.noun} ${added.keyId} could not be removed again (${error instanceof Error ? error.message : String(error)}); no target holds it, and the next run removes it.`,
     );
   }
 }
@@ -313,13 +328,15 @@ async function undoNewSecret(app: AppRegistration, secret: PasswordInfo, directo
 /** Every form of the new value, each masked before anything else happens to it. */
 class DerivedValues {
   readonly secret: Secret;
+  readonly #kind: CredentialKind;
   readonly #app: AppRegistration;
   readonly #tenantId: string;
   readonly #log: Log;
   readonly #credentials = new Map<string, Secret>();
 
-  constructor(secret: Secret, app: AppRegistration, tenantId: string, log: Log) {
+  constructor(secret: Secret, kind: CredentialKind, app: AppRegistration, tenantId: string, log: Log) {
     this.secret = secret;
+    this.#kind = kind;
     this.#app = app;
     this.#tenantId = tenantId;
     this.#log = log;
@@ -329,7 +346,10 @@ class DerivedValues {
   credentials(subscriptionId: string | undefined): Secret {
     const known = this.#credentials.get(subscriptionId ?? '');
     if (known !== undefined) return known;
-    const creds: Record<string, string> = { clientId: this.#app.appId, clientSecret: this.secret.reveal(), tenantId: this.#tenantId };
+    const key = this.#kind.azureLoginKey;
+    // config.ts refuses a credentials target for a kind azure/login cannot sign in with, before any request.
+    if (key === undefined) throw new Error(`internal: azure/login takes no ${this.#kind.noun}`);
+    const creds: Record<string, string> = { clientId: this.#app.appId, [key]: this.secret.reveal(), tenantId: this.#tenantId };
     if (subscriptionId !== undefined) creds['subscriptionId'] = subscriptionId;
     const json = JSON.stringify(creds);
     this.#log.mask(json);

@@ -5,7 +5,8 @@
  */
 import type { CredentialEntry } from './expiry';
 import { fleetCounts, resultWord, writesLine, type FleetOutcome } from './fleet';
-import { carriesSecretValue, scopeLabel, targetLabel } from './model';
+import { homeOf } from './home-kind';
+import { carriesSecretValue, targetLabel } from './model';
 import { summaryMarkdown } from './report';
 import { appLabel } from './spec';
 import { cell, day, utf8Length } from './text';
@@ -45,17 +46,19 @@ function fleetTable(result: FleetOutcome, tenantId: string): string {
   const { rotated, rotatedNew, deferred, failed } = fleetCounts(result);
   // The outputs' counts: rotated-count includes the apps created (and given their first secret) in this run.
   const counts = [`${rotated} rotated${rotatedNew > 0 ? ` (${rotatedNew} of them new apps, created in this run)` : ''}`, `${deferred} due, deferred`, `${failed} failed`];
-  const out = ['## Entra client secret rotation: fleet', ''];
+  const kinds = new Set(result.apps.map((a) => a.outcome.kind));
+  const [only] = kinds.size === 1 ? kinds : [undefined];
+  const out = [`## Entra ${only?.noun ?? 'credential'} rotation: fleet`, ''];
   out.push(`**Tenant** \`${tenantId}\` · **${result.apps.length} apps** in this run${result.otherShards > 0 ? ` (${result.otherShards} in other shards)` : ''} · ${counts.join(' · ')}`);
   out.push('', `**Result:** ${failed > 0 ? `❌ ${failed} of ${result.apps.length} apps failed` : result.dryRun ? '🔎 Dry run: nothing was changed' : '✅ Done'}`, '');
   out.push(writesMarkdown(result), '');
-  out.push('| App | Client ID | Newest managed secret expires | Action | Targets written | Failures |', '|---|---|---|---|---|---|');
+  out.push(`| App | Client ID | Newest managed ${only?.short ?? 'credential'} expires | Action | Targets written | Failures |`, '|---|---|---|---|---|---|');
   for (const { spec, outcome: o } of result.apps) {
     const written = o.written.filter((t) => carriesSecretValue(t.kind) || o.rotated).length;
     const failures = [...o.failed, ...o.unconfirmed].map((f) => targetLabel(f.target));
     if (o.error !== undefined && failures.length === 0) failures.push(o.error.message.split('\n')[0] ?? '');
     out.push(
-      `| ${cell(appLabel(spec))} | ${o.app === undefined ? '' : `\`${o.app.appId}\``} | ${o.currentSecret === undefined ? '' : day(o.currentSecret.endDateTime)} | ${resultWord(o)} | ${written} of ${spec.targets.length} | ${cell(failures.join('; '))} |`,
+      `| ${cell(appLabel(spec))} | ${o.app === undefined ? '' : `\`${o.app.appId}\``} | ${o.currentCredential === undefined ? '' : `${day(o.currentCredential.endDateTime)}${only === undefined ? ` (${o.kind.noun})` : ''}`} | ${resultWord(o)} | ${written} of ${spec.targets.length} | ${cell(failures.join('; '))} |`,
     );
   }
   return `${out.join('\n')}\n`;
@@ -100,12 +103,14 @@ export function reportJson(result: FleetOutcome, tenantId: string, generatedAt: 
     deferred: o.deferred,
     deferredBy: o.deferredBy ?? null,
     githubWrites: o.plan?.githubWrites ?? 0,
-    newSecretKeyId: o.newSecret?.keyId ?? null,
-    currentSecretExpires: o.currentSecret?.endDateTime.toISOString() ?? null,
+    credentialType: o.kind.id,
+    newSecretKeyId: o.newCredential?.keyId ?? null,
+    currentSecretExpires: o.currentCredential?.endDateTime.toISOString() ?? null,
     removedKeyIds: o.removed.map((p) => p.keyId),
     targets: spec.targets.map((t) => ({
       name: t.name,
-      where: scopeLabel(t.scope),
+      home: homeOf(t).id,
+      where: homeOf(t).where(t),
       kind: t.kind,
       result: o.written.includes(t)
         ? 'written'

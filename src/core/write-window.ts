@@ -92,3 +92,21 @@ export function latestWriteEnd(bounds: WriteBounds, startedAt: number, notAfter:
 export function endsWithinWindow(bounds: WriteBounds): boolean {
   return latestWriteEnd(bounds, WRITE_DEADLINE_MS, WRITE_DEADLINE_MS) <= WRITE_WINDOW_MS - WINDOW_SLACK_MS;
 }
+
+/** GitHub keeps updated_at to the second; Entra keeps startDateTime to the sub-second. */
+export function floorToSecond(d: Date): number {
+  return Math.floor(d.getTime() / 1000) * 1000;
+}
+
+/**
+ * The managed credentials a home last written at `updatedAt` may hold, newest first in the order given: those that
+ * started within WRITE_WINDOW_MS before it, give or take CLOCK_SKEW_MS. How a home whose value cannot be read back
+ * (a GitHub secret) tells what it holds.
+ */
+export function mayHold<C extends { startDateTime: Date }>(updatedAt: Date, managed: readonly C[]): C[] {
+  const written = updatedAt.getTime();
+  return managed.filter((p) => {
+    const start = floorToSecond(p.startDateTime);
+    return start <= written + CLOCK_SKEW_MS && start >= written - WRITE_WINDOW_MS - CLOCK_SKEW_MS;
+  });
+}

@@ -5,6 +5,7 @@
 import type { DeclaredInput } from '../core/declare';
 import { SIGN_IN_AUDIENCES, type TargetKind } from '../core/model';
 import type { PermissionLine } from '../core/reconcile';
+import { CLIENT_SECRET } from '../core/credential-kind';
 import type { AppIdentity, AppRotation } from '../core/spec';
 import { CLOUDS } from './clouds';
 import { parseUrl, type Item, type Values } from './values';
@@ -123,7 +124,8 @@ export function readRotation(values: Values): AppRotation | undefined {
   ) {
     return undefined;
   }
-  return { credentialName, lifetimeDays, rotateBeforeDays, force, keepPrevious, verifyNewSecret };
+  // The one credential kind read today; certificates (credential-type) come next (core/credential-kind.ts).
+  return { kind: CLIENT_SECRET, credentialName, lifetimeDays, rotateBeforeDays, force, keepPrevious, verifyNewSecret };
 }
 
 export interface SecretName {

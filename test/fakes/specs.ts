@@ -1,4 +1,5 @@
 /** AppSpecs and fleet settings as src/config.ts would make them from a step's inputs or a fleet file, for core tests. */
+import { CLIENT_SECRET } from '../../src/core/credential-kind.ts';
 import type { Scope, Target, TargetKind } from '../../src/core/model.ts';
 import type { AppSpec, FleetSettings } from '../../src/core/spec.ts';
 
@@ -44,6 +45,7 @@ export function appSpec(o: SpecOptions = {}): AppSpec {
       federatedAudience: 'api://AzureADTokenExchange',
     },
     rotation: {
+      kind: CLIENT_SECRET,
       credentialName: MANAGED,
       lifetimeDays: o.lifetimeDays ?? 180,
       rotateBeforeDays: o.rotateBeforeDays ?? 30,

@@ -1,0 +1,53 @@
+/**
+ * A home kind: where a value is kept for the system that uses it. GitHub secrets (Actions secrets of a repository,
+ * an environment or an organisation, and Dependabot secrets) today; Azure Key Vault secrets, Codespaces secrets and
+ * Actions variables next. What differs between homes is here: what a person calls one and where it is, whether its
+ * value can be read back and, if not, how the run tells which credential it holds, and what writing one costs
+ * against GitHub's limits. Plan, summary and report ask a target's home kind; none knows each one. Writing goes
+ * through the SecretStore port, which the adapters implement per home.
+ */
+import { scopeLabel, type CredentialInfo, type StoredSecretInfo, type Target } from './model';
+import { mayHold } from './write-window';
+
+export type HomeKindId = 'github-secret';
+
+export interface HomeKind {
+  readonly id: HomeKindId;
+  /** What a person calls one: `GitHub secret`. */
+  readonly noun: string;
+  /** Where a target of this kind is: `repository octo/app`. */
+  where(target: Target): string;
+  /** Why a missing one means a new credential, not only a write: `a secret's value cannot be read back`. */
+  readonly missingNeedsRotation: string | undefined;
+  /**
+   * The managed credentials (newest first) a stored one may hold. A GitHub secret cannot be read back: when it was
+   * last written tells (write-window.ts mayHold).
+   */
+  mayHold<C extends CredentialInfo>(stored: StoredSecretInfo, managed: readonly C[]): C[];
+  /** GitHub content-creating requests (what max-writes counts) one write of a target makes. */
+  readonly githubWritesEach: number;
+}
+
+export const GITHUB_SECRET: HomeKind = {
+  id: 'github-secret',
+  noun: 'GitHub secret',
+  where: (target) => scopeLabel(target.scope),
+  missingNeedsRotation: "a secret's value cannot be read back",
+  mayHold: (stored, managed) => mayHold(stored.updatedAt, managed),
+  // One PUT; an organisation secret's visibility and selected repositories travel in it.
+  githubWritesEach: 1,
+};
+
+/** The home kind of a target: every target today is a GitHub secret (Actions or Dependabot). */
+export function homeOf(target: Target): HomeKind {
+  switch (target.scope.service) {
+    case 'actions':
+    case 'dependabot':
+      return GITHUB_SECRET;
+  }
+}
+
+/** The GitHub writes (max-writes) of writing these targets once each. */
+export function githubWritesOf(targets: readonly Target[]): number {
+  return targets.reduce((n, t) => n + homeOf(t).githubWritesEach, 0);
+}
