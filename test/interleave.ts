@@ -77,7 +77,7 @@ async function untilQuiet(emu: Emulator, runOf: RunOf, runs: Runs): Promise<void
 }
 
 /** The run to go next: the only one that can, or the prefix's choice, or 'A'; records a choice point. */
-function choose(options: RunName[], prefix: readonly RunName[], choices: ChoicePoint[]): RunName {
+export function choose(options: RunName[], prefix: readonly RunName[], choices: ChoicePoint[]): RunName {
   let chosen = options[0] as RunName;
   if (options.length > 1) {
     const wanted = prefix[choices.length];

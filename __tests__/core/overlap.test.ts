@@ -54,9 +54,9 @@ describe('overlapping runs', () => {
     };
     const seen: string[] = [];
     const hook = fake.world.beforeCall;
-    fake.world.beforeCall = async (c, label) => {
+    fake.world.beforeCall = async (c, label, run) => {
       for (const v of brokenTargets(fake, s)) seen.push(`before ${c} ${label}: ${v}`);
-      await hook?.(c, label);
+      await hook?.(c, label, run);
     };
     await run(fake, s, 'A');
     expect(b).toBeDefined();

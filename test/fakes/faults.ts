@@ -122,8 +122,11 @@ export class World {
   callMs = 100;
   /** Tag recorded with calls and effects. */
   run = 'run';
-  /** Called (and awaited) before each call is served: how tests interleave runs or change the world mid-run. */
-  beforeCall: ((call: CallName, label: string) => Promise<void>) | undefined;
+  /**
+   * Called (and awaited) before each call is served: how tests interleave runs or change the world mid-run. `run`
+   * is the tag of the run making the call (`this.run` may already be another run's by then).
+   */
+  beforeCall: ((call: CallName, label: string, run: string) => Promise<void>) | undefined;
   /** Each run's log (by tag), where a new secret is masked. */
   readonly logs = new Map<string, Log>();
   #serving = 'run';
@@ -144,7 +147,7 @@ export class World {
   async serve<T>(call: CallName, label: string, doing: string, effect: () => T, before?: () => void): Promise<T> {
     const run = this.run;
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (this.beforeCall !== undefined) await this.beforeCall(call, label);
+    if (this.beforeCall !== undefined) await this.beforeCall(call, label, run);
     // What the adapter checks before an attempt starts (e.g. a write's notAfter): nothing is sent.
     before?.();
     this.calls.push({ call, label, run });

@@ -110,3 +110,30 @@ export function newManaged(fake: Fake, s: Seeded): FakeApp['passwords'] {
 export function brokenTargets(fake: Fake, s: Seeded): string[] {
   return violations(fake, s, Infinity).filter((v) => v.includes('holds a value Entra does not accept') || v.includes('no app'));
 }
+
+/**
+ * test/invariant.ts's convergenceProblems, read from the fakes: the invariant; the service principal; every value
+ * target holds the newest managed secret and every companion its value; of the start's managed secrets at most
+ * keep-previous remain, and at most two made since (a failed run's may stay until a later run removes it);
+ * `settled` (every earlier run long past, so nothing is protected): at most keep-previous besides the newest.
+ */
+export function convergenceProblems(fake: Fake, s: Seeded, options: { settled?: boolean } = {}): string[] {
+  const problems = violations(fake, s);
+  const app = appOf(fake, s);
+  if (app === undefined) return [...problems, 'there is no app'];
+  if (s.spec.app.servicePrincipal && !fake.directory.servicePrincipals.has(app.appId)) problems.push('the app has no service principal');
+  const managed = app.passwords.filter((p) => p.displayName === MANAGED).sort((a, b) => b.startDateTime.getTime() - a.startDateTime.getTime());
+  const newest = managed[0]?.value;
+  for (const t of s.spec.targets) {
+    if (carriesSecretValue(t.kind)) {
+      if (heldSecret(fake, t) !== newest) problems.push(`${t.name} (${JSON.stringify(t.scope)}) does not hold the newest managed secret`);
+    } else if (fake.store.held(t.scope, t.name)?.value !== valueOf(t, app.appId, '')) problems.push(`${t.name} (${JSON.stringify(t.scope)}) is wrong`);
+  }
+  const { keepPrevious } = s.spec.rotation;
+  const kept = `keep-previous is ${keepPrevious}`;
+  const fromStart = managed.filter((p) => s.keyIds.includes(p.keyId));
+  if (fromStart.length > keepPrevious) problems.push(`${fromStart.length} managed secrets of the start state remain (${kept})`);
+  if (managed.length - fromStart.length > 2) problems.push(`${managed.length - fromStart.length} new managed secrets remain`);
+  if (options.settled === true && managed.length > 1 + keepPrevious) problems.push(`${managed.length} managed secrets remain (${kept})`);
+  return problems;
+}
