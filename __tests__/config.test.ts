@@ -5,6 +5,7 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { INPUT_NAMES, PER_APP_INPUT_NAMES, readConfig, SECRET_INPUT_NAMES } from '../src/config';
 import { InputError } from '../src/core/errors';
+import { CLIENT_SECRET } from '../src/core/credential-kind';
 import { APP_KEYS } from '../src/inputs/app';
 import { CLOUDS } from '../src/inputs/clouds';
 import { readFleetFile } from '../src/inputs/fleet-file';
@@ -46,7 +47,7 @@ describe('readConfig', () => {
     expect(spec?.key).toBe('app-name:billing');
     expect(spec?.source).toBe('inputs');
     expect(spec?.app).toMatchObject({ name: 'billing', appId: undefined, createIfMissing: true, signInAudience: 'AzureADMyOrg', servicePrincipal: true, declared: {} });
-    expect(spec?.rotation).toEqual({ credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1, verifyNewSecret: true });
+    expect(spec?.rotation).toEqual({ kind: CLIENT_SECRET, credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1, verifyNewSecret: true });
     expect(spec?.targets).toEqual([{ scope: { service: 'actions', owner: 'octo', repo: 'app' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }]);
     expect(c.github.apiUrl).toBe('https://api.github.com');
     expect(c.dryRun).toBe(false);
@@ -299,7 +300,7 @@ describe('readConfig: the fleet file', () => {
         key: 'app-name:billing-api',
         source: 'fleet.yml: apps[0]',
         app: { name: 'billing-api', appId: undefined, createIfMissing: true, signInAudience: 'AzureADMyOrg', servicePrincipal: true, declared: {}, oidcIssuer: 'https://token.actions.githubusercontent.com', federatedAudience: 'api://AzureADTokenExchange' },
-        rotation: { credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1, verifyNewSecret: true },
+        rotation: { kind: CLIENT_SECRET, credentialName: 'rotated-by-github-actions', lifetimeDays: 180, rotateBeforeDays: 30, force: false, keepPrevious: 1, verifyNewSecret: true },
         targets: [{ scope: { service: 'actions', owner: 'octo-org', repo: 'billing' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }],
       },
     ]);

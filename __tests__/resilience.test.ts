@@ -27,8 +27,9 @@ it('retries a 429 with Retry-After in seconds, and says so', async () => {
 });
 
 it('honours Retry-After as an HTTP date', async () => {
-  // An HTTP date has whole seconds: 3 s ahead leaves well over a second when the PUT is answered.
-  emu.faults.add({ match: { service: 'github', method: 'PUT' }, times: 1, kind: 'status', status: 503, retryAfter: new Date(Date.now() + 3000).toUTCString() });
+  // An HTTP date has whole seconds: 6 s ahead leaves over a second when the PUT is answered, even on a loaded
+  // machine where the run takes 3 s to reach it (seen: 2.7 s with 3 s ahead, a 300 ms wait).
+  emu.faults.add({ match: { service: 'github', method: 'PUT' }, times: 1, kind: 'status', status: 503, retryAfter: new Date(Date.now() + 6000).toUTCString() });
   const run = await runAction(emu, start.inputs);
   expect(run.error).toBe('');
   expect(run.stdout).toMatch(/Retrying writing AZURE_\w+ \(environment '[^']+' of octo\/app\) in \d+ ms \(attempt 2 of 5\) after HTTP 503/);
