@@ -3,11 +3,11 @@ import type { Config } from './config';
 import { newSecretVerifier, rotatorCredential } from './adapters/entra';
 import { GitHubSecrets } from './adapters/github';
 import { GraphDirectory } from './adapters/graph';
+import { HomeStores } from './adapters/homes';
 import { writeReportFile } from './adapters/report-file';
 import { defaultRetryPolicy } from './adapters/retry';
 import { fail, runnerLog, setOutputs, writeSummary } from './adapters/runner';
 import { fleetCounts, runFleet, type FleetOutcome } from './core/fleet';
-import type { SecretStore } from './core/ports';
 import { fleetSummary, reportJson } from './core/summary';
 import { appLabel } from './core/spec';
 
@@ -19,7 +19,9 @@ export async function main(config: Config): Promise<void> {
 
   const policy = defaultRetryPolicy();
   const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runnerLog), runnerLog, policy);
-  const store: SecretStore = config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runnerLog, policy) : noStore;
+  const store = new HomeStores({
+    'github-secret': config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runnerLog, policy) : { missing: 'no github-token: a dry run' },
+  });
   const single = config.mode === 'single';
   const result = await runFleet(
     config.apps,
@@ -80,11 +82,3 @@ function fleetOutputs(result: FleetOutcome): Record<string, string> {
     'expiring-count': String(result.credentials.filter((e) => e.flagged).length),
   };
 }
-
-/** Dry-run without a token: targets are not read, and nothing is ever written. */
-const noStore: SecretStore = {
-  list: () => Promise.reject(new Error('internal: no github-token')),
-  prepare: () => Promise.reject(new Error('internal: no github-token')),
-  write: () => Promise.reject(new Error('internal: no github-token')),
-  selectedRepositories: () => Promise.reject(new Error('internal: no github-token')),
-};

@@ -6,7 +6,7 @@
  * against GitHub's limits. Plan, summary and report ask a target's home kind; none knows each one. Writing goes
  * through the SecretStore port, which the adapters implement per home.
  */
-import { scopeLabel, type CredentialInfo, type StoredSecretInfo, type Target } from './model';
+import { scopeLabel, type CredentialInfo, type Scope, type StoredSecretInfo, type Target } from './model';
 import { mayHold } from './write-window';
 
 export type HomeKindId = 'github-secret';
@@ -38,13 +38,18 @@ export const GITHUB_SECRET: HomeKind = {
   githubWritesEach: 1,
 };
 
-/** The home kind of a target: every target today is a GitHub secret (Actions or Dependabot). */
-export function homeOf(target: Target): HomeKind {
-  switch (target.scope.service) {
+/** The home kind of a scope: every scope today holds GitHub secrets (Actions or Dependabot). */
+export function homeOfScope(scope: Scope): HomeKind {
+  switch (scope.service) {
     case 'actions':
     case 'dependabot':
       return GITHUB_SECRET;
   }
+}
+
+/** The home kind of a target. */
+export function homeOf(target: Target): HomeKind {
+  return homeOfScope(target.scope);
 }
 
 /** The GitHub writes (max-writes) of writing these targets once each. */
