@@ -7,7 +7,6 @@ import { directoryContract, storeContract } from '../../test/contract/index.ts';
 import { fakeDirectoryWorld, fakeStoreWorld } from '../../test/contract/fakes.ts';
 
 directoryContract('in-memory fakes', fakeDirectoryWorld, {
-  'findApps.order': 'FakeDirectory.findApps matches display names case-insensitively (as appsByName); findApps promises every app with exactly that name',
   'federated.inTheWay': 'FakeDirectory.addFederatedCredential adds a credential whose name, or whose issuer and subject, another credential holds; Graph refuses both and graph.ts fails naming the one in the way',
 });
 storeContract('in-memory fakes', fakeStoreWorld);

@@ -2,7 +2,8 @@
  * Entra as the Directory port sees it, in memory: app registrations with their client secrets (values kept, as
  * only Entra and the holders know them), certificates, service principals, federated credentials and resource APIs.
  * Mirrors src/adapters/graph.ts after its retries: lookups never read certificates except findApps of one ref;
- * display-name lookups match as Graph's `eq` does (case-insensitively), leaving the exact check to the core; with
+ * appsByName matches as Graph's `eq` does (case-insensitively), leaving the exact check to the core, while findApps
+ * gives only exact matches, as graph.ts filters them; with
  * Application.ReadWrite.OwnedBy every app can be read but only owned ones changed (403 Authorization_RequestDenied);
  * a new app is owned by its creator; removePassword resolves once the key is gone (a repeat is harmless).
  */
@@ -123,7 +124,8 @@ export class FakeDirectory implements Directory {
           const app = this.byAppId(r.appId);
           return app === undefined ? [] : [view(app, certificates)];
         }
-        return this.#named(r.name ?? '').map((a) => view(a, certificates));
+        // The exact name: graph.ts drops what Graph's case-insensitive `eq` matched besides.
+        return this.byName(r.name ?? '').map((a) => view(a, certificates));
       }),
     );
   }
