@@ -98,6 +98,17 @@ export function directoryContract(side: string, setup: () => Promise<DirectoryWo
         expect((await w.directory.certificates([ghost])).size).toBe(0);
       });
 
+      promise('allApps', 'allApps gives every app of the tenant, with its client secrets and its certificates read', async () => {
+        const { start, end } = year();
+        const alpha = w.seed({ displayName: 'contract-alpha', passwords: [{ displayName: MANAGED, start, end }], certificates: [{ displayName: 'CN=alpha', start, end }] });
+        const beta = w.seed({ displayName: 'contract-beta', owned: false });
+        const all = await w.directory.allApps();
+        const byId = new Map(all.map((a) => [a.id, a]));
+        expect(byId.get(alpha.id)?.passwordCredentials.map((p) => p.keyId)).toEqual(w.keyIds(alpha));
+        expect(byId.get(alpha.id)?.keyCredentials?.map((k) => k.displayName)).toEqual(['CN=alpha']);
+        expect(byId.get(beta.id)?.keyCredentials).toEqual([]);
+      });
+
       promise('appsByName', 'appsByName gives every app with the name (as Graph matches it, case aside), and nothing that does not match', async () => {
         const exact = w.seed({ displayName: 'contract-alpha' });
         w.seed({ displayName: 'contract-alpha-2' });
@@ -176,12 +187,42 @@ export function directoryContract(side: string, setup: () => Promise<DirectoryWo
         expect(w.keyIds(seeded)).toContain(info.keyId);
       });
 
+      promise('verifier.propagation', 'the verifier waits out a new secret that Entra refuses for a while, within its budget, and resolves once accepted', async () => {
+        const app = await read(w.seed({ displayName: 'contract-alpha' }));
+        w.faults.secretPropagation('within');
+        const { value } = await w.directory.addPassword(app, MANAGED, at(w.now(), 180 * DAY));
+        await expect(w.verifier.accepts(app, value, { servicePrincipalMayBeMissing: false })).resolves.toBe('accepted');
+      });
+
+      promise('verifier.propagationBeyond', 'the verifier refuses (AADSTS7000215) a new secret that Entra has not accepted by the end of its budget', async () => {
+        const app = await read(w.seed({ displayName: 'contract-alpha' }));
+        w.faults.secretPropagation('beyond');
+        const { value } = await w.directory.addPassword(app, MANAGED, at(w.now(), 180 * DAY));
+        expect((await rejection(w.verifier.accepts(app, value, { servicePrincipalMayBeMissing: false }))).code).toBe('AADSTS7000215');
+      });
+
       promise('verifier.refuses', 'the verifier refuses a value that is not a secret of the app, with a ServiceError', async () => {
         const app = await read(w.seed({ displayName: 'contract-alpha' }));
         await w.directory.addPassword(app, MANAGED, at(w.now(), 180 * DAY));
         const error = await rejection(w.verifier.accepts(app, new Secret('Not~a.secret_of-this-app-0123456789abcdef'), { servicePrincipalMayBeMissing: false }));
         expect(error.details.service).toBe('Microsoft Entra ID');
         expect(error.code).toBe('AADSTS7000215');
+      });
+    });
+
+    describe('ownership (Application.ReadWrite.OwnedBy)', () => {
+      promise('notOwned', 'an app the rotator does not own can be read, but a change to it fails (403 Authorization_RequestDenied) and changes nothing', async () => {
+        const { start, end } = year();
+        const seeded = w.seed({ displayName: 'contract-theirs', owned: false, passwords: [{ displayName: MANAGED, start, end }] });
+        const app = await read(seeded);
+        const before = w.keyIds(seeded);
+        const denied = await rejection(w.directory.addPassword(app, MANAGED, at(w.now(), 180 * DAY)));
+        expect(denied).toMatchObject({ status: 403, code: 'Authorization_RequestDenied' });
+        expect(denied.details.outcomeUnknown).not.toBe(true);
+        expect(await rejection(w.directory.removePassword(app, before[0] ?? ''))).toMatchObject({ status: 403 });
+        expect(await rejection(w.directory.updateApp(app, { notes: 'not mine' }))).toMatchObject({ status: 403 });
+        expect(w.keyIds(seeded)).toEqual(before);
+        expect((await read(seeded)).settings.notes).toBeNull();
       });
     });
 

@@ -57,6 +57,7 @@ export async function emulatorDirectoryWorld(keys: EmulatorKeys): Promise<Direct
         passwords: (a.passwords ?? []).map((p) => ({ displayName: p.displayName, startDateTime: iso(p.start), endDateTime: iso(p.end) })),
         certificates: (a.certificates ?? []).map((c) => ({ displayName: c.displayName, startDateTime: iso(c.start), endDateTime: iso(c.end) })),
         federatedIdentityCredentials: (a.federated ?? []).map((f) => ({ ...f, audiences: [...f.audiences] })),
+        ...(a.owned === false ? { ownedBy: [] } : {}),
       });
       return { id: app.id, appId: app.appId, displayName: app.displayName };
     },
@@ -78,6 +79,10 @@ export async function emulatorDirectoryWorld(keys: EmulatorKeys): Promise<Direct
       },
       newKeyRemovalLagOutlastingRetries: () => {
         emu.faults.newKeyRemovalLag = 1000;
+      },
+      // The verifier asks for baseMs × 60 (60 s in production, 600 ms here): a third of it, or an hour.
+      secretPropagation: (how) => {
+        emu.faults.secretPropagationMs = how === 'within' ? (CONTRACT_POLICY.baseMs * 60) / 3 : 3_600_000;
       },
     },
     teardown: () => emu.close(),

@@ -28,7 +28,7 @@ export function fakeDirectoryWorld(): Promise<DirectoryWorld> {
         ...(a.certificates === undefined ? {} : { certificates: a.certificates }),
         ...(a.servicePrincipal === undefined ? {} : { servicePrincipal: a.servicePrincipal }),
         ...(a.federated === undefined ? {} : { federated: a.federated.map((f) => ({ ...f, description: null })) }),
-        owned: true,
+        owned: a.owned ?? true,
       });
       return { id: app.id, appId: app.appId, displayName: app.displayName };
     },
@@ -46,6 +46,9 @@ export function fakeDirectoryWorld(): Promise<DirectoryWorld> {
       // What survives the adapter: its final answer, a refusal, and the key still there.
       newKeyRemovalLagOutlastingRetries: () => {
         fake.world.plan({ call: 'removePassword', kind: 'refused', times: Infinity });
+      },
+      secretPropagation: (how) => {
+        fake.verifier.propagationMs = how === 'within' ? fake.verifier.budgetMs / 4 : fake.verifier.budgetMs * 60;
       },
     },
     teardown: () => Promise.resolve(),

@@ -91,6 +91,13 @@ export function storeContract(side: string, setup: () => Promise<StoreWorld>, br
         expect(w.held(repo, 'AZURE_CLIENT_SECRET')).toBeUndefined();
       });
 
+      promise('write.parallel', 'writes made at once (as the core makes them, one per target) all land', async () => {
+        const { repo, environment, org } = w.scopes;
+        const targets = [secret(repo, 'AZURE_CLIENT_SECRET'), secret(repo, 'AZURE_CREDENTIALS'), secret(environment, 'AZURE_CLIENT_SECRET'), secret(org, 'AZURE_CLIENT_SECRET', { visibility: 'private', repositories: [] })];
+        await Promise.all(targets.map((t) => w.store.write(t, new Secret(VALUE))));
+        for (const t of targets) expect(w.held(t.scope, t.name)).toBe(VALUE);
+      });
+
       promise('write.organisation', 'write of an organisation secret sets its visibility and selected repositories in the same write', async () => {
         const { org } = w.scopes;
         w.seed(org, 'SOME_REPOS', OLD, at(w.now(), -DAY), { visibility: 'selected', repositories: ['web'] });

@@ -15,6 +15,8 @@ export interface AppSeed {
   /** Default true. */
   servicePrincipal?: boolean;
   federated?: Array<Omit<FederatedCredential, 'id' | 'description'>>;
+  /** Default true: the rotator is an owner (Application.ReadWrite.OwnedBy may change it). */
+  owned?: boolean;
 }
 
 /** A seeded app: the ids the service gave it. */
@@ -31,7 +33,6 @@ export interface DirectoryWorld {
   masked(): readonly string[];
   /** The service's clock (the fake clock, or the wall clock of the emulator). */
   now(): Date;
-  /** The rotator may change every seeded app (it owns them). */
   seed(app: AppSeed): SeededApp;
   /** A client ID (GUID) no app has. */
   unknownAppId: string;
@@ -51,6 +52,11 @@ export interface DirectoryWorld {
     newKeyRemovalLag(times: number): void;
     /** The same, for longer than the adapter retries: the secret outlives the call. */
     newKeyRemovalLagOutlastingRetries(): void;
+    /**
+     * Entra refuses a secret added from now on (AADSTS7000215) for a while after the add, as it does for seconds in
+     * real tenants: `within` the verifier's budget (it asks again until accepted), or `beyond` it.
+     */
+    secretPropagation(how: 'within' | 'beyond'): void;
   };
   teardown(): Promise<void>;
 }
