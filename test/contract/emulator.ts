@@ -90,6 +90,7 @@ export async function emulatorDirectoryWorld(keys: EmulatorKeys): Promise<Direct
 }
 
 const GITHUB_TOKEN = 'github_pat_11CONTRACT0emulatorTokenForTests';
+const SECONDARY_LIMIT = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
 
 /** The emulator's name for a scope of the port. */
 function githubScope(scope: Scope): GitHubScope {
@@ -139,6 +140,10 @@ export class EmulatorStoreSide {
         // GitHub stored the value; the connection went before each answer (drop-after), retries included.
         loseEveryWriteAnswer: (name) => {
           emu.faults.add({ kind: 'drop-after', times: Infinity, match: { service: 'github', method: 'PUT', path: new RegExp(`/secrets/${name}$`) } });
+        },
+        // GitHub's answer as the emulator's secondary limit gives it (403, its message, retry-after in seconds).
+        rateLimitNextWrite: (waitMs) => {
+          emu.faults.add({ kind: 'status', status: 403, code: SECONDARY_LIMIT, retryAfter: String(Math.ceil(waitMs / 1000)), times: 1, match: { service: 'github', method: 'PUT' } });
         },
       },
       teardown: () => emu.close(),

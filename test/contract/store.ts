@@ -122,6 +122,22 @@ export function storeContract(side: string, setup: () => Promise<StoreWorld>, br
         expect(w.held(repo, 'NOT_THERE')).toBeUndefined();
       });
 
+      promise('write.rateLimited', 'a write refused by a rate limit is made once the wait it names is over', async () => {
+        const { repo } = w.scopes;
+        w.faults.rateLimitNextWrite(SECOND);
+        await w.store.write(secret(repo, 'AZURE_CLIENT_SECRET'), new Secret(VALUE), { notAfter: new Date(w.now().getTime() + 60 * SECOND) });
+        expect(w.held(repo, 'AZURE_CLIENT_SECRET')).toBe(VALUE);
+      });
+
+      promise('write.rateLimitedPastNotAfter', 'a write refused by a rate limit whose wait ends after notAfter is not tried again: nothing written, not "maybe done"', async () => {
+        const { repo } = w.scopes;
+        w.seed(repo, 'AZURE_CLIENT_SECRET', OLD, at(w.now(), -30 * DAY));
+        w.faults.rateLimitNextWrite(2 * SECOND);
+        const error = await rejection(w.store.write(secret(repo, 'AZURE_CLIENT_SECRET'), new Secret(VALUE), { notAfter: new Date(w.now().getTime() + SECOND) }));
+        expect(error.details.outcomeUnknown).not.toBe(true);
+        expect(w.held(repo, 'AZURE_CLIENT_SECRET')).toBe(OLD);
+      });
+
       promise('write.lost', 'a write whose answer is lost fails with a ServiceError whose outcomeUnknown is true; the value may be stored', async () => {
         const { repo } = w.scopes;
         w.seed(repo, 'AZURE_CLIENT_SECRET', OLD, at(w.now(), -30 * DAY));

@@ -78,6 +78,11 @@ export interface StoreWorld {
   faults: {
     /** Every write of the secret `name` is carried out, and its answer never comes (every retry too). */
     loseEveryWriteAnswer(name: string): void;
+    /**
+     * The next write is answered with GitHub's secondary rate limit naming a wait of `waitMs` (whole seconds), and
+     * not carried out; once the wait is over the limit is gone.
+     */
+    rateLimitNextWrite(waitMs: number): void;
   };
   teardown(): Promise<void>;
 }
