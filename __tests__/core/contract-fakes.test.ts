@@ -7,7 +7,4 @@ import { directoryContract, storeContract } from '../../test/contract/index.ts';
 import { fakeDirectoryWorld, fakeStoreWorld } from '../../test/contract/fakes.ts';
 
 directoryContract('in-memory fakes', fakeDirectoryWorld);
-storeContract('in-memory fakes', fakeStoreWorld, {
-  'write.rateLimitedPastNotAfter':
-    "World.serve applies a 'throttled' write after its wait even when the wait ends past notAfter; SecretStore.write promises no attempt starts after notAfter (github.ts does not wait past it: the refusal stands)",
-});
+storeContract('in-memory fakes', fakeStoreWorld);
