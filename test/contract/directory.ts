@@ -201,6 +201,12 @@ export function directoryContract(side: string, setup: () => Promise<DirectoryWo
         expect((await rejection(w.verifier.accepts(app, value, { servicePrincipalMayBeMissing: false }))).code).toBe('AADSTS7000215');
       });
 
+      promise('verifier.noServicePrincipal', 'without a service principal, and not told it may be missing, the verifier waits it out as replication and then refuses (AADSTS7000229)', async () => {
+        const app = await read(w.seed({ displayName: 'contract-alpha', servicePrincipal: false }));
+        const { value } = await w.directory.addPassword(app, MANAGED, at(w.now(), 180 * DAY));
+        expect((await rejection(w.verifier.accepts(app, value, { servicePrincipalMayBeMissing: false }))).code).toBe('AADSTS7000229');
+      });
+
       promise('verifier.refuses', 'the verifier refuses a value that is not a secret of the app, with a ServiceError', async () => {
         const app = await read(w.seed({ displayName: 'contract-alpha' }));
         await w.directory.addPassword(app, MANAGED, at(w.now(), 180 * DAY));

@@ -141,6 +141,9 @@ export class EmulatorStoreSide {
         loseEveryWriteAnswer: (name) => {
           emu.faults.add({ kind: 'drop-after', times: Infinity, match: { service: 'github', method: 'PUT', path: new RegExp(`/secrets/${name}$`) } });
         },
+        serverErrorEveryWrite: (name) => {
+          emu.faults.add({ kind: 'status-after', status: 502, times: Infinity, match: { service: 'github', method: 'PUT', path: new RegExp(`/secrets/${name}$`) } });
+        },
         // GitHub's answer as the emulator's secondary limit gives it (403, its message, retry-after in seconds).
         rateLimitNextWrite: (waitMs) => {
           emu.faults.add({ kind: 'status', status: 403, code: SECONDARY_LIMIT, retryAfter: String(Math.ceil(waitMs / 1000)), times: 1, match: { service: 'github', method: 'PUT' } });

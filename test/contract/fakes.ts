@@ -85,6 +85,9 @@ export function fakeStoreWorld(): Promise<StoreWorld> {
       loseEveryWriteAnswer: (name) => {
         fake.world.plan({ call: 'write', kind: 'lost-after', labelIncludes: name, times: Infinity });
       },
+      serverErrorEveryWrite: (name) => {
+        fake.world.plan({ call: 'write', kind: 'server-error-after', labelIncludes: name, times: Infinity });
+      },
       rateLimitNextWrite: (waitMs) => {
         fake.world.plan({ call: 'write', kind: 'throttled', delayMs: waitMs });
       },

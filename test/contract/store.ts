@@ -148,10 +148,23 @@ export function storeContract(side: string, setup: () => Promise<StoreWorld>, br
         expect([OLD, VALUE]).toContain(w.held(repo, 'AZURE_CLIENT_SECRET'));
       });
 
-      promise('write.missing', 'write to a scope that does not exist fails with a ServiceError (404) that is not "maybe done"', async () => {
+      promise('write.serverError', 'a write answered with a server error on every try fails with a ServiceError whose outcomeUnknown is true', async () => {
+        const { repo } = w.scopes;
+        w.faults.serverErrorEveryWrite('AZURE_CLIENT_SECRET');
+        const error = await rejection(w.store.write(secret(repo, 'AZURE_CLIENT_SECRET'), new Secret(VALUE)));
+        expect(error.details.outcomeUnknown).toBe(true);
+        expect(error.status).toBeGreaterThanOrEqual(500);
+      });
+
+      promise('write.missing', 'write to a scope, or with a selected repository, that does not exist fails with a ServiceError (404) that is not "maybe done"', async () => {
         const error = await rejection(w.store.write(secret(w.scopes.missingEnvironment, 'AZURE_CLIENT_SECRET'), new Secret(VALUE)));
         expect(error.status).toBe(404);
         expect(error.details.outcomeUnknown).not.toBe(true);
+        const { org } = w.scopes;
+        const misspelt = await rejection(w.store.write(secret(org, 'SOME_REPOS', { visibility: 'selected', repositories: ['app', 'no-such-repo'] }), new Secret(VALUE)));
+        expect(misspelt.status).toBe(404);
+        expect(misspelt.details.outcomeUnknown).not.toBe(true);
+        expect(w.held(org, 'SOME_REPOS')).toBeUndefined();
       });
     });
 
@@ -176,10 +189,11 @@ export function storeContract(side: string, setup: () => Promise<StoreWorld>, br
     });
 
     describe('selectedRepositories', () => {
-      promise('selectedRepositories', 'selectedRepositories gives the names of the repositories an organisation secret is shared with', async () => {
+      promise('selectedRepositories', 'selectedRepositories gives the names of the repositories an organisation secret is shared with (404 for a secret that does not exist)', async () => {
         const { org } = w.scopes;
         w.seed(org, 'SOME_REPOS', OLD, at(w.now(), -DAY), { visibility: 'selected', repositories: ['web', 'app'] });
         expect((await w.store.selectedRepositories(secret(org, 'SOME_REPOS', { visibility: 'selected', repositories: [] }))).sort()).toEqual(['app', 'web']);
+        expect((await rejection(w.store.selectedRepositories(secret(org, 'NOT_THERE', { visibility: 'selected', repositories: [] })))).status).toBe(404);
       });
     });
   });

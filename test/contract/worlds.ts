@@ -78,6 +78,8 @@ export interface StoreWorld {
   faults: {
     /** Every write of the secret `name` is carried out, and its answer never comes (every retry too). */
     loseEveryWriteAnswer(name: string): void;
+    /** Every write of the secret `name` is carried out, and answered with a server error (every retry too). */
+    serverErrorEveryWrite(name: string): void;
     /**
      * The next write is answered with GitHub's secondary rate limit naming a wait of `waitMs` (whole seconds), and
      * not carried out; once the wait is over the limit is gone.
