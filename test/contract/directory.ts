@@ -56,6 +56,14 @@ export function directoryContract(side: string, setup: () => Promise<DirectoryWo
         expect(found.map(ids)).toEqual([twins.map((t) => t.id).sort(), [alpha.id], [], [beta.id], [], []]);
       });
 
+      promise('findApps.many', 'findApps of many refs (several batches) answers each in the order of the refs, names with quotes and URL characters included', async () => {
+        const names = Array.from({ length: 45 }, (_, i) => (i % 3 === 0 ? `contract O'Brien & Co #${i}` : i % 3 === 1 ? `contract-${i}/100%` : `contract-${i}`));
+        const apps = names.map((displayName) => w.seed({ displayName }));
+        const refs = apps.map((a, i) => (i % 2 === 0 ? { name: a.displayName } : { appId: a.appId }));
+        const found = await w.directory.findApps([...refs].reverse());
+        expect(found.map(ids)).toEqual(apps.map((a) => [a.id]).reverse());
+      });
+
       promise('findApps.both', 'a ref with both a client ID and a name is looked up by the client ID', async () => {
         const alpha = w.seed({ displayName: 'contract-alpha' });
         w.seed({ displayName: 'contract-beta' });
@@ -107,6 +115,15 @@ export function directoryContract(side: string, setup: () => Promise<DirectoryWo
         expect(byId.get(alpha.id)?.passwordCredentials.map((p) => p.keyId)).toEqual(w.keyIds(alpha));
         expect(byId.get(alpha.id)?.keyCredentials?.map((k) => k.displayName)).toEqual(['CN=alpha']);
         expect(byId.get(beta.id)?.keyCredentials).toEqual([]);
+      });
+
+      promise('certificates.many', 'certificates() of many apps (more than one read of 15) gives each its own', async () => {
+        const { start, end } = year();
+        const seeded = Array.from({ length: 32 }, (_, i) => w.seed({ displayName: `contract-${i}`, certificates: i % 4 === 0 ? [] : [{ displayName: `CN=contract-${i}`, start, end }] }));
+        const apps = (await w.directory.findApps(seeded.map((a) => ({ appId: a.appId })))).flat();
+        const read = await w.directory.certificates(apps);
+        expect(read.size).toBe(32);
+        seeded.forEach((a, i) => expect(read.get(a.id)?.map((c) => c.displayName)).toEqual(i % 4 === 0 ? [] : [`CN=contract-${i}`]));
       });
 
       promise('appsByName', 'appsByName gives every app with the name (as Graph matches it, case aside), and nothing that does not match', async () => {
