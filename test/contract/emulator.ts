@@ -5,7 +5,18 @@
  * cannot load Octokit). Seeding and ground truth go around the adapters, to the emulator's state; faults are its
  * switches.
  *
- * Where the emulator may differ from the real services, the comment says so; the real service wins.
+ * Where the emulator may differ from the real services, the comment says so; the real service wins. What the
+ * suites take from the emulator as Graph's, Entra's and GitHub's behaviour, and would change if the real one differs:
+ * - Graph matches `displayName eq` without regard to case (appsByName may give other cases; findApps must not);
+ * - Graph refuses a second federated credential with the issuer and subject of another (400
+ *   InvalidFederatedIdentityCredentialValue) or with its name, compared without regard to case (409);
+ * - Graph's addPassword reply has startDateTime now, the endDateTime asked for, and hint = the first 3 characters;
+ * - right after addPassword, removePassword may answer 400 "No password credential found with keyId ..."
+ *   (replication lag; graph.ts recognises it by that wording) and leave the key;
+ * - Entra refuses a new secret with AADSTS7000215 for seconds (4-18 s seen), and an app without a service
+ *   principal with AADSTS7000229;
+ * - GitHub upper-cases secret names, keeps updated_at to the second, answers 404 for a missing repository or
+ *   environment, and a secondary rate limit is a 403 saying so with retry-after in seconds.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
