@@ -2,9 +2,12 @@
  * Entra as the Directory port sees it, in memory: app registrations with their client secrets (values kept, as
  * only Entra and the holders know them), certificates, service principals, federated credentials and resource APIs.
  * Mirrors src/adapters/graph.ts after its retries: lookups never read certificates except findApps of one ref;
- * display-name lookups match as Graph's `eq` does (case-insensitively), leaving the exact check to the core; with
- * Application.ReadWrite.OwnedBy every app can be read but only owned ones changed (403 Authorization_RequestDenied);
- * a new app is owned by its creator; removePassword resolves once the key is gone (a repeat is harmless).
+ * appsByName matches as Graph's `eq` does (case-insensitively), leaving the exact check to the core, while findApps
+ * gives only exact matches, as graph.ts filters them; with Application.ReadWrite.OwnedBy every app can be read but
+ * only owned ones changed (403 Authorization_RequestDenied); a new app is owned by its creator; removePassword
+ * resolves once the key is gone (a repeat is harmless); a federated credential is added once (a repeat is
+ * harmless), and not at all when another holds its name or its issuer and subject.
+ * test/contract holds these promises to the adapters' (__tests__/core/contract-fakes.test.ts).
  */
 import { ServiceError } from '../../src/core/errors.ts';
 import {
@@ -123,7 +126,8 @@ export class FakeDirectory implements Directory {
           const app = this.byAppId(r.appId);
           return app === undefined ? [] : [view(app, certificates)];
         }
-        return this.#named(r.name ?? '').map((a) => view(a, certificates));
+        // The exact name: graph.ts drops what Graph's case-insensitive `eq` matched besides.
+        return this.byName(r.name ?? '').map((a) => view(a, certificates));
       }),
     );
   }
@@ -167,9 +171,26 @@ export class FakeDirectory implements Directory {
   }
 
   addFederatedCredential(app: AppRegistration, credential: Omit<FederatedCredential, 'id'>): Promise<void> {
-    return this.#change('addFederatedCredential', app, `${app.displayName} ${credential.subject}`, `adding the federated credential '${credential.name}'`, (a) => {
-      // A repeat after a lost answer finds it there: the goal (graph.ts accepts the 409 / 400 duplicate).
-      if (!a.federated.some((f) => f.name === credential.name && f.subject === credential.subject)) a.federated.push({ ...structuredClone(credential), id: fakeGuid('fed') });
+    const doing = `adding the federated credential '${credential.name}'`;
+    return this.#change('addFederatedCredential', app, `${app.displayName} ${credential.subject}`, doing, (a) => {
+      // A repeat after a lost answer finds it there: the goal (graph.ts accepts the 409 / 400 duplicate when the app
+      // holds exactly this credential).
+      const sameAudiences = (f: FederatedCredential): boolean => f.audiences.length === credential.audiences.length && f.audiences.every((x) => credential.audiences.includes(x));
+      if (a.federated.some((f) => f.name === credential.name && f.issuer === credential.issuer && f.subject === credential.subject && sameAudiences(f))) return;
+      // Graph allows one credential per issuer and subject (400) and one per name (409): graph.ts then fails, naming it.
+      const bySubject = a.federated.find((f) => f.issuer === credential.issuer && f.subject === credential.subject);
+      const inTheWay = bySubject ?? a.federated.find((f) => f.name.toLowerCase() === credential.name.toLowerCase());
+      if (inTheWay !== undefined) {
+        throw new ServiceError({
+          service: 'Microsoft Graph',
+          doing,
+          status: bySubject === undefined ? 409 : 400,
+          code: bySubject === undefined ? 'Request_MultipleObjectsWithSameKeyValue' : 'InvalidFederatedIdentityCredentialValue',
+          requestId: 'fake-request',
+          hint: `the app already has the federated credential '${inTheWay.name}' (id ${inTheWay.id}, issuer ${inTheWay.issuer}, subject ${inTheWay.subject}), which this action did not make as '${credential.name}'`,
+        });
+      }
+      a.federated.push({ ...structuredClone(credential), id: fakeGuid('fed') });
     });
   }
 

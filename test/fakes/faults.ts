@@ -49,7 +49,9 @@ export const CHANGING: ReadonlySet<CallName> = new Set<CallName>([
  * - `lost-after`: the service did the work and the answer never came: `outcomeUnknown: true`, effect applied.
  * - `server-error-after`: the work was done and the service answered 5xx: for a change, `outcomeUnknown: true`
  *   (graph.ts for non-idempotent calls, github.ts for every write); effect applied.
- * - `throttled`: the adapter waited out a Retry-After (`delayMs` on the clock), then the call went through.
+ * - `throttled`: the adapter waited out a Retry-After (`delayMs` on the clock), then the call went through; unless
+ *   the call has a `notAfter` the wait would pass (a write: github.ts does not wait past it), when the refusal
+ *   stands: a 429 before any effect, not "maybe done", no time waited.
  */
 export type FaultKind = 'refused' | 'lost-before' | 'lost-after' | 'server-error-after' | 'throttled';
 export const FAULT_KINDS: readonly FaultKind[] = ['refused', 'lost-before', 'lost-after', 'server-error-after', 'throttled'];
@@ -143,8 +145,9 @@ export class World {
   /**
    * Serves one call: records it, lets time pass, and runs `effect` unless a fault says the service never did;
    * throws what the adapter would surface. Yields to the event loop first, so concurrent calls interleave.
+   * `notAfter`: no attempt of the call starts after it (a write's).
    */
-  async serve<T>(call: CallName, label: string, doing: string, effect: () => T, before?: () => void): Promise<T> {
+  async serve<T>(call: CallName, label: string, doing: string, effect: () => T, before?: () => void, notAfter?: Date): Promise<T> {
     const run = this.run;
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (this.beforeCall !== undefined) await this.beforeCall(call, label, run);
@@ -157,7 +160,9 @@ export class World {
     if (fault === undefined) return effect();
     fault.fired += 1;
     if (fault.kind === 'throttled') {
-      this.clock.advance(fault.delayMs ?? 30_000);
+      const delayMs = fault.delayMs ?? 30_000;
+      if (notAfter !== undefined && this.clock.now().getTime() + delayMs > notAfter.getTime()) throw throttledPastNotAfter(call, doing, delayMs);
+      this.clock.advance(delayMs);
       return effect();
     }
     if (fault.kind === 'lost-after' || fault.kind === 'server-error-after') effect();
@@ -185,6 +190,19 @@ export class World {
     }
     return hit;
   }
+}
+
+/** A rate limit whose wait would end after the call's notAfter: the adapter does not wait, and its answer stands. */
+function throttledPastNotAfter(call: CallName, doing: string, delayMs: number): ServiceError {
+  return new ServiceError({
+    service: SERVICE_OF[call],
+    doing,
+    status: 429,
+    requestId: 'fake-request',
+    detail: `asked to wait ${Math.round(delayMs / 1000)} s, past the time this run allows for it`,
+    outcomeUnknown: false,
+    hint: 'run again later',
+  });
 }
 
 /** The ServiceError the adapter surfaces for a fault that survived its retries. */

@@ -3,7 +3,8 @@
  * organisations (with their repositories), each secret with its value (as only the runner could open it) and
  * updated_at to the second, organisation secrets with visibility and selected repositories. Mirrors
  * src/adapters/github.ts after its retries: a missing scope or repository is a 404 before anything is written;
- * no attempt starts after a write's notAfter (ELATE, not "maybe done": nothing was sent); names are upper-cased.
+ * no attempt starts after a write's notAfter (ELATE, not "maybe done": nothing was sent), nor after a rate limit's
+ * wait that would pass it (the refusal stands); names are upper-cased.
  */
 import { ServiceError } from '../../src/core/errors.ts';
 import { scopeKey, scopeLabel, type OrgVisibility, type Scope, type StoredSecretInfo, type Target } from '../../src/core/model.ts';
@@ -96,6 +97,7 @@ export class FakeStore implements SecretStore {
         this.#world.record('write', label);
       },
       late,
+      options.notAfter,
     );
   }
 
