@@ -23,13 +23,7 @@ afterAll(async () => {
   await github.close();
 });
 
-directoryContract('Graph and Entra adapters over the emulator', () => emulatorDirectoryWorld(keys), {
-  // Directory.removePassword promises to resolve only once the secret is gone, confirming "no such key" by a read
-  // for a key this run added (it may be replication lag). graph.ts knows only the keys whose addPassword answer it
-  // read (#addedKeys): a key whose answer was lost, which rotate.ts (addPasswordOnce) finds and removes as a stray,
-  // gets no lag retries and no read, so "no such key" right after the add resolves while the key is still there.
-  // Not fixed here (src/ is being refactored): reported.
-  'removePassword.strayLag':
-    "graph.ts resolves removePassword on a 'no such key' (replication lag) for a key added moments ago whose addPassword answer was lost: the key is still there",
-});
+// removePassword.strayLag was broken here (graph.ts resolved "no such key" for a stray key whose addPassword answer
+// was lost while the key was still there); graph.ts now confirms "no such key" by a read for every key.
+directoryContract('Graph and Entra adapters over the emulator', () => emulatorDirectoryWorld(keys), {});
 storeContract('GitHub adapter over the emulator', () => github.world());

@@ -576,8 +576,8 @@ export class GraphDirectory implements Directory {
   async removePassword(app: AppRegistration, keyId: string): Promise<void> {
     const doing = `removing client secret ${keyId} from '${app.displayName}' (client ID ${app.appId})`;
     const justAdded = this.#addedKeys.has(keyId);
-    // Repeating a removal is harmless. "No such key" means a repeat whose first answer was lost, or, for a key
-    // this run just added, replication lag: those are asked again, and then confirmed by a read.
+    // Repeating a removal is harmless. "No such key" means a repeat whose first answer was lost, or replication
+    // lag on a key added moments ago: for a key this run knows it added, asked again; for every key, read to confirm.
     const r = await this.#call(
       {
         method: 'POST',
@@ -592,12 +592,17 @@ export class GraphDirectory implements Directory {
       [400],
     );
     if (r.status === 400 && !isNoSuchKey(r)) throw graphError(r, doing);
-    if (r.status === 400 && justAdded) {
-      const now = await this.appByAppId(app.appId);
-      if (now?.passwordCredentials.some((p) => p.keyId === keyId) === true) {
-        throw new ServiceError({ ...graphError(r, doing).details, hint: 'Graph answered that the app has no such key, yet a read still shows it: run again' });
-      }
+    if (r.status !== 400) return;
+    // "No such key" is confirmed by a read, for every key: one this run added may have come back in an answer that
+    // was lost (rotate.ts removes such strays), and it lags like any new key. Still there: it is lag, so the key is
+    // removed again as a just-added one (retried, then read), once.
+    const now = await this.appByAppId(app.appId);
+    if (now?.passwordCredentials.some((p) => p.keyId === keyId) !== true) return;
+    if (!justAdded) {
+      this.#addedKeys.add(keyId);
+      return this.removePassword(app, keyId);
     }
+    throw new ServiceError({ ...graphError(r, doing).details, hint: 'Graph answered that the app has no such key, yet a read still shows it: run again' });
   }
 
   /**
