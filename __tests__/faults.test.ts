@@ -9,9 +9,26 @@
  * found and removed, a lost create is looked up by name, a removal is confirmed by a read). A run without faults
  * right after must converge (no aging: a secret the faulted run made may stay, protected as a concurrent run's
  * would be, and the convergence rule allows one).
+ * Each clean run must make exactly the requests of test/fakes/slow-sweep-requests.json: the fast sweep
+ * (__tests__/core/fault-sweep.test.ts) runs these same cases over the fakes, translated to what the core receives.
+ * UPDATE_SWEEP_FIXTURE=1 rewrites the fixture from the clean runs (and sweeps nothing); SWEEP_FIXTURE_ONLY=1 only
+ * checks it.
  */
 import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys, type Fault, type RequestLogEntry } from '../test/emulator/index.ts';
 import { baseInputs } from '../test/harness.ts';
+import {
+  fixtureDifferences,
+  readSweepFixture,
+  REGENERATE,
+  requestsOf,
+  SLOW_SWEEP_FIXTURE,
+  SLOW_VARIANTS,
+  updateSweepFixture,
+  variantsOf,
+  type SlowStartState,
+  type SlowVariant,
+  type SweptRequest,
+} from '../test/slow-sweep.ts';
 import { writeSweepReport } from '../test/sweep-report.ts';
 import {
   convergenceProblems,
@@ -27,46 +44,22 @@ import {
 
 jest.setTimeout(900_000);
 
-const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-
-/** A request's identity across emulators (ids differ): service, method, path with ids wildcarded, and which occurrence. */
-interface Step {
-  service: RequestLogEntry['service'];
-  method: string;
+/** A request's identity across emulators (ids differ), as the fixture names it, and the pattern that matches it. */
+interface Step extends SweptRequest {
   path: RegExp;
-  occurrence: number;
-  label: string;
-  /** A request carried in a Graph $batch: it has no connection of its own to drop (its envelope's is swept). */
-  batched: boolean;
 }
 
 function stepsOf(log: RequestLogEntry[]): Step[] {
-  const seen = new Map<string, number>();
-  return log.map((e) => {
-    const shape = e.path.replace(GUID, '<id>');
-    const key = `${e.service} ${e.method} ${shape}`;
-    const occurrence = (seen.get(key) ?? 0) + 1;
-    seen.set(key, occurrence);
-    const source = shape
+  return requestsOf(log).map((r) => {
+    const source = r.shape
       .split('<id>')
       .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
       .join('[0-9a-f-]{36}');
-    const label = `${key}${occurrence > 1 ? ` #${occurrence}` : ''}${e.batch === undefined ? '' : ' (in a $batch)'}`;
-    return { service: e.service, method: e.method, path: new RegExp(`^${source}$`), occurrence, label, batched: e.batch !== undefined };
+    return { ...r, path: new RegExp(`^${source}$`) };
   });
 }
 
-interface Variant {
-  kind: Fault['kind'];
-  once: boolean;
-  name: string;
-}
-
-const VARIANTS: Variant[] = (['status', 'drop', 'drop-after'] as const).flatMap((kind) =>
-  [true, false].map((once) => ({ kind, once, name: `${kind === 'status' ? '503' : kind} ${once ? 'once' : 'persistent'}` })),
-);
-
-function faultAt(s: Step, v: Variant): Fault {
+function faultAt(s: Step, v: SlowVariant): Fault {
   return { match: { service: s.service, method: s.method, path: s.path, occurrence: s.occurrence }, times: v.once ? 1 : Infinity, kind: v.kind, ...(v.kind === 'status' ? { status: 503 } : {}) };
 }
 
@@ -90,7 +83,7 @@ interface Tally {
 }
 
 /** What a run with a fault at `step` left, then what a run without faults after it left. */
-async function faultedRun(keys: EmulatorKeys, setUp: SetUp, step: Step, k: number, v: Variant, tally: Tally): Promise<void> {
+async function faultedRun(keys: EmulatorKeys, setUp: SetUp, step: Step, k: number, v: SlowVariant, tally: Tally): Promise<void> {
   await withEmulator(keys, async (emu) => {
     const start = setUp(emu, baseInputs(emu));
     emu.resetCounters();
@@ -127,12 +120,20 @@ async function inParallel<T>(tasks: readonly T[], workers: number, run: (task: T
   await Promise.all(Array.from({ length: workers }, worker));
 }
 
-const START_STATES: Array<[string, SetUp]> = [
-  ['a rotation near expiry to one repository secret (keep-previous 1)', nearExpirySingleTarget],
-  ['a rotation near expiry (two environments, companion secrets)', nearExpiryWithCompanions],
-  ['a create from nothing (declared properties, two environments, companion secrets)', createFromNothing],
-  ['a fleet of two apps near expiry (a repository secret; an environment secret and the credentials JSON)', (emu, inputs) => nearExpiryFleet(emu, inputs)],
+/** Each with its key in the fixture of requests (test/slow-sweep.ts). */
+const START_STATES: Array<[string, SlowStartState, SetUp]> = [
+  ['a rotation near expiry to one repository secret (keep-previous 1)', 'nearExpirySingleTarget', nearExpirySingleTarget],
+  ['a rotation near expiry (two environments, companion secrets)', 'nearExpiryWithCompanions', nearExpiryWithCompanions],
+  ['a create from nothing (declared properties, two environments, companion secrets)', 'createFromNothing', createFromNothing],
+  ['a fleet of two apps near expiry (a repository secret; an environment secret and the credentials JSON)', 'nearExpiryFleet', (emu, inputs) => nearExpiryFleet(emu, inputs)],
 ];
+
+/**
+ * UPDATE_SWEEP_FIXTURE=1: the clean runs rewrite the fixture of requests, and no fault is swept. SWEEP_FIXTURE_ONLY=1:
+ * only the clean runs and the fixture check (seconds, not minutes).
+ */
+const UPDATE_FIXTURE = process.env['UPDATE_SWEEP_FIXTURE'] === '1';
+const FIXTURE_ONLY = UPDATE_FIXTURE || process.env['SWEEP_FIXTURE_ONLY'] === '1';
 
 /** Two emulators with their action runs at once: the 2 cores of a CI runner. */
 const WORKERS = 2;
@@ -141,7 +142,7 @@ beforeAll(async () => {
   keys = await createEmulatorKeys();
 });
 
-it.each(START_STATES)('keeps every GitHub secret working under every fault kind, once and persistent, at every request of %s', async (name, setUp) => {
+it.each(START_STATES)('keeps every GitHub secret working under every fault kind, once and persistent, at every request of %s', async (name, key, setUp) => {
   const t0 = Date.now();
   const recorded = await withEmulator(keys, async (emu) => {
     const start = setUp(emu, baseInputs(emu));
@@ -154,15 +155,22 @@ it.each(START_STATES)('keeps every GitHub secret working under every fault kind,
   });
   const steps = stepsOf(recorded);
   expect(steps.length).toBeGreaterThanOrEqual(8);
+  // The fast sweep runs these very cases over the fakes: it must know every request this run makes.
+  if (UPDATE_FIXTURE) updateSweepFixture(key, requestsOf(recorded));
+  const differences = fixtureDifferences(steps, readSweepFixture()[key]);
+  if (differences.length > 0) {
+    throw new Error(
+      `The clean run of ${key} no longer makes the requests in ${SLOW_SWEEP_FIXTURE}:\n${differences.join('\n')}\nRegenerate it with ${REGENERATE}, then review test/fakes/slow-sweep-translation.ts for the new requests (npx jest __tests__/core/fault-sweep.test.ts fails on one it cannot translate).`,
+    );
+  }
+  if (FIXTURE_ONLY) return;
 
   const tally: Tally = { runs: 0, faultedRuns: 0, fired: 0, violations: [], report: [] };
-  // A batched request fails on its own only with a status; a dropped connection drops its envelope, swept as a step.
-  const variantsOf = (step: Step): Variant[] => (step.batched ? VARIANTS.filter((v) => v.kind === 'status') : VARIANTS);
   const tasks = steps.flatMap((step, k) => variantsOf(step).map((v) => ({ step, k, v })));
   await inParallel(tasks, WORKERS, ({ step, k, v }) => faultedRun(keys, setUp, step, k, v, tally));
   writeSweepReport(
     `fault-sweep-${name.replace(/[^\w]+/g, '-')}.txt`,
-    `Fault sweep, ${name}: ${steps.length} requests × ${VARIANTS.length} kinds (${VARIANTS.map((v) => v.name).join(', ')}) = ${tally.faultedRuns} faulted runs, ${tally.runs} runs in all, ${tally.fired} faults fired, ${tally.violations.length} violations, ${Math.round((Date.now() - t0) / 1000)} s\n${tally.violations.slice(0, 40).join('\n')}\n${tally.report.sort().join('\n')}`,
+    `Fault sweep, ${name}: ${steps.length} requests × ${SLOW_VARIANTS.length} kinds (${SLOW_VARIANTS.map((v) => v.name).join(', ')}; a batched request only the 503s) = ${tally.faultedRuns} faulted runs, ${tally.runs} runs in all, ${tally.fired} faults fired, ${tally.violations.length} violations, ${Math.round((Date.now() - t0) / 1000)} s\n${tally.violations.slice(0, 40).join('\n')}\n${tally.report.sort().join('\n')}`,
   );
   expect(tally.faultedRuns).toBe(tasks.length);
   expect(tally.violations).toEqual([]);
