@@ -13,6 +13,10 @@ import { convergenceProblems, newManaged, seedNearExpiry, seedNothing, violation
 import { translate } from '../../test/fakes/slow-sweep-translation.ts';
 import { appSpec, DAY, fleet, fleetSettings, repo, single, target } from '../../test/fakes/specs.ts';
 import { readSweepFixture, SLOW_START_STATES, variantsOf, type SlowStartState } from '../../test/slow-sweep.ts';
+import { writeSweepReport } from '../../test/sweep-report.ts';
+
+/** A start state's name as a file name. */
+const slug = (name: string): string => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
 
 const ENVS = ['production', 'staging area'];
 const companionTargets = ENVS.flatMap((env) => [
@@ -93,7 +97,7 @@ it.each(START_STATES)('keeps every GitHub secret working under every fault kind,
       }
     }
   }
-  process.stdout.write(`fast fault sweep, ${name}: ${steps.length} port calls × ${FAULT_KINDS.length} kinds × once/persistent = ${cases} cases\n`);
+  writeSweepReport(`fast-fault-sweep-${slug(name)}.txt`, `fast fault sweep, ${name}: ${steps.length} port calls × ${FAULT_KINDS.length} kinds × once/persistent = ${cases} cases`);
   expect(cases).toBe(steps.length * FAULT_KINDS.length * 2);
   expect(problems).toEqual([]);
 });
@@ -146,6 +150,6 @@ it.each(START_STATES)('runs every case of the slow fault sweep, as the core rece
     problems.push(...appErrors(second).map((e) => `${where}: the run after it failed: ${e}`));
     problems.push(...seeded.flatMap((s) => convergenceProblems(fake, s)).map((p) => `${where}: after a run without faults: ${p}`));
   }
-  process.stdout.write(`fast sweep of the slow sweep's cases, ${name}: ${requests.length} requests, ${cases.length} cases, ${faulted} with a fault the core sees, ${cases.length - faulted} retried away (run clean)\n`);
+  writeSweepReport(`fast-fault-sweep-slow-cases-${slug(name)}.txt`, `fast sweep of the slow sweep's cases, ${name}: ${requests.length} requests, ${cases.length} cases, ${faulted} with a fault the core sees, ${cases.length - faulted} retried away (run clean)`);
   expect(problems).toEqual([]);
 });
