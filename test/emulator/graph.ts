@@ -362,8 +362,7 @@ export function createGraphHandler(state: State): ServiceHandler {
     if (err) return gErr(req, err);
     const keys = 'keyCredentials' in body ? keyCredentialsUpdate(req, app, body['keyCredentials']) : undefined;
     if (keys !== undefined && 'res' in keys) return keys.res;
-    const { keyCredentials: _keys, ...rest } = body;
-    applyApplicationBody(app, rest);
+    applyApplicationBody(app, withoutKeyCredentials(body));
     if (uniqueName !== undefined) app.uniqueName = uniqueName;
     if (app.uniqueName !== null && state.graph.apps.some((a) => (a.uniqueName ?? '').toLowerCase() === (app.uniqueName ?? '').toLowerCase())) {
       return gErr(req, badRequest('Another object with the same value for property uniqueName already exists.', 'Request_MultipleObjectsWithSameKeyValue'));
@@ -404,13 +403,17 @@ export function createGraphHandler(state: State): ServiceHandler {
     }
     const keys = 'keyCredentials' in body ? keyCredentialsUpdate(req, app, body['keyCredentials']) : undefined;
     if (keys !== undefined && 'res' in keys) return keys.res;
-    const { keyCredentials: _keys, ...rest } = body;
-    applyApplicationBody(app, rest);
+    applyApplicationBody(app, withoutKeyCredentials(body));
     if (keys !== undefined) setKeyCredentials(app, keys.ok);
     return noContent();
   }
 
   // ---- certificates (keyCredentials) ----------------------------------------------------------------------
+
+  /** The body without keyCredentials, which keyCredentialsUpdate handles. */
+  function withoutKeyCredentials(body: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'keyCredentials'));
+  }
 
   const KEY_CREDENTIAL_PROPS = ['customKeyIdentifier', 'displayName', 'endDateTime', 'key', 'keyId', 'startDateTime', 'type', 'usage'];
   /** Graph's reference: "The friendly name for the key, with a maximum length of 90 characters. Longer values are accepted but shortened." */
