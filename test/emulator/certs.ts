@@ -63,10 +63,15 @@ export function parseCertificateDer(der: Buffer): ParsedCertificate | undefined 
   }
 }
 
-/** A key credential's `key` (base64 DER) as a certificate, or undefined. */
+/**
+ * A key credential's `key` (base64 DER) as a certificate, or undefined. Whitespace inside the base64 is ignored, as
+ * .NET's base64 decoder does: the Azure CLI sends a PEM body with its line breaks.
+ */
 export function parseCertificateKey(key: unknown): ParsedCertificate | undefined {
-  if (typeof key !== 'string' || !isBase64(key)) return undefined;
-  return parseCertificateDer(Buffer.from(key, 'base64'));
+  if (typeof key !== 'string') return undefined;
+  const compact = key.replace(/[\s]+/g, '');
+  if (!isBase64(compact)) return undefined;
+  return parseCertificateDer(Buffer.from(compact, 'base64'));
 }
 
 /** PEM text or DER bytes of a certificate, as DER. */

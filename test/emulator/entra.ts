@@ -234,13 +234,15 @@ export function createEntraHandler(state: State): ServiceHandler {
     const s256 = typeof jwt.header['x5t#S256'] === 'string' ? jwt.header['x5t#S256'] : undefined;
     const s1 = typeof jwt.header['x5t'] === 'string' ? jwt.header['x5t'] : undefined;
     const named = s256 ?? s1 ?? '';
-    const thumbprint = Buffer.from(named, 'base64url').toString('hex').toUpperCase();
+    // Decoded leniently (base64url or base64, padded or not): MSAL Python sends x5t in standard base64 with padding.
+    const namedBytes = Buffer.from(named.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), 'base64url');
+    const thumbprint = namedBytes.toString('hex').toUpperCase();
     const keys = Array.isArray(app.extra['keyCredentials']) ? (app.extra['keyCredentials'] as unknown[]).filter(isPlainObject) : [];
     const now = Date.now();
     const match = keys.filter((k) => {
       const cert = parseCertificateKey(k['key']);
       if (!cert || named === '') return false;
-      return (s256 !== undefined ? cert.sha256 : cert.sha1).toString('base64url') === named;
+      return (s256 !== undefined ? cert.sha256 : cert.sha1).equals(namedBytes);
     });
     const seen = match.filter((k) => {
       const added = state.keyAddedAt.get(k);
