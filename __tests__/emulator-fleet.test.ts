@@ -156,16 +156,22 @@ describe('directory at fleet scale', () => {
     expect((await graph(e, token, 'GET', `/servicePrincipals(appId='${randomUUID()}')/ownedObjects`)).status).toBe(404);
   });
 
-  test('certificates on a seeded app read as keyCredentials', async () => {
+  test('certificates on a seeded app read as keyCredentials (key: the certificate, on a single-app $select only)', async () => {
     const e = await emulator();
     const app = e.seedApp({ displayName: 'with-cert', certificates: [{ displayName: 'CN=with-cert', startDateTime: '2026-01-01T00:00:00Z', endDateTime: '2027-01-01T00:00:00Z' }] });
-    const r = await graph(e, await tokenFor(e, owned), 'GET', `/applications/${app.id}?$select=keyCredentials`);
+    const token = await tokenFor(e, owned);
+    const r = await graph(e, token, 'GET', `/applications/${app.id}?$select=keyCredentials`);
     const [cert] = body(r)['keyCredentials'] as Json[];
+    const [held] = e.certificates(app.id);
+    expect(held?.der).not.toBeNull();
+    expect(cert?.['customKeyIdentifier']).toBe(held?.thumbprint);
+    const listed = await graph(e, token, 'GET', `/applications?$select=id,keyCredentials&$filter=id eq '${app.id}'`);
+    expect(((body(listed)['value'] as Json[])[0]?.['keyCredentials'] as Json[])[0]?.['key']).toBeNull();
     expect(cert).toEqual({
       customKeyIdentifier: expect.stringMatching(/^[0-9A-F]{40}$/),
       displayName: 'CN=with-cert',
       endDateTime: '2027-01-01T00:00:00Z',
-      key: null,
+      key: held?.der?.toString('base64'),
       keyId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       startDateTime: '2026-01-01T00:00:00Z',
       type: 'AsymmetricX509Cert',

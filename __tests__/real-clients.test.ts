@@ -164,7 +164,7 @@ describe('az (Azure CLI, custom cloud) against the emulator, in a private namesp
     console.log(`real-clients: az part skipped: ${azBlocked}`);
     return;
   }
-  test('login, ad app create/list/show, credential reset --append/list/delete, sp create, sp credential reset', async () => {
+  test('login, ad app create/list/show, credential reset --append/list/delete, sp create, sp credential reset, credential reset --create-cert and login with that certificate', async () => {
     const helper = join(__dirname, '..', 'test', 'real-clients', 'az-in-namespace.ts');
     const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
       execFile('unshare', ['--net', '--mount', '--fork', '--', process.execPath, helper], { timeout: 240_000, maxBuffer: 4 * 1024 * 1024 }, (_err, stdout, stderr) => resolve({ stdout, stderr }));

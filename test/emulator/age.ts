@@ -19,7 +19,14 @@ function ageApp(state: State, app: GraphApp, ms: number): void {
     if (added !== undefined) state.passwordAddedAt.set(p, added - ms);
   }
   const keys = app.extra['keyCredentials'];
-  if (Array.isArray(keys)) for (const k of keys) if (isPlainObject(k)) ageCredential(k, ms);
+  if (Array.isArray(keys)) {
+    for (const k of keys) {
+      if (!isPlainObject(k)) continue;
+      ageCredential(k, ms);
+      const added = state.keyAddedAt.get(k);
+      if (added !== undefined) state.keyAddedAt.set(k, added - ms);
+    }
+  }
 }
 
 export function ageDirectory(state: State, ms: number): void {

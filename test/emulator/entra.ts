@@ -7,9 +7,12 @@ import type { Req, Res, ServiceHandler } from './server.ts';
 import type { State } from './state.ts';
 import { handOut } from './state.ts';
 import type { FederatedIdentityCredential, GraphApp } from './types.ts';
+import { constants, verify } from 'node:crypto';
 import { decodeJwt, verifyRs256 } from './jwt.ts';
+import type { DecodedJwt } from './jwt.ts';
+import { parseCertificateKey } from './certs.ts';
 import { GRAPH_APP_ID, fillAppDefaults } from './graph-model.ts';
-import { entraTimestamp, guid, isGuid, jwtLooking } from './util.ts';
+import { entraTimestamp, guid, isGuid, isPlainObject, jwtLooking } from './util.ts';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
@@ -186,12 +189,110 @@ export function createEntraHandler(state: State): ServiceHandler {
     return undefined;
   }
 
+  /**
+   * The token endpoint URLs an assertion's `aud` may name: the v2.0 (and v1) token endpoint of this tenant, by the
+   * tenant as the request named it, its id or its domain, on the authority's host or the host the request came to.
+   */
+  function tokenEndpoints(req: Req, tenant: string): Set<string> {
+    const hosts = new Set([authority().toLowerCase()]);
+    const host = header(req.headers, ':authority') ?? header(req.headers, 'host');
+    if (host) hosts.add(`https://${host.toLowerCase()}`);
+    const out = new Set<string>();
+    for (const h of hosts) {
+      for (const t of [tenant, state.tenantId, TENANT_DOMAIN]) {
+        out.add(`${h}/${t.toLowerCase()}/oauth2/v2.0/token`);
+        out.add(`${h}/${t.toLowerCase()}/oauth2/token`);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A client assertion signed with one of the app's certificates (iss = the client id). The certificate is the one
+   * the header's `x5t#S256` (SHA-256) or `x5t` (SHA-1) names, among the app's keyCredentials valid now; RS256 and
+   * PS256 signatures are checked with its public key; `aud` must be the token endpoint, `iss` and `sub` the client id,
+   * `exp` in the future and `nbf` not (5 minutes of skew allowed, as for federated assertions).
+   *
+   * Codes: AADSTS700027 (certificate not registered / signature invalid / key expired), AADSTS700024 (assertion
+   * outside its time range), AADSTS50048 (subject mismatches issuer) are Entra's own, their texts written from the
+   * messages Entra gives. Guessed: AADSTS50027 for a wrong audience (the exact code Entra uses there is not
+   * documented), and AADSTS700027 "key was not found" for a certificate added less than secretPropagationMs ago
+   * (Entra has not seen it yet).
+   */
+  function verifyCertificateAssertion(req: Req, tenant: string, app: GraphApp, jwt: DecodedJwt): Res | undefined {
+    const clientId = app.appId;
+    const sub = typeof jwt.payload['sub'] === 'string' ? jwt.payload['sub'] : '';
+    if (sub.toLowerCase() !== clientId.toLowerCase()) {
+      return error(req, 401, 'invalid_client', 50048, `Subject mismatches Issuer claim in the client assertion. Subject: '${sub}', Issuer: '${String(jwt.payload['iss'])}'.`);
+    }
+    const audClaim = jwt.payload['aud'];
+    const auds = Array.isArray(audClaim) ? audClaim.filter((x): x is string => typeof x === 'string') : typeof audClaim === 'string' ? [audClaim] : [];
+    const endpoints = tokenEndpoints(req, tenant);
+    if (!auds.some((a) => endpoints.has(a.toLowerCase()))) {
+      return error(req, 401, 'invalid_client', 50027, `JWT token is invalid or malformed. The audience '${auds.join(',')}' of the client assertion is not the token endpoint.`);
+    }
+    const s256 = typeof jwt.header['x5t#S256'] === 'string' ? jwt.header['x5t#S256'] : undefined;
+    const s1 = typeof jwt.header['x5t'] === 'string' ? jwt.header['x5t'] : undefined;
+    const named = s256 ?? s1 ?? '';
+    // Decoded leniently (base64url or base64, padded or not): MSAL Python sends x5t in standard base64 with padding.
+    const namedBytes = Buffer.from(named.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), 'base64url');
+    const thumbprint = namedBytes.toString('hex').toUpperCase();
+    const keys = Array.isArray(app.extra['keyCredentials']) ? (app.extra['keyCredentials'] as unknown[]).filter(isPlainObject) : [];
+    const now = Date.now();
+    const match = keys.filter((k) => {
+      const cert = parseCertificateKey(k['key']);
+      if (!cert || named === '') return false;
+      return (s256 !== undefined ? cert.sha256 : cert.sha1).equals(namedBytes);
+    });
+    const seen = match.filter((k) => {
+      const added = state.keyAddedAt.get(k);
+      return added === undefined || now - added >= state.faults.secretPropagationMs;
+    });
+    const docs = `Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${clientId}'.`;
+    if (seen.length === 0) {
+      return error(req, 401, 'invalid_client', 700027,
+        `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', ${docs}]`);
+    }
+    const valid = seen.filter((k) => Date.parse(String(k['startDateTime'])) <= now && now < Date.parse(String(k['endDateTime'])));
+    if (valid.length === 0) {
+      const k = seen[0] ?? {};
+      return error(req, 401, 'invalid_client', 700027,
+        `Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '${thumbprint}', Found key 'Start=${String(k['startDateTime'])}, End=${String(k['endDateTime'])}', ${docs}]`);
+    }
+    const alg = jwt.header['alg'];
+    const verified = valid.some((k) => {
+      const cert = parseCertificateKey(k['key']);
+      if (!cert) return false;
+      const data = Buffer.from(jwt.signingInput);
+      try {
+        if (alg === 'RS256') return verify('sha256', data, cert.x509.publicKey, jwt.signature);
+        if (alg === 'PS256') return verify('sha256', data, { key: cert.x509.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, jwt.signature);
+      } catch {
+        return false;
+      }
+      return false;
+    });
+    if (!verified) {
+      return error(req, 401, 'invalid_client', 700027,
+        `Client assertion contains an invalid signature. [Reason - The key was found, but use of the key to verify the signature failed., Thumbprint of key used by client: '${thumbprint}', ${docs}]`);
+    }
+    const exp = typeof jwt.payload['exp'] === 'number' ? jwt.payload['exp'] : 0;
+    const nbf = typeof jwt.payload['nbf'] === 'number' ? jwt.payload['nbf'] : typeof jwt.payload['iat'] === 'number' ? jwt.payload['iat'] : 0;
+    const nowS = Math.floor(now / 1000);
+    if (nowS >= exp || nowS + 300 < nbf) {
+      const iso = (x: number): string => new Date(x * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      return error(req, 401, 'invalid_client', 700024,
+        `Client assertion is not within its valid time range. Current time: ${iso(nowS)}, assertion valid from ${iso(nbf)}, expiry time of assertion ${iso(exp)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`);
+    }
+    return undefined;
+  }
+
   function invalidSecret(req: Req, clientId: string): Res {
     return error(req, 401, 'invalid_client', 7000215,
       `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
   }
 
-  function authenticate(req: Req, clientId: string, secret: string | undefined, assertion: string | undefined): AuthResult {
+  function authenticate(req: Req, tenant: string, clientId: string, secret: string | undefined, assertion: string | undefined): AuthResult {
     const rotator = [...state.rotators.values()].find((r) => r.clientId.toLowerCase() === clientId.toLowerCase());
     if (rotator) {
       if (secret !== undefined) {
@@ -239,6 +340,13 @@ export function createEntraHandler(state: State): ServiceHandler {
       if (propagated.length === 0) return { err: invalidSecret(req, app.appId) };
       return { ok: { clientId: app.appId, roles: [] } };
     }
+    // An assertion the app signed itself (iss = its client id) is checked against its certificates; any other
+    // (GitHub's ID token) against its federated identity credentials.
+    const jwt = decodeJwt(assertion ?? '');
+    if (jwt && typeof jwt.payload['iss'] === 'string' && jwt.payload['iss'].toLowerCase() === app.appId.toLowerCase()) {
+      const certErr = verifyCertificateAssertion(req, tenant, app, jwt);
+      return certErr ? { err: certErr } : { ok: { clientId: app.appId, roles: [] } };
+    }
     const err = verifyAssertion(req, app.appId, assertion ?? '', app.federatedIdentityCredentials);
     return err ? { err } : { ok: { clientId: app.appId, roles: [] } };
   }
@@ -284,7 +392,7 @@ export function createEntraHandler(state: State): ServiceHandler {
     if (assertion === undefined && secret === undefined) {
       return error(req, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
-    const auth = authenticate(req, clientId, secret, assertion);
+    const auth = authenticate(req, tenant, clientId, secret, assertion);
     if ('err' in auth) return auth.err;
     const res = resolveResource(resource);
     if (!res) {

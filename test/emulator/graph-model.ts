@@ -349,8 +349,18 @@ export function applyApplicationBody(app: GraphApp, body: Record<string, unknown
   }
 }
 
-/** The application as Graph returns it (secretText always null). */
-export function applicationToWire(app: GraphApp, tenantDomain: string): Record<string, unknown> {
+/**
+ * keyCredentials as Graph shows them: `key` (the certificate's base64 DER) only when `withKeys` (a single-app read
+ * whose $select names keyCredentials), otherwise null.
+ */
+export function keyCredentialsToWire(app: GraphApp, withKeys: boolean): Array<Record<string, unknown>> {
+  const stored = app.extra['keyCredentials'];
+  if (!Array.isArray(stored)) return [];
+  return stored.filter(isPlainObject).map((k) => ({ ...structuredClone(k), key: withKeys && typeof k['key'] === 'string' ? k['key'] : null }));
+}
+
+/** The application as Graph returns it (secretText always null; keyCredentials' key only `withKeys`). */
+export function applicationToWire(app: GraphApp, tenantDomain: string, withKeys = false): Record<string, unknown> {
   const x = app.extra;
   const pick = (k: string, dflt: unknown): unknown => (k in x ? structuredClone(x[k]) : dflt);
   return {
@@ -391,7 +401,7 @@ export function applicationToWire(app: GraphApp, tenantDomain: string): Record<s
     api: structuredClone(app.api),
     appRoles: structuredClone(app.appRoles),
     info: pick('info', { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: null, termsOfServiceUrl: null }),
-    keyCredentials: pick('keyCredentials', []),
+    keyCredentials: keyCredentialsToWire(app, withKeys),
     parentalControlSettings: pick('parentalControlSettings', { countriesBlockedForMinors: [], legalAgeGroupRule: 'Allow' }),
     passwordCredentials: app.passwordCredentials.map((p) => ({
       customKeyIdentifier: null,

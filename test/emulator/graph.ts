@@ -31,6 +31,8 @@ import {
 import { TENANT_DOMAIN } from './entra.ts';
 import { ARM_COLLECTIONS, handleArm } from './arm.ts';
 import { entraSecretText, graphDate, guid, isGuid, isPlainObject, parseDateTimeOffset } from './util.ts';
+import type { StoredKeyCredential } from './certs.ts';
+import { isBase64, parseCertificateKey, storedKeyCredential } from './certs.ts';
 
 const JSON_CT = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 const INSUFFICIENT = 'Insufficient privileges to complete the operation.';
@@ -358,7 +360,9 @@ export function createGraphHandler(state: State): ServiceHandler {
     const app = newApp(typeof body['displayName'] === 'string' ? body['displayName'] : '', audience);
     const err = validateApplicationBody(body, { create: true, appId: app.appId, tenantId: state.tenantId, tenantDomain: TENANT_DOMAIN });
     if (err) return gErr(req, err);
-    applyApplicationBody(app, body);
+    const keys = 'keyCredentials' in body ? keyCredentialsUpdate(req, app, body['keyCredentials']) : undefined;
+    if (keys !== undefined && 'res' in keys) return keys.res;
+    applyApplicationBody(app, withoutKeyCredentials(body));
     if (uniqueName !== undefined) app.uniqueName = uniqueName;
     if (app.uniqueName !== null && state.graph.apps.some((a) => (a.uniqueName ?? '').toLowerCase() === (app.uniqueName ?? '').toLowerCase())) {
       return gErr(req, badRequest('Another object with the same value for property uniqueName already exists.', 'Request_MultipleObjectsWithSameKeyValue'));
@@ -373,6 +377,7 @@ export function createGraphHandler(state: State): ServiceHandler {
     const owners = new Set<string>(ownersFromBind(body['owners@odata.bind']));
     if (c.ownedBy && !c.writeAll) owners.add(c.clientId);
     app.owners = [...owners];
+    if (keys !== undefined) setKeyCredentials(app, keys.ok);
     state.graph.apps.push(app);
     startLagFor(app);
     return json(201, { '@odata.context': `${root()}/$metadata#applications/$entity`, ...appWire(app) }, {
@@ -396,8 +401,124 @@ export function createGraphHandler(state: State): ServiceHandler {
         }
       }
     }
-    applyApplicationBody(app, body);
+    const keys = 'keyCredentials' in body ? keyCredentialsUpdate(req, app, body['keyCredentials']) : undefined;
+    if (keys !== undefined && 'res' in keys) return keys.res;
+    applyApplicationBody(app, withoutKeyCredentials(body));
+    if (keys !== undefined) setKeyCredentials(app, keys.ok);
     return noContent();
+  }
+
+  // ---- certificates (keyCredentials) ----------------------------------------------------------------------
+
+  /** The body without keyCredentials, which keyCredentialsUpdate handles. */
+  function withoutKeyCredentials(body: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'keyCredentials'));
+  }
+
+  const KEY_CREDENTIAL_PROPS = ['customKeyIdentifier', 'displayName', 'endDateTime', 'key', 'keyId', 'startDateTime', 'type', 'usage'];
+  /** Graph's reference: "The friendly name for the key, with a maximum length of 90 characters. Longer values are accepted but shortened." */
+  const KEY_DISPLAY_NAME_MAX = 90;
+
+  function storedKeys(app: GraphApp): StoredKeyCredential[] {
+    const v = app.extra['keyCredentials'];
+    return Array.isArray(v) ? (v.filter(isPlainObject) as unknown as StoredKeyCredential[]) : [];
+  }
+
+  function setKeyCredentials(app: GraphApp, keys: StoredKeyCredential[]): void {
+    const before = new Set<object>(storedKeys(app));
+    app.extra['keyCredentials'] = keys;
+    const now = Date.now();
+    for (const k of keys) if (!before.has(k)) state.keyAddedAt.set(k, now);
+  }
+
+  /**
+   * The app's new keyCredentials from a PATCH (or create) body: the whole collection, as Graph replaces it. Every
+   * entry needs `key`, the base64 DER of an X.509 certificate; an entry whose keyId and key are those of a
+   * certificate on the app keeps it (the stored entry, so when it was added is kept too); entries left out are
+   * removed. Nothing is changed unless every entry is valid.
+   *
+   * Graph documents the shape (keyCredential resource; "Add a certificate to an app using Microsoft Graph": type
+   * AsymmetricX509Cert, usage Verify, key the certificate's raw data in base64, customKeyIdentifier the thumbprint)
+   * but not its errors for a bad entry. Guessed here, each marked below: the code Request_BadRequest and the
+   * messages for an entry without key, a key that is no certificate, an expired certificate, dates outside the
+   * certificate's validity and a keyId that names another certificate. The usage message is Graph's (quoted in
+   * msgraph-sdk-java issue 1823); the lifetime cap's code is the app management policy's.
+   */
+  function keyCredentialsUpdate(req: Req, app: GraphApp, value: unknown): Result<StoredKeyCredential[]> {
+    const bad = (message: string, code = 'Request_BadRequest'): Result<StoredKeyCredential[]> => ({ res: gErr(req, badRequest(message, code)) });
+    if (!Array.isArray(value)) return { res: gErr(req, invalidValue('keyCredentials', 'Application')) };
+    const current = storedKeys(app);
+    const out: StoredKeyCredential[] = [];
+    const added: StoredKeyCredential[] = [];
+    const now = Date.now();
+    for (const entry of value as unknown[]) {
+      if (!isPlainObject(entry)) return { res: gErr(req, invalidValue('keyCredentials', 'Application')) };
+      for (const k of Object.keys(entry)) {
+        if (k !== '@odata.type' && !KEY_CREDENTIAL_PROPS.includes(k)) return { res: gErr(req, unknownProperty(k)) };
+      }
+      // Guess (message and code): Graph needs the certificate of every entry, those it keeps too.
+      if (entry['key'] === undefined || entry['key'] === null) return bad("Invalid value specified for property 'key' of resource 'KeyCredential': the key (the certificate's base64 DER) is required for every entry.");
+      const usage = entry['usage'];
+      if (usage !== 'Verify') {
+        // Graph's message (msgraph-sdk-java#1823); Sign (with X509CertAndPassword) is not modelled.
+        return bad('The value for the property "usage" in one of your credentials is invalid. Acceptable values are Sign, Verify.');
+      }
+      if (entry['type'] !== 'AsymmetricX509Cert') {
+        // Guess, worded as the usage message.
+        return bad('The value for the property "type" in one of your credentials is invalid. Acceptable values are AsymmetricX509Cert, X509CertAndPassword.');
+      }
+      const cert = parseCertificateKey(entry['key']);
+      // Guess: the message reported from real tenants for a key that is not a certificate.
+      if (!cert) return bad('Invalid certificate: Key value is invalid certificate');
+      const keyId = entry['keyId'];
+      if (keyId !== undefined && keyId !== null && (typeof keyId !== 'string' || !isGuid(keyId))) return { res: gErr(req, invalidValue('keyId', 'KeyCredential')) };
+      const displayName = entry['displayName'];
+      if (displayName !== undefined && displayName !== null && typeof displayName !== 'string') return { res: gErr(req, invalidValue('displayName', 'KeyCredential')) };
+      const cki = entry['customKeyIdentifier'];
+      if (cki !== undefined && cki !== null && (typeof cki !== 'string' || !isBase64(cki) || Buffer.from(cki, 'base64').length > 32)) {
+        return { res: gErr(req, invalidValue('customKeyIdentifier', 'KeyCredential')) };
+      }
+      const dates: Record<'startDateTime' | 'endDateTime', Date | undefined> = { startDateTime: undefined, endDateTime: undefined };
+      for (const f of ['startDateTime', 'endDateTime'] as const) {
+        if (entry[f] === undefined || entry[f] === null) continue;
+        const d = parseDateTimeOffset(entry[f]);
+        if (!d) return { res: gErr(req, invalidValue(f, 'KeyCredential')) };
+        dates[f] = d;
+      }
+      if (typeof keyId === 'string' && out.some((k) => k.keyId.toLowerCase() === keyId.toLowerCase())) {
+        return bad(`Duplicate keyId '${keyId}' in keyCredentials.`); // guess
+      }
+      const key = cert.der.toString('base64');
+      const existing = typeof keyId === 'string' ? current.find((k) => k.keyId.toLowerCase() === keyId.toLowerCase()) : undefined;
+      if (existing) {
+        // The legacy AAD Graph's message for changing a credential in place; guessed for Microsoft Graph.
+        if (existing.key !== key) return bad(`Update to existing credential with KeyId '${keyId as string}' is not allowed.`);
+        // Kept as stored; a new display name is taken.
+        if (typeof displayName === 'string' || displayName === null) existing.displayName = displayName === null ? null : displayName.slice(0, KEY_DISPLAY_NAME_MAX);
+        out.push(existing);
+        continue;
+      }
+      // Guess (message): a certificate that has expired cannot be added; dates outside its validity are refused.
+      if (cert.notAfter.getTime() <= now) return bad('Key credential end date is invalid: the certificate has expired.');
+      const start = dates.startDateTime ?? cert.notBefore;
+      const end = dates.endDateTime ?? cert.notAfter;
+      if (start.getTime() < cert.notBefore.getTime() - 1000 || start.getTime() > cert.notAfter.getTime()) return bad('Key credential start date is invalid.');
+      if (end.getTime() > cert.notAfter.getTime() + 1000 || end.getTime() <= start.getTime()) return bad('Key credential end date is invalid.');
+      const stored = storedKeyCredential(cert, {
+        keyId: typeof keyId === 'string' ? keyId : guid(),
+        displayName: typeof displayName === 'string' ? displayName.slice(0, KEY_DISPLAY_NAME_MAX) : null,
+        customKeyIdentifier: typeof cki === 'string' ? cki : null,
+        startDateTime: graphDate(start),
+        endDateTime: graphDate(end),
+      });
+      out.push(stored);
+      added.push(stored);
+    }
+    const maxDays = state.policy.maxCertificateLifetimeDays;
+    if (maxDays !== undefined && added.some((k) => Date.parse(k.endDateTime) - Date.parse(k.startDateTime) > maxDays * 24 * 60 * 60 * 1000)) {
+      return bad('Credential lifetime exceeds the max value allowed as per assigned policy.', 'CredentialInvalidLifetimeAsPerAppPolicy');
+    }
+    return { ok: out };
   }
 
   /** addPassword of an application or (its own passwords) a service principal. */
@@ -694,7 +815,9 @@ export function createGraphHandler(state: State): ServiceHandler {
       if (req.method === 'GET') {
         const sel = parseSelect(req, APP_SAMPLE, 'application');
         if ('res' in sel) return sel.res;
-        return json(200, { '@odata.context': `${root()}/$metadata#applications${sel.ok ? `(${sel.ok.join(',')})` : ''}/$entity`, ...project(appWire(app), sel.ok) });
+        // Graph: keyCredentials' key only "on $select for a single object"; null otherwise.
+        const withKeys = sel.ok !== undefined && selectsKeyCredentials(req);
+        return json(200, { '@odata.context': `${root()}/$metadata#applications${sel.ok ? `(${sel.ok.join(',')})` : ''}/$entity`, ...project(applicationToWire(app, TENANT_DOMAIN, withKeys), sel.ok) });
       }
       if (req.method === 'PATCH') {
         const b = jsonBody(req, false);

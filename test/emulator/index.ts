@@ -4,7 +4,7 @@
  * OIDC ID-token endpoint, and the GitHub REST secrets API. A CA is generated at start; child processes trust it
  * through NODE_EXTRA_CA_CERTS (see emulatorEnv).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,17 +27,22 @@ import type {
   EmulatorFaults,
   EmulatorOptions,
   EmulatorPolicy,
+  CertificateView,
   Fault,
   GraphApp,
+  GraphNamed,
   GraphServicePrincipal,
   HoldRule,
   ParkedRequest,
   PasswordCredential,
   RotatorInput,
   SeedAppInput,
+  SeedCertificate,
   Service,
 } from './types.ts';
-import { entraSecretText, guid, isGuid, jwtLooking } from './util.ts';
+import { entraSecretText, guid, isGuid, isPlainObject, jwtLooking } from './util.ts';
+import type { StoredKeyCredential } from './certs.ts';
+import { certificateDer, parseCertificateDer, selfSignedDer, storedKeyCredential } from './certs.ts';
 
 export type * from './types.ts';
 
@@ -113,6 +118,7 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
     ownershipLag: undefined,
     keyCredentialReads: [],
     passwordAddedAt: new WeakMap(),
+    keyAddedAt: new WeakMap(),
     policy: {},
     pageSize: options.pageSize ?? 100,
     concurrentWriteWindowMs: options.concurrentWriteWindowMs ?? 0,
@@ -161,7 +167,7 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
       audiences: [...f.audiences],
       description: f.description ?? null,
     }));
-    if (a.certificates) app.extra['keyCredentials'] = a.certificates.map(certificateWire);
+    if (a.certificates) app.extra['keyCredentials'] = a.certificates.map(seedCertificate);
     state.graph.apps.push(app);
     if (a.servicePrincipal !== false) state.graph.servicePrincipals.push(servicePrincipalForApp(app, state.tenantId));
     return app;
@@ -206,6 +212,26 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
     },
     set graph(v: { apps: GraphApp[]; servicePrincipals: GraphServicePrincipal[] }) {
       state.graph = v;
+    },
+    certificates(id: string): CertificateView[] {
+      const app = state.graph.apps.find((a) => a.id.toLowerCase() === id.toLowerCase() || a.appId.toLowerCase() === id.toLowerCase());
+      if (!app) throw new Error(`emulator: no app with id or appId '${id}'`);
+      const stored = app.extra['keyCredentials'];
+      return (Array.isArray(stored) ? stored.filter(isPlainObject) : []).map((k): CertificateView => {
+        const der = typeof k['key'] === 'string' ? Buffer.from(k['key'], 'base64') : null;
+        const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+        return {
+          keyId: str(k['keyId']),
+          displayName: typeof k['displayName'] === 'string' ? k['displayName'] : null,
+          customKeyIdentifier: typeof k['customKeyIdentifier'] === 'string' ? k['customKeyIdentifier'] : null,
+          startDateTime: str(k['startDateTime']),
+          endDateTime: str(k['endDateTime']),
+          type: str(k['type']),
+          usage: str(k['usage']),
+          der,
+          thumbprint: der === null ? null : createHash('sha1').update(der).digest('hex').toUpperCase(),
+        };
+      });
     },
     github: githubApi,
     log: plumbing.log,
@@ -261,18 +287,24 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
   return emulator;
 }
 
-/** A certificate as Graph lists it in keyCredentials (no key material on reads). */
-function certificateWire(c: { displayName: string | null; startDateTime: string; endDateTime: string }): Record<string, unknown> {
-  return {
-    customKeyIdentifier: randomBytes(20).toString('hex').toUpperCase(),
-    displayName: c.displayName,
-    endDateTime: c.endDateTime,
-    key: null,
-    keyId: guid(),
-    startDateTime: c.startDateTime,
-    type: 'AsymmetricX509Cert',
-    usage: 'Verify',
-  } satisfies KeyCredential;
+/**
+ * A seeded certificate, stored as a PATCH of keyCredentials stores one (see SeedAppInput.certificates): the
+ * certificate given, or one made for the metadata given (self-signed, for the display name's CN).
+ */
+function seedCertificate(c: SeedCertificate): StoredKeyCredential {
+  if ('certificate' in c) {
+    const cert = parseCertificateDer(certificateDer(c.certificate));
+    if (!cert) throw new Error('emulator: seedApp certificates: not an X.509 certificate');
+    return storedKeyCredential(cert, { keyId: c.keyId ?? guid(), displayName: c.displayName ?? null });
+  }
+  const start = new Date(c.startDateTime);
+  const end = new Date(c.endDateTime);
+  const cn = (c.displayName ?? 'emulated').replace(/^CN=/i, '');
+  const cert = parseCertificateDer(selfSignedDer(cn, start, end));
+  if (!cert) throw new Error('emulator: seedApp certificates: could not make a certificate for that metadata');
+  // The dates as given (a certificate holds whole seconds).
+  const stored = storedKeyCredential(cert, { keyId: c.keyId ?? guid(), displayName: c.displayName, startDateTime: c.startDateTime, endDateTime: c.endDateTime });
+  return stored satisfies GraphNamed<KeyCredential>;
 }
 
 /** Environment variables a child process (the action) needs to use the emulator. */

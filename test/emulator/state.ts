@@ -47,6 +47,8 @@ export interface State {
   keyCredentialReads: number[];
   /** When each password was added through addPassword (for secretPropagationMs). */
   passwordAddedAt: WeakMap<PasswordCredential, number>;
+  /** When each certificate entry was added by a PATCH of keyCredentials (for secretPropagationMs). */
+  keyAddedAt: WeakMap<object, number>;
   policy: EmulatorPolicy;
   pageSize: number;
   /** See EmulatorOptions.concurrentWriteWindowMs; 0: off. */

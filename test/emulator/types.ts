@@ -278,10 +278,32 @@ export interface SeedAppInput {
   requiredResourceAccess?: RequiredResourceAccess[];
   federatedIdentityCredentials?: Array<Omit<FederatedIdentityCredential, 'id' | 'description'> & { description?: string | null }>;
   /**
-   * Certificates (keyCredentials), metadata as Graph lists it: type AsymmetricX509Cert, usage Verify, a new keyId,
-   * a SHA-1-thumbprint-shaped customKeyIdentifier (40 hex digits) and key null.
+   * Certificates (keyCredentials), stored as a PATCH of keyCredentials stores them: type AsymmetricX509Cert, usage
+   * Verify, a new keyId (unless given), customKeyIdentifier the SHA-1 thumbprint (40 upper-case hex digits), the
+   * certificate's bytes as `key` (shown only by a single-app GET with `$select=keyCredentials`). Either a real
+   * certificate (`certificate`: PEM text or DER bytes; its validity gives start and end unless given), or metadata
+   * only, for which the emulator makes a self-signed certificate (EC P-256, a key nobody holds) with that validity.
    */
-  certificates?: Array<{ displayName: string | null; startDateTime: string; endDateTime: string }>;
+  certificates?: SeedCertificate[];
+}
+
+export type SeedCertificate =
+  | { displayName: string | null; startDateTime: string; endDateTime: string; keyId?: string }
+  | { certificate: string | Buffer; displayName?: string | null; keyId?: string };
+
+/** A certificate of an app as the emulator holds it (Emulator.certificates): its entry and its bytes. */
+export interface CertificateView {
+  keyId: string;
+  displayName: string | null;
+  customKeyIdentifier: string | null;
+  startDateTime: string;
+  endDateTime: string;
+  type: string;
+  usage: string;
+  /** The certificate's DER bytes; null only for an entry a test pushed by hand without `key`. */
+  der: Buffer | null;
+  /** Upper-case hex SHA-1 of `der` (the thumbprint x5t names), or null without bytes. */
+  thumbprint: string | null;
 }
 
 export type Permission = 'write' | 'read' | 'none';
@@ -391,7 +413,11 @@ export interface EmulatorFaults {
    * 400 NoBackingApplicationObject.
    */
   replicationLag(times: number): void;
-  /** A password added by addPassword is refused by the token endpoint (AADSTS7000215) for this long. Default 0. */
+  /**
+   * A password added by addPassword is refused by the token endpoint (AADSTS7000215) for this long; so is a
+   * certificate added by a PATCH of keyCredentials (AADSTS700027, key not found), as Entra is slow to see new
+   * credentials. Default 0.
+   */
   secretPropagationMs: number;
   /**
    * The next n removePassword calls for a secret added through addPassword answer 400 "No password credential
@@ -433,6 +459,12 @@ export interface EmulatorPolicy {
    * CredentialTypeNotAllowedAsPerAppPolicy. Default false.
    */
   passwordAdditionBlocked?: boolean;
+  /**
+   * The tenant's app management policy caps certificate lifetimes: a PATCH of keyCredentials adding a certificate
+   * whose startDateTime-to-endDateTime span exceeds this many days answers 400 CredentialInvalidLifetimeAsPerAppPolicy
+   * and changes nothing. Certificates already on the app (sent back unchanged) are not checked. Default: no cap.
+   */
+  maxCertificateLifetimeDays?: number;
 }
 
 export interface EmulatorUrls {
@@ -461,6 +493,11 @@ export interface Emulator {
   /** Many apps at once (10,000 in well under a second): as seedApp each. */
   seedApps(apps: readonly SeedAppInput[]): GraphApp[];
   graph: { apps: GraphApp[]; servicePrincipals: GraphServicePrincipal[] };
+  /**
+   * The certificates (keyCredentials) of the app with this object id or appId, in the app's order, each with its
+   * bytes: to compare a certificate byte for byte. Throws for an unknown app.
+   */
+  certificates(app: string): CertificateView[];
   github: EmulatorGitHub;
   log: RequestLogEntry[];
   /** TLS connections accepted per server (since start or resetCounters), whatever protocol they then spoke. */

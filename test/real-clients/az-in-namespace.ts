@@ -10,12 +10,13 @@
  * server (its certificate also names login.microsoftonline.com). Every other address is unreachable in here.
  *
  * After each command it checks what the emulator holds (apps, passwords by keyId, service principals) and that
- * every password az prints is the one the emulator issued. Prints one JSON line on stdout:
+ * every password az prints is the one the emulator issued; a certificate az makes is the one the emulator holds, and
+ * az signs in as the app with it. Prints one JSON line on stdout:
  * `{ commands, opened, matched, failures: string[] }`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -161,6 +162,26 @@ async function drive(emu: Emulator, dir: string): Promise<void> {
   check(held !== undefined && held.id === sp?.id, 'az ad sp create: the emulator holds the service principal az printed');
   const spReset = json<{ password: string }>(await run(env, ['ad', 'sp', 'credential', 'reset', '--id', app.appId, '--append']));
   openAndCompare(spReset?.password, held?.passwordCredentials?.[0]?.secretText, 'service principal password');
+
+  // A certificate: az makes one (key and certificate in one PEM file) and PATCHes it onto the app's keyCredentials;
+  // then it signs in as the app with it (a client assertion signed by that key).
+  const certReset = json<{ appId: string; fileWithCertAndPrivateKey?: string }>(await run(env, ['ad', 'app', 'credential', 'reset', '--id', app.appId, '--create-cert', '--append']));
+  const certs = emu.certificates(app.id);
+  check(certs.length === 1 && certs[0]?.der !== null && certs[0]?.type === 'AsymmetricX509Cert' && certs[0].usage === 'Verify', 'az ad app credential reset --create-cert: the app holds one certificate');
+  const pemFile = certReset?.fileWithCertAndPrivateKey;
+  const pem = pemFile === undefined ? '' : readFileSync(pemFile, 'utf8');
+  const m = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pem);
+  check(m !== null && certs[0]?.der?.equals(new X509Certificate(m[0]).raw) === true, 'az ad app credential reset --create-cert: the certificate in az\'s file is the one the emulator holds, byte for byte');
+  if (pemFile === undefined) return;
+  const certEnv = { ...env, AZURE_CONFIG_DIR: join(dir, 'azure-cert') };
+  await run(certEnv, ['cloud', 'register', '--name', 'Emulator', '--cloud-config', `@${join(dir, 'cloud.json')}`]);
+  await run(certEnv, ['cloud', 'set', '--name', 'Emulator']);
+  const before = emu.log.length;
+  const certRan = await run(certEnv, ['login', '--service-principal', '--username', app.appId, '--password', pemFile, '--tenant', emu.tenantId, '--allow-no-subscriptions']);
+  if (certRan.code !== 0) failures.push(`az login with the certificate: ${(/AADSTS\d+[^\n]*/.exec(certRan.err) ?? [certRan.err.slice(0, 300)])[0]}`);
+  const certLogin = json<Array<{ tenantId: string; user: { name: string; type: string } }>>(certRan);
+  check(certLogin?.[0]?.user.name === app.appId && certLogin[0].user.type === 'servicePrincipal', 'az login --service-principal with the certificate: signed in as the app');
+  check(emu.log.slice(before).some((e) => e.service === 'entra' && e.path.includes('/oauth2/v2.0/token') && e.status === 200), 'az login with the certificate: the token endpoint answered 200');
 }
 
 async function main(): Promise<void> {
