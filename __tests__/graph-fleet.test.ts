@@ -343,6 +343,19 @@ describe('federated credentials', () => {
     expect(seeded.federatedIdentityCredentials.map((f) => f.name)).toEqual([credential.name]);
   });
 
+  it('converge when the answer to the POST was lost and the listing that checks it lags: it is read again until it shows', async () => {
+    const e = await emulator();
+    const seeded = e.seedApp({ displayName: 'fic' });
+    const dir = directory(e, collectingLog());
+    const app = (await dir.appByAppId(seeded.appId))!;
+    e.faults.add({ kind: 'drop-after', match: { method: 'POST', path: /federatedIdentityCredentials$/ } });
+    e.faults.federatedListLag = 2;
+    await dir.addFederatedCredential(app, credential);
+    const lists = graphLog(e).filter((x) => x.method === 'GET' && x.path.endsWith('/federatedIdentityCredentials'));
+    expect(lists).toHaveLength(3);
+    expect(seeded.federatedIdentityCredentials.map((f) => f.name)).toEqual([credential.name]);
+  });
+
   it('name the credential in the way when another with the same issuer and subject exists', async () => {
     const e = await emulator();
     const seeded = e.seedApp({ displayName: 'fic', federatedIdentityCredentials: [{ name: 'hand-made', issuer: ISSUER, subject: credential.subject, audiences: ['api://AzureADTokenExchange'] }] });

@@ -1574,14 +1574,23 @@ class GraphDirectory {
         if (r.status === 400 || r.status === 409)
             await this.#sameFederatedThere(app, credential, r, doing);
     }
-    /** Resolves when the app holds exactly this credential (name, issuer, subject, audiences); else fails naming the one in the way. */
+    /**
+     * Resolves when the app holds exactly this credential (name, issuer, subject, audiences); else fails naming the
+     * one in the way. A listing right after the POST that made it may not show it yet (replication lag): while it
+     * shows neither ours nor one in the way, it is read again, a few times.
+     */
     async #sameFederatedThere(app, credential, r, doing) {
-        const existing = await this.federatedCredentials(app);
         const sameAudiences = (f) => f.audiences.length === credential.audiences.length && f.audiences.every((a) => credential.audiences.includes(a));
         const same = (f) => f.name === credential.name && f.issuer === credential.issuer && f.subject === credential.subject && sameAudiences(f);
+        const inTheWayOf = (existing) => existing.find((f) => f.issuer === credential.issuer && f.subject === credential.subject) ?? existing.find((f) => f.name === credential.name);
+        let existing = await this.federatedCredentials(app);
+        for (let attempt = 1; attempt < LAG_ATTEMPTS && !existing.some(same) && inTheWayOf(existing) === undefined; attempt += 1) {
+            await sleep(backoffMs(this.#policy, attempt));
+            existing = await this.federatedCredentials(app);
+        }
         if (existing.some(same))
             return;
-        const inTheWay = existing.find((f) => f.issuer === credential.issuer && f.subject === credential.subject) ?? existing.find((f) => f.name === credential.name);
+        const inTheWay = inTheWayOf(existing);
         const hint = inTheWay === undefined
             ? 'Graph answered that such a credential exists, yet the app lists none: run again'
             : `the app already has the federated credential '${inTheWay.name}' (id ${inTheWay.id}, issuer ${inTheWay.issuer}, subject ${inTheWay.subject}, audiences ${inTheWay.audiences.join(' ')}), which this action did not make as '${credential.name}'; Graph allows one credential per issuer and subject, and one per name: remove or rename that credential, or leave the subject out of federated-subjects`;

@@ -496,14 +496,24 @@ export class GraphDirectory implements Directory {
     if (r.status === 400 || r.status === 409) await this.#sameFederatedThere(app, credential, r, doing);
   }
 
-  /** Resolves when the app holds exactly this credential (name, issuer, subject, audiences); else fails naming the one in the way. */
+  /**
+   * Resolves when the app holds exactly this credential (name, issuer, subject, audiences); else fails naming the
+   * one in the way. A listing right after the POST that made it may not show it yet (replication lag): while it
+   * shows neither ours nor one in the way, it is read again, a few times.
+   */
   async #sameFederatedThere(app: AppRegistration, credential: Omit<FederatedCredential, 'id'>, r: GraphResponse, doing: string): Promise<void> {
-    const existing = await this.federatedCredentials(app);
     const sameAudiences = (f: FederatedCredential): boolean =>
       f.audiences.length === credential.audiences.length && f.audiences.every((a) => credential.audiences.includes(a));
     const same = (f: FederatedCredential): boolean => f.name === credential.name && f.issuer === credential.issuer && f.subject === credential.subject && sameAudiences(f);
+    const inTheWayOf = (existing: FederatedCredential[]): FederatedCredential | undefined =>
+      existing.find((f) => f.issuer === credential.issuer && f.subject === credential.subject) ?? existing.find((f) => f.name === credential.name);
+    let existing = await this.federatedCredentials(app);
+    for (let attempt = 1; attempt < LAG_ATTEMPTS && !existing.some(same) && inTheWayOf(existing) === undefined; attempt += 1) {
+      await sleep(backoffMs(this.#policy, attempt));
+      existing = await this.federatedCredentials(app);
+    }
     if (existing.some(same)) return;
-    const inTheWay = existing.find((f) => f.issuer === credential.issuer && f.subject === credential.subject) ?? existing.find((f) => f.name === credential.name);
+    const inTheWay = inTheWayOf(existing);
     const hint =
       inTheWay === undefined
         ? 'Graph answered that such a credential exists, yet the app lists none: run again'

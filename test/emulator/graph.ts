@@ -667,7 +667,13 @@ export function createGraphHandler(state: State): ServiceHandler {
     }
     const ctx = `${root()}/$metadata#applications('${app.id}')/federatedIdentityCredentials`;
     if (itemKey === undefined) {
-      if (req.method === 'GET') return json(200, { '@odata.context': ctx, value: app.federatedIdentityCredentials.map(ficWire) });
+      if (req.method === 'GET') {
+        // faults.federatedListLag: a listing right after a POST may not show the credential it made yet.
+        const lagging = state.faults.federatedListLag > 0;
+        if (lagging) state.faults.federatedListLag -= 1;
+        const shown = lagging ? app.federatedIdentityCredentials.slice(0, -1) : app.federatedIdentityCredentials;
+        return json(200, { '@odata.context': ctx, value: shown.map(ficWire) });
+      }
       if (req.method !== 'POST') return methodNotAllowed(req);
       if (!canWriteApp(c, app)) return forbidden(req);
       const b = jsonBody(req, false);

@@ -87,6 +87,7 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
       state.pendingOwnershipLag = undefined;
       state.ownershipLag = undefined;
       faults.newKeyRemovalLag = 0;
+      faults.federatedListLag = 0;
     },
     replicationLag(times: number) {
       state.pendingLag = times;
@@ -96,6 +97,7 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
     },
     secretPropagationMs: 0,
     newKeyRemovalLag: 0,
+    federatedListLag: 0,
     throttle({ count, retryAfterS, match }) {
       return addFault(plumbing, { kind: 'status', status: 429, code: 'TooManyRequests', retryAfter: String(retryAfterS), times: count, match: { service: 'graph', ...(match ?? {}) } });
     },

@@ -425,6 +425,11 @@ export interface EmulatorFaults {
    */
   newKeyRemovalLag: number;
   /**
+   * The next n listings of an app's federated credentials leave out the one added last, as a Graph listing can
+   * right after the POST that made it (replication lag).
+   */
+  federatedListLag: number;
+  /**
    * Graph throttling: the next `count` Graph requests matching `match` (default: every Graph request, plain or
    * batched) answer 429 TooManyRequests with `Retry-After: retryAfterS`, unprocessed. A batch item hit by it is
    * a 429 item inside a 200 envelope, with its own Retry-After.
