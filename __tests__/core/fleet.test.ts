@@ -109,7 +109,7 @@ describe('the expiry report, the summary and the JSON report', () => {
     const fake = fakePorts();
     const seeded = seedFleet(fake, [40, 50]);
     const now = fake.clock.now().getTime();
-    fake.directory.apps[1]?.certificates.push({ keyId: 'cert-1', displayName: 'CN=orders', type: 'AsymmetricX509Cert', startDateTime: new Date(now - DAY), endDateTime: new Date(now + 7 * DAY) });
+    fake.directory.apps[1]?.certificates.push({ keyId: 'cert-1', displayName: 'CN=orders', type: 'AsymmetricX509Cert', startDateTime: new Date(now - DAY), endDateTime: new Date(now + 7 * DAY), pem: 'cert-1 pem' });
     const result = await runFleet(specsOf(seeded), fleetSettings(), fleet, fake.ports());
     expect(fake.world.calls.filter((c) => c.call === 'certificates')).toHaveLength(1);
     const flagged = result.credentials.filter((c) => c.flagged);

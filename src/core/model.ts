@@ -31,7 +31,16 @@ export interface PasswordInfo extends CredentialInfo {
 export interface CertificateInfo extends CredentialInfo {
   /** AsymmetricX509Cert, Symmetric, ... */
   type: string | null;
+  /** SHA-1 thumbprint, 40 upper-case hex digits (Graph's customKeyIdentifier, as the portal shows it), when known. */
+  thumbprint?: string;
 }
+
+/**
+ * What a target of a certificate credential receives: `pem`, the PKCS#8 private key then the certificate (what
+ * @azure/identity's ClientCertificateCredential and `az login --certificate` read), or `pfx`, base64 of a PKCS#12
+ * bundle with an empty password (what Terraform's azurerm and azuread providers read from ARM_CLIENT_CERTIFICATE).
+ */
+export type CertificateFormat = 'pem' | 'pfx';
 
 export interface AppRegistration {
   /** Object id. */

@@ -1,5 +1,5 @@
 /** What the core needs from the outside world. Adapters implement these over HTTPS; tests may use fakes. */
-import type { AppRegistration, CertificateInfo, FederatedCredential, PasswordInfo, ResourceApi, Scope, StoredSecretInfo, Target } from './model';
+import type { AppRegistration, CertificateFormat, CertificateInfo, FederatedCredential, PasswordInfo, ResourceApi, Scope, StoredSecretInfo, Target } from './model';
 import type { Secret } from './secret';
 
 export interface Directory {
@@ -46,6 +46,26 @@ export interface Directory {
    * added, where that may be replication lag) a read confirms it.
    */
   removePassword(app: AppRegistration, keyId: string): Promise<void>;
+  /**
+   * Makes an RSA key and a self-signed certificate valid until `endDateTime` (adapters/certificate.ts; masked the
+   * moment they exist) and adds the certificate to the app named `displayName`. keyCredentials can only be replaced
+   * whole: the PATCH carries every certificate the app has, byte for byte (each with its `key`, read by a single-app
+   * GET), then the app is read back; if a certificate that was there before is missing it is put back and the call
+   * fails loudly. A PATCH whose answer was lost is settled here by reading back (the new thumbprint on the app or
+   * not), so this never fails "maybe done" with the certificate on the app.
+   */
+  addCertificate(app: AppRegistration, displayName: string, endDateTime: Date, format: CertificateFormat): Promise<NewCertificate>;
+  /** Removes one certificate (a PATCH with every other one, byte for byte, then a read back); resolves once it is gone. */
+  removeCertificate(app: AppRegistration, keyId: string): Promise<void>;
+}
+
+/** A certificate this run made and added: its metadata, the value targets receive, and the PEM to sign in with. */
+export interface NewCertificate {
+  info: CertificateInfo;
+  /** In the format asked for (pem or pfx). */
+  value: Secret;
+  /** The PEM (key and certificate) the verifier signs in with, whatever the targets' format. */
+  pem: Secret;
 }
 
 export interface SecretStore {
@@ -75,6 +95,11 @@ export interface SecretVerifier {
    * once instead of being waited out as replication, so the caller can create it.
    */
   accepts(app: AppRegistration, value: Secret, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'>;
+  /**
+   * The same for a new certificate: a token request with a client assertion signed with its key (`pem`: the PKCS#8
+   * key and the certificate), as @azure/identity's ClientCertificateCredential makes it.
+   */
+  acceptsCertificate(app: AppRegistration, pem: Secret, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'>;
 }
 
 export interface Log {

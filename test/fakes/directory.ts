@@ -14,12 +14,13 @@ import {
   newAppSettings,
   type AppRegistration,
   type AppSettings,
+  type CertificateFormat,
   type CertificateInfo,
   type FederatedCredential,
   type PasswordInfo,
   type ResourceApi,
 } from '../../src/core/model.ts';
-import type { Directory } from '../../src/core/ports.ts';
+import type { Directory, NewCertificate } from '../../src/core/ports.ts';
 import { Secret } from '../../src/core/secret.ts';
 import type { World } from './faults.ts';
 
@@ -28,12 +29,17 @@ export interface StoredPassword extends PasswordInfo {
   value: string;
 }
 
+export interface StoredCertificate extends CertificateInfo {
+  /** The private key and certificate as a PEM: only the run that made it (and the targets) know it. */
+  pem: string;
+}
+
 export interface FakeApp {
   id: string;
   appId: string;
   displayName: string;
   passwords: StoredPassword[];
-  certificates: CertificateInfo[];
+  certificates: StoredCertificate[];
   settings: AppSettings;
   federated: FederatedCredential[];
   /** The rotator is an owner (Application.ReadWrite.OwnedBy can change only these). */
@@ -49,6 +55,19 @@ export interface SeedApp {
   owned?: boolean;
   federated?: Array<Omit<FederatedCredential, 'id'>>;
   settings?: Partial<AppSettings>;
+}
+
+/** A stand-in certificate: a PEM-shaped text unique to it (the core never parses one), and its metadata. */
+function fakeCertificate(displayName: string | null, start: Date, end: Date): StoredCertificate {
+  const keyId = fakeGuid('ce7');
+  const thumbprint = keyId.replace(/-/g, '').slice(0, 40).toUpperCase().padEnd(40, '0');
+  const pem = `-----BEGIN PRIVATE KEY-----\nfake-key-${keyId}\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nfake-cert-${keyId}\n-----END CERTIFICATE-----\n`;
+  return { keyId, displayName, type: 'AsymmetricX509Cert', startDateTime: start, endDateTime: end, thumbprint, pem };
+}
+
+/** The PFX form of a fake PEM (one line, as a base64 PKCS#12 would be). */
+export function pfxOf(pem: string): string {
+  return Buffer.from(pem).toString('base64');
 }
 
 let serial = 0;
@@ -84,7 +103,7 @@ export class FakeDirectory implements Directory {
         endDateTime: p.end,
         value: p.value ?? `seeded-${fakeGuid('5ec')}`,
       })),
-      certificates: (seed.certificates ?? []).map((c) => ({ keyId: fakeGuid('ce7'), displayName: c.displayName, type: 'AsymmetricX509Cert', startDateTime: c.start, endDateTime: c.end })),
+      certificates: (seed.certificates ?? []).map((c) => fakeCertificate(c.displayName, c.start, c.end)),
       settings: { ...newAppSettings('AzureADMyOrg'), ...seed.settings },
       federated: (seed.federated ?? []).map((f) => ({ ...f, id: fakeGuid('fed') })),
       owned: seed.owned ?? true,
@@ -102,9 +121,11 @@ export class FakeDirectory implements Directory {
     return this.apps.filter((a) => a.displayName === displayName);
   }
 
-  /** Is this value a live client secret of the app (what Entra accepts)? */
+  /** Is this value a live client secret or certificate (PEM; or the PFX form of one) of the app (what Entra accepts)? */
   accepts(appId: string, value: string, now: Date): boolean {
-    return this.byAppId(appId)?.passwords.some((p) => p.value === value && p.endDateTime.getTime() > now.getTime()) ?? false;
+    const app = this.byAppId(appId);
+    const live = (c: { endDateTime: Date }): boolean => c.endDateTime.getTime() > now.getTime();
+    return (app?.passwords.some((p) => p.value === value && live(p)) ?? false) || (app?.certificates.some((c) => (c.pem === value || pfxOf(c.pem) === value) && live(c)) ?? false);
   }
 
   appByAppId(appId: string): Promise<AppRegistration | undefined> {
@@ -228,6 +249,25 @@ export class FakeDirectory implements Directory {
     });
   }
 
+  addCertificate(app: AppRegistration, displayName: string, endDateTime: Date, format: CertificateFormat): Promise<NewCertificate> {
+    return this.#change('addCertificate', app, app.displayName, `adding a certificate to '${app.displayName}'`, (a) => {
+      const stored = fakeCertificate(displayName, this.#world.clock.now(), new Date(endDateTime));
+      a.certificates.push(stored);
+      const value = format === 'pem' ? stored.pem : pfxOf(stored.pem);
+      // Masked the moment it exists, as the adapter does (every line of a PEM).
+      for (const line of stored.pem.split('\n')) this.#world.mask(line);
+      if (format === 'pfx') this.#world.mask(value);
+      const { pem: _, ...info } = stored;
+      return { info, value: new Secret(value), pem: new Secret(stored.pem) };
+    }, (r) => `${app.displayName} ${r.info.keyId}`);
+  }
+
+  removeCertificate(app: AppRegistration, keyId: string): Promise<void> {
+    return this.#change('removeCertificate', app, `${app.displayName} ${keyId}`, `removing certificate ${keyId} from '${app.displayName}'`, (a) => {
+      a.certificates = a.certificates.filter((c) => c.keyId !== keyId);
+    });
+  }
+
   #named(displayName: string): FakeApp[] {
     return this.apps.filter((a) => a.displayName.toLowerCase() === displayName.toLowerCase());
   }
@@ -238,7 +278,7 @@ export class FakeDirectory implements Directory {
 
   /** A change to one app: 404 when it is gone, 403 when the rotator may not change it, else `fn`, journaled. */
   #change<T>(
-    call: 'updateApp' | 'addFederatedCredential' | 'removeFederatedCredential' | 'createServicePrincipal' | 'addPassword' | 'removePassword',
+    call: 'updateApp' | 'addFederatedCredential' | 'removeFederatedCredential' | 'createServicePrincipal' | 'addPassword' | 'removePassword' | 'addCertificate' | 'removeCertificate',
     ref: AppRegistration,
     label: string,
     doing: string,

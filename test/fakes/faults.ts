@@ -23,6 +23,8 @@ export type CallName =
   | 'createServicePrincipal'
   | 'addPassword'
   | 'removePassword'
+  | 'addCertificate'
+  | 'removeCertificate'
   | 'list'
   | 'prepare'
   | 'write'
@@ -38,6 +40,8 @@ export const CHANGING: ReadonlySet<CallName> = new Set<CallName>([
   'createServicePrincipal',
   'addPassword',
   'removePassword',
+  'addCertificate',
+  'removeCertificate',
   'write',
 ]);
 
@@ -107,6 +111,8 @@ export const SERVICE_OF: Record<CallName, Service> = {
   createServicePrincipal: 'Microsoft Graph',
   addPassword: 'Microsoft Graph',
   removePassword: 'Microsoft Graph',
+  addCertificate: 'Microsoft Graph',
+  removeCertificate: 'Microsoft Graph',
   list: 'GitHub',
   prepare: 'GitHub',
   write: 'GitHub',

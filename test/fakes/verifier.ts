@@ -26,7 +26,15 @@ export class FakeVerifier implements SecretVerifier {
   }
 
   accepts(app: AppRegistration, value: Secret, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'> {
-    const doing = `checking that Entra accepts the new client secret of '${app.displayName}' (signing in as ${app.appId})`;
+    return this.#check(app, value, options, 'client secret');
+  }
+
+  acceptsCertificate(app: AppRegistration, pem: Secret, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'> {
+    return this.#check(app, pem, options, 'certificate');
+  }
+
+  #check(app: AppRegistration, value: Secret, options: { servicePrincipalMayBeMissing: boolean }, noun: string): Promise<'accepted' | 'no-service-principal'> {
+    const doing = `checking that Entra accepts the new ${noun} of '${app.displayName}' (signing in as ${app.appId})`;
     return this.#world.serve('accepts', app.displayName, doing, () => {
       const clock = this.#world.clock;
       const started = clock.now().getTime();
@@ -35,7 +43,8 @@ export class FakeVerifier implements SecretVerifier {
         clock.advance(this.budgetMs);
         throw refused(doing, 'AADSTS7000229', 'The client application is missing service principal in the tenant.');
       }
-      const secret = this.#directory.byAppId(app.appId)?.passwords.find((p) => p.value === value.reveal());
+      const fakeApp = this.#directory.byAppId(app.appId);
+      const secret = fakeApp?.passwords.find((p) => p.value === value.reveal()) ?? fakeApp?.certificates.find((c) => c.pem === value.reveal());
       if (secret === undefined || secret.endDateTime.getTime() <= started) {
         clock.advance(this.budgetMs);
         throw refused(doing, 'AADSTS7000215', 'Invalid client secret provided.');
