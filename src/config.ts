@@ -13,7 +13,7 @@ import { InputError } from './core/errors';
 import type { Scope, Target } from './core/model';
 import type { Secret } from './core/secret';
 import type { AppSpec, FleetSettings, ReportScope } from './core/spec';
-import { appKey, APP_KEYS, federationOf, readApp, readRotation, readSecretNames, SECRET_NAME_KEYS } from './inputs/app';
+import { appKey, APP_KEYS, azureLoginProblem, federationOf, readApp, readRotation, readSecretNames, SECRET_NAME_KEYS } from './inputs/app';
 import { CLOUD_NAMES, CLOUDS, type Cloud } from './inputs/clouds';
 import type { readFleetFile } from './inputs/fleet-file';
 import { environmentNameFits, readRepositoryName, readSubscriptionId, REPOSITORY_EXPECTED, scopeTargets } from './inputs/targets';
@@ -224,6 +224,11 @@ function readSingleApp(step: Values): SingleApp {
 /** Single mode: a fleet of one, its targets from repository, environments and the secret-name inputs. */
 function singleAppSpec(step: Values, single: SingleApp | undefined): AppSpec[] | undefined {
   const targets = readSingleTargets(step);
+  const azureLogin = single?.rotation === undefined ? undefined : azureLoginProblem(single.rotation.kind);
+  if (azureLogin !== undefined && step.value('credentials-secret-name') !== '') {
+    step.about('credentials-secret-name', azureLogin);
+    return undefined;
+  }
   if (!single?.app || !single.rotation || !targets) return undefined;
   return [{ key: appKey(single.app), source: 'inputs', app: single.app, rotation: single.rotation, targets }];
 }

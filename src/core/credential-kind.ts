@@ -1,31 +1,29 @@
 /**
- * A credential kind: what the action rotates on an app (a client secret today; a certificate next). The rules of
+ * A credential kind: what the action rotates on an app (a client secret, or a certificate). The rules of
  * make-before-break (plan.ts, rotate.ts) are the same for every kind; what differs is here: which of the app's
  * credentials are of the kind, how one is added, removed and checked (each through the ports' own methods), what a
  * person calls it, and what a target receives. Plan, log, summary and report ask the kind; none knows each one.
  */
-import type { AppRegistration, CredentialInfo, PasswordInfo } from './model';
+import type { AppRegistration, CertificateFormat, CertificateInfo, CredentialInfo, PasswordInfo } from './model';
 import type { Directory, SecretVerifier } from './ports';
 import type { Secret } from './secret';
 
-export type CredentialKindId = 'client-secret';
+export type CredentialKindId = 'client-secret' | 'certificate';
 
 /** A credential this run added: its metadata and its value, masked the moment it existed. */
 export interface NewCredential {
   info: CredentialInfo;
   value: Secret;
+  /** What the verifier signs in with, when the value's form cannot serve (a certificate as PFX: its PEM). */
+  signIn?: Secret;
 }
 
-/** Credentials of an app the expiry report lists: every kind this action rotates, and the ones it only reports. */
-export interface CredentialListing {
+export interface CredentialKind {
+  readonly id: CredentialKindId;
   /** What a person calls one: `client secret`. */
   readonly noun: string;
   /** The app's credentials of this kind as read; undefined when they were not read. */
   of(app: AppRegistration): readonly CredentialInfo[] | undefined;
-}
-
-export interface CredentialKind extends CredentialListing {
-  readonly id: CredentialKindId;
   /** The same, where the sentence already says what it is about (`the newest managed secret`). */
   readonly short: string;
   /** What tells two credentials apart without their value, as a column heading: `Hint`. */
@@ -39,7 +37,7 @@ export interface CredentialKind extends CredentialListing {
   /** Resolves only once it is gone (see Directory.removePassword). */
   remove(directory: Directory, app: AppRegistration, keyId: string): Promise<void>;
   /** Resolves once Entra accepts the new credential for the app (see SecretVerifier.accepts). */
-  accepts(verifier: SecretVerifier, app: AppRegistration, value: Secret, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'>;
+  accepts(verifier: SecretVerifier, app: AppRegistration, added: NewCredential, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'>;
   /**
    * The azure/login JSON key that carries the value (`clientSecret`), or undefined when azure/login cannot sign in
    * with this kind (then a `credentials` target is an input error, found by config before any request).
@@ -61,23 +59,48 @@ export const CLIENT_SECRET: CredentialKind = {
   withCredentials: (app, credentials) => ({ ...app, passwordCredentials: credentials.map(asPassword) }),
   add: (directory, app, displayName, endDateTime) => directory.addPassword(app, displayName, endDateTime),
   remove: (directory, app, keyId) => directory.removePassword(app, keyId),
-  accepts: (verifier, app, value, options) => verifier.accepts(app, value, options),
+  accepts: (verifier, app, added, options) => verifier.accepts(app, added.value, options),
   azureLoginKey: 'clientSecret',
 };
 
-/** Every kind this action rotates. */
-export const CREDENTIAL_KINDS: readonly CredentialKind[] = [CLIENT_SECRET];
+function isCertificate(c: CredentialInfo): c is CertificateInfo {
+  return 'type' in c;
+}
 
-/** Certificates (keyCredentials): reported on, not rotated yet. Lookups leave them unread (Directory.certificates). */
-const CERTIFICATES: CredentialListing = { noun: 'certificate', of: (app) => app.keyCredentials };
+/**
+ * A certificate credential (keyCredentials), made in the run; targets receive it as `format` says. Lookups leave
+ * an app's certificates unread (Graph caps reads that select them): the inventory reads them for the apps that
+ * rotate one (Directory.certificates).
+ */
+export function certificateKind(format: CertificateFormat): CredentialKind {
+  return format === 'pem' ? CERTIFICATE_PEM : CERTIFICATE_PFX;
+}
 
-/** What the expiry report lists of each app, in this order. */
-export const REPORTED_CREDENTIALS: readonly CredentialListing[] = [CLIENT_SECRET, CERTIFICATES];
+function certificate(format: CertificateFormat): CredentialKind {
+  return {
+    id: 'certificate',
+    noun: 'certificate',
+    short: 'certificate',
+    detailHeading: 'Thumbprint',
+    detail: (c) => (isCertificate(c) ? (c.thumbprint ?? '?') : '?'),
+    of: (app) => app.keyCredentials,
+    withCredentials: (app, credentials) => ({ ...app, keyCredentials: credentials.map(asCertificate) }),
+    add: (directory, app, displayName, endDateTime) => directory.addCertificate(app, displayName, endDateTime, format).then(({ info, value, pem }) => ({ info, value, signIn: pem })),
+    remove: (directory, app, keyId) => directory.removeCertificate(app, keyId),
+    accepts: (verifier, app, added, options) => verifier.acceptsCertificate(app, added.signIn ?? added.value, options),
+    // azure/login signs in with a client secret or OIDC only: config refuses a credentials target with a certificate.
+    azureLoginKey: undefined,
+  };
+}
 
-export function credentialKind(id: CredentialKindId): CredentialKind {
-  const kind = CREDENTIAL_KINDS.find((k) => k.id === id);
-  if (kind === undefined) throw new Error(`internal: no credential kind '${id}'`);
-  return kind;
+const CERTIFICATE_PEM = certificate('pem');
+const CERTIFICATE_PFX = certificate('pfx');
+
+/** What the expiry report lists of each app, in this order (a kind's credentials, whatever its format). */
+export const REPORTED_CREDENTIALS: readonly CredentialKind[] = [CLIENT_SECRET, CERTIFICATE_PEM];
+
+function asCertificate(c: CredentialInfo): CertificateInfo {
+  return isCertificate(c) ? c : { ...c, type: 'AsymmetricX509Cert' };
 }
 
 function asPassword(c: CredentialInfo): PasswordInfo {

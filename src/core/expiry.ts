@@ -49,7 +49,7 @@ export function expiryEntries(
       return { app: ref, kind, keyId: c.keyId, description: c.displayName, start: c.startDateTime, end: c.endDateTime, daysLeft, managed: isManaged, current: c.keyId === current?.keyId, flagged: daysLeft <= reportDays };
     };
     for (const listing of REPORTED_CREDENTIALS) {
-      const name = managed !== undefined && managed.kind === listing ? managed.credentialName : undefined;
+      const name = managed !== undefined && managed.kind.id === listing.id ? managed.credentialName : undefined;
       for (const c of listing.of(app) ?? []) entries.push(entry(listing.noun, c, name !== undefined && c.displayName === name));
     }
   }

@@ -4,7 +4,7 @@
  * each declared API looked up once, and the selected repositories of the organisation secrets that have some.
  * A failure here belongs to the apps it concerns: one missing environment fails the apps that write to it only.
  */
-import { scopeKey, scopeLabel, uniqueScopes, type AppRegistration, type ResourceApi, type StoredSecretInfo, type Target } from './model';
+import { scopeKey, scopeLabel, uniqueScopes, type AppRegistration, type CertificateInfo, type ResourceApi, type StoredSecretInfo, type Target } from './model';
 import { asError } from './outcome';
 import type { TargetState } from './plan';
 import type { AppState } from './app-plan';
@@ -21,10 +21,38 @@ export async function readInventory(specs: readonly AppSpec[], ports: Ports, rea
     readTargets ? readListings(targets, ports) : Promise.resolve(new Map<string, Settled<Map<string, StoredSecretInfo>>>()),
     readApis(specs, ports),
   ]);
-  const selections = readTargets ? await readSelections(targets, listings, ports) : new Map<Target, Settled<string[]>>();
+  const [selections, certified] = await Promise.all([
+    readTargets ? readSelections(targets, listings, ports) : Promise.resolve(new Map<Target, Settled<string[]>>()),
+    withCertificates(specs, matches, ports),
+  ]);
   const states = new Map<string, Settled<AppState>>();
-  specs.forEach((spec, i) => states.set(spec.key, appState(spec, matches[i] ?? [], { readTargets, listings, apis, selections })));
+  specs.forEach((spec, i) => {
+    const found = certified[i] ?? [];
+    states.set(spec.key, found instanceof Error ? found : appState(spec, found, { readTargets, listings, apis, selections }));
+  });
   return states;
+}
+
+/**
+ * The apps that rotate a credential kind lookups leave unread (certificates: Graph caps reads that select them)
+ * get it read, for all of them at once (Directory.certificates); the others are as found.
+ */
+async function withCertificates(specs: readonly AppSpec[], matches: readonly AppRegistration[][], ports: Ports): Promise<Array<Settled<AppRegistration[]>>> {
+  const unread = specs.flatMap((s, i) => (matches[i] ?? []).filter((a) => s.rotation.kind.of(a) === undefined));
+  if (unread.length === 0) return matches.map((m) => m);
+  let read: Map<string, CertificateInfo[]> | Error;
+  try {
+    read = await ports.directory.certificates(unread);
+  } catch (error) {
+    read = asError(error);
+  }
+  const unreadIds = new Set(unread.map((a) => a.id));
+  return matches.map((found) => {
+    if (!found.some((a) => unreadIds.has(a.id))) return found;
+    if (read instanceof Error) return read;
+    const certificates = read;
+    return found.map((a) => (unreadIds.has(a.id) ? { ...a, keyCredentials: certificates.get(a.id) ?? [] } : a));
+  });
 }
 
 interface Read {

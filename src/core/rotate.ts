@@ -105,6 +105,9 @@ async function ensureApp(p: AppPlan, ports: Ports, outcome: Outcome): Promise<Ap
   if (app === undefined) {
     log.info(`Creating app registration '${plan.app.displayName}' (sign-in audience ${p.spec.app.signInAudience})`);
     app = await directory.createApp(plan.app.displayName, p.spec.app.signInAudience, reconcile.patch);
+    // A new app has no credentials of any kind, read or not.
+    const { kind } = p.spec.rotation;
+    if (kind.of(app) === undefined) app = kind.withCredentials(app, []);
     outcome.app = app;
     outcome.appCreated = true;
     log.info(`Created app registration '${app.displayName}': client ID ${app.appId}, object ID ${app.id}`);
@@ -200,10 +203,10 @@ async function startRotation(p: AppPlan, app: AppRegistration, ctx: RunContext, 
 async function verifyNew(app: AppRegistration, kind: CredentialKind, added: NewCredential, spByVerify: boolean, ports: Ports): Promise<void> {
   const { directory, log, verifier } = ports;
   try {
-    if ((await kind.accepts(verifier, app, added.value, { servicePrincipalMayBeMissing: spByVerify })) === 'no-service-principal') {
+    if ((await kind.accepts(verifier, app, added, { servicePrincipalMayBeMissing: spByVerify })) === 'no-service-principal') {
       await directory.createServicePrincipal(app);
       log.info(`Created the missing service principal (enterprise application) of '${app.displayName}'`);
-      await kind.accepts(verifier, app, added.value, { servicePrincipalMayBeMissing: false });
+      await kind.accepts(verifier, app, added, { servicePrincipalMayBeMissing: false });
     }
     log.info(`Entra accepts the new ${kind.noun} ${added.info.keyId}`);
   } catch (error) {

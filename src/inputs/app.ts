@@ -5,7 +5,8 @@
 import type { DeclaredInput } from '../core/declare';
 import { SIGN_IN_AUDIENCES, type TargetKind } from '../core/model';
 import type { PermissionLine } from '../core/reconcile';
-import { CLIENT_SECRET } from '../core/credential-kind';
+import { certificateKind, CLIENT_SECRET, type CredentialKind } from '../core/credential-kind';
+import type { CertificateFormat } from '../core/model';
 import type { AppIdentity, AppRotation } from '../core/spec';
 import { CLOUDS } from './clouds';
 import { parseUrl, type Item, type Values } from './values';
@@ -35,6 +36,8 @@ export const APP_KEYS = [
   'federated-credentials',
   'tags',
   'notes',
+  'credential-type',
+  'certificate-format',
   'credential-name',
   'secret-lifetime-days',
   'rotate-before-days',
@@ -101,8 +104,27 @@ export function readApp(values: Values, federation: Federation): AppIdentity | u
   return { name: name === '' ? undefined : name, appId, createIfMissing, signInAudience, servicePrincipal, declared, oidcIssuer: federation.issuer, federatedAudience: federation.audience };
 }
 
+const CREDENTIAL_TYPES = ['client-secret', 'certificate'] as const;
+const CERTIFICATE_FORMATS: readonly CertificateFormat[] = ['pem', 'pfx'];
+
+/** credential-type and certificate-format: the credential kind the app rotates. */
+function readKind(values: Values): CredentialKind | undefined {
+  const type = values.oneOf('credential-type', CREDENTIAL_TYPES, 'problem');
+  const format = values.oneOf('certificate-format', CERTIFICATE_FORMATS, 'not given');
+  if (type === 'client-secret' && format !== undefined) values.about('certificate-format', 'only with credential-type: certificate (a client secret has one form)');
+  if (type === undefined || values.reported('certificate-format')) return undefined;
+  return type === 'certificate' ? certificateKind(format ?? 'pem') : CLIENT_SECRET;
+}
+
+/** Why a credentials target (azure/login's JSON) cannot hold this kind, if it cannot. */
+export function azureLoginProblem(kind: CredentialKind): string | undefined {
+  if (kind.azureLoginKey !== undefined) return undefined;
+  return `not with credential-type: ${kind.id}: azure/login signs in with a client secret or OIDC, not a ${kind.noun}; write the ${kind.noun} with secret-name (and client-id-secret-name, tenant-id-secret-name), or sign azure/login in with OIDC`;
+}
+
 export function readRotation(values: Values): AppRotation | undefined {
-  const credentialName = values.given('credential-name', 'the description of the client secrets this action creates');
+  const kind = readKind(values);
+  const credentialName = values.given('credential-name', 'the description (displayName) of the credentials this action creates');
   if (credentialName !== undefined && credentialName.length > 100) {
     values.problem(values.source.where('credential-name'), credentialName, 'a description of at most 100 characters');
   }
@@ -115,6 +137,7 @@ export function readRotation(values: Values): AppRotation | undefined {
   const keepPrevious = values.whole('keep-previous', 0, MAX_KEEP_PREVIOUS);
   const verifyNewSecret = values.bool('verify-new-secret');
   if (
+    kind === undefined ||
     credentialName === undefined ||
     lifetimeDays === undefined ||
     rotateBeforeDays === undefined ||
@@ -124,8 +147,7 @@ export function readRotation(values: Values): AppRotation | undefined {
   ) {
     return undefined;
   }
-  // The one credential kind read today; certificates (credential-type) come next (core/credential-kind.ts).
-  return { kind: CLIENT_SECRET, credentialName, lifetimeDays, rotateBeforeDays, force, keepPrevious, verifyNewSecret };
+  return { kind, credentialName, lifetimeDays, rotateBeforeDays, force, keepPrevious, verifyNewSecret };
 }
 
 export interface SecretName {

@@ -8,7 +8,7 @@ import { relative, resolve, isAbsolute } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { scopeKey, targetLabel, type OrgAccess, type OrgVisibility, type Scope, type Target } from '../core/model';
 import type { AppSpec } from '../core/spec';
-import { appKey, federationOf, readApp, readRotation, readSecretNames, type Federation } from './app';
+import { appKey, azureLoginProblem, federationOf, readApp, readRotation, readSecretNames, type Federation } from './app';
 import { FleetDoc, mapSource, pathText, pointer, type Path } from './fleet-doc';
 import { EMPTY_EXPECTED, schemaProblems } from './fleet-schema';
 import { isOwnerName, isRepoName, OWNER_EXPECTED, REPO_NAME_EXPECTED } from './github-names';
@@ -107,6 +107,10 @@ function readEntry(ctx: Context, index: number): Entry {
   const app = readApp(values, ctx.federation);
   const rotation = readRotation(values);
   const targets = readTargets(ctx, [...appPath, 'targets']);
+  const azureLogin = rotation === undefined ? undefined : azureLoginProblem(rotation.kind);
+  const loginTargets = azureLogin === undefined ? [] : (targets ?? []).filter((t) => t.target.kind === 'credentials');
+  for (const t of loginTargets) ctx.step.problems.push(`${t.where}: ${azureLogin ?? ''}`);
+  if (loginTargets.length > 0) return entry;
   entry.targets = targets ?? [];
   if (app) entry.label = `'${app.name ?? app.appId ?? ''}' (${pathText(appPath)})`;
   if (app && rotation && targets) {

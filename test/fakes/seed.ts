@@ -5,7 +5,8 @@
  */
 import { carriesSecretValue, type Target } from '../../src/core/model.ts';
 import type { AppSpec } from '../../src/core/spec.ts';
-import type { FakeApp } from './directory.ts';
+import { certificateKind } from '../../src/core/credential-kind.ts';
+import { pfxOf, type FakeApp } from './directory.ts';
 import type { Fake } from './index.ts';
 import { DAY, MANAGED, TENANT } from './specs.ts';
 
@@ -17,22 +18,38 @@ export interface Seeded {
   unmanagedKeyId: string | undefined;
 }
 
-/** The app of `spec` near expiry (10 days left on the current managed secret), every target holding it. */
+/**
+ * The app of `spec` near expiry (10 days left on the current managed credential of the spec's kind), every target
+ * holding it; an older managed one and an unmanaged one of the kind; for a certificate spec also an unmanaged
+ * client secret (which must stay as it is).
+ */
 export function seedNearExpiry(fake: Fake, spec: AppSpec): Seeded {
   const now = fake.clock.now().getTime();
   const currentStart = now - 170 * DAY;
+  const credentials = [
+    { displayName: MANAGED, start: new Date(currentStart), end: new Date(now + 10 * DAY) },
+    { displayName: MANAGED, start: new Date(now - 340 * DAY), end: new Date(now + 5 * DAY) },
+    { displayName: 'Password uploaded on Thu Mar 16 2023', start: new Date(now - 300 * DAY), end: new Date(now + 60 * DAY) },
+  ];
+  const certificates = spec.rotation.kind.id === 'certificate';
   const app = fake.directory.seed({
     displayName: spec.app.name ?? 'app',
     ...(spec.app.appId === undefined ? {} : { appId: spec.app.appId }),
-    passwords: [
-      { displayName: MANAGED, start: new Date(currentStart), end: new Date(now + 10 * DAY) },
-      { displayName: MANAGED, start: new Date(now - 340 * DAY), end: new Date(now + 5 * DAY) },
-      { displayName: 'Password uploaded on Thu Mar 16 2023', start: new Date(now - 300 * DAY), end: new Date(now + 60 * DAY) },
-    ],
+    ...(certificates
+      ? { certificates: credentials, passwords: [{ displayName: 'made by hand', start: new Date(now - 30 * DAY), end: new Date(now + 150 * DAY) }] }
+      : { passwords: credentials }),
   });
-  const current = app.passwords[0]?.value ?? '';
+  const held = credentialsOf(app, spec);
+  const current = held[0]?.value ?? '';
   for (const t of spec.targets) fake.store.put(t.scope, t.name, valueOf(t, app.appId, current), new Date(currentStart + 5_000));
-  return { spec, app, keyIds: app.passwords.map((p) => p.keyId), unmanagedKeyId: app.passwords[2]?.keyId };
+  return { spec, app, keyIds: held.map((p) => p.keyId), unmanagedKeyId: held[2]?.keyId };
+}
+
+/** The app's credentials of the spec's kind, each with the value a target of it holds (a certificate's PEM or PFX). */
+export function credentialsOf(app: FakeApp, spec: AppSpec): Array<{ keyId: string; displayName: string | null; startDateTime: Date; endDateTime: Date; value: string }> {
+  if (spec.rotation.kind.id === 'client-secret') return app.passwords;
+  const pfx = spec.rotation.kind === certificateKind('pfx');
+  return app.certificates.map((c) => ({ ...c, value: pfx ? pfxOf(c.pem) : c.pem }));
 }
 
 /** Nothing exists yet: only the scopes the app's targets live in. */
@@ -86,7 +103,8 @@ export function violations(fake: Fake, s: Seeded, runs = 1): string[] {
     return out;
   }
   const now = fake.clock.now().getTime();
-  const live = new Map(app.passwords.filter((p) => p.endDateTime.getTime() > now).map((p) => [p.value, p.keyId]));
+  const mine = credentialsOf(app, s.spec);
+  const live = new Map(mine.filter((p) => p.endDateTime.getTime() > now).map((p) => [p.value, p.keyId]));
   const held = new Set<string>();
   for (const t of valueTargets) {
     const v = heldSecret(fake, t);
@@ -94,16 +112,17 @@ export function violations(fake: Fake, s: Seeded, runs = 1): string[] {
     if (v === undefined || !live.has(v)) out.push(`${t.name} (${JSON.stringify(t.scope)}) holds a value Entra does not accept`);
     else held.add(live.get(v) ?? '');
   }
-  if (s.unmanagedKeyId !== undefined && !app.passwords.some((p) => p.keyId === s.unmanagedKeyId)) out.push('the unmanaged secret was removed');
-  for (const p of app.passwords) if (p.displayName !== MANAGED && !s.keyIds.includes(p.keyId)) out.push(`an unmanaged secret ${p.keyId} appeared`);
-  const orphans = app.passwords.filter((p) => p.displayName === MANAGED && !s.keyIds.includes(p.keyId) && !held.has(p.keyId));
+  if (s.unmanagedKeyId !== undefined && !mine.some((p) => p.keyId === s.unmanagedKeyId)) out.push('the unmanaged secret was removed');
+  for (const p of mine) if (p.displayName !== MANAGED && !s.keyIds.includes(p.keyId)) out.push(`an unmanaged secret ${p.keyId} appeared`);
+  const orphans = mine.filter((p) => p.displayName === MANAGED && !s.keyIds.includes(p.keyId) && !held.has(p.keyId));
   if (orphans.length > runs) out.push(`${orphans.length} managed secrets made by the run are held by no target`);
   return out;
 }
 
 /** Managed secrets made since the start. */
-export function newManaged(fake: Fake, s: Seeded): FakeApp['passwords'] {
-  return (appOf(fake, s)?.passwords ?? []).filter((p) => p.displayName === MANAGED && !s.keyIds.includes(p.keyId));
+export function newManaged(fake: Fake, s: Seeded): ReturnType<typeof credentialsOf> {
+  const app = appOf(fake, s);
+  return (app === undefined ? [] : credentialsOf(app, s.spec)).filter((p) => p.displayName === MANAGED && !s.keyIds.includes(p.keyId));
 }
 
 /** The promise at every moment, even mid-run: every value target holds a live client secret of the app. */
@@ -122,7 +141,7 @@ export function convergenceProblems(fake: Fake, s: Seeded, options: { settled?: 
   const app = appOf(fake, s);
   if (app === undefined) return [...problems, 'there is no app'];
   if (s.spec.app.servicePrincipal && !fake.directory.servicePrincipals.has(app.appId)) problems.push('the app has no service principal');
-  const managed = app.passwords.filter((p) => p.displayName === MANAGED).sort((a, b) => b.startDateTime.getTime() - a.startDateTime.getTime());
+  const managed = credentialsOf(app, s.spec).filter((p) => p.displayName === MANAGED).sort((a, b) => b.startDateTime.getTime() - a.startDateTime.getTime());
   const newest = managed[0]?.value;
   for (const t of s.spec.targets) {
     if (carriesSecretValue(t.kind)) {

@@ -1,5 +1,5 @@
 /** AppSpecs and fleet settings as src/config.ts would make them from a step's inputs or a fleet file, for core tests. */
-import { CLIENT_SECRET } from '../../src/core/credential-kind.ts';
+import { CLIENT_SECRET, type CredentialKind } from '../../src/core/credential-kind.ts';
 import type { Scope, Target, TargetKind } from '../../src/core/model.ts';
 import type { AppSpec, FleetSettings } from '../../src/core/spec.ts';
 
@@ -27,6 +27,8 @@ export interface SpecOptions {
   lifetimeDays?: number;
   rotateBeforeDays?: number;
   declared?: AppSpec['app']['declared'];
+  /** The credential kind rotated: a client secret unless given. */
+  kind?: CredentialKind;
 }
 
 export function appSpec(o: SpecOptions = {}): AppSpec {
@@ -45,7 +47,7 @@ export function appSpec(o: SpecOptions = {}): AppSpec {
       federatedAudience: 'api://AzureADTokenExchange',
     },
     rotation: {
-      kind: CLIENT_SECRET,
+      kind: o.kind ?? CLIENT_SECRET,
       credentialName: MANAGED,
       lifetimeDays: o.lifetimeDays ?? 180,
       rotateBeforeDays: o.rotateBeforeDays ?? 30,
