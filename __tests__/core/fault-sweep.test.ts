@@ -7,6 +7,7 @@
  * of test/invariant.ts holds, and a run without faults after it leaves it holding. The slow end-to-end sweep stays:
  * it proves the adapters turn request faults into these.
  */
+import { certificateKind } from '../../src/core/credential-kind.ts';
 import { runFleet } from '../../src/core/fleet.ts';
 import { fakePorts, FAULT_KINDS, type CallName, type Fake } from '../../test/fakes/index.ts';
 import { convergenceProblems, newManaged, seedNearExpiry, seedNothing, violations, type Seeded } from '../../test/fakes/seed.ts';
@@ -66,7 +67,25 @@ const START_STATES: Array<[string, SlowStartState, (fake: Fake) => Seeded[]]> = 
 const run = (fake: Fake, seeded: readonly Seeded[]): ReturnType<typeof runFleet> =>
   runFleet(seeded.map((s) => s.spec), fleetSettings(), seeded.length === 1 ? single : fleet, fake.ports());
 
-it.each(START_STATES)('keeps every GitHub secret working under every fault kind, once and persistent, at every port call of %s', async (name, _key, setUp) => {
+/** Certificate credentials: the same start states' shapes, through the certificate kind (no slow counterpart yet). */
+const CERTIFICATE_STATES: Array<[string, SlowStartState | undefined, (fake: Fake) => Seeded[]]> = [
+  [
+    'a certificate rotation near expiry (PEM; two environments, companion secrets)',
+    undefined,
+    (f) => [seedNearExpiry(f, appSpec({ kind: certificateKind('pem'), targets: companionTargets.filter((t) => t.kind !== 'credentials') }))],
+  ],
+  ['a certificate created from nothing (PFX)', undefined, (f) => [seedNothing(f, appSpec({ name: 'new-service', kind: certificateKind('pfx'), targets: [target(repo('app', 'production'), 'AZURE_CLIENT_CERTIFICATE')] }))]],
+  [
+    'a fleet of a certificate app and a client secret app near expiry',
+    undefined,
+    (f) => [
+      seedNearExpiry(f, appSpec({ name: 'payments-api', kind: certificateKind('pem'), keepPrevious: 0, targets: [target(repo('app'), 'PAYMENTS_CLIENT_CERTIFICATE')] })),
+      seedNearExpiry(f, appSpec({ name: 'orders-api', targets: [target(repo('app', 'production'), 'ORDERS_CLIENT_SECRET')] })),
+    ],
+  ],
+];
+
+it.each([...START_STATES, ...CERTIFICATE_STATES])('keeps every GitHub secret working under every fault kind, once and persistent, at every port call of %s', async (name, _key, setUp) => {
   const clean = fakePorts();
   const cleanSeeded = setUp(clean);
   await run(clean, cleanSeeded);

@@ -30,6 +30,8 @@ export interface CredentialKind {
   readonly detailHeading: string;
   /** That detail of one credential (`Abc…`), never its value. */
   detail(c: CredentialInfo): string;
+  /** The app's credentials of this kind as they are now (a fresh read: the Directory's own way to read them). */
+  read(directory: Directory, app: AppRegistration): Promise<readonly CredentialInfo[] | undefined>;
   /** The app with these as its credentials of this kind (what the expiry report reads after a run). */
   withCredentials(app: AppRegistration, credentials: CredentialInfo[]): AppRegistration;
   /** Adds one. The adapter masks the value the moment it has it. */
@@ -56,6 +58,7 @@ export const CLIENT_SECRET: CredentialKind = {
   detailHeading: 'Hint',
   detail: (c) => `${hasHint(c) ? (c.hint ?? '?') : '?'}…`,
   of: (app) => app.passwordCredentials,
+  read: async (directory, app) => (await directory.appByAppId(app.appId))?.passwordCredentials,
   withCredentials: (app, credentials) => ({ ...app, passwordCredentials: credentials.map(asPassword) }),
   add: (directory, app, displayName, endDateTime) => directory.addPassword(app, displayName, endDateTime),
   remove: (directory, app, keyId) => directory.removePassword(app, keyId),
@@ -84,6 +87,8 @@ function certificate(format: CertificateFormat): CredentialKind {
     detailHeading: 'Thumbprint',
     detail: (c) => (isCertificate(c) ? (c.thumbprint ?? '?') : '?'),
     of: (app) => app.keyCredentials,
+    // Lookups leave certificates out: they are read on their own.
+    read: async (directory, app) => (await directory.certificates([app])).get(app.id),
     withCredentials: (app, credentials) => ({ ...app, keyCredentials: credentials.map(asCertificate) }),
     add: (directory, app, displayName, endDateTime) => directory.addCertificate(app, displayName, endDateTime, format).then(({ info, value, pem }) => ({ info, value, signIn: pem })),
     remove: (directory, app, keyId) => directory.removeCertificate(app, keyId),

@@ -299,8 +299,7 @@ async function addOnce(app: AppRegistration, kind: CredentialKind, displayName: 
     } catch (error) {
       if (!(error instanceof ServiceError && error.details.outcomeUnknown === true) || attempt >= 3) throw error;
       log.warning(`No answer came to adding a ${kind.noun} (${error.message}); checking whether it was added anyway`);
-      const now = await directory.appByAppId(app.appId);
-      const strays = ((now === undefined ? undefined : kind.of(now)) ?? []).filter(
+      const strays = ((await kind.read(directory, app)) ?? []).filter(
         (p) => !known.has(p.keyId) && p.displayName === displayName && Math.abs(p.endDateTime.getTime() - endDateTime.getTime()) < 1000,
       );
       for (const stray of strays) {
