@@ -18,6 +18,7 @@ import { FakeInterleaving } from '../../test/fakes/interleave.ts';
 import { brokenTargets, convergenceProblems, seedNearExpiry, violations, type Seeded } from '../../test/fakes/seed.ts';
 import { appSpec, fleet, fleetSettings, repo, single, target } from '../../test/fakes/specs.ts';
 import { writeSweepReport } from '../../test/sweep-report.ts';
+import { certificateKind } from '../../src/core/credential-kind.ts';
 
 interface Config {
   keepPrevious: 0 | 1;
@@ -28,6 +29,8 @@ interface Config {
    * (the first of the nearest), a later run the other. keepPrevious is then 1 and valueTargets the first app's.
    */
   fleet?: true;
+  /** The app rotates a certificate (PEM) instead of a client secret. */
+  certificate?: true;
   /** The slow sweep's count of interleavings (each also stands for its mirror image). */
   slow: number;
 }
@@ -40,8 +43,14 @@ const CONFIGS: Config[] = [
   { keepPrevious: 1, valueTargets: 1, fleet: true, slow: 10 },
 ];
 
+/** The same shapes with a certificate credential (no slow counterpart yet: `slow` is the count the shape gives). */
+const CERTIFICATE_CONFIGS: Config[] = [
+  { keepPrevious: 1, valueTargets: 1, certificate: true, slow: 10 },
+  { keepPrevious: 0, valueTargets: 1, certificate: true, slow: 35 },
+];
+
 const nameOf = (c: Config): string =>
-  c.fleet ? 'a fleet of two apps, max-rotations 1' : `keep-previous ${c.keepPrevious}, ${c.valueTargets} value target${c.valueTargets > 1 ? 's' : ''}`;
+  `${c.certificate ? 'certificate, ' : ''}${c.fleet ? 'a fleet of two apps, max-rotations 1' : `keep-previous ${c.keepPrevious}, ${c.valueTargets} value target${c.valueTargets > 1 ? 's' : ''}`}`;
 
 /** Each run adds a secret, writes every value target, removes the older managed one (keep-previous 0: both). */
 const stepsPerRun = (c: Config): number => 1 + c.valueTargets + (c.keepPrevious === 0 ? 2 : 1);
@@ -63,7 +72,8 @@ function setUp(fake: Fake, c: Config): Start {
   }
   const targets = [target(repo('app'), 'AZURE_CLIENT_SECRET')];
   if (c.valueTargets === 2) targets.push(target(repo('app'), 'AZURE_CREDENTIALS', 'credentials'));
-  return { seeded: [seedNearExpiry(fake, appSpec({ keepPrevious: c.keepPrevious, targets }))], settings: fleetSettings(), ctx: single };
+  const kind = c.certificate ? { kind: certificateKind('pem') } : {};
+  return { seeded: [seedNearExpiry(fake, appSpec({ keepPrevious: c.keepPrevious, targets, ...kind }))], settings: fleetSettings(), ctx: single };
 }
 
 const rotation = (start: Start, ports: Ports): Promise<FleetOutcome> => runFleet(start.seeded.map((s) => s.spec), start.settings, start.ctx, ports);
@@ -135,16 +145,17 @@ async function execute(config: Config, pass: Pass, prefix: RunName[], found: Fin
   return schedule;
 }
 
-async function sweep(pass: Pass): Promise<{ figures: Array<{ config: Config; interleavings: number } & Findings> }> {
+async function sweep(pass: Pass, configs = CONFIGS): Promise<{ figures: Array<{ config: Config; interleavings: number } & Findings> }> {
   const t0 = Date.now();
-  const found = new Map<Config, Findings>(CONFIGS.map((c) => [c, newFindings()]));
-  const counts = await exploreAll(CONFIGS, (config, prefix) => execute(config, pass, prefix, found.get(config) as Findings), { workers: 1, symmetric: !pass.staggered });
-  const figures = CONFIGS.map((config) => ({ config, interleavings: counts.get(config) ?? 0, ...(found.get(config) as Findings) }));
+  const found = new Map<Config, Findings>(configs.map((c) => [c, newFindings()]));
+  const counts = await exploreAll(configs, (config, prefix) => execute(config, pass, prefix, found.get(config) as Findings), { workers: 1, symmetric: !pass.staggered });
+  const figures = configs.map((config) => ({ config, interleavings: counts.get(config) ?? 0, ...(found.get(config) as Findings) }));
   const sum = (pick: (f: (typeof figures)[number]) => number): number => figures.reduce((n, f) => n + pick(f), 0);
   const violationCount = sum((f) => f.violations.length);
   const broken = (f: Findings): number => new Set(f.violations.map((v) => v.steps.join(', '))).size;
   const title = pass.staggered ? `staggered (B's start is a step; the clock moves ${pass.stepMs / 1000} s before every step)` : 'plain';
-  const file = pass.staggered ? `interleave-sweep-fakes-staggered-${pass.stepMs / 1000}s.txt` : 'interleave-sweep-fakes.txt';
+  const kind = configs.some((c) => c.certificate) ? '-certificates' : '';
+  const file = pass.staggered ? `interleave-sweep-fakes${kind}-staggered-${pass.stepMs / 1000}s.txt` : `interleave-sweep-fakes${kind}.txt`;
   const report = [
     `Interleaving sweep over the fakes, ${title}: ${sum((f) => f.interleavings)} interleavings${pass.staggered ? '' : ' (each also stands for its mirror image)'}, ${sum((f) => f.runs)} runs, ${violationCount} violations in ${sum(broken)} interleavings, ${Date.now() - t0} ms`,
     ...figures.map(
@@ -206,5 +217,16 @@ describe('every interleaving of two runs of the same rotation, over the fakes', 
     expect(figures.reduce((n, f) => n + f.late, 0)).toBeGreaterThan(0);
     expect(figures.flatMap((f) => f.unscheduled)).toEqual([]);
     expect(listed(figures)).toEqual([]);
+  });
+
+  it('a certificate rotation keeps every target working in every interleaving too, plain and staggered', async () => {
+    const plain = await sweep(PLAIN, CERTIFICATE_CONFIGS);
+    expect(plain.figures.map((f) => f.interleavings)).toEqual(CERTIFICATE_CONFIGS.map((c) => c.slow));
+    for (const f of plain.figures) expect(Object.fromEntries(f.stepCounts)).toEqual({ [`${stepsPerRun(f.config)}/${stepsPerRun(f.config)}`]: f.interleavings });
+    const staggered = await sweep(STAGGERED, CERTIFICATE_CONFIGS);
+    for (const { figures } of [plain, staggered]) {
+      expect(figures.flatMap((f) => f.unscheduled)).toEqual([]);
+      expect(listed(figures)).toEqual([]);
+    }
   });
 });

@@ -122,7 +122,8 @@ export class FakeInterleaving {
   }
 
   #critical(call: CallName, label: string): boolean {
-    return call === 'addPassword' || call === 'removePassword' || (call === 'write' && this.#valueWrites.has(label));
+    const changesCredentials = call === 'addPassword' || call === 'removePassword' || call === 'addCertificate' || call === 'removeCertificate';
+    return changesCredentials || (call === 'write' && this.#valueWrites.has(label));
   }
 
   #gate(call: CallName, label: string, run: string): Promise<void> {
