@@ -5,7 +5,7 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { INPUT_NAMES, PER_APP_INPUT_NAMES, readConfig, SECRET_INPUT_NAMES } from '../src/config';
 import { InputError } from '../src/core/errors';
-import { CLIENT_SECRET } from '../src/core/credential-kind';
+import { certificateKind, CLIENT_SECRET } from '../src/core/credential-kind';
 import { APP_KEYS } from '../src/inputs/app';
 import { CLOUDS } from '../src/inputs/clouds';
 import { readFleetFile } from '../src/inputs/fleet-file';
@@ -519,5 +519,38 @@ describe('readConfig: bad fleet files', () => {
     const problems = fleetProblems(yaml);
     const line = problems.find((p) => p.startsWith(where));
     expect([line, problems]).toEqual([expect.stringContaining(says), problems]);
+  });
+});
+
+describe('credential-type and certificate-format', () => {
+  it('reads a certificate credential, PEM unless pfx is asked for; a client secret by default', () => {
+    const kindOf = (inputs: Record<string, string>): string | undefined => {
+      const rotation = readEnv(env({ ...base, ...inputs })).apps[0]?.rotation;
+      return rotation === undefined ? undefined : `${rotation.kind.id} ${rotation.kind === certificateKind('pfx') ? 'pfx' : rotation.kind === certificateKind('pem') ? 'pem' : '-'}`;
+    };
+    expect(kindOf({})).toBe('client-secret -');
+    expect(kindOf({ 'credential-type': 'certificate' })).toBe('certificate pem');
+    expect(kindOf({ 'credential-type': 'certificate', 'certificate-format': 'pfx' })).toBe('certificate pfx');
+  });
+
+  it('names the input and what is expected, before any request', () => {
+    expect(problemsOf({ ...base, 'credential-type': 'cert' })).toEqual(["credential-type: got 'cert', expected one of client-secret, certificate"]);
+    expect(problemsOf({ ...base, 'credential-type': 'certificate', 'certificate-format': 'p12' })).toEqual(["certificate-format: got 'p12', expected one of pem, pfx"]);
+    expect(problemsOf({ ...base, 'certificate-format': 'pfx' })).toEqual(['certificate-format: only with credential-type: certificate (a client secret has one form)']);
+    const [problem, ...more] = problemsOf({ ...base, 'credential-type': 'certificate', 'credentials-secret-name': 'AZURE_CREDENTIALS' });
+    expect(more).toEqual([]);
+    expect(problem).toMatch(/^credentials-secret-name: not with credential-type: certificate: azure\/login signs in with a client secret or OIDC, not a certificate/);
+  });
+
+  it('in a fleet file: an app key and a default, and a credentials target of a certificate app is an error at its line', () => {
+    const fleetFile = `defaults:\n  credential-type: certificate\napps:\n  - app-name: billing-api\n    certificate-format: pfx\n    targets:\n      - repository: octo-org/billing\n        secret-name: BILLING_CERTIFICATE\n  - app-name: orders-api\n    credential-type: client-secret\n    targets:\n      - repository: octo-org/orders\n        secret-name: ORDERS_SECRET\n`;
+    const c = readFleet(fleetFile);
+    expect(c.apps.map((a) => a.rotation.kind.id)).toEqual(['certificate', 'client-secret']);
+    expect(c.apps[0]?.rotation.kind).toBe(certificateKind('pfx'));
+    const bad = fleetFile.replace('        secret-name: BILLING_CERTIFICATE\n', '        secret-name: BILLING_CERTIFICATE\n        credentials-secret-name: BILLING_CREDENTIALS\n');
+    const [problem, ...more] = fleetProblems(bad);
+    expect(more).toEqual([]);
+    expect(problem).toMatch(/^fleet\.yml:9: apps\[0\]\.targets\[0\]\.credentials-secret-name: not with credential-type: certificate/);
+    expect(fleetProblems(fleetFile.replace('credential-type: certificate', 'credential-type: x509'))).toEqual([expect.stringMatching(/^fleet\.yml:2: defaults\.credential-type: /)]);
   });
 });
