@@ -1,8 +1,9 @@
 /**
  * The demo: starts the bundled emulator (Entra ID + Microsoft Graph + GitHub, HTTPS on 127.0.0.1), runs the real
- * bundled action (dist/index.js) against it twice, as a runner would (create, then steady state), and shows what
- * happened. The secret value is verified by opening the sealed GitHub secret; it is never printed.
+ * bundled action (dist/index.js) against it as a runner would (create, steady state, forced rotation, a fleet file,
+ * a certificate), and shows what happened. The secret value is verified by opening the sealed GitHub secret; it is never printed.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { startEmulator } from '../test/emulator/index.ts';
 import { baseInputs, expectNoLeak, REPO, runAction, runFleetAction, standardSetup, writesIn, type ActionRun } from '../test/harness.ts';
 
@@ -54,6 +55,7 @@ try {
     console.log(`GitHub environment '${environment}': AZURE_CLIENT_SECRET ${verdict}; ${holds('AZURE_CLIENT_ID', app.appId, 'client ID')}; ${holds('AZURE_TENANT_ID', emu.tenantId, 'tenant ID')}`);
   }
   failed = (await fleetPart()) || failed;
+  failed = (await certificatePart()) || failed;
   console.log('\nNo secret value appeared in any log, output or summary (checked against every value the emulator handed out).');
 } finally {
   await emu.close();
@@ -115,6 +117,42 @@ async function fleetPart(): Promise<boolean> {
   console.log(`requests: ${countByService()}`);
   expectNoLeak(run, emu);
   return run.code !== 0 || run.outputs['deferred-count'] !== '1';
+}
+
+/**
+ * A certificate (credential-type: certificate) for an app near expiry in a tenant whose policy refuses new client
+ * secrets: its certificates before and after, and what the GitHub secret holds (opened: the key and the app's newest
+ * certificate, checked with node:crypto; never printed).
+ */
+async function certificatePart(): Promise<boolean> {
+  const day = 86_400_000;
+  const at = (ms: number): string => new Date(Date.now() + ms).toISOString();
+  emu.policy.passwordAdditionBlocked = true;
+  const seeded = emu.seedApp({
+    displayName: 'Contoso payroll',
+    certificates: [
+      { displayName: 'rotated-by-github-actions', startDateTime: at(-170 * day), endDateTime: at(9 * day) },
+      { displayName: 'CN=uploaded by hand', startDateTime: at(-60 * day), endDateTime: at(300 * day) },
+    ],
+  });
+  const list = (title: string): void => {
+    console.log(title);
+    for (const c of emu.certificates(seeded.appId)) console.log(`  ${c.keyId}, thumbprint ${c.thumbprint ?? '?'}, valid ${when(c.startDateTime)} to ${when(c.endDateTime)}, description '${c.displayName ?? ''}'`);
+  };
+  console.log('\n=== Run 5: credential-type: certificate, in a tenant whose policy refuses new client secrets ===');
+  list("certificates of 'Contoso payroll' before:");
+  emu.resetCounters();
+  const run = await runAction(emu, { ...baseInputs(emu), 'app-name': 'Contoso payroll', 'credential-type': 'certificate', 'secret-name': 'PAYROLL_CLIENT_CERTIFICATE' });
+  show('Run 5: what the step printed', run);
+  list("certificates of 'Contoso payroll' after:");
+  console.log(`requests: ${countByService()}`);
+  const pem = emu.github.open({ repo: REPO }, 'PAYROLL_CLIENT_CERTIFICATE') ?? '';
+  const newest = [...emu.certificates(seeded.appId)].sort((a, b) => b.startDateTime.localeCompare(a.startDateTime))[0];
+  const cert = new X509Certificate(pem.slice(pem.indexOf('-----BEGIN CERTIFICATE-----')));
+  const holds = cert.fingerprint.replace(/:/g, '') === newest?.thumbprint && cert.checkPrivateKey(createPrivateKey(pem));
+  console.log(`GitHub repository secret PAYROLL_CLIENT_CERTIFICATE ${holds ? "opens to a private key and the app's newest certificate, which match ✔" : 'does NOT hold the newest certificate and its key ✘'}`);
+  expectNoLeak(run, emu);
+  return run.code !== 0 || !holds;
 }
 
 /** '3 to Entra ID (sign-in), 2 to Microsoft Graph, 1 to GitHub': what each run cost, in words. */
