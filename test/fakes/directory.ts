@@ -257,8 +257,8 @@ export class FakeDirectory implements Directory {
       // Masked the moment it exists, as the adapter does (every line of a PEM).
       for (const line of stored.pem.split('\n')) this.#world.mask(line);
       if (format === 'pfx') this.#world.mask(value);
-      const { pem: _, ...info } = stored;
-      return { info, value: new Secret(value), pem: new Secret(stored.pem) };
+      const { pem, ...info } = stored;
+      return { info, value: new Secret(value), pem: new Secret(pem) };
     }, (r) => `${app.displayName} ${r.info.keyId}`);
   }
 
