@@ -48,7 +48,10 @@ export interface MadeCertificate {
   /** The certificate's notBefore and notAfter, to the second, as encoded. */
   startDateTime: Date;
   endDateTime: Date;
+  /** In the format asked for. */
   value: Secret;
+  /** The PEM (PKCS#8 key, then the certificate) whatever the format: what a client-assertion sign-in reads. */
+  pem: Secret;
 }
 
 /** Before `now` by this much: the runner's clock, Entra's and a consumer's may disagree by a few minutes, and a
@@ -80,7 +83,9 @@ export async function makeCertificate(request: CertificateRequest): Promise<Made
     const forgeCert = selfSigned(forgeKey, request);
     const certificateDer = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(forgeCert)).getBytes(), 'binary');
     const x509 = checked(certificateDer, privateKey);
-    const value = format === 'pem' ? pemValue(keyPem, x509, mask) : pfxValue(forgeKey, forgeCert, mask);
+    // The PEM is made in either format: the verifier signs in with it. Given as the value, it is masked whole too.
+    const pem = pemValue(keyPem, x509, mask, format === 'pem');
+    const value = format === 'pem' ? pem : pfxValue(forgeKey, forgeCert, mask);
     return {
       certificateDer,
       thumbprintSha1: createHash('sha1').update(certificateDer).digest('hex').toUpperCase(),
@@ -89,6 +94,7 @@ export async function makeCertificate(request: CertificateRequest): Promise<Made
       startDateTime: x509.validFromDate,
       endDateTime: x509.validToDate,
       value,
+      pem,
     };
   } catch (error) {
     throw new Error(`${doing}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -135,10 +141,10 @@ function checked(der: Buffer, privateKey: KeyObject): X509Certificate {
   return x509;
 }
 
-function pemValue(keyPem: string, x509: X509Certificate, mask: (value: string) => void): Secret {
+function pemValue(keyPem: string, x509: X509Certificate, mask: (value: string) => void, whole: boolean): Secret {
   const pem = `${keyPem.trimEnd()}\n${x509.toString().trimEnd()}\n`;
   maskPemLines(pem, mask);
-  mask(pem);
+  if (whole) mask(pem);
   return new Secret(pem);
 }
 

@@ -3,7 +3,7 @@
  * client assertion), and as the managed app with its new secret (the verifier). The SDK's errors become
  * ServiceErrors that carry the AADSTS code, the trace id and what to try.
  */
-import { ClientAssertionCredential, ClientSecretCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
+import { ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
 import { ServiceError, type Service } from '../core/errors';
 import type { AppRegistration } from '../core/model';
 import type { Log, SecretVerifier } from '../core/ports';
@@ -131,42 +131,69 @@ async function fetchIdToken(audience: string, env: NodeJS.ProcessEnv): Promise<s
 }
 
 /**
- * Entra may refuse a new secret for seconds after addPassword (AADSTS7000215; 4-18 s seen), and a new app or
- * service principal may not have reached the token service yet. Ask for a token with the secret until Entra
- * accepts it, within a bounded time.
+ * Entra may refuse a new secret for seconds after addPassword (AADSTS7000215; 4-18 s seen), a new certificate while
+ * it propagates (AADSTS700027, "key was not found"), and a new app or service principal may not have reached the
+ * token service yet. Ask for a token with the new credential until Entra accepts it, within a bounded time.
  */
 export function newSecretVerifier(signIn: SignIn, policy: RetryPolicy, log: Log): SecretVerifier {
-  const NOT_YET = new Set(['AADSTS7000215', 'AADSTS7000229', 'AADSTS700016', 'AADSTS7000222']);
-  // 60 s with the production policy (shorter with ENTRA_ROTATOR_RETRY_BASE_MS in tests).
-  const budgetMs = policy.baseMs * 60;
+  const verify = (app: AppRegistration, kind: VerifiedKind, inner: TokenCredential, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'> => {
+    const doing = `checking that Entra accepts the new ${kind.noun} of '${app.displayName}' (signing in as ${app.appId})`;
+    // One credential for every try: MSAL reads the authority's metadata once per credential.
+    const credential = maskedCredential(inner, { ...signIn, clientId: app.appId }, doing, log);
+    return untilAccepted(credential, `${signIn.graphEndpoint}/.default`, kind, options, policy, log);
+  };
   return {
-    async accepts(app: AppRegistration, value: Secret, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'> {
-      const doing = `checking that Entra accepts the new client secret of '${app.displayName}' (signing in as ${app.appId})`;
-      // One credential for every try: MSAL reads the authority's metadata once per credential.
-      const credential = maskedCredential(new ClientSecretCredential(signIn.tenantId, app.appId, value.reveal(), credentialOptions(signIn, policy)), { ...signIn, clientId: app.appId }, doing, log);
-      const started = Date.now();
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await credential.getToken(`${signIn.graphEndpoint}/.default`);
-          return 'accepted';
-        } catch (error) {
-          const code = error instanceof ServiceError ? error.code : undefined;
-          if (code === 'AADSTS7000229' && options.servicePrincipalMayBeMissing) return 'no-service-principal';
-          const wait = backoffMs(policy, attempt);
-          const notYet = code !== undefined && NOT_YET.has(code);
-          if (!notYet || Date.now() - started + wait > budgetMs) throw notYet ? stillRefused(error as ServiceError, started) : error;
-          log.info(`Entra does not accept the new client secret yet (${code}); asking again in ${wait} ms`);
-          await sleep(wait);
-        }
-      }
+    accepts(app, value, options) {
+      return verify(app, SECRET, new ClientSecretCredential(signIn.tenantId, app.appId, value.reveal(), credentialOptions(signIn, policy)), options);
+    },
+    // The PEM's lines were masked by the certificate maker the moment they existed.
+    acceptsCertificate(app, pem, options) {
+      return verify(app, CERTIFICATE, new ClientCertificateCredential(signIn.tenantId, app.appId, { certificate: pem.reveal() }, credentialOptions(signIn, policy)), options);
     },
   };
 }
 
-function stillRefused(error: ServiceError, started: number): ServiceError {
+/** What is verified: its name in messages, and Entra's codes for "not yet" (replication, propagation). */
+interface VerifiedKind {
+  noun: string;
+  notYet: ReadonlySet<string>;
+}
+
+const NOT_YET_ANY = ['AADSTS7000229', 'AADSTS700016'];
+const SECRET: VerifiedKind = { noun: 'client secret', notYet: new Set(['AADSTS7000215', 'AADSTS7000222', ...NOT_YET_ANY]) };
+const CERTIFICATE: VerifiedKind = { noun: 'certificate', notYet: new Set(['AADSTS700027', ...NOT_YET_ANY]) };
+
+async function untilAccepted(
+  credential: TokenCredential,
+  scope: string,
+  kind: VerifiedKind,
+  options: { servicePrincipalMayBeMissing: boolean },
+  policy: RetryPolicy,
+  log: Log,
+): Promise<'accepted' | 'no-service-principal'> {
+  // 60 s with the production policy (shorter with ENTRA_ROTATOR_RETRY_BASE_MS in tests).
+  const budgetMs = policy.baseMs * 60;
+  const started = Date.now();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await credential.getToken(scope);
+      return 'accepted';
+    } catch (error) {
+      const code = error instanceof ServiceError ? error.code : undefined;
+      if (code === 'AADSTS7000229' && options.servicePrincipalMayBeMissing) return 'no-service-principal';
+      const wait = backoffMs(policy, attempt);
+      const notYet = code !== undefined && kind.notYet.has(code);
+      if (!notYet || Date.now() - started + wait > budgetMs) throw notYet ? stillRefused(error as ServiceError, started, kind.noun) : error;
+      log.info(`Entra does not accept the new ${kind.noun} yet (${code}); asking again in ${wait} ms`);
+      await sleep(wait);
+    }
+  }
+}
+
+function stillRefused(error: ServiceError, started: number, noun: string): ServiceError {
   return new ServiceError({
     ...error.details,
-    hint: `Entra still refused the new secret after ${Math.round((Date.now() - started) / 1000)} s; run again later. Set verify-new-secret: false only if this tenant's token service cannot be reached from the runner`,
+    hint: `Entra still refused the new ${noun} after ${Math.round((Date.now() - started) / 1000)} s; run again later. Set verify-new-secret: false only if this tenant's token service cannot be reached from the runner`,
   });
 }
 
@@ -271,6 +298,7 @@ function signInHint(aadsts: string | undefined, c: SignInContext): string {
     AADSTS700211: 'no federated credential of the app has the issuer of the GitHub ID token (https://token.actions.githubusercontent.com, or your GHES issuer)',
     AADSTS700212: "no federated credential of the app has the audience of the GitHub ID token: check oidc-audience (empty: the cloud's, api://AzureADTokenExchange in AzureCloud) and the audience of the app's federated credential",
     AADSTS700024: 'the GitHub ID token has expired or is not yet valid: run again',
+    AADSTS700027: 'Entra does not know the certificate the client assertion was signed with (not on the app, expired, or not propagated yet)',
     AADSTS7000229: 'the app has no service principal in this tenant: set service-principal: true (the default)',
   };
   return (aadsts === undefined ? undefined : hints[aadsts]) ?? 'check tenant-id, client-id and the credential';

@@ -15,9 +15,11 @@ import type {
   ServicePrincipal,
 } from '@microsoft/microsoft-graph-types';
 import { ServiceError } from '../core/errors';
-import type { AppRegistration, CertificateInfo, FederatedCredential, PasswordInfo, RequiredResourceAccess, ResourceApi } from '../core/model';
-import type { Directory, Log } from '../core/ports';
+import { createHash } from 'node:crypto';
+import type { AppRegistration, CertificateFormat, CertificateInfo, FederatedCredential, PasswordInfo, RequiredResourceAccess, ResourceApi } from '../core/model';
+import type { Directory, Log, NewCertificate } from '../core/ports';
 import { Secret } from '../core/secret';
+import { makeCertificate } from './certificate';
 import type { RotatorCredential } from './entra';
 import { askedToWait, graphClient, statusRetries, TransportFailure } from './graph-client';
 import { backoffMs, retryAfterMs, retryLine, sleep, waitMs, type RetryPolicy } from './retry';
@@ -109,6 +111,18 @@ type GraphApp = Wire<
     notes?: string | null;
   }
 >;
+
+/**
+ * One certificate as a single-app read selecting keyCredentials shows it, `key` (the base64 DER) included: the
+ * entry is sent back in a PATCH as it was read. Only `key` and `keyId` are relied on.
+ */
+type GraphKey = Wire<
+  KeyCredential,
+  { keyId: string; key?: string | null; type?: string | null; usage?: string | null; displayName?: string | null; customKeyIdentifier?: string | null; startDateTime: string; endDateTime: string }
+>;
+
+/** A new certificate as PATCHed: no keyId (Graph assigns it), no customKeyIdentifier (Graph takes the thumbprint). */
+type GraphNewKey = Wire<KeyCredential, { type: string; usage: string; key: string; displayName: string; startDateTime: string; endDateTime: string }>;
 
 /** What the certificate reads of the expiry report select. */
 type GraphAppCertificates = Wire<Application, { id: string; keyCredentials?: GraphCertificate[] }>;
@@ -616,6 +630,139 @@ export class GraphDirectory implements Directory {
   }
 
   /**
+   * Makes a certificate (adapters/certificate.ts: masked the moment it exists) valid until `endDateTime`, its CN the
+   * app's name, and adds it to keyCredentials (#replaceKeys: every other certificate sent back as read, then the app
+   * read back).
+   */
+  async addCertificate(app: AppRegistration, displayName: string, endDateTime: Date, format: CertificateFormat): Promise<NewCertificate> {
+    const doing = `adding a certificate to '${app.displayName}' (client ID ${app.appId})`;
+    const now = new Date();
+    const lifetimeDays = Math.max(1, Math.round((endDateTime.getTime() - now.getTime()) / DAY_MS));
+    const made = await makeCertificate({ commonName: app.displayName, lifetimeDays, now, format, mask: (v) => this.#log.mask(v) });
+    const der = made.certificateDer;
+    // The certificate is valid from a few minutes before now (clock skew); the credential starts at the second its
+    // days are counted from, so that its lifetime, which a tenant's policy may cap, is the days asked for.
+    const entry: GraphNewKey = {
+      type: 'AsymmetricX509Cert',
+      usage: 'Verify',
+      key: der.toString('base64'),
+      displayName,
+      startDateTime: new Date(made.endDateTime.getTime() - lifetimeDays * DAY_MS).toISOString(),
+      endDateTime: made.endDateTime.toISOString(),
+    };
+    const ours = (k: GraphKey): boolean => sameBytes(k, der);
+    const after = await this.#replaceKeys(app, doing, {
+      change: (current) => [...current, entry],
+      done: (keys) => keys.some(ours),
+      keeps: () => true,
+      lifetimeDays,
+    });
+    const [info] = toCertificates(after.filter(ours));
+    if (info === undefined) throw new Error('internal: the new certificate is not in the keys read back');
+    return { info: { ...info, thumbprint: made.thumbprintSha1 }, value: made.value, pem: made.pem };
+  }
+
+  /** Removes one certificate (#replaceKeys: every other one sent back as read); one that is gone already is success. */
+  async removeCertificate(app: AppRegistration, keyId: string): Promise<void> {
+    const doing = `removing certificate ${keyId} from '${app.displayName}' (client ID ${app.appId})`;
+    const other = (k: GraphKey): boolean => k.keyId.toLowerCase() !== keyId.toLowerCase();
+    await this.#replaceKeys(app, doing, { change: (current) => current.filter(other), done: (keys) => keys.every(other), keeps: other });
+  }
+
+  /**
+   * A change to keyCredentials, which Graph replaces whole (no ETag): read them with their bytes, PATCH the
+   * changed list, read back. A PATCH whose answer was lost is never sent blindly again: the read back tells
+   * whether it took effect, and only if not is it sent again, built from that read. Every certificate that was
+   * there and is to stay must be there after, with the same bytes (#keptOrRestored). Resolves with the keys read back.
+   */
+  async #replaceKeys(app: AppRegistration, doing: string, plan: KeyPlan): Promise<GraphKey[]> {
+    let base = await this.#keys(app, `${doing}: reading its certificates`);
+    if (plan.done(base)) return base;
+    for (let attempt = 1; ; attempt += 1) {
+      const body = plan.change(withBytes(base, doing));
+      const answered = await this.#patchKeys(app, body, doing, plan.lifetimeDays);
+      const after = await this.#readBack(app, doing, plan.done, answered);
+      if (plan.done(after)) {
+        await this.#keptOrRestored(app, doing, base.filter(plan.keeps), after);
+        return after;
+      }
+      if (answered || attempt >= this.#policy.attempts) {
+        const detail = answered
+          ? 'Graph accepted the PATCH of keyCredentials, yet the app read back does not show the change'
+          : `the answer to the PATCH of keyCredentials was lost ${attempt} time${attempt === 1 ? '' : 's'}, and the app read back does not show the change`;
+        throw new ServiceError({ service: 'Microsoft Graph', doing, detail, hint: 'nothing was changed: run again' });
+      }
+      this.#log.info(`${doing}: the answer to the PATCH was lost and the app read back does not show it: sending it again, from that read`);
+      base = after;
+    }
+  }
+
+  /** The app's certificates with their bytes: a single-app GET selecting keyCredentials (a capped read). */
+  async #keys(app: AppRegistration, doing: string): Promise<GraphKey[]> {
+    const path = `/applications/${enc(app.id)}?$select=${CERTIFICATE_FIELDS}`;
+    const r = await this.#call({ method: 'GET', path, doing, lagging: this.#created.has(app.id) });
+    return json<{ keyCredentials?: GraphKey[] }>(r).keyCredentials ?? [];
+  }
+
+  /** After an answered PATCH, a read that does not show it yet is read again a few times (replication). */
+  async #readBack(app: AppRegistration, doing: string, done: (keys: GraphKey[]) => boolean, answered: boolean): Promise<GraphKey[]> {
+    const reading = `${doing}: reading its certificates back`;
+    let after = await this.#keys(app, reading);
+    for (let attempt = 1; answered && !done(after) && attempt < this.#policy.attempts; attempt += 1) {
+      await sleep(backoffMs(this.#policy, attempt));
+      after = await this.#keys(app, reading);
+    }
+    return after;
+  }
+
+  /**
+   * PATCHes keyCredentials, never repeated on a lost answer (false: it may or may not have taken effect; a read
+   * decides). A refusal by a tenant policy gets the certificate's hint.
+   */
+  async #patchKeys(app: AppRegistration, keys: Array<GraphKey | GraphNewKey>, doing: string, lifetimeDays?: number): Promise<boolean> {
+    const body = { keyCredentials: keys } satisfies Wire<Application, { keyCredentials: Array<GraphKey | GraphNewKey> }>;
+    const call: Call = { method: 'PATCH', path: `/applications/${enc(app.id)}`, body, doing, idempotent: false, lagging: this.#created.has(app.id), writes: app.id };
+    try {
+      await this.#call(call);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      if (error.details.outcomeUnknown === true) return false;
+      throw certificatePolicyError(error, lifetimeDays);
+    }
+  }
+
+  /**
+   * Every certificate in `expected` (read before the PATCH, and meant to stay) must be in `after` with the same
+   * bytes. One missing (a concurrent change, or a PATCH that lost it) is put back at once (with everything there
+   * now), read back, and the call fails loudly, saying whether the restore worked.
+   */
+  async #keptOrRestored(app: AppRegistration, doing: string, expected: readonly GraphKey[], after: readonly GraphKey[]): Promise<void> {
+    const missing = expected.filter((k) => !after.some((a) => sameEntry(a, k)));
+    if (missing.length === 0) return;
+    const names = missing.map(describeKey).join('; ');
+    const restoring = `${doing}: putting back ${missing.length === 1 ? 'a certificate' : 'certificates'} the change lost`;
+    let outcome: string;
+    try {
+      const answered = await this.#patchKeys(app, [...after, ...missing], restoring);
+      const back = await this.#readBack(app, restoring, (keys) => missing.every((k) => keys.some((b) => sameEntry(b, k))), answered);
+      const still = missing.filter((k) => !back.some((b) => sameEntry(b, k)));
+      outcome =
+        still.length === 0
+          ? 'they were put back (a read back shows them, with the same bytes)'
+          : `putting them back FAILED: still missing ${still.map(describeKey).join('; ')}; add ${still.length === 1 ? 'it' : 'them'} again by hand from the certificate files`;
+    } catch (error) {
+      outcome = `putting them back FAILED (${error instanceof Error ? error.message : String(error)}): add them again by hand from the certificate files`;
+    }
+    throw new ServiceError({
+      service: 'Microsoft Graph',
+      doing,
+      detail: `certificates that were on the app before the PATCH of keyCredentials were missing after it: ${names}`,
+      hint: `${outcome}. Something else changed this app's certificates at the same time (Graph replaces keyCredentials whole): find it, then run again`,
+    });
+  }
+
+  /**
    * One Graph call: signed in, sent through the Graph client (whose RetryHandler takes 429, 503 and 504), and
    * retried here for what that handler does not see: replication lag on a new object, a concurrency conflict,
    * 500/502 and a lost connection when repeating is harmless. Any status not 2xx (nor in `accept`) becomes a
@@ -702,6 +849,67 @@ export class GraphDirectory implements Directory {
   }
 }
 
+/** A change to keyCredentials (#replaceKeys). */
+interface KeyPlan {
+  /** The list to PATCH, from the certificates read (each with its bytes). */
+  change: (current: GraphKey[]) => Array<GraphKey | GraphNewKey>;
+  /** Does a read show the change? */
+  done: (keys: GraphKey[]) => boolean;
+  /** Which certificates read before must still be there after. */
+  keeps: (key: GraphKey) => boolean;
+  /** The new certificate's lifetime, for the hint of a lifetime cap. */
+  lifetimeDays?: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The certificate's DER bytes (Graph's `key` is base64; whitespace ignored), or undefined when not read. */
+function keyBytes(k: GraphKey): Buffer | undefined {
+  return typeof k.key === 'string' && k.key !== '' ? Buffer.from(k.key.replace(/\s+/g, ''), 'base64') : undefined;
+}
+
+function sameBytes(k: GraphKey, der: Buffer): boolean {
+  return keyBytes(k)?.equals(der) === true;
+}
+
+/** The same certificate entry: its keyId, and its bytes. */
+function sameEntry(a: GraphKey, b: GraphKey): boolean {
+  const bytes = keyBytes(b);
+  return a.keyId.toLowerCase() === b.keyId.toLowerCase() && bytes !== undefined && sameBytes(a, bytes);
+}
+
+function describeKey(k: GraphKey): string {
+  const der = keyBytes(k);
+  const thumbprint = der === undefined ? 'unknown' : createHash('sha1').update(der).digest('hex').toUpperCase();
+  return `${k.keyId} ('${k.displayName ?? ''}', thumbprint ${thumbprint}, until ${k.endDateTime})`;
+}
+
+/** The certificates read, each with its bytes: a PATCH without an entry's `key` would remove or refuse it. */
+function withBytes(keys: GraphKey[], doing: string): GraphKey[] {
+  const bare = keys.filter((k) => keyBytes(k) === undefined);
+  if (bare.length === 0) return keys;
+  throw new ServiceError({
+    service: 'Microsoft Graph',
+    doing,
+    detail: `the read of keyCredentials did not carry the certificate bytes (key) of ${bare.map((k) => k.keyId).join(', ')}`,
+    hint: 'nothing was changed (a PATCH without them would remove those certificates): run again',
+  });
+}
+
+/** A tenant policy's refusal of a certificate, with the certificate's hint. */
+function certificatePolicyError(error: ServiceError, lifetimeDays: number | undefined): ServiceError {
+  if (error.code === 'CredentialInvalidLifetimeAsPerAppPolicy') {
+    const asked = lifetimeDays === undefined ? '' : ` (this one was to last ${lifetimeDays} days)`;
+    const hint = `a tenant app-management policy caps the lifetime of certificates (asymmetric keys)${asked}: lower secret-lifetime-days to what the policy allows. An admin can read the cap with GET /policies/defaultAppManagementPolicy (applicationRestrictions.keyCredentials, restrictionType asymmetricKeyLifetime, maxLifetime) and GET /applications/{id}/appManagementPolicies`;
+    return new ServiceError({ ...error.details, hint });
+  }
+  if (error.code === 'CredentialTypeNotAllowedAsPerAppPolicy') {
+    const hint = "the tenant's app management policy forbids this certificate for this app (a keyCredentials restriction, such as certificates from trusted certificate authorities only): an admin can check the policy with GET /policies/defaultAppManagementPolicy and GET /applications/{id}/appManagementPolicies";
+    return new ServiceError({ ...error.details, hint });
+  }
+  return error;
+}
+
 /** Why another try is worth it, for what the Graph client's RetryHandler does not retry; undefined: it is not. */
 function retryWorthy(call: Call, idempotent: boolean, outcome: GraphResponse | TransportFailure): string | undefined {
   if (outcome instanceof TransportFailure) {
@@ -779,9 +987,9 @@ const GRAPH_HINTS: Record<number, string> = {
 
 const GRAPH_CODE_HINTS: Record<string, string> = {
   CredentialTypeNotAllowedAsPerAppPolicy:
-    "the tenant's app management policy forbids new client secrets for this app (a passwordAddition restriction); certificate credentials are the way forward (credential-type: certificate, coming in a later release). An admin can check the policy in the Entra admin center (Enterprise applications, App management policies) or with GET /policies/defaultAppManagementPolicy and GET /applications/{id}/appManagementPolicies",
+    "the tenant's app management policy forbids new client secrets for this app (a passwordAddition restriction); certificate credentials are the way forward (credential-type: certificate, an input added in this release). An admin can check the policy in the Entra admin center (Enterprise applications, App management policies) or with GET /policies/defaultAppManagementPolicy and GET /applications/{id}/appManagementPolicies",
   CredentialInvalidLifetimeAsPerAppPolicy:
-    'a tenant app-management policy caps the lifetime of client secrets: lower secret-lifetime-days to what the policy allows',
+    'a tenant app-management policy caps the lifetime of credentials (passwordLifetime for client secrets, asymmetricKeyLifetime for certificates): lower secret-lifetime-days to what the policy allows',
   TooManyAppPasswords:
     'apps whose sign-in audience allows personal Microsoft accounts may hold only 2 client secrets: remove one by hand, or use sign-in-audience AzureADMyOrg',
 };

@@ -251,6 +251,116 @@ export function directoryContract(side: string, setup: () => Promise<DirectoryWo
       });
     });
 
+    describe('certificates (make before break)', () => {
+      /** The lines of a PEM that are secret (the armour lines are the same in every PEM). */
+      const pemBody = (pem: string): string[] => pem.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('-----'));
+      const entries = (m: Map<string, string>): string[] => [...m].map(([k, v]) => `${k} ${v}`).sort();
+
+      promise('addCertificate.pem', 'addCertificate (pem) returns the info and a PEM that Entra accepts, masked line by line; the certificate already there keeps its exact bytes', async () => {
+        const { start, end } = year();
+        const seeded = w.seed({ displayName: 'contract-alpha', certificates: [{ displayName: 'CN=by hand', start, end }] });
+        const app = await read(seeded);
+        const before = w.certificates(seeded);
+        const until = at(w.now(), 180 * DAY);
+
+        const { info, value, pem } = await w.directory.addCertificate(app, MANAGED, until, 'pem');
+
+        expect(value).toBeInstanceOf(Secret);
+        expect(value.reveal()).toBe(pem.reveal());
+        expect(info).toMatchObject({ displayName: MANAGED, type: 'AsymmetricX509Cert' });
+        expect(info.thumbprint).toMatch(/^[0-9A-F]{40}$/);
+        expect(Math.abs(info.endDateTime.getTime() - until.getTime())).toBeLessThan(60_000);
+        expect(Math.abs(info.startDateTime.getTime() - w.now().getTime())).toBeLessThan(10 * 60_000);
+        expect(pem.reveal()).toMatch(/-----BEGIN PRIVATE KEY-----[\s\S]+-----BEGIN CERTIFICATE-----/);
+        for (const line of pemBody(pem.reveal())) expect(w.masked()).toContain(line);
+        const after = w.certificates(seeded);
+        expect([...after.keys()].sort()).toEqual([...before.keys(), info.keyId].sort());
+        for (const [keyId, bytes] of before) expect(after.get(keyId)).toBe(bytes);
+        expect(JSON.stringify(await w.directory.certificates([app]))).not.toContain(pemBody(pem.reveal())[0]);
+        await expect(w.verifier.acceptsCertificate(app, pem, { servicePrincipalMayBeMissing: false })).resolves.toBe('accepted');
+      });
+
+      promise('addCertificate.pfx', 'addCertificate (pfx) returns a base64 PKCS#12 value (masked) and the PEM of the same certificate, which Entra accepts', async () => {
+        const app = await read(w.seed({ displayName: 'contract-alpha' }));
+        const { value, pem } = await w.directory.addCertificate(app, MANAGED, at(w.now(), 90 * DAY), 'pfx');
+        expect(value.reveal()).toMatch(/^[A-Za-z0-9+/]+=*$/);
+        expect(value.reveal()).not.toBe(pem.reveal());
+        expect(w.masked()).toContain(value.reveal());
+        for (const line of pemBody(pem.reveal())) expect(w.masked()).toContain(line);
+        await expect(w.verifier.acceptsCertificate(app, pem, { servicePrincipalMayBeMissing: false })).resolves.toBe('accepted');
+      });
+
+      promise('removeCertificate', 'removeCertificate removes only that certificate (the others keep their exact bytes), and again (gone already) resolves', async () => {
+        const { start, end } = year();
+        const seeded = w.seed({ displayName: 'contract-alpha', certificates: [{ displayName: 'CN=one', start, end }, { displayName: 'CN=two', start, end }] });
+        const app = await read(seeded);
+        const before = w.certificates(seeded);
+        const { info } = await w.directory.addCertificate(app, MANAGED, at(w.now(), 90 * DAY), 'pem');
+        await w.directory.removeCertificate(app, info.keyId);
+        expect(entries(w.certificates(seeded))).toEqual(entries(before));
+
+        const [gone, kept] = [...before.keys()];
+        await w.directory.removeCertificate(app, gone ?? '');
+        expect(entries(w.certificates(seeded))).toEqual([`${kept ?? ''} ${before.get(kept ?? '') ?? ''}`]);
+        await w.directory.removeCertificate(app, gone ?? '');
+        expect([...w.certificates(seeded).keys()]).toEqual([kept]);
+      });
+
+      promise('removeCertificate.absent', 'removeCertificate of a key the app does not have resolves and changes nothing', async () => {
+        const { start, end } = year();
+        const seeded = w.seed({ displayName: 'contract-alpha', certificates: [{ displayName: 'CN=one', start, end }] });
+        const app = await read(seeded);
+        const before = entries(w.certificates(seeded));
+        await w.directory.removeCertificate(app, w.unknownObjectId);
+        expect(entries(w.certificates(seeded))).toEqual(before);
+      });
+
+      promise('addCertificate.lost', 'addCertificate whose PATCH answer is lost ends in success with exactly one new certificate (settled by a read, never "maybe done")', async () => {
+        const { start, end } = year();
+        const seeded = w.seed({ displayName: 'contract-alpha', certificates: [{ displayName: 'CN=by hand', start, end }] });
+        const app = await read(seeded);
+        const before = w.certificates(seeded);
+        w.faults.loseNextCertificatePatchAnswer();
+        const { info, pem } = await w.directory.addCertificate(app, MANAGED, at(w.now(), 90 * DAY), 'pem');
+        const after = w.certificates(seeded);
+        expect([...after.keys()].sort()).toEqual([...before.keys(), info.keyId].sort());
+        for (const [keyId, bytes] of before) expect(after.get(keyId)).toBe(bytes);
+        await expect(w.verifier.acceptsCertificate(app, pem, { servicePrincipalMayBeMissing: false })).resolves.toBe('accepted');
+      });
+
+      promise('removeCertificate.lost', 'removeCertificate whose PATCH answer is lost resolves once a read shows it gone, the others kept', async () => {
+        const { start, end } = year();
+        const seeded = w.seed({ displayName: 'contract-alpha', certificates: [{ displayName: 'CN=one', start, end }, { displayName: 'CN=two', start, end }] });
+        const app = await read(seeded);
+        const before = w.certificates(seeded);
+        const [gone, kept] = [...before.keys()];
+        w.faults.loseNextCertificatePatchAnswer();
+        await w.directory.removeCertificate(app, gone ?? '');
+        expect(entries(w.certificates(seeded))).toEqual([`${kept ?? ''} ${before.get(kept ?? '') ?? ''}`]);
+      });
+
+      promise('verifier.certificatePropagation', 'the verifier waits out a new certificate that Entra refuses for a while, within its budget', async () => {
+        const app = await read(w.seed({ displayName: 'contract-alpha' }));
+        w.faults.secretPropagation('within');
+        const { pem } = await w.directory.addCertificate(app, MANAGED, at(w.now(), 90 * DAY), 'pem');
+        await expect(w.verifier.acceptsCertificate(app, pem, { servicePrincipalMayBeMissing: false })).resolves.toBe('accepted');
+      });
+
+      promise('verifier.certificateNoServicePrincipal', 'without a service principal, the verifier says so for a certificate when told it may be missing', async () => {
+        const app = await read(w.seed({ displayName: 'contract-alpha', servicePrincipal: false }));
+        const { pem } = await w.directory.addCertificate(app, MANAGED, at(w.now(), 90 * DAY), 'pem');
+        await expect(w.verifier.acceptsCertificate(app, pem, { servicePrincipalMayBeMissing: true })).resolves.toBe('no-service-principal');
+      });
+
+      promise('verifier.certificateRefused', 'the verifier refuses a certificate the app does not have, with a ServiceError from Entra', async () => {
+        const other = await read(w.seed({ displayName: 'contract-other' }));
+        const app = await read(w.seed({ displayName: 'contract-alpha' }));
+        const { pem } = await w.directory.addCertificate(other, MANAGED, at(w.now(), 90 * DAY), 'pem');
+        const error = await rejection(w.verifier.acceptsCertificate(app, pem, { servicePrincipalMayBeMissing: false }));
+        expect(error.details.service).toBe('Microsoft Entra ID');
+      });
+    });
+
     describe('ownership (Application.ReadWrite.OwnedBy)', () => {
       promise('notOwned', 'an app the rotator does not own can be read, but a change to it fails (403 Authorization_RequestDenied) and changes nothing', async () => {
         const { start, end } = year();

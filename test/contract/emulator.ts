@@ -75,6 +75,7 @@ export async function emulatorDirectoryWorld(keys: EmulatorKeys): Promise<Direct
     unknownAppId: randomUUID(),
     unknownObjectId: randomUUID(),
     keyIds: (app) => appOf(app.id).passwordCredentials.map((p) => p.keyId),
+    certificates: (app) => new Map(emu.certificates(app.id).map((c) => [c.keyId, c.der?.toString('base64') ?? ''])),
     federated: (app) => appOf(app.id).federatedIdentityCredentials.map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences: [...audiences] })),
     hasServicePrincipal: (app) => emu.graph.servicePrincipals.some((s) => s.appId === app.appId),
     faults: {
@@ -94,6 +95,10 @@ export async function emulatorDirectoryWorld(keys: EmulatorKeys): Promise<Direct
       // The verifier asks for baseMs × 60 (60 s in production, 600 ms here): a third of it, or an hour.
       secretPropagation: (how) => {
         emu.faults.secretPropagationMs = how === 'within' ? (CONTRACT_POLICY.baseMs * 60) / 3 : 3_600_000;
+      },
+      // Graph replaced keyCredentials; the connection went before the answer (drop-after).
+      loseNextCertificatePatchAnswer: () => {
+        emu.faults.add({ kind: 'drop-after', times: 1, match: { service: 'graph', method: 'PATCH', path: /^\/v1\.0\/applications\/[^/?]+$/ } });
       },
     },
     teardown: () => emu.close(),

@@ -35,6 +35,7 @@ export function fakeDirectoryWorld(): Promise<DirectoryWorld> {
     unknownAppId: fakeGuid('a99'),
     unknownObjectId: fakeGuid('0b1ec7'),
     keyIds: (app) => appOf(app.id).passwords.map((p) => p.keyId),
+    certificates: (app) => new Map(appOf(app.id).certificates.map((c) => [c.keyId, c.pem])),
     federated: (app) => appOf(app.id).federated.map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences: [...audiences] })),
     hasServicePrincipal: (app) => fake.directory.servicePrincipals.has(app.appId),
     faults: {
@@ -50,6 +51,8 @@ export function fakeDirectoryWorld(): Promise<DirectoryWorld> {
       secretPropagation: (how) => {
         fake.verifier.propagationMs = how === 'within' ? fake.verifier.budgetMs / 4 : fake.verifier.budgetMs * 60;
       },
+      // Settled by the adapter (a read back shows the certificate): the core never sees it.
+      loseNextCertificatePatchAnswer: () => undefined,
     },
     teardown: () => Promise.resolve(),
   });

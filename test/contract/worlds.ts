@@ -40,6 +40,11 @@ export interface DirectoryWorld {
   unknownObjectId: string;
   /** Ground truth, read around the port. */
   keyIds(app: SeededApp): string[];
+  /**
+   * Ground truth: the app's certificates, keyId to what identifies the certificate exactly (the emulator: the
+   * base64 DER Graph holds; the fakes: the PEM).
+   */
+  certificates(app: SeededApp): Map<string, string>;
   federated(app: SeededApp): Array<Omit<FederatedCredential, 'id' | 'description'>>;
   hasServicePrincipal(app: SeededApp): boolean;
   faults: {
@@ -57,6 +62,8 @@ export interface DirectoryWorld {
      * real tenants: `within` the verifier's budget (it asks again until accepted), or `beyond` it.
      */
     secretPropagation(how: 'within' | 'beyond'): void;
+    /** The next PATCH of the app's keyCredentials is carried out by the service, and its answer never comes. */
+    loseNextCertificatePatchAnswer(): void;
   };
   teardown(): Promise<void>;
 }
