@@ -72,7 +72,8 @@ describe('certificate credentials, end to end', () => {
     expect(app.passwordCredentials).toEqual([]);
     const pem = emu.github.open(repo, 'AZURE_CLIENT_CERTIFICATE') ?? '';
     expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n?$/);
-    expect(emu.handedOut()).toContain(await signIn(app.appId, pem));
+    const token = await signIn(app.appId, pem);
+    expect(emu.handedOut()).toContain(token);
     expect(run.outputs['secret-key-id']).toBe(certificates[0]?.keyId);
     expect(run.summary).toContain('## Entra certificate rotation');
     expect(run.summary).toContain(certificates[0]?.thumbprint);
@@ -109,7 +110,8 @@ describe('certificate credentials, end to end', () => {
     expect(after.some((c) => c.keyId === older?.keyId)).toBe(false);
     expect(seeded.passwordCredentials).toEqual(passwords);
     const pem = emu.github.open(repo, 'AZURE_CLIENT_CERTIFICATE') ?? '';
-    expect(emu.handedOut()).toContain(await signIn(seeded.appId, pem));
+    const token = await signIn(seeded.appId, pem);
+    expect(emu.handedOut()).toContain(token);
     expect(run.stdout).toMatch(/Removed certificate [0-9a-f-]+ \(older than the previous certificate that keep-previous keeps\)/);
     expectKeyNotLeaked(run, pem);
   });

@@ -8,7 +8,7 @@
  */
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { newSecretVerifier, rotatorCredential, type SignIn } from '../src/adapters/entra';
-import { GraphDirectory } from '../src/adapters/graph';
+import { GraphDirectory, thumbprintOf } from '../src/adapters/graph';
 import { defaultRetryPolicy, type RetryPolicy } from '../src/adapters/retry';
 import { ServiceError } from '../src/core/errors';
 import type { AppRegistration } from '../src/core/model';
@@ -217,5 +217,21 @@ describe('acceptsCertificate against the emulator', () => {
     const error = await failure(verifier.acceptsCertificate({ ...w.app, appId: other.appId, displayName: 'someone-else' }, pem, { servicePrincipalMayBeMissing: false }));
     expect(error.code).toBe('AADSTS700027');
     expect(error.details.hint).toMatch(/still refused the new certificate/);
+  });
+});
+
+describe('thumbprints as Graph shows them', () => {
+  test('customKeyIdentifier as base64 of the 20 SHA-1 bytes (Edm.Binary on the wire) or as 40 hex digits; a custom identifier is none', () => {
+    const hex = '219F6E953ADC23FC2875A81B5CFF9A2C916F5927';
+    expect(thumbprintOf(Buffer.from(hex, 'hex').toString('base64'))).toBe(hex);
+    expect(thumbprintOf(hex.toLowerCase())).toBe(hex);
+    expect(thumbprintOf(Buffer.from('my-own-identifier').toString('base64'))).toBeUndefined();
+    expect(thumbprintOf(null)).toBeUndefined();
+  });
+
+  test('the certificates read for an app carry the thumbprint the emulator holds', async () => {
+    const w = await world(2);
+    const read = (await w.directory.certificates([w.app])).get(w.app.id) ?? [];
+    expect(read.map((c) => c.thumbprint)).toEqual(w.e.certificates(w.app.id).map((c) => c.thumbprint));
   });
 });

@@ -90,7 +90,7 @@ type GraphPassword = Wire<
   { keyId: string; displayName: string | null; hint: string | null; startDateTime: string; endDateTime: string; secretText?: string | null }
 >;
 
-type GraphCertificate = Wire<KeyCredential, { keyId: string; displayName?: string | null; type?: string | null; startDateTime: string; endDateTime: string }>;
+type GraphCertificate = Wire<KeyCredential, { keyId: string; displayName?: string | null; type?: string | null; customKeyIdentifier?: string | null; startDateTime: string; endDateTime: string }>;
 
 type GraphApp = Wire<
   Application,
@@ -153,13 +153,29 @@ const toPassword = (p: GraphPassword): PasswordInfo => ({
 });
 
 const toCertificates = (keys: readonly GraphCertificate[] | undefined): CertificateInfo[] =>
-  (keys ?? []).map((k) => ({
-    keyId: k.keyId,
-    displayName: k.displayName ?? null,
-    type: k.type ?? null,
-    startDateTime: new Date(k.startDateTime),
-    endDateTime: new Date(k.endDateTime),
-  }));
+  (keys ?? []).map((k) => {
+    const thumbprint = thumbprintOf(k.customKeyIdentifier);
+    return {
+      keyId: k.keyId,
+      displayName: k.displayName ?? null,
+      type: k.type ?? null,
+      startDateTime: new Date(k.startDateTime),
+      endDateTime: new Date(k.endDateTime),
+      ...(thumbprint === undefined ? {} : { thumbprint }),
+    };
+  });
+
+/**
+ * The SHA-1 thumbprint (40 upper-case hex digits, as the portal shows it) in a customKeyIdentifier, which Graph
+ * defaults to the thumbprint: Edm.Binary, so base64 of its 20 bytes on the wire; 40 hex digits are taken as they
+ * are (the form Graph's "add a certificate" example sends). Anything else (a custom identifier) is not one.
+ */
+export function thumbprintOf(customKeyIdentifier: string | null | undefined): string | undefined {
+  if (customKeyIdentifier === null || customKeyIdentifier === undefined) return undefined;
+  if (/^[0-9a-f]{40}$/i.test(customKeyIdentifier)) return customKeyIdentifier.toUpperCase();
+  const bytes = Buffer.from(customKeyIdentifier, 'base64');
+  return bytes.length === 20 && bytes.toString('base64') === customKeyIdentifier ? bytes.toString('hex').toUpperCase() : undefined;
+}
 
 /** The app as read. Certificates only when they were selected: absent is "not read", never "none". */
 const toApp = (a: GraphApp): AppRegistration => ({
