@@ -239,7 +239,8 @@ describe('certificates (keyCredentials)', () => {
     const other = e.seedApp({ displayName: 'without-cert' });
     const keyId = (seeded.extra['keyCredentials'] as Array<{ keyId: string }>)[0]!.keyId;
     const dir = directory(e, collectingLog());
-    const expected = [{ keyId, displayName: 'CN=with-cert', type: 'AsymmetricX509Cert', startDateTime: new Date(start), endDateTime: new Date(end) }];
+    const thumbprint = e.certificates(seeded.appId)[0]?.thumbprint;
+    const expected = [{ keyId, displayName: 'CN=with-cert', type: 'AsymmetricX509Cert', startDateTime: new Date(start), endDateTime: new Date(end), thumbprint }];
 
     e.resetCounters();
     const one = await dir.appByAppId(seeded.appId);
