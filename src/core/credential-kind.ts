@@ -22,14 +22,14 @@ export interface CredentialKind {
   readonly id: CredentialKindId;
   /** What a person calls one: `client secret`. */
   readonly noun: string;
-  /** The app's credentials of this kind as read; undefined when they were not read. */
-  of(app: AppRegistration): readonly CredentialInfo[] | undefined;
   /** The same, where the sentence already says what it is about (`the newest managed secret`). */
   readonly short: string;
   /** What tells two credentials apart without their value, as a column heading: `Hint`. */
   readonly detailHeading: string;
   /** That detail of one credential (`Abc…`), never its value. */
   detail(c: CredentialInfo): string;
+  /** The app's credentials of this kind as read; undefined when they were not read. */
+  of(app: AppRegistration): readonly CredentialInfo[] | undefined;
   /** The app's credentials of this kind as they are now (a fresh read: the Directory's own way to read them). */
   read(directory: Directory, app: AppRegistration): Promise<readonly CredentialInfo[] | undefined>;
   /** The app with these as its credentials of this kind (what the expiry report reads after a run). */
