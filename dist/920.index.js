@@ -2628,28 +2628,36 @@ async function readInventory(specs, ports, readTargets) {
 }
 /**
  * The apps that rotate a credential kind lookups leave unread (certificates: Graph caps reads that select them)
- * get it read, for all of them at once (Directory.certificates); the others are as found.
+ * get it read, for all of them at once; the others are as found. A failed read fails the apps it concerns.
  */
 async function withCertificates(specs, matches, ports) {
     const unread = specs.flatMap((s, i) => (matches[i] ?? []).filter((a) => s.rotation.kind.of(a) === undefined));
     if (unread.length === 0)
-        return matches.map((m) => m);
+        return [...matches];
     let read;
     try {
-        read = await ports.directory.certificates(unread);
+        read = new Map((await certificatesRead(unread, ports)).map((a) => [a.id, a]));
     }
     catch (error) {
         read = asError(error);
     }
-    const unreadIds = new Set(unread.map((a) => a.id));
+    const withRead = read;
     return matches.map((found) => {
-        if (!found.some((a) => unreadIds.has(a.id)))
+        if (!found.some((a) => unread.includes(a)))
             return found;
-        if (read instanceof Error)
-            return read;
-        const certificates = read;
-        return found.map((a) => (unreadIds.has(a.id) ? { ...a, keyCredentials: certificates.get(a.id) ?? [] } : a));
+        return withRead instanceof Error ? withRead : found.map((a) => (unread.includes(a) ? (withRead.get(a.id) ?? a) : a));
     });
+}
+/**
+ * These apps with their certificates: those not read yet (keyCredentials absent) are read at once
+ * (Directory.certificates: one GET, or batched reads of 15 ids); an app Graph no longer has gets none.
+ */
+async function certificatesRead(apps, ports) {
+    const unread = [...new Map(apps.filter((a) => a.keyCredentials === undefined).map((a) => [a.id, a])).values()];
+    if (unread.length === 0)
+        return [...apps];
+    const read = await ports.directory.certificates(unread);
+    return apps.map((a) => (a.keyCredentials === undefined ? { ...a, keyCredentials: read.get(a.id) ?? [] } : a));
 }
 function appState(spec, matches, read) {
     try {
@@ -3563,7 +3571,8 @@ function resultWord(o) {
 /** The apps' credentials after the run (report-scope managed), or every app of the tenant (all), and their warnings. */
 async function expiryReport(specs, apps, settings, ctx, ports) {
     try {
-        const tenantApps = settings.reportScope === 'all' ? await ports.directory.allApps() : await fleet_withCertificates(apps.flatMap((a) => appAfter(a.outcome) ?? []), ports);
+        // Lookups leave certificates unread (Graph caps reads that select them): the report reads them once, for all apps.
+        const tenantApps = settings.reportScope === 'all' ? await ports.directory.allApps() : await certificatesRead(apps.flatMap((a) => appAfter(a.outcome) ?? []), ports);
         const credentials = expiryEntries(tenantApps, managedBy(specs, apps), ports.now(), settings.reportDays);
         for (const w of expiryWarnings(credentials))
             ports.log.warning(w);
@@ -3574,20 +3583,6 @@ async function expiryReport(specs, apps, settings, ctx, ports) {
         ports.log.warning(`The expiry report could not be made: ${e.message}`);
         return { credentials: [], reportError: e };
     }
-}
-/**
- * The apps with their certificates. Lookups do not read them (Graph caps reads that select keyCredentials at 150 a
- * minute per tenant): the report reads them once, for every app at once.
- */
-async function fleet_withCertificates(apps, ports) {
-    const unread = apps.filter((a) => a.keyCredentials === undefined);
-    if (unread.length === 0)
-        return [...apps];
-    const read = await ports.directory.certificates(unread);
-    return apps.map((a) => {
-        const certificates = a.keyCredentials ?? read.get(a.id);
-        return certificates === undefined ? a : { ...a, keyCredentials: certificates };
-    });
 }
 /** The app's credentials of the kind it rotates as the run left them: as read, less those removed, with the new one. */
 function appAfter(o) {

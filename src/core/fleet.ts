@@ -4,7 +4,7 @@
  * and safety rules (rotate.ts), then the expiry report. One app's failure is recorded and the others go on.
  */
 import { expiryEntries, expiryWarnings, type CredentialEntry, type Managed } from './expiry';
-import { readInventory } from './inventory';
+import { certificatesRead, readInventory } from './inventory';
 import type { AppRegistration } from './model';
 import { asError, newOutcome, type Outcome } from './outcome';
 import type { AppPlan } from './app-plan';
@@ -219,7 +219,8 @@ async function expiryReport(
   ports: Ports,
 ): Promise<{ credentials: CredentialEntry[]; reportError: Error | undefined }> {
   try {
-    const tenantApps = settings.reportScope === 'all' ? await ports.directory.allApps() : await withCertificates(apps.flatMap((a) => appAfter(a.outcome) ?? []), ports);
+    // Lookups leave certificates unread (Graph caps reads that select them): the report reads them once, for all apps.
+    const tenantApps = settings.reportScope === 'all' ? await ports.directory.allApps() : await certificatesRead(apps.flatMap((a) => appAfter(a.outcome) ?? []), ports);
     const credentials = expiryEntries(tenantApps, managedBy(specs, apps), ports.now(), settings.reportDays);
     for (const w of expiryWarnings(credentials)) ports.log.warning(w);
     return { credentials, reportError: undefined };
@@ -228,20 +229,6 @@ async function expiryReport(
     ports.log.warning(`The expiry report could not be made: ${e.message}`);
     return { credentials: [], reportError: e };
   }
-}
-
-/**
- * The apps with their certificates. Lookups do not read them (Graph caps reads that select keyCredentials at 150 a
- * minute per tenant): the report reads them once, for every app at once.
- */
-async function withCertificates(apps: readonly AppRegistration[], ports: Ports): Promise<AppRegistration[]> {
-  const unread = apps.filter((a) => a.keyCredentials === undefined);
-  if (unread.length === 0) return [...apps];
-  const read = await ports.directory.certificates(unread);
-  return apps.map((a) => {
-    const certificates = a.keyCredentials ?? read.get(a.id);
-    return certificates === undefined ? a : { ...a, keyCredentials: certificates };
-  });
 }
 
 /** The app's credentials of the kind it rotates as the run left them: as read, less those removed, with the new one. */

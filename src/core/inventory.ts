@@ -4,7 +4,7 @@
  * each declared API looked up once, and the selected repositories of the organisation secrets that have some.
  * A failure here belongs to the apps it concerns: one missing environment fails the apps that write to it only.
  */
-import { scopeKey, scopeLabel, uniqueScopes, type AppRegistration, type CertificateInfo, type ResourceApi, type StoredSecretInfo, type Target } from './model';
+import { scopeKey, scopeLabel, uniqueScopes, type AppRegistration, type ResourceApi, type StoredSecretInfo, type Target } from './model';
 import { asError } from './outcome';
 import type { TargetState } from './plan';
 import type { AppState } from './app-plan';
@@ -35,24 +35,33 @@ export async function readInventory(specs: readonly AppSpec[], ports: Ports, rea
 
 /**
  * The apps that rotate a credential kind lookups leave unread (certificates: Graph caps reads that select them)
- * get it read, for all of them at once (Directory.certificates); the others are as found.
+ * get it read, for all of them at once; the others are as found. A failed read fails the apps it concerns.
  */
 async function withCertificates(specs: readonly AppSpec[], matches: readonly AppRegistration[][], ports: Ports): Promise<Array<Settled<AppRegistration[]>>> {
   const unread = specs.flatMap((s, i) => (matches[i] ?? []).filter((a) => s.rotation.kind.of(a) === undefined));
-  if (unread.length === 0) return matches.map((m) => m);
-  let read: Map<string, CertificateInfo[]> | Error;
+  if (unread.length === 0) return [...matches];
+  let read: Map<string, AppRegistration> | Error;
   try {
-    read = await ports.directory.certificates(unread);
+    read = new Map((await certificatesRead(unread, ports)).map((a) => [a.id, a]));
   } catch (error) {
     read = asError(error);
   }
-  const unreadIds = new Set(unread.map((a) => a.id));
+  const withRead = read;
   return matches.map((found) => {
-    if (!found.some((a) => unreadIds.has(a.id))) return found;
-    if (read instanceof Error) return read;
-    const certificates = read;
-    return found.map((a) => (unreadIds.has(a.id) ? { ...a, keyCredentials: certificates.get(a.id) ?? [] } : a));
+    if (!found.some((a) => unread.includes(a))) return found;
+    return withRead instanceof Error ? withRead : found.map((a) => (unread.includes(a) ? (withRead.get(a.id) ?? a) : a));
   });
+}
+
+/**
+ * These apps with their certificates: those not read yet (keyCredentials absent) are read at once
+ * (Directory.certificates: one GET, or batched reads of 15 ids); an app Graph no longer has gets none.
+ */
+export async function certificatesRead(apps: readonly AppRegistration[], ports: Pick<Ports, 'directory'>): Promise<AppRegistration[]> {
+  const unread = [...new Map(apps.filter((a) => a.keyCredentials === undefined).map((a) => [a.id, a])).values()];
+  if (unread.length === 0) return [...apps];
+  const read = await ports.directory.certificates(unread);
+  return apps.map((a) => (a.keyCredentials === undefined ? { ...a, keyCredentials: read.get(a.id) ?? [] } : a));
 }
 
 interface Read {
