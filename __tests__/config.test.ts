@@ -553,4 +553,24 @@ describe('credential-type and certificate-format', () => {
     expect(problem).toMatch(/^fleet\.yml:9: apps\[0\]\.targets\[0\]\.credentials-secret-name: not with credential-type: certificate/);
     expect(fleetProblems(fleetFile.replace('credential-type: certificate', 'credential-type: x509'))).toEqual([expect.stringMatching(/^fleet\.yml:2: defaults\.credential-type: /)]);
   });
+
+  it('in a fleet file: certificate-format in defaults serves the apps that rotate certificates; on an app with a client secret it is an error at its line', () => {
+    const fleetFile = `defaults:
+  certificate-format: pfx
+apps:
+  - app-name: billing-api
+    credential-type: certificate
+    targets:
+      - repository: octo-org/billing
+        secret-name: BILLING_CERTIFICATE
+  - app-name: orders-api
+    targets:
+      - repository: octo-org/orders
+        secret-name: ORDERS_SECRET
+`;
+    const c = readFleet(fleetFile);
+    expect(c.apps.map((a) => a.rotation.kind)).toEqual([certificateKind('pfx'), CLIENT_SECRET]);
+    const bad = fleetFile.replace('  - app-name: orders-api\n', '  - app-name: orders-api\n    certificate-format: pem\n');
+    expect(fleetProblems(bad)).toEqual(['fleet.yml:10: apps[1].certificate-format: only with credential-type: certificate (a client secret has one form)']);
+  });
 });

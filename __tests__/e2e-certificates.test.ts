@@ -7,7 +7,7 @@ import { getCACertificates, setDefaultCACertificates, createSecureContext } from
 import { ClientCertificateCredential } from '@azure/identity';
 import forge from 'node-forge';
 import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys } from '../test/emulator/index.ts';
-import { baseInputs, expectNoLeak, REPO, runAction, standardSetup, writesIn, type ActionRun } from '../test/harness.ts';
+import { baseInputs, expectNoLeak, REPO, runAction, runFleetAction, standardSetup, writesIn, type ActionRun } from '../test/harness.ts';
 
 const DAY = 86_400_000;
 const iso = (msFromNow: number): string => new Date(Date.now() + msFromNow).toISOString();
@@ -140,6 +140,72 @@ describe('certificate credentials, end to end', () => {
     const certRun = await runAction(emu, certInputs());
     expect(certRun.error).toBe('');
     expect(emu.certificates(appOf().appId)).toHaveLength(1);
+  });
+
+  it('a fleet with one app of each kind: the certificate app near expiry rotates its certificate (PFX, from the defaults), the client secret app is created with a secret; each target signs in; the summary and report say which is which; a second run changes nothing', async () => {
+    const seeded = emu.seedApp({
+      displayName: 'cert-api',
+      certificates: [{ displayName: MANAGED, startDateTime: iso(-170 * DAY), endDateTime: iso(10 * DAY) }],
+      passwords: [{ displayName: 'Password uploaded on Thu Mar 16 2023', startDateTime: iso(-300 * DAY), endDateTime: iso(60 * DAY) }],
+    });
+    const passwords = structuredClone(seeded.passwordCredentials);
+    const file = [
+      'defaults:',
+      '  keep-previous: 0',
+      '  certificate-format: pfx',
+      'apps:',
+      '  - app-name: cert-api',
+      '    credential-type: certificate',
+      '    targets:',
+      `      - repository: ${REPO}`,
+      '        secret-name: CERT_API_CERTIFICATE',
+      '  - app-name: secret-api',
+      '    targets:',
+      `      - repository: ${REPO}`,
+      '        environment: production',
+      '        secret-name: SECRET_API_CLIENT_SECRET',
+      '        client-id-secret-name: SECRET_API_CLIENT_ID',
+      '',
+    ].join('\n');
+    const run = await runFleetAction(emu, file, baseInputs(emu));
+    expect(run.error).toBe('');
+
+    // The certificate app: a new certificate, the old managed one gone (keep-previous 0), the client secret untouched.
+    const certs = emu.certificates(seeded.appId);
+    expect(certs).toHaveLength(1);
+    expect(seeded.passwordCredentials).toEqual(passwords);
+    const pfx = emu.github.open(repo, 'CERT_API_CERTIFICATE') ?? '';
+    const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.decode64(pfx)), '');
+    const keyBag = forge.pki.oids['pkcs8ShroudedKeyBag'] ?? '';
+    const certBag = forge.pki.oids['certBag'] ?? '';
+    const key = p12.getBags({ bagType: keyBag })[keyBag]?.[0]?.key as forge.pki.rsa.PrivateKey;
+    const cert = p12.getBags({ bagType: certBag })[certBag]?.[0]?.cert as forge.pki.Certificate;
+    expect(Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary').toString('base64')).toBe(certs[0]?.der?.toString('base64'));
+    const pem = `${forge.pki.privateKeyInfoToPem(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(key)))}${forge.pki.certificateToPem(cert)}`;
+    const token = await signIn(seeded.appId, pem);
+    expect(emu.handedOut()).toContain(token);
+
+    // The client secret app: created, with a client secret the target holds and Entra accepts; no certificate.
+    const secretApp = appOf('secret-api');
+    const production = { repo: REPO, environment: 'production' };
+    expect(secretApp.passwordCredentials.map((p) => p.secretText)).toEqual([emu.github.open(production, 'SECRET_API_CLIENT_SECRET')]);
+    expect(emu.certificates(secretApp.appId)).toEqual([]);
+    expect(emu.github.open(production, 'SECRET_API_CLIENT_ID')).toBe(secretApp.appId);
+
+    expect(run.report?.apps.map((a) => [a.name, (a as { credentialType?: string }).credentialType, a.rotated])).toEqual([
+      ['cert-api', 'certificate', true],
+      ['secret-api', 'client-secret', true],
+    ]);
+    expect(run.summary).toMatch(/certificate/i);
+    expect(run.summary).toMatch(/client secret/i);
+    expectNoLeak(run, emu);
+    expect(run.stdout).not.toContain(pem.split('\n')[1]);
+
+    const writes = writesIn(emu).length;
+    const again = await runFleetAction(emu, file, baseInputs(emu));
+    expect(again.error).toBe('');
+    expect(again.report?.apps.map((a) => a.rotated)).toEqual([false, false]);
+    expect(writesIn(emu).length).toBe(writes);
   });
 
   it('azure/login JSON with a certificate is an input error before any request', async () => {

@@ -249,6 +249,38 @@ describe('keyCredentials on applications, as Graph keeps them', () => {
   });
 });
 
+describe('removeKey: one certificate removed on a proof of possession', () => {
+  /** A proof as Microsoft documents it for addKey/removeKey: aud Azure AD Graph, iss the app's object id, 10 minutes at most. */
+  function proof(appObjectId: string, signer: KeyObject, cert: TestCert, o: { aud?: string; iss?: string; lifetimeS?: number } = {}): string {
+    const now = Math.floor(Date.now() / 1000);
+    const header = { alg: 'RS256', typ: 'JWT', x5t: createHash('sha1').update(cert.der).digest('base64url') };
+    const payload = { aud: o.aud ?? '00000002-0000-0000-c000-000000000000', iss: o.iss ?? appObjectId, nbf: now, exp: now + (o.lifetimeS ?? 300) };
+    const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+    return `${input}.${sign('sha256', Buffer.from(input), signer).toString('base64url')}`;
+  }
+
+  test('signed by a certificate of the app: only that key goes (the Graph SDK posts it); refused, nothing changed: a key not on the app, the wrong issuer or audience, longer than 10 minutes, a certificate not on the app, a bad signature', async () => {
+    const { e, app, graph } = await setup();
+    await graph.api(`/applications/${app.id}`).patch({ keyCredentials: [entry(certA), entry(certB)] });
+    const [a, b] = e.certificates(app.id);
+    const refused = async (body: Json): Promise<string> => {
+      const err = await graphError(graph.api(`/applications/${app.id}/removeKey`).post(body));
+      expect([err.statusCode, err.code]).toEqual([400, 'Request_BadRequest']);
+      expect(e.certificates(app.id)).toHaveLength(2);
+      return err.message;
+    };
+    expect(await refused({ keyId: b?.keyId, proof: proof(app.id, certA.privateKey, certA, { iss: randomUUID() }) })).toMatch(/iss/);
+    expect(await refused({ keyId: b?.keyId, proof: proof(app.id, certA.privateKey, certA, { aud: 'https://graph.microsoft.com' }) })).toMatch(/aud/);
+    expect(await refused({ keyId: b?.keyId, proof: proof(app.id, certA.privateKey, certA, { lifetimeS: 601 }) })).toMatch(/10 minutes/);
+    expect(await refused({ keyId: b?.keyId, proof: proof(app.id, other.privateKey, other) })).toMatch(/not signed with a certificate of the application/);
+    expect(await refused({ keyId: b?.keyId, proof: proof(app.id, other.privateKey, certA) })).toMatch(/signature/);
+    expect(await refused({ keyId: randomUUID(), proof: proof(app.id, certA.privateKey, certA) })).toMatch(/No key credential found/);
+
+    await graph.api(`/applications/${app.id}/removeKey`).post({ keyId: b?.keyId, proof: proof(app.id, certA.privateKey, certA) });
+    expect(e.certificates(app.id).map((k) => k.keyId)).toEqual([a?.keyId]);
+  });
+});
+
 describe('Entra: a client assertion signed with a certificate of the app', () => {
   test('@azure/identity ClientCertificateCredential gets a Graph token with a certificate PATCHed on', async () => {
     const { e, app, graph } = await setup();

@@ -9,7 +9,10 @@
  * found and removed, a lost create is looked up by name, a removal is confirmed by a read). A run without faults
  * right after must converge (no aging: a secret the faulted run made may stay, protected as a concurrent run's
  * would be, and the convergence rule allows one).
- * Each clean run must make exactly the requests of test/fakes/slow-sweep-requests.json: the fast sweep
+ * The same for a certificate rotation: a lost PATCH of keyCredentials is settled by reading back, a removal is
+ * removeKey (repeating it is harmless) or a PATCH built from a fresh read, and the new certificate is checked to be
+ * still on the app at the end; "exactly one new secret" is one new certificate.
+ * Each clean run of a client secret start state must make exactly the requests of test/fakes/slow-sweep-requests.json: the fast sweep
  * (__tests__/core/fault-sweep.test.ts) runs these same cases over the fakes, translated to what the core receives.
  * UPDATE_SWEEP_FIXTURE=1 rewrites the fixture from the clean runs (and sweeps nothing); SWEEP_FIXTURE_ONLY=1 only
  * checks it.
@@ -36,9 +39,12 @@ import {
   invariantViolations,
   nearExpiryFleet,
   nearExpirySingleTarget,
+  nearExpiryCertificate,
   nearExpiryWithCompanions,
+  makeSeedPem,
   newManagedPerApp,
   runOn,
+  type SeedPem,
   type StartState,
 } from '../test/invariant.ts';
 
@@ -120,12 +126,21 @@ async function inParallel<T>(tasks: readonly T[], workers: number, run: (task: T
   await Promise.all(Array.from({ length: workers }, worker));
 }
 
-/** Each with its key in the fixture of requests (test/slow-sweep.ts). */
-const START_STATES: Array<[string, SlowStartState, SetUp]> = [
+/**
+ * Each with its key in the fixture of requests (test/slow-sweep.ts), or none: the certificate start states, whose
+ * cases the fast sweep runs at the port calls (__tests__/core/fault-sweep.test.ts CERTIFICATE_STATES), not
+ * translated request by request.
+ */
+const START_STATES: Array<[string, SlowStartState | undefined, SetUp]> = [
   ['a rotation near expiry to one repository secret (keep-previous 1)', 'nearExpirySingleTarget', nearExpirySingleTarget],
   ['a rotation near expiry (two environments, companion secrets)', 'nearExpiryWithCompanions', nearExpiryWithCompanions],
   ['a create from nothing (declared properties, two environments, companion secrets)', 'createFromNothing', createFromNothing],
   ['a fleet of two apps near expiry (a repository secret; an environment secret and the credentials JSON)', 'nearExpiryFleet', (emu, inputs) => nearExpiryFleet(emu, inputs)],
+  [
+    'a certificate rotation near expiry (PEM, one repository secret, keep-previous 0; an unmanaged certificate and client secret)',
+    undefined,
+    (emu, inputs) => nearExpiryCertificate(emu, inputs, seedPem, 0),
+  ],
 ];
 
 /**
@@ -138,8 +153,10 @@ const FIXTURE_ONLY = UPDATE_FIXTURE || process.env['SWEEP_FIXTURE_ONLY'] === '1'
 /** Two emulators with their action runs at once: the 2 cores of a CI runner. */
 const WORKERS = 2;
 let keys: EmulatorKeys;
+let seedPem: SeedPem;
 beforeAll(async () => {
   keys = await createEmulatorKeys();
+  seedPem = await makeSeedPem();
 });
 
 it.each(START_STATES)('keeps every GitHub secret working under every fault kind, once and persistent, at every request of %s', async (name, key, setUp) => {
@@ -156,8 +173,8 @@ it.each(START_STATES)('keeps every GitHub secret working under every fault kind,
   const steps = stepsOf(recorded);
   expect(steps.length).toBeGreaterThanOrEqual(8);
   // The fast sweep runs these very cases over the fakes: it must know every request this run makes.
-  if (UPDATE_FIXTURE) updateSweepFixture(key, requestsOf(recorded));
-  const differences = fixtureDifferences(steps, readSweepFixture()[key]);
+  if (UPDATE_FIXTURE && key !== undefined) updateSweepFixture(key, requestsOf(recorded));
+  const differences = key === undefined ? [] : fixtureDifferences(steps, readSweepFixture()[key]);
   if (differences.length > 0) {
     throw new Error(
       `The clean run of ${key} no longer makes the requests in ${SLOW_SWEEP_FIXTURE}:\n${differences.join('\n')}\nRegenerate it with ${REGENERATE}, then review test/fakes/slow-sweep-translation.ts for the new requests (npx jest __tests__/core/fault-sweep.test.ts fails on one it cannot translate).`,

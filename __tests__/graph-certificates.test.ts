@@ -189,6 +189,38 @@ describe('addCertificate and removeCertificate against the emulator', () => {
     expect(w.held().get(kept ?? '')).toBe(before.get(kept ?? ''));
   });
 
+  test('remove after this run added a certificate: one removeKey signed by the new one, no PATCH, so a certificate another writer added meanwhile stays', async () => {
+    const w = await world(1);
+    const [old] = [...w.held().keys()];
+    const { info } = await w.directory.addCertificate(w.app, 'rotated-by-github-actions', new Date(Date.now() + 90 * DAY), 'pem');
+    // Another writer adds a certificate after this run's last read of keyCredentials.
+    const other = w.e.seedApp({ displayName: 'elsewhere', certificates: [{ displayName: 'CN=theirs', startDateTime: new Date(Date.now() - DAY).toISOString(), endDateTime: new Date(Date.now() + 30 * DAY).toISOString() }] });
+    const theirs = w.e.certificates(other.id)[0];
+    const app = w.e.graph.apps.find((a) => a.id === w.app.id);
+    const stored = w.e.graph.apps.find((a) => a.id === other.id)?.extra['keyCredentials'];
+    if (app === undefined || !Array.isArray(stored)) throw new Error('seeded apps not found');
+    (app.extra['keyCredentials'] as unknown[]).push(stored[0]);
+    w.e.resetCounters();
+    await w.directory.removeCertificate(w.app, old ?? '');
+    const removeKeys = w.e.log.filter((x) => x.service === 'graph' && x.method === 'POST' && x.path.endsWith('/removeKey'));
+    expect(removeKeys.map((x) => x.status)).toEqual([204]);
+    expect(graphWrites(w.e)).toHaveLength(0);
+    expect([...w.held().keys()].sort()).toEqual([info.keyId, theirs?.keyId].sort());
+  });
+
+  test('removeKey refused (the proof not accepted): removed by a PATCH of keyCredentials instead, and the log says so', async () => {
+    const w = await world(1);
+    const [old] = [...w.held().keys()];
+    const { info } = await w.directory.addCertificate(w.app, 'rotated-by-github-actions', new Date(Date.now() + 90 * DAY), 'pem');
+    const refused = w.e.faults.add({ kind: 'status', status: 400, code: 'Request_BadRequest', times: 1, match: { service: 'graph', method: 'POST', path: /\/removeKey$/ } });
+    w.e.resetCounters();
+    await w.directory.removeCertificate(w.app, old ?? '');
+    expect(refused.fired).toBe(1);
+    expect(graphWrites(w.e)).toHaveLength(1);
+    expect([...w.held().keys()]).toEqual([info.keyId]);
+    expect(w.lines.some((l) => /removeKey answered 400 Request_BadRequest; removing it by a PATCH of keyCredentials instead/.test(l))).toBe(true);
+  });
+
   test("a tenant's lifetime cap: 400 CredentialInvalidLifetimeAsPerAppPolicy with a hint naming the days and secret-lifetime-days; the days of the cap itself pass", async () => {
     const w = await world(1);
     w.e.policy.maxCertificateLifetimeDays = 30;

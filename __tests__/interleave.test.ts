@@ -1,14 +1,26 @@
 /**
  * The interleaving sweep: two runs of the same rotation at once, each with its own rotator and GitHub token,
  * ordered step by step. Every interleaving of their critical requests (add a client secret, write a GitHub
- * secret, remove a client secret) is executed (test/interleave.ts), up to the mirror image (A and B swapped: both
+ * secret, remove a client secret; for certificates, each PATCH of keyCredentials and removeKey) is executed
+ * (test/interleave.ts), up to the mirror image (A and B swapped: both
  * rotators own the app, both tokens may write). After both runs the invariant must hold; a third run right after
  * must keep it; a fourth run 15 minutes later (every write window closed) must converge.
  */
 import { createEmulatorKeys, startEmulator, type EmulatorKeys, type Emulator, type RequestLogEntry } from '../test/emulator/index.ts';
 import { baseInputs, GITHUB_PAT, REPO, ROTATOR_ID, ROTATOR_SECRET, type ActionRun } from '../test/harness.ts';
 import { binomial, exploreAll, isCritical, RUN_NAMES, schedule, type RunName, type Runs, type Schedule } from '../test/interleave.ts';
-import { convergenceProblems, invariantViolations, nearExpiryFleet, runOn, seedNearExpiry, type StartState, type ValueTarget } from '../test/invariant.ts';
+import {
+  convergenceProblems,
+  invariantViolations,
+  makeSeedPem,
+  nearExpiryCertificate,
+  nearExpiryFleet,
+  runOn,
+  seedNearExpiry,
+  type SeedPem,
+  type StartState,
+  type ValueTarget,
+} from '../test/invariant.ts';
 import { writeSweepReport } from '../test/sweep-report.ts';
 
 // 216 interleavings of 5 start configurations, about 11 minutes on a busy 2-core machine.
@@ -33,6 +45,12 @@ interface Config {
    * first app's.
    */
   fleet?: true;
+  /**
+   * Certificates (test/invariant.ts nearExpiryCertificate): one repository secret holding a PEM; each run PATCHes
+   * keyCredentials (read-modify-write: a PATCH from a read taken before the other run's lands drops its certificate),
+   * writes, removes by removeKey and checks that its certificate is still on the app.
+   */
+  certificate?: true;
 }
 
 const CONFIGS: Config[] = [
@@ -41,10 +59,21 @@ const CONFIGS: Config[] = [
   { keepPrevious: 1, valueTargets: 2 },
   { keepPrevious: 0, valueTargets: 2 },
   { keepPrevious: 1, valueTargets: 1, fleet: true },
+  { keepPrevious: 1, valueTargets: 1, certificate: true },
+  { keepPrevious: 0, valueTargets: 1, certificate: true },
 ];
 
 const nameOf = (c: Config): string =>
-  c.fleet ? 'a fleet of two apps, max-rotations 1' : `keep-previous ${c.keepPrevious}, ${c.valueTargets} value target${c.valueTargets > 1 ? 's' : ''}`;
+  c.fleet
+    ? 'a fleet of two apps, max-rotations 1'
+    : `${c.certificate ? 'certificate, ' : ''}keep-previous ${c.keepPrevious}, ${c.valueTargets} value target${c.valueTargets > 1 ? 's' : ''}`;
+
+/** INTERLEAVE_ONLY=<text>: only the configurations whose name contains it (to rerun a few while working on them). */
+const ONLY = process.env['INTERLEAVE_ONLY'];
+const SWEPT = ONLY === undefined ? CONFIGS : CONFIGS.filter((c) => nameOf(c).includes(ONLY));
+
+/** The current managed certificate of the certificate configurations (made once: test/invariant.ts makeSeedPem). */
+let seedPem: SeedPem | undefined;
 
 /** Both rotators own the app; the value targets hold the current managed secret, written 5 s after it started. */
 function setUp(emu: Emulator, config: Config): StartState {
@@ -55,6 +84,11 @@ function setUp(emu: Emulator, config: Config): StartState {
   if (config.fleet) {
     emu.github.addRepo(REPO, ['production']);
     return nearExpiryFleet(emu, baseInputs(emu), { maxRotations: 1, setUp: false });
+  }
+  if (config.certificate) {
+    if (seedPem === undefined) throw new Error('internal: no seed certificate');
+    emu.github.addRepo(REPO);
+    return nearExpiryCertificate(emu, baseInputs(emu), seedPem, config.keepPrevious, { setUp: false });
   }
   emu.github.addRepo(REPO);
   const targets: ValueTarget[] = [{ scope: { repo: REPO }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }];
@@ -79,6 +113,11 @@ interface Violation {
 
 interface Findings {
   violations: Violation[];
+  /**
+   * Runs that found their new certificate dropped by the other run's PATCH of keyCredentials (built from a read
+   * taken before theirs landed) and put it back: the race the check at the end of a certificate rotation is for.
+   */
+  restored: number;
   /** Runs that ended with a failed step (not a violation by itself), as "steps: error". */
   failures: string[];
   runs: number;
@@ -122,6 +161,7 @@ async function execute(config: Config, keys: EmulatorKeys, prefix: RunName[], fo
       found.runs += runs.length;
       for (const problem of problems) found.violations.push({ steps, phase, problem });
       for (const run of runs) if (run.code !== 0) found.failures.push(`[${steps.join(', ')}] ${phase}: ${run.error}`);
+      found.restored += runs.filter((run) => /was no longer on '[^']+' after the targets took it/.test(run.stdout)).length;
     };
     check('after both runs', invariantViolations(emu, start), both.runs);
     const third = await runOn(emu, start, inputsOf(start, 'A'));
@@ -140,10 +180,11 @@ const WORKERS = 2;
 
 it('keeps every GitHub secret working under every interleaving of two runs, and converges after them', async () => {
   const keys = await createEmulatorKeys();
+  seedPem = await makeSeedPem();
   const t0 = Date.now();
-  const found = new Map<Config, Findings>(CONFIGS.map((c) => [c, { violations: [], failures: [], runs: 0 }]));
-  const counts = await exploreAll(CONFIGS, (config, prefix) => execute(config, keys, prefix, found.get(config) as Findings), { workers: WORKERS, symmetric: !STAGGER });
-  const figures = CONFIGS.map((config) => {
+  const found = new Map<Config, Findings>(SWEPT.map((c) => [c, { violations: [], failures: [], runs: 0, restored: 0 }]));
+  const counts = await exploreAll(SWEPT, (config, prefix) => execute(config, keys, prefix, found.get(config) as Findings), { workers: WORKERS, symmetric: !STAGGER });
+  const figures = SWEPT.map((config) => {
     const f = found.get(config) as Findings;
     // Whatever the other run does, each run adds a secret and writes every value target: at least that many steps,
     // and half their interleavings (the mirror images are not run); staggered, B's start is one more step.
@@ -157,7 +198,10 @@ it('keeps every GitHub secret working under every interleaving of two runs, and 
     `interleave-sweep${STAGGER ? '-staggered' : ''}.txt`,
     [
       `Interleaving sweep${STAGGER ? ' (staggered starts)' : ''}: ${sum((f) => f.interleavings)} interleavings${STAGGER ? '' : ' (each also stands for its mirror image)'}, ${sum((f) => f.runs)} runs, ${violations.length} violations, ${Math.round((Date.now() - t0) / 1000)} s`,
-      ...figures.map((f) => `  ${nameOf(f.config)}: ${f.interleavings} interleavings (at least ${f.least}), ${f.runs} runs, ${f.violations.length} violations, ${f.failures.length} failed runs`),
+      ...figures.map(
+        (f) =>
+          `  ${nameOf(f.config)}: ${f.interleavings} interleavings (at least ${f.least}), ${f.runs} runs, ${f.violations.length} violations, ${f.failures.length} failed runs${f.config.certificate ? `, ${f.restored} runs put their certificate back` : ''}`,
+      ),
       ...violationKinds(violations),
       ...figures.flatMap((f) => f.failures).slice(0, 5).map((s) => `failed run (not a violation by itself): ${s}`),
     ].join('\n'),

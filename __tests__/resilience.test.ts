@@ -164,6 +164,6 @@ it('lets two runs at once both finish without breaking each other', async () => 
   expect(added).toHaveLength(2);
   expect(invariantViolations(emu, start)).toEqual([]);
   const held = new Set(start.targets.map((t) => heldValue(emu, t)));
-  for (const value of held) expect(added.map((p) => p.secretText)).toContain(value);
+  for (const value of held) expect(added.map((p) => p.identity)).toContain(value);
   expect(emu.github.open({ repo: REPO, environment: 'production' }, 'AZURE_CLIENT_ID')).toBe(start.appId);
 });

@@ -59,7 +59,7 @@ describe('a GitHub write whose answer never came', () => {
     expect(first.summary).toContain('**unconfirmed**');
     expect(count(/removePassword/)).toBe(0);
     const [added] = newManaged(emu, start);
-    expect(heldValue(emu, start.targets[0]!)).toBe(added?.secretText);
+    expect(heldValue(emu, start.targets[0]!)).toBe(added?.identity);
     expect(invariantViolations(emu, start)).toEqual([]);
 
     emu.faults.clear();
@@ -89,7 +89,7 @@ describe('a GitHub write whose answer never came', () => {
     expect(second.error).toBe('');
     expect(second.outputs['rotated']).toBe('true');
     const newest = newManaged(emu, start).find((p) => p.keyId === second.outputs['secret-key-id']);
-    expect(heldValue(emu, start.targets[0]!)).toBe(newest?.secretText);
+    expect(heldValue(emu, start.targets[0]!)).toBe(newest?.identity);
     expect(invariantViolations(emu, start)).toEqual([]);
   });
 
@@ -118,7 +118,7 @@ describe('a GitHub write whose answer never came', () => {
     expect(run.code).toBe(1);
     expect(run.error).toContain('(unconfirmed)');
     expect(count(/removePassword/)).toBe(0);
-    expect(heldValue(emu, start.targets[0]!)).toBe(newManaged(emu, start)[0]?.secretText);
+    expect(heldValue(emu, start.targets[0]!)).toBe(newManaged(emu, start)[0]?.identity);
     expect(invariantViolations(emu, start)).toEqual([]);
   });
 
@@ -180,7 +180,7 @@ describe('undoing a new secret that Entra never accepted', () => {
     expect(run.stdout).not.toMatch(/Removed the new client secret/);
     expect(run.stdout).toMatch(/The new client secret [0-9a-f-]+ could not be removed again .*no target holds it, and the next run removes it/);
     expect(newManaged(emu, start)).toHaveLength(1);
-    expect(heldValue(emu, start.targets[0]!)).not.toBe(newManaged(emu, start)[0]?.secretText);
+    expect(heldValue(emu, start.targets[0]!)).not.toBe(newManaged(emu, start)[0]?.identity);
   });
 });
 

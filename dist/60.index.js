@@ -174,6 +174,10 @@ function mapSource(doc, layers, fallback) {
             return path === undefined || doc.isReported(path) ? undefined : itemsAt(doc, path);
         },
         where: (key) => doc.where(find(key) ?? [...own, key]),
+        inherited: (key) => {
+            const path = find(key);
+            return path !== undefined && (path.length !== own.length + 1 || own.some((part, i) => path[i] !== part));
+        },
         omitHint: 'or leave the key out to use the default',
     };
 }

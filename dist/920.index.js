@@ -1239,6 +1239,20 @@ function maskPemLines(pem, mask) {
             mask(text);
     }
 }
+/**
+ * A proof of possession for Graph's addKey and removeKey: a JWT (RS256, `x5t` the certificate's SHA-1) signed with
+ * the private key in `pem`, `aud` Azure AD Graph's app id, `iss` the application's object id, valid for 5 minutes
+ * (Graph allows at most 10). node:crypto signs; the JWT around it is three base64url parts joined by dots.
+ */
+function proofOfPossession(pem, x5t, applicationObjectId, now) {
+    const nbf = Math.floor(now.getTime() / 1000);
+    const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const signingInput = `${part({ alg: 'RS256', typ: 'JWT', x5t })}.${part({ aud: PROOF_AUDIENCE, iss: applicationObjectId, nbf, exp: nbf + 300 })}`;
+    const signature = (0,external_node_crypto_.sign)('sha256', Buffer.from(signingInput), (0,external_node_crypto_.createPrivateKey)(pem.reveal()));
+    return `${signingInput}.${signature.toString('base64url')}`;
+}
+/** The audience Graph documents for proofs of possession: the legacy Azure AD Graph's app id. */
+const PROOF_AUDIENCE = '00000002-0000-0000-c000-000000000000';
 
 // EXTERNAL MODULE: ./node_modules/@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js
 var azureTokenCredentials = __webpack_require__(68316);
@@ -1457,6 +1471,8 @@ class GraphDirectory {
     #created = new Set();
     /** Client secrets this run added: "no such key" for one of them may be replication lag. */
     #addedKeys = new Set();
+    /** Certificates this run added, by keyId (lower-case): to put one back (keepCertificate) and to sign removeKey proofs. */
+    #addedCertificates = new Map();
     #policy;
     /** Graph's origin: batch steps are built from URLs under it (the SDK keeps their path and query). */
     #origin;
@@ -1873,34 +1889,76 @@ class GraphDirectory {
             keeps: () => true,
             lifetimeDays,
         });
-        const [info] = toCertificates(after.filter(ours));
-        if (info === undefined)
+        const [key] = after.keys.filter(ours);
+        const [info] = toCertificates(key === undefined ? [] : [key]);
+        if (key === undefined || info === undefined)
             throw new Error('internal: the new certificate is not in the keys read back');
+        this.#addedCertificates.set(key.keyId.toLowerCase(), { appObjectId: app.id, entry: { ...entry, keyId: key.keyId }, der, x5t: made.x5t, pem: made.pem });
         return { info: { ...info, thumbprint: made.thumbprintSha1 }, value: made.value, pem: made.pem };
     }
-    /** Removes one certificate (#replaceKeys: every other one sent back as read); one that is gone already is success. */
+    /**
+     * A certificate this run added is still on the app, or is put back with the same bytes and keyId (#replaceKeys):
+     * another writer's PATCH of keyCredentials, built from a read taken before ours landed, drops it silently.
+     */
+    async keepCertificate(app, keyId) {
+        const mine = this.#addedCertificates.get(keyId.toLowerCase());
+        if (mine === undefined)
+            throw new Error(`internal: certificate ${keyId} was not added by this run`);
+        const doing = `checking that certificate ${keyId} is still on '${app.displayName}' (client ID ${app.appId})`;
+        const ours = (k) => sameBytes(k, mine.der);
+        const { changed } = await this.#replaceKeys(app, doing, { change: (current) => [...current.filter((k) => !ours(k)), mine.entry], done: (keys) => keys.some(ours), keeps: () => true });
+        return changed ? 'restored' : 'there';
+    }
+    /**
+     * Removes one certificate; one that is gone already is success. With a certificate this run added to the app (not
+     * the one removed), by removeKey with a proof signed by it: Graph removes that key alone, so a certificate another
+     * writer added meanwhile cannot be lost. Otherwise, or when Graph refuses the proof (a certificate added seconds
+     * ago may not be seen yet), by #replaceKeys: every other certificate sent back as read.
+     */
     async removeCertificate(app, keyId) {
         const doing = `removing certificate ${keyId} from '${app.displayName}' (client ID ${app.appId})`;
+        const signer = [...this.#addedCertificates.values()].find((c) => c.appObjectId === app.id && c.entry.keyId.toLowerCase() !== keyId.toLowerCase());
+        if (signer !== undefined && (await this.#removeKey(app, keyId, signer, doing)))
+            return;
         const other = (k) => k.keyId.toLowerCase() !== keyId.toLowerCase();
         await this.#replaceKeys(app, doing, { change: (current) => current.filter(other), done: (keys) => keys.every(other), keeps: other });
+    }
+    /**
+     * POST removeKey with a proof signed by `signer`; repeating it is harmless (a key already gone is "no such key").
+     * True when Graph removed it; false when it answered 4xx (no such key, or the proof refused): the caller then reads
+     * the app and removes by PATCH if the key is still there.
+     */
+    async #removeKey(app, keyId, signer, doing) {
+        const body = { keyId, proof: proofOfPossession(signer.pem, signer.x5t, app.id, new Date()) };
+        try {
+            await this.#call({ method: 'POST', path: `/applications/${enc(app.id)}/removeKey`, body, doing, idempotent: true, lagging: this.#created.has(app.id), writes: app.id });
+            return true;
+        }
+        catch (error) {
+            if (!(error instanceof errors/* ServiceError */._7) || error.details.status === undefined || error.details.status >= 500 || error.details.status === 429)
+                throw error;
+            this.#log.info(`${doing}: removeKey answered ${error.details.status}${error.details.code === undefined ? '' : ` ${error.details.code}`}; removing it by a PATCH of keyCredentials instead`);
+            return false;
+        }
     }
     /**
      * A change to keyCredentials, which Graph replaces whole (no ETag): read them with their bytes, PATCH the
      * changed list, read back. A PATCH whose answer was lost is never sent blindly again: the read back tells
      * whether it took effect, and only if not is it sent again, built from that read. Every certificate that was
-     * there and is to stay must be there after, with the same bytes (#keptOrRestored). Resolves with the keys read back.
+     * there and is to stay must be there after, with the same bytes (#keptOrRestored). Resolves with the keys read back,
+     * and whether a PATCH was needed.
      */
     async #replaceKeys(app, doing, plan) {
         let base = await this.#keys(app, `${doing}: reading its certificates`);
         if (plan.done(base))
-            return base;
+            return { keys: base, changed: false };
         for (let attempt = 1;; attempt += 1) {
             const body = plan.change(withBytes(base, doing));
             const answered = await this.#patchKeys(app, body, doing, plan.lifetimeDays);
             const after = await this.#readBack(app, doing, plan.done, answered);
             if (plan.done(after)) {
                 await this.#keptOrRestored(app, doing, base.filter(plan.keeps), after);
-                return after;
+                return { keys: after, changed: true };
             }
             if (answered || attempt >= this.#policy.attempts) {
                 const detail = answered
@@ -3188,11 +3246,25 @@ async function rotateCredential(p, app, ctx, ports, outcome) {
     const values = added === undefined ? undefined : new DerivedValues(added.value, kind, app, ctx.tenantId, ports.log);
     const writesValue = plan.writes.some((w) => (0,model/* carriesSecretValue */.PZ)(w.target.kind));
     await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), addDeadline, ports, outcome);
-    if (added !== undefined)
-        await settleRotation(app, kind, added.info, writesValue, ports, outcome);
-    if (!plan.rotate || outcome.rotated)
-        await removeOld(app, kind, plan.removals, ports, outcome);
+    let settled;
+    try {
+        if (added !== undefined)
+            await settleRotation(app, kind, added.info, writesValue, ports, outcome);
+        if (!plan.rotate || outcome.rotated)
+            await removeOld(app, kind, plan.removals, ports, outcome);
+    }
+    catch (error) {
+        settled = asError(error);
+    }
+    const kept = added !== undefined && possiblyHeld(outcome) ? await keepNew(app, kind, added.info, ports) : undefined;
+    if (settled !== undefined) {
+        if (kept !== undefined)
+            ports.log.warning(kept.message);
+        throw settled;
+    }
     const failures = [...outcome.unconfirmed, ...outcome.failed].map((f) => f.error);
+    if (kept !== undefined)
+        failures.push(kept);
     if (started.spFailure !== undefined)
         failures.push(started.spFailure);
     const [first, ...more] = failures;
@@ -3294,6 +3366,25 @@ async function settleRotation(app, kind, secret, writesValue, ports, outcome) {
     if (stale.length > 0)
         parts.push(`these targets still hold the previous value: ${stale.map((f) => (0,model/* targetLabel */.Op)(f.target)).join(', ')}`);
     throw new errors/* AggregateFailure */.Ey(`${parts.join('; ')}. Every ${kind.noun} was kept, the new one too, so whatever each target holds still works. Fix the cause and run again: the next run writes them again or confirms them:`, [...unconfirmed, ...stale].map((f) => f.error));
+}
+/** Did a target take the new value, or may it have (no answer came)? */
+function possiblyHeld(outcome) {
+    return [...outcome.written, ...outcome.unconfirmed.map((f) => f.target)].some((t) => (0,model/* carriesSecretValue */.PZ)(t.kind));
+}
+/**
+ * The last step of a rotation whose value reached a target: the new credential is still on the app, or is put back
+ * (CredentialKind.keep). Its failure fails the step.
+ */
+async function keepNew(app, kind, added, ports) {
+    try {
+        if ((await kind.keep(ports.directory, app, added)) === 'restored') {
+            ports.log.warning(`The new ${kind.noun} ${added.keyId} was no longer on '${app.displayName}' after the targets took it: another change of the app's ${kind.noun}s at the same time (another run?) had dropped it. It was put back, the same one, so the targets' value works.`);
+        }
+        return undefined;
+    }
+    catch (error) {
+        return new errors/* AggregateFailure */.Ey(`The targets hold the new ${kind.noun} ${added.keyId} (${kind.detailHeading.toLowerCase()} ${kind.detail(added)}), but checking that it is still on '${app.displayName}' failed. Look at the app's ${kind.noun}s: if it is not there (another change of them at the same time dropped it), run again with force-rotation: true so the targets get one that is:`, [asError(error)]);
+    }
 }
 async function removeOld(app, kind, removals, ports, outcome) {
     for (const { credential, reason } of removals) {

@@ -1,9 +1,12 @@
 /**
  * The promise to users, as a check on what Entra and GitHub hold after a run, however it ended:
- * every GitHub secret that carries the value holds a live client secret of the app; no secret this action did
- * not create was touched; at most one managed secret made by the run is held by no target (the next run
- * removes it).
+ * every GitHub secret that carries the value holds a live credential of the app (a client secret; or, for a
+ * certificate start state, a PEM whose certificate is on the app, byte for byte, and whose key is that
+ * certificate's); no credential this action did not create was touched; at most one managed credential made by the
+ * run is held by no target (the next run removes it).
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { makeCertificate } from '../src/adapters/certificate.ts';
 import type { Emulator, GraphApp } from './emulator/index.ts';
 import { REPO, runAction, runFleetAction, standardSetup, type ActionRun } from './harness.ts';
 
@@ -35,6 +38,26 @@ export interface StartState {
    * each app of the file has its own start state, checked on its own.
    */
   fleet?: { yaml: string; apps: StartState[] };
+  /**
+   * Certificates rotate (credential-type certificate, PEM): keyIds and unmanagedKeyId are certificates', and the
+   * unmanaged certificate's bytes must stay as they were. The unmanaged client secret must stay too.
+   */
+  certificate?: { unmanagedDer: string; unmanagedSecretKeyId: string };
+}
+
+/** A credential of the app, of the start state's kind: what identifies its value (secret text, or base64 DER). */
+export interface Held {
+  keyId: string;
+  displayName: string | null;
+  startDateTime: string;
+  endDateTime: string;
+  identity: string;
+}
+
+/** The app's credentials of the kind the start state rotates. */
+function credentialsOf(emu: Emulator, app: GraphApp, start: StartState): Held[] {
+  if (start.certificate === undefined) return app.passwordCredentials.map((p) => ({ ...p, identity: p.secretText }));
+  return emu.certificates(app.id).map((c) => ({ ...c, identity: c.der?.toString('base64') ?? '' }));
 }
 
 const ENVIRONMENTS = ['production', 'staging area'];
@@ -143,6 +166,57 @@ export function createFromNothing(emu: Emulator, baseInputs: Record<string, stri
   };
 }
 
+/** A certificate's PEM (PKCS#8 key, then the certificate) and DER: the current managed one of a certificate start state. */
+export interface SeedPem {
+  pem: string;
+  der: Buffer;
+}
+
+/**
+ * The current managed certificate of a certificate start state, valid from 170 days ago for 180 days (10 days
+ * left), made by the action's own certificate maker: made once per test file (a key takes tens of milliseconds) and
+ * seeded in every emulator of it.
+ */
+export async function makeSeedPem(): Promise<SeedPem> {
+  const made = await makeCertificate({ commonName: 'cert-api', lifetimeDays: 180, now: new Date(Date.now() - 170 * DAY), format: 'pem', mask: () => undefined });
+  return { pem: made.pem.reveal(), der: made.certificateDer };
+}
+
+/**
+ * Near expiry, certificates (credential-type certificate, PEM), one repository secret: the current managed
+ * certificate (10 days left, held by the target), an older managed one (5 days left), an unmanaged certificate and
+ * an unmanaged client secret, which must stay as they are.
+ */
+export function nearExpiryCertificate(emu: Emulator, baseInputs: Record<string, string>, seed: SeedPem, keepPrevious = 1, options: { setUp?: boolean } = {}): StartState {
+  if (options.setUp !== false) standardSetup(emu);
+  const app = emu.seedApp({
+    displayName: 'cert-api',
+    servicePrincipal: true,
+    certificates: [
+      { certificate: seed.der, displayName: MANAGED },
+      { displayName: MANAGED, startDateTime: iso(-340 * DAY), endDateTime: iso(5 * DAY) },
+      { displayName: 'CN=made by hand', startDateTime: iso(-30 * DAY), endDateTime: iso(300 * DAY) },
+    ],
+    passwords: [{ displayName: 'Password uploaded on Thu Mar 16 2023', startDateTime: iso(-300 * DAY), endDateTime: iso(60 * DAY) }],
+  });
+  const certificates = emu.certificates(app.id);
+  const [current, , unmanaged] = certificates;
+  const target: ValueTarget = { scope: { repo: REPO }, name: 'AZURE_CLIENT_CERTIFICATE', kind: 'secret' };
+  emu.github.putPlain(target.scope, target.name, seed.pem, new Date(Date.parse(current?.startDateTime ?? '') + WRITTEN_AFTER_START_MS).toISOString());
+  return {
+    appName: 'cert-api',
+    appId: app.appId,
+    objectId: app.id,
+    keyIds: certificates.map((c) => c.keyId),
+    unmanagedKeyId: unmanaged?.keyId ?? '',
+    targets: [target],
+    clientIdScopes: [],
+    keepPrevious,
+    inputs: { ...baseInputs, 'app-name': 'cert-api', 'credential-type': 'certificate', 'secret-name': target.name, 'keep-previous': String(keepPrevious) },
+    certificate: { unmanagedDer: unmanaged?.der?.toString('base64') ?? '', unmanagedSecretKeyId: app.passwordCredentials[0]?.keyId ?? '' },
+  };
+}
+
 /**
  * Two apps in one fleet file, both near expiry: 'payments-api' with a repository secret and 'orders-api' with an
  * environment secret and the credentials JSON; keep-previous 1.
@@ -198,14 +272,31 @@ function appOf(emu: Emulator, start: StartState): GraphApp | undefined {
   return emu.graph.apps.find((a) => a.displayName === start.appName);
 }
 
-/** The client secret a target holds (the JSON's clientSecret for the credentials secret). */
-export function heldValue(emu: Emulator, t: ValueTarget): string | undefined {
+/**
+ * What identifies the credential a target holds: the client secret (the JSON's clientSecret for the credentials
+ * secret), or for a certificate the base64 DER of the PEM's certificate, when the PEM's key is that certificate's
+ * ('key does not match' otherwise).
+ */
+export function heldValue(emu: Emulator, t: ValueTarget, start?: StartState): string | undefined {
   const raw = emu.github.open(t.scope, t.name);
+  if (raw !== undefined && start?.certificate !== undefined) return certificateIdentity(raw);
   if (raw === undefined || t.kind === 'secret') return raw;
   try {
     return (JSON.parse(raw) as { clientSecret?: string }).clientSecret;
   } catch {
     return undefined;
+  }
+}
+
+function certificateIdentity(pem: string): string {
+  const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  if (block === undefined) return 'no certificate';
+  try {
+    const cert = new X509Certificate(block);
+    if (!cert.checkPrivateKey(createPrivateKey(pem))) return 'key does not match';
+    return cert.raw.toString('base64');
+  } catch {
+    return 'not a PEM with a key';
   }
 }
 
@@ -222,21 +313,27 @@ export function invariantViolations(emu: Emulator, start: StartState): string[] 
     return violations;
   }
   const now = Date.now();
-  const live = new Map(app.passwordCredentials.filter((p) => Date.parse(p.endDateTime) > now).map((p) => [p.secretText, p.keyId]));
+  const credentials = credentialsOf(emu, app, start);
+  const live = new Map(credentials.filter((p) => Date.parse(p.endDateTime) > now).map((p) => [p.identity, p.keyId]));
   const held = new Set<string>();
   for (const t of start.targets) {
-    const v = heldValue(emu, t);
+    const v = heldValue(emu, t, start);
     // A target that did not exist at the start may still not exist; any value a target holds must work.
     if (v === undefined && start.objectId === '') continue;
     if (v === undefined || !live.has(v)) violations.push(`${targetLabel(t)} holds a value Entra does not accept`);
     else held.add(live.get(v) ?? '');
   }
-  if (start.unmanagedKeyId !== '' && !app.passwordCredentials.some((p) => p.keyId === start.unmanagedKeyId)) violations.push('the unmanaged secret was removed');
-  for (const p of app.passwordCredentials) {
-    if (p.displayName !== MANAGED && !start.keyIds.includes(p.keyId)) violations.push(`an unmanaged secret ${p.keyId} appeared`);
+  if (start.unmanagedKeyId !== '') {
+    const unmanaged = credentials.find((p) => p.keyId === start.unmanagedKeyId);
+    if (unmanaged === undefined) violations.push('the unmanaged credential was removed');
+    else if (start.certificate !== undefined && unmanaged.identity !== start.certificate.unmanagedDer) violations.push('the unmanaged certificate changed');
   }
-  const orphans = app.passwordCredentials.filter((p) => p.displayName === MANAGED && !start.keyIds.includes(p.keyId) && !held.has(p.keyId));
-  if (orphans.length > 1) violations.push(`${orphans.length} managed secrets made by the run are held by no target`);
+  if (start.certificate !== undefined && !app.passwordCredentials.some((p) => p.keyId === start.certificate?.unmanagedSecretKeyId)) violations.push('the unmanaged client secret was removed');
+  for (const p of credentials) {
+    if (p.displayName !== MANAGED && !start.keyIds.includes(p.keyId)) violations.push(`an unmanaged credential ${p.keyId} appeared`);
+  }
+  const orphans = credentials.filter((p) => p.displayName === MANAGED && !start.keyIds.includes(p.keyId) && !held.has(p.keyId));
+  if (orphans.length > 1) violations.push(`${orphans.length} managed credentials made by the run are held by no target`);
   return violations;
 }
 
@@ -245,9 +342,10 @@ export function newManagedPerApp(emu: Emulator, start: StartState): number[] {
   return (start.fleet?.apps ?? [start]).map((a) => newManaged(emu, a).length);
 }
 
-/** Managed secrets made since the start state. */
-export function newManaged(emu: Emulator, start: StartState): GraphApp['passwordCredentials'] {
-  return (appOf(emu, start)?.passwordCredentials ?? []).filter((p) => p.displayName === MANAGED && !start.keyIds.includes(p.keyId));
+/** Managed credentials made since the start state. */
+export function newManaged(emu: Emulator, start: StartState): Held[] {
+  const app = appOf(emu, start);
+  return (app === undefined ? [] : credentialsOf(emu, app, start)).filter((p) => p.displayName === MANAGED && !start.keyIds.includes(p.keyId));
 }
 
 /**
@@ -262,10 +360,12 @@ export function convergenceProblems(emu: Emulator, start: StartState, options: {
   const app = appOf(emu, start);
   if (app === undefined) return [...problems, 'there is no app'];
   if (!emu.graph.servicePrincipals.some((sp) => sp.appId === app.appId)) problems.push('the app has no service principal');
-  const managed = app.passwordCredentials.filter((p) => p.displayName === MANAGED).sort((a, b) => Date.parse(b.startDateTime) - Date.parse(a.startDateTime));
-  const newest = managed[0]?.secretText;
+  const managed = credentialsOf(emu, app, start)
+    .filter((p) => p.displayName === MANAGED)
+    .sort((a, b) => Date.parse(b.startDateTime) - Date.parse(a.startDateTime));
+  const newest = managed[0]?.identity;
   for (const t of start.targets) {
-    if (heldValue(emu, t) !== newest) problems.push(`${targetLabel(t)} does not hold the newest managed secret`);
+    if (heldValue(emu, t, start) !== newest) problems.push(`${targetLabel(t)} does not hold the newest managed credential`);
   }
   for (const scope of start.clientIdScopes) {
     if (emu.github.open(scope, 'AZURE_CLIENT_ID') !== app.appId) problems.push(`AZURE_CLIENT_ID in ${scopeLabel(scope)} is wrong`);

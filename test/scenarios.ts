@@ -92,6 +92,28 @@ export const SCENARIOS: Scenario[] = [
     chain: 6,
     credentials: 2,
   },
+  {
+    name: 'certificate rotation to one repository secret',
+    setUp(emu, signIn) {
+      emu.seedApp({
+        displayName: 'bench-app',
+        servicePrincipal: true,
+        certificates: [
+          { displayName: MANAGED, startDateTime: iso(-170 * DAY), endDateTime: iso(10 * DAY) },
+          { displayName: MANAGED, startDateTime: iso(-340 * DAY), endDateTime: iso(5 * DAY) },
+        ],
+      });
+      return inputs(emu, signIn, { 'credential-type': 'certificate', 'secret-name': 'AZURE_CLIENT_CERTIFICATE' });
+    },
+    // token, and a token signed with the new certificate; the app (its certificates without their bytes: a lookup);
+    // the certificates with their bytes, the PATCH adding the new one, the read back (Graph has no atomic add
+    // without a certificate the run holds); removeKey of the older one; the check at the end that the new one is
+    // still there; listing; public key; PUT
+    floor: { entra: 2, graph: 6, github: 3, oidc: 0 },
+    // token → app → certificates → PATCH → read back → token with the new certificate → PUT → removeKey → check
+    chain: 9,
+    credentials: 2,
+  },
 ];
 
 /** The floor, plus the SDK's requests the run cannot be configured out of (SDK_REQUESTS_PER_CREDENTIAL). */

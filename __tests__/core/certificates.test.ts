@@ -77,6 +77,50 @@ describe('certificate credentials', () => {
     expect(report.credentials.filter((c) => c.kind === 'client secret' && !c.managed)).toHaveLength(1);
   });
 
+  it('another writer drops the new certificate after the targets took it (a PATCH of keyCredentials from an older read): the run puts it back, the same one, and says so', async () => {
+    const fake = fakePorts();
+    const s = seedNearExpiry(fake, withCompanions());
+    const app = fake.directory.apps[0];
+    let dropped = false;
+    fake.world.beforeCall = (call) => {
+      // After the last write, before the check: another run's PATCH, built from a read taken before ours, lands.
+      if (call === 'removeCertificate' && !dropped) {
+        dropped = true;
+        const [made] = newManaged(fake, s);
+        if (app !== undefined) app.certificates = app.certificates.filter((c) => c.keyId !== made?.keyId);
+      }
+      return Promise.resolve();
+    };
+    const result = await runOne(fake, s.spec);
+    expect(dropped).toBe(true);
+    expect(result.apps[0]?.outcome.error).toBeUndefined();
+    expect(fake.world.effects.map((e) => e.call)).toEqual(['addCertificate', 'write', 'write', 'write', 'removeCertificate', 'keepCertificate']);
+    const [made] = newManaged(fake, s);
+    expect(fake.store.held(repo('app', 'production'), 'AZURE_CLIENT_CERTIFICATE')?.value).toBe(made?.value);
+    expect(violations(fake, s)).toEqual([]);
+    expect(fake.log().text()).toMatch(/The new certificate [0-9a-f-]+ was no longer on 'payments-api' after the targets took it: .* It was put back, the same one/);
+  });
+
+  it('the check that the new certificate is still there fails: the step fails and says what to look at, the targets keep the new one', async () => {
+    const fake = fakePorts();
+    const s = seedNearExpiry(fake, withCompanions());
+    fake.world.faults.push({ call: 'keepCertificate', kind: 'refused', seen: 0, fired: 0 });
+    const result = await runOne(fake, s.spec);
+    const error = result.apps[0]?.outcome.error;
+    expect(error?.message).toMatch(/The targets hold the new certificate [0-9a-f-]+ \(thumbprint [0-9A-F]{40}\), but checking that it is still on 'payments-api' failed\. .*force-rotation: true/);
+    expect(String(error?.message)).not.toMatch(/BEGIN PRIVATE KEY/);
+    const [made] = newManaged(fake, s);
+    expect(fake.store.held(repo('app', 'production'), 'AZURE_CLIENT_CERTIFICATE')?.value).toBe(made?.value);
+    expect(violations(fake, s)).toEqual([]);
+  });
+
+  it('a client secret rotation makes no check of that kind (adding a client secret is atomic)', async () => {
+    const fake = fakePorts();
+    const s = seedNearExpiry(fake, appSpec({ targets: [target(repo('app', 'production'), 'AZURE_CLIENT_SECRET')] }));
+    await runOne(fake, s.spec);
+    expect(fake.world.calls.map((c) => c.call)).not.toContain('keepCertificate');
+  });
+
   it('keep-previous 0: the current certificate goes too, after every target holds the new one', async () => {
     const fake = fakePorts();
     const s = seedNearExpiry(fake, withCompanions(PEM, 0));

@@ -12,7 +12,7 @@
  * emulator's TLS certificates), makes certificates through WebCrypto but not PKCS#12, which would add pkijs (a new
  * major, 4.0.0, in October 2026) and bring a global Reflect metadata polyfill (for tsyringe) into the action.
  */
-import { createHash, generateKeyPair, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPair, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as forge from 'node-forge';
 import { Secret } from '../core/secret';
@@ -167,3 +167,19 @@ function maskPemLines(pem: string, mask: (value: string) => void): void {
     if (text !== '' && !text.startsWith('-----')) mask(text);
   }
 }
+
+/**
+ * A proof of possession for Graph's addKey and removeKey: a JWT (RS256, `x5t` the certificate's SHA-1) signed with
+ * the private key in `pem`, `aud` Azure AD Graph's app id, `iss` the application's object id, valid for 5 minutes
+ * (Graph allows at most 10). node:crypto signs; the JWT around it is three base64url parts joined by dots.
+ */
+export function proofOfPossession(pem: Secret, x5t: string, applicationObjectId: string, now: Date): string {
+  const nbf = Math.floor(now.getTime() / 1000);
+  const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const signingInput = `${part({ alg: 'RS256', typ: 'JWT', x5t })}.${part({ aud: PROOF_AUDIENCE, iss: applicationObjectId, nbf, exp: nbf + 300 })}`;
+  const signature = sign('sha256', Buffer.from(signingInput), createPrivateKey(pem.reveal()));
+  return `${signingInput}.${signature.toString('base64url')}`;
+}
+
+/** The audience Graph documents for proofs of possession: the legacy Azure AD Graph's app id. */
+const PROOF_AUDIENCE = '00000002-0000-0000-c000-000000000000';

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import type { AppRegistration, CertificateFormat, CertificateInfo, FederatedCredential, PasswordInfo, RequiredResourceAccess, ResourceApi } from '../core/model';
 import type { Directory, Log, NewCertificate } from '../core/ports';
 import { Secret } from '../core/secret';
-import { makeCertificate } from './certificate';
+import { makeCertificate, proofOfPossession } from './certificate';
 import type { RotatorCredential } from './entra';
 import { askedToWait, graphClient, statusRetries, TransportFailure } from './graph-client';
 import { backoffMs, retryAfterMs, retryLine, sleep, waitMs, type RetryPolicy } from './retry';
@@ -238,6 +238,8 @@ export class GraphDirectory implements Directory {
   readonly #created = new Set<string>();
   /** Client secrets this run added: "no such key" for one of them may be replication lag. */
   readonly #addedKeys = new Set<string>();
+  /** Certificates this run added, by keyId (lower-case): to put one back (keepCertificate) and to sign removeKey proofs. */
+  readonly #addedCertificates = new Map<string, AddedCertificate>();
   readonly #policy: RetryPolicy;
   /** Graph's origin: batch steps are built from URLs under it (the SDK keeps their path and query). */
   readonly #origin: string;
@@ -673,34 +675,74 @@ export class GraphDirectory implements Directory {
       keeps: () => true,
       lifetimeDays,
     });
-    const [info] = toCertificates(after.filter(ours));
-    if (info === undefined) throw new Error('internal: the new certificate is not in the keys read back');
+    const [key] = after.keys.filter(ours);
+    const [info] = toCertificates(key === undefined ? [] : [key]);
+    if (key === undefined || info === undefined) throw new Error('internal: the new certificate is not in the keys read back');
+    this.#addedCertificates.set(key.keyId.toLowerCase(), { appObjectId: app.id, entry: { ...entry, keyId: key.keyId }, der, x5t: made.x5t, pem: made.pem });
     return { info: { ...info, thumbprint: made.thumbprintSha1 }, value: made.value, pem: made.pem };
   }
 
-  /** Removes one certificate (#replaceKeys: every other one sent back as read); one that is gone already is success. */
+  /**
+   * A certificate this run added is still on the app, or is put back with the same bytes and keyId (#replaceKeys):
+   * another writer's PATCH of keyCredentials, built from a read taken before ours landed, drops it silently.
+   */
+  async keepCertificate(app: AppRegistration, keyId: string): Promise<'there' | 'restored'> {
+    const mine = this.#addedCertificates.get(keyId.toLowerCase());
+    if (mine === undefined) throw new Error(`internal: certificate ${keyId} was not added by this run`);
+    const doing = `checking that certificate ${keyId} is still on '${app.displayName}' (client ID ${app.appId})`;
+    const ours = (k: GraphKey): boolean => sameBytes(k, mine.der);
+    const { changed } = await this.#replaceKeys(app, doing, { change: (current) => [...current.filter((k) => !ours(k)), mine.entry], done: (keys) => keys.some(ours), keeps: () => true });
+    return changed ? 'restored' : 'there';
+  }
+
+  /**
+   * Removes one certificate; one that is gone already is success. With a certificate this run added to the app (not
+   * the one removed), by removeKey with a proof signed by it: Graph removes that key alone, so a certificate another
+   * writer added meanwhile cannot be lost. Otherwise, or when Graph refuses the proof (a certificate added seconds
+   * ago may not be seen yet), by #replaceKeys: every other certificate sent back as read.
+   */
   async removeCertificate(app: AppRegistration, keyId: string): Promise<void> {
     const doing = `removing certificate ${keyId} from '${app.displayName}' (client ID ${app.appId})`;
+    const signer = [...this.#addedCertificates.values()].find((c) => c.appObjectId === app.id && c.entry.keyId.toLowerCase() !== keyId.toLowerCase());
+    if (signer !== undefined && (await this.#removeKey(app, keyId, signer, doing))) return;
     const other = (k: GraphKey): boolean => k.keyId.toLowerCase() !== keyId.toLowerCase();
     await this.#replaceKeys(app, doing, { change: (current) => current.filter(other), done: (keys) => keys.every(other), keeps: other });
+  }
+
+  /**
+   * POST removeKey with a proof signed by `signer`; repeating it is harmless (a key already gone is "no such key").
+   * True when Graph removed it; false when it answered 4xx (no such key, or the proof refused): the caller then reads
+   * the app and removes by PATCH if the key is still there.
+   */
+  async #removeKey(app: AppRegistration, keyId: string, signer: AddedCertificate, doing: string): Promise<boolean> {
+    const body = { keyId, proof: proofOfPossession(signer.pem, signer.x5t, app.id, new Date()) };
+    try {
+      await this.#call({ method: 'POST', path: `/applications/${enc(app.id)}/removeKey`, body, doing, idempotent: true, lagging: this.#created.has(app.id), writes: app.id });
+      return true;
+    } catch (error) {
+      if (!(error instanceof ServiceError) || error.details.status === undefined || error.details.status >= 500 || error.details.status === 429) throw error;
+      this.#log.info(`${doing}: removeKey answered ${error.details.status}${error.details.code === undefined ? '' : ` ${error.details.code}`}; removing it by a PATCH of keyCredentials instead`);
+      return false;
+    }
   }
 
   /**
    * A change to keyCredentials, which Graph replaces whole (no ETag): read them with their bytes, PATCH the
    * changed list, read back. A PATCH whose answer was lost is never sent blindly again: the read back tells
    * whether it took effect, and only if not is it sent again, built from that read. Every certificate that was
-   * there and is to stay must be there after, with the same bytes (#keptOrRestored). Resolves with the keys read back.
+   * there and is to stay must be there after, with the same bytes (#keptOrRestored). Resolves with the keys read back,
+   * and whether a PATCH was needed.
    */
-  async #replaceKeys(app: AppRegistration, doing: string, plan: KeyPlan): Promise<GraphKey[]> {
+  async #replaceKeys(app: AppRegistration, doing: string, plan: KeyPlan): Promise<{ keys: GraphKey[]; changed: boolean }> {
     let base = await this.#keys(app, `${doing}: reading its certificates`);
-    if (plan.done(base)) return base;
+    if (plan.done(base)) return { keys: base, changed: false };
     for (let attempt = 1; ; attempt += 1) {
       const body = plan.change(withBytes(base, doing));
       const answered = await this.#patchKeys(app, body, doing, plan.lifetimeDays);
       const after = await this.#readBack(app, doing, plan.done, answered);
       if (plan.done(after)) {
         await this.#keptOrRestored(app, doing, base.filter(plan.keeps), after);
-        return after;
+        return { keys: after, changed: true };
       }
       if (answered || attempt >= this.#policy.attempts) {
         const detail = answered
@@ -863,6 +905,15 @@ export class GraphDirectory implements Directory {
     if (!idempotent && outcome.status >= 500) throw new ServiceError({ ...failure.details, outcomeUnknown: true });
     throw failure;
   }
+}
+
+/** A certificate this run added: its entry as PATCHed (with the keyId Graph gave it), bytes, and key (masked). */
+interface AddedCertificate {
+  appObjectId: string;
+  entry: GraphNewKey & { keyId: string };
+  der: Buffer;
+  x5t: string;
+  pem: Secret;
 }
 
 /** A change to keyCredentials (#replaceKeys). */

@@ -38,6 +38,12 @@ export interface CredentialKind {
   add(directory: Directory, app: AppRegistration, displayName: string, endDateTime: Date): Promise<NewCredential>;
   /** Resolves only once it is gone (see Directory.removePassword). */
   remove(directory: Directory, app: AppRegistration, keyId: string): Promise<void>;
+  /**
+   * After the targets took the new credential (and again after the removals): it is still on the app, or is put
+   * back. Adding is atomic for a client secret (nothing to check: no request); a certificate is added by a PATCH of
+   * the whole keyCredentials collection, which another run's PATCH, built from an older read, can undo.
+   */
+  keep(directory: Directory, app: AppRegistration, added: CredentialInfo): Promise<'there' | 'restored'>;
   /** Resolves once Entra accepts the new credential for the app (see SecretVerifier.accepts). */
   accepts(verifier: SecretVerifier, app: AppRegistration, added: NewCredential, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'>;
   /**
@@ -62,6 +68,7 @@ export const CLIENT_SECRET: CredentialKind = {
   withCredentials: (app, credentials) => ({ ...app, passwordCredentials: credentials.map(asPassword) }),
   add: (directory, app, displayName, endDateTime) => directory.addPassword(app, displayName, endDateTime),
   remove: (directory, app, keyId) => directory.removePassword(app, keyId),
+  keep: () => Promise.resolve('there'),
   accepts: (verifier, app, added, options) => verifier.accepts(app, added.value, options),
   azureLoginKey: 'clientSecret',
 };
@@ -92,6 +99,7 @@ function certificate(format: CertificateFormat): CredentialKind {
     withCredentials: (app, credentials) => ({ ...app, keyCredentials: credentials.map(asCertificate) }),
     add: (directory, app, displayName, endDateTime) => directory.addCertificate(app, displayName, endDateTime, format).then(({ info, value, pem }) => ({ info, value, signIn: pem })),
     remove: (directory, app, keyId) => directory.removeCertificate(app, keyId),
+    keep: (directory, app, added) => directory.keepCertificate(app, added.keyId),
     accepts: (verifier, app, added, options) => verifier.acceptsCertificate(app, added.signIn ?? added.value, options),
     // azure/login signs in with a client secret or OIDC only: config refuses a credentials target with a certificate.
     azureLoginKey: undefined,

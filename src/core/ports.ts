@@ -55,8 +55,17 @@ export interface Directory {
    * not), so this never fails "maybe done" with the certificate on the app.
    */
   addCertificate(app: AppRegistration, displayName: string, endDateTime: Date, format: CertificateFormat): Promise<NewCertificate>;
-  /** Removes one certificate (a PATCH with every other one, byte for byte, then a read back); resolves once it is gone. */
+  /**
+   * Removes one certificate; resolves once it is gone. With a certificate this run added to the app, by removeKey
+   * (a proof of possession signed by it: Graph removes that key alone); otherwise a PATCH with every other one, byte
+   * for byte, then a read back.
+   */
   removeCertificate(app: AppRegistration, keyId: string): Promise<void>;
+  /**
+   * A certificate this run added (addCertificate) is still on the app; if another writer's PATCH of keyCredentials
+   * (built from a read taken before ours landed) dropped it, it is put back with the same bytes and keyId. Says which.
+   */
+  keepCertificate(app: AppRegistration, keyId: string): Promise<'there' | 'restored'>;
 }
 
 /** A certificate this run made and added: its metadata, the value targets receive, and the PEM to sign in with. */

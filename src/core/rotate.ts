@@ -149,10 +149,21 @@ async function rotateCredential(p: AppPlan, app: AppRegistration, ctx: RunContex
   const values = added === undefined ? undefined : new DerivedValues(added.value, kind, app, ctx.tenantId, ports.log);
   const writesValue = plan.writes.some((w) => carriesSecretValue(w.target.kind));
   await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), addDeadline, ports, outcome);
-  if (added !== undefined) await settleRotation(app, kind, added.info, writesValue, ports, outcome);
-  if (!plan.rotate || outcome.rotated) await removeOld(app, kind, plan.removals, ports, outcome);
+  let settled: Error | undefined;
+  try {
+    if (added !== undefined) await settleRotation(app, kind, added.info, writesValue, ports, outcome);
+    if (!plan.rotate || outcome.rotated) await removeOld(app, kind, plan.removals, ports, outcome);
+  } catch (error) {
+    settled = asError(error);
+  }
+  const kept = added !== undefined && possiblyHeld(outcome) ? await keepNew(app, kind, added.info, ports) : undefined;
+  if (settled !== undefined) {
+    if (kept !== undefined) ports.log.warning(kept.message);
+    throw settled;
+  }
 
   const failures = [...outcome.unconfirmed, ...outcome.failed].map((f) => f.error);
+  if (kept !== undefined) failures.push(kept);
   if (started.spFailure !== undefined) failures.push(started.spFailure);
   const [first, ...more] = failures;
   if (first !== undefined) throw more.length === 0 ? first : new AggregateFailure(`${failures.length} steps failed:`, failures);
@@ -267,6 +278,31 @@ async function settleRotation(app: AppRegistration, kind: CredentialKind, secret
     `${parts.join('; ')}. Every ${kind.noun} was kept, the new one too, so whatever each target holds still works. Fix the cause and run again: the next run writes them again or confirms them:`,
     [...unconfirmed, ...stale].map((f) => f.error),
   );
+}
+
+/** Did a target take the new value, or may it have (no answer came)? */
+function possiblyHeld(outcome: Outcome): boolean {
+  return [...outcome.written, ...outcome.unconfirmed.map((f) => f.target)].some((t) => carriesSecretValue(t.kind));
+}
+
+/**
+ * The last step of a rotation whose value reached a target: the new credential is still on the app, or is put back
+ * (CredentialKind.keep). Its failure fails the step.
+ */
+async function keepNew(app: AppRegistration, kind: CredentialKind, added: CredentialInfo, ports: Ports): Promise<Error | undefined> {
+  try {
+    if ((await kind.keep(ports.directory, app, added)) === 'restored') {
+      ports.log.warning(
+        `The new ${kind.noun} ${added.keyId} was no longer on '${app.displayName}' after the targets took it: another change of the app's ${kind.noun}s at the same time (another run?) had dropped it. It was put back, the same one, so the targets' value works.`,
+      );
+    }
+    return undefined;
+  } catch (error) {
+    return new AggregateFailure(
+      `The targets hold the new ${kind.noun} ${added.keyId} (${kind.detailHeading.toLowerCase()} ${kind.detail(added)}), but checking that it is still on '${app.displayName}' failed. Look at the app's ${kind.noun}s: if it is not there (another change of them at the same time dropped it), run again with force-rotation: true so the targets get one that is:`,
+      [asError(error)],
+    );
+  }
 }
 
 async function removeOld(app: AppRegistration, kind: CredentialKind, removals: RemovalStep[], ports: Ports, outcome: Outcome): Promise<void> {

@@ -111,7 +111,11 @@ const CERTIFICATE_FORMATS: readonly CertificateFormat[] = ['pem', 'pfx'];
 function readKind(values: Values): CredentialKind | undefined {
   const type = values.oneOf('credential-type', CREDENTIAL_TYPES, 'problem');
   const format = values.oneOf('certificate-format', CERTIFICATE_FORMATS, 'not given');
-  if (type === 'client-secret' && format !== undefined) values.about('certificate-format', 'only with credential-type: certificate (a client secret has one form)');
+  // A fleet's defaults may set certificate-format for the apps that rotate certificates; on an app itself (or the
+  // step) with a client secret it is a mistake.
+  if (type === 'client-secret' && format !== undefined && !values.inherited('certificate-format')) {
+    values.about('certificate-format', 'only with credential-type: certificate (a client secret has one form)');
+  }
   if (type === undefined || values.reported('certificate-format')) return undefined;
   return type === 'certificate' ? certificateKind(format ?? 'pem') : CLIENT_SECRET;
 }

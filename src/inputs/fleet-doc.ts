@@ -103,6 +103,10 @@ export function mapSource(doc: FleetDoc, layers: readonly Path[], fallback: Read
       return path === undefined || doc.isReported(path) ? undefined : itemsAt(doc, path);
     },
     where: (key) => doc.where(find(key) ?? [...own, key]),
+    inherited: (key) => {
+      const path = find(key);
+      return path !== undefined && (path.length !== own.length + 1 || own.some((part, i) => path[i] !== part));
+    },
     omitHint: 'or leave the key out to use the default',
   };
 }

@@ -22,6 +22,8 @@ export interface ValueSource {
   where(key: string): string;
   /** How to get a key's default: said after an empty value where the default is not empty. */
   readonly omitHint: string;
+  /** The key's value comes from a shared layer (a fleet file's `defaults`), not the entry itself. */
+  inherited?(key: string): boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -87,6 +89,11 @@ export class Values {
   }
 
   /** Whether the source reported a problem with the key already (the file's schema did). */
+  /** The value comes from a shared layer (ValueSource.inherited): a rule about the entry itself may not apply. */
+  inherited(key: string): boolean {
+    return this.source.inherited?.(key) ?? false;
+  }
+
   reported(key: string): boolean {
     return this.source.text(key) === undefined;
   }

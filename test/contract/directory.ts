@@ -306,6 +306,33 @@ export function directoryContract(side: string, setup: () => Promise<DirectoryWo
         expect([...w.certificates(seeded).keys()]).toEqual([kept]);
       });
 
+      promise('keepCertificate', 'keepCertificate finds a certificate this run added ("there", nothing changed), and puts it back with the same keyId and bytes when another writer dropped it ("restored"), the others untouched', async () => {
+        const { start, end } = year();
+        const seeded = w.seed({ displayName: 'contract-alpha', certificates: [{ displayName: 'CN=by hand', start, end }] });
+        const app = await read(seeded);
+        const { info, pem } = await w.directory.addCertificate(app, MANAGED, at(w.now(), 90 * DAY), 'pem');
+        const added = w.certificates(seeded);
+        await expect(w.directory.keepCertificate(app, info.keyId)).resolves.toBe('there');
+        expect(entries(w.certificates(seeded))).toEqual(entries(added));
+
+        w.dropCertificate(seeded, info.keyId);
+        await expect(w.directory.keepCertificate(app, info.keyId)).resolves.toBe('restored');
+        expect(entries(w.certificates(seeded))).toEqual(entries(added));
+        await expect(w.verifier.acceptsCertificate(app, pem, { servicePrincipalMayBeMissing: false })).resolves.toBe('accepted');
+      });
+
+      promise('removeCertificate.afterAdd', 'removeCertificate after this run added a certificate removes only that one, whatever else was added meanwhile', async () => {
+        const { start, end } = year();
+        const seeded = w.seed({ displayName: 'contract-alpha', certificates: [{ displayName: 'CN=one', start, end }] });
+        const app = await read(seeded);
+        const [old] = [...w.certificates(seeded).keys()];
+        const { info } = await w.directory.addCertificate(app, MANAGED, at(w.now(), 90 * DAY), 'pem');
+        await w.directory.removeCertificate(app, old ?? '');
+        expect([...w.certificates(seeded).keys()]).toEqual([info.keyId]);
+        await w.directory.removeCertificate(app, old ?? '');
+        expect([...w.certificates(seeded).keys()]).toEqual([info.keyId]);
+      });
+
       promise('removeCertificate.absent', 'removeCertificate of a key the app does not have resolves and changes nothing', async () => {
         const { start, end } = year();
         const seeded = w.seed({ displayName: 'contract-alpha', certificates: [{ displayName: 'CN=one', start, end }] });

@@ -76,6 +76,11 @@ export async function emulatorDirectoryWorld(keys: EmulatorKeys): Promise<Direct
     unknownObjectId: randomUUID(),
     keyIds: (app) => appOf(app.id).passwordCredentials.map((p) => p.keyId),
     certificates: (app) => new Map(emu.certificates(app.id).map((c) => [c.keyId, c.der?.toString('base64') ?? ''])),
+    dropCertificate: (app, keyId) => {
+      const a = appOf(app.id);
+      const keys = a.extra['keyCredentials'];
+      a.extra['keyCredentials'] = (Array.isArray(keys) ? (keys as Array<{ keyId?: unknown }>) : []).filter((k) => k.keyId !== keyId);
+    },
     federated: (app) => appOf(app.id).federatedIdentityCredentials.map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences: [...audiences] })),
     hasServicePrincipal: (app) => emu.graph.servicePrincipals.some((s) => s.appId === app.appId),
     faults: {

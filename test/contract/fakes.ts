@@ -36,6 +36,10 @@ export function fakeDirectoryWorld(): Promise<DirectoryWorld> {
     unknownObjectId: fakeGuid('0b1ec7'),
     keyIds: (app) => appOf(app.id).passwords.map((p) => p.keyId),
     certificates: (app) => new Map(appOf(app.id).certificates.map((c) => [c.keyId, c.pem])),
+    dropCertificate: (app, keyId) => {
+      const a = appOf(app.id);
+      a.certificates = a.certificates.filter((c) => c.keyId !== keyId);
+    },
     federated: (app) => appOf(app.id).federated.map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences: [...audiences] })),
     hasServicePrincipal: (app) => fake.directory.servicePrincipals.has(app.appId),
     faults: {

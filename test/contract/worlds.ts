@@ -46,6 +46,8 @@ export interface DirectoryWorld {
    */
   certificates(app: SeededApp): Map<string, string>;
   federated(app: SeededApp): Array<Omit<FederatedCredential, 'id' | 'description'>>;
+  /** Another writer's PATCH of keyCredentials from a read taken before this certificate was added: it is gone. */
+  dropCertificate(app: SeededApp, keyId: string): void;
   hasServicePrincipal(app: SeededApp): boolean;
   faults: {
     /** The next addPassword is carried out by the service, and its answer never comes (after any retry). */

@@ -33,6 +33,8 @@ import { ARM_COLLECTIONS, handleArm } from './arm.ts';
 import { entraSecretText, graphDate, guid, isGuid, isPlainObject, parseDateTimeOffset } from './util.ts';
 import type { StoredKeyCredential } from './certs.ts';
 import { isBase64, parseCertificateKey, storedKeyCredential } from './certs.ts';
+import { decodeJwt } from './jwt.ts';
+import { constants as cryptoConstants, verify as verifySignature } from 'node:crypto';
 
 const JSON_CT = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 const INSUFFICIENT = 'Insufficient privileges to complete the operation.';
@@ -604,6 +606,62 @@ export function createGraphHandler(state: State): ServiceHandler {
     return noContent();
   }
 
+  /** The audience of a proof of possession for addKey and removeKey: the legacy Azure AD Graph's app id, as documented. */
+  const PROOF_AUDIENCE = '00000002-0000-0000-c000-000000000000';
+
+  /**
+   * removeKey: `{keyId, proof}`, the proof a JWT signed (RS256, or PS256) with the private key of a certificate on the
+   * app that is valid now, named by `x5t` (or `x5t#S256`), `aud` Azure AD Graph's app id, `iss` the app's object id,
+   * and `nbf`..`exp` around now, at most 10 minutes apart (Microsoft's "proof of possession tokens for rolling keys").
+   * Removes the one key; nothing else of keyCredentials changes, so it cannot lose a certificate another writer added.
+   * Guessed (the real service wins): the status and wording of a refused proof (400 Request_BadRequest here) and of a
+   * keyId the app does not have (400 "No key credential found", as removePassword's).
+   */
+  function removeKey(req: Req, app: GraphApp): Res {
+    const b = jsonBody(req, false);
+    if ('res' in b) return b.res;
+    for (const k of Object.keys(b.ok)) if (k !== 'keyId' && k !== 'proof') return gErr(req, unknownProperty(k));
+    const keyId = b.ok['keyId'];
+    if (typeof keyId !== 'string' || !isGuid(keyId)) return gErr(req, invalidValue('keyId', 'KeyCredential'));
+    const refused = proofProblem(app, b.ok['proof']);
+    if (refused !== undefined) return gErr(req, badRequest(`Proof of possession is invalid: ${refused}.`, 'Request_BadRequest'));
+    const keys = storedKeys(app);
+    const i = keys.findIndex((k) => k.keyId.toLowerCase() === keyId.toLowerCase());
+    if (i < 0) return gErr(req, badRequest(`No key credential found with keyId '${keyId}'.`, 'Request_BadRequest'));
+    setKeyCredentials(app, keys.filter((_, j) => j !== i));
+    return noContent();
+  }
+
+  /** Why a removeKey proof is refused, or undefined. */
+  function proofProblem(app: GraphApp, proof: unknown): string | undefined {
+    const jwt = typeof proof === 'string' ? decodeJwt(proof) : undefined;
+    if (jwt === undefined) return 'not a JWT';
+    const p = jwt.payload;
+    if (p['aud'] !== PROOF_AUDIENCE) return `aud must be '${PROOF_AUDIENCE}'`;
+    if (typeof p['iss'] !== 'string' || p['iss'].toLowerCase() !== app.id.toLowerCase()) return "iss must be the application's object id";
+    const nbf = typeof p['nbf'] === 'number' ? p['nbf'] : NaN;
+    const exp = typeof p['exp'] === 'number' ? p['exp'] : NaN;
+    const nowS = Date.now() / 1000;
+    if (!(exp > nbf) || exp - nbf > 600) return 'nbf and exp must be at most 10 minutes apart';
+    if (nowS < nbf - 300 || nowS >= exp) return 'the token is not valid now';
+    const s256 = typeof jwt.header['x5t#S256'] === 'string' ? jwt.header['x5t#S256'] : undefined;
+    const named = s256 ?? (typeof jwt.header['x5t'] === 'string' ? jwt.header['x5t'] : '');
+    const namedBytes = Buffer.from(named.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), 'base64url');
+    const now = Date.now();
+    const signer = storedKeys(app)
+      .map((k) => ({ k, cert: parseCertificateKey(k.key) }))
+      .find(({ k, cert }) => cert !== undefined && named !== '' && (s256 !== undefined ? cert.sha256 : cert.sha1).equals(namedBytes) && Date.parse(k.startDateTime) <= now && now < Date.parse(k.endDateTime));
+    if (signer?.cert === undefined) return 'it is not signed with a certificate of the application that is valid now';
+    const data = Buffer.from(jwt.signingInput);
+    const key = signer.cert.x509.publicKey;
+    const alg = jwt.header['alg'];
+    const ok =
+      alg === 'RS256'
+        ? verifySignature('sha256', data, key, jwt.signature)
+        : alg === 'PS256' && verifySignature('sha256', data, { key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, jwt.signature);
+    return ok ? undefined : 'the signature does not verify';
+  }
+
   // ---- federated identity credentials ---------------------------------------------------------------------
 
   const ficWire = (f: FederatedIdentityCredential): Record<string, unknown> => ({
@@ -843,6 +901,9 @@ export function createGraphHandler(state: State): ServiceHandler {
     }
     if ((action === 'removePassword' || action === 'microsoft.graph.removePassword') && sub.length === 1) {
       return req.method === 'POST' ? removePassword(req, app) : methodNotAllowed(req);
+    }
+    if ((action === 'removeKey' || action === 'microsoft.graph.removeKey') && sub.length === 1) {
+      return req.method === 'POST' ? removeKey(req, app) : methodNotAllowed(req);
     }
     if (action === 'federatedIdentityCredentials' || action.startsWith('federatedIdentityCredentials(')) return fics(req, c, app, sub);
     if (action === 'owners') return owners(req, c, app, sub);

@@ -85,6 +85,8 @@ export class FakeDirectory implements Directory {
   /** Application.ReadWrite.All: every app may be changed. Default OwnedBy: only owned ones. */
   readWriteAll = false;
   readonly #world: World;
+  /** Certificates this directory added, by keyId: keepCertificate puts one back as it was. */
+  readonly #addedCertificates = new Map<string, StoredCertificate>();
 
   constructor(world: World) {
     this.#world = world;
@@ -253,6 +255,7 @@ export class FakeDirectory implements Directory {
     return this.#change('addCertificate', app, app.displayName, `adding a certificate to '${app.displayName}'`, (a) => {
       const stored = fakeCertificate(displayName, this.#world.clock.now(), new Date(endDateTime));
       a.certificates.push(stored);
+      this.#addedCertificates.set(stored.keyId, { ...stored });
       const value = format === 'pem' ? stored.pem : pfxOf(stored.pem);
       // Masked the moment it exists, as the adapter does (every line of a PEM).
       for (const line of stored.pem.split('\n')) this.#world.mask(line);
@@ -265,6 +268,21 @@ export class FakeDirectory implements Directory {
   removeCertificate(app: AppRegistration, keyId: string): Promise<void> {
     return this.#change('removeCertificate', app, `${app.displayName} ${keyId}`, `removing certificate ${keyId} from '${app.displayName}'`, (a) => {
       a.certificates = a.certificates.filter((c) => c.keyId !== keyId);
+    });
+  }
+
+  /** Puts back a certificate this directory added when something dropped it (as the adapter does, same keyId and bytes). */
+  keepCertificate(app: AppRegistration, keyId: string): Promise<'there' | 'restored'> {
+    const mine = this.#addedCertificates.get(keyId);
+    if (mine === undefined) throw new Error(`internal: certificate ${keyId} was not added by this directory`);
+    const label = `${app.displayName} ${keyId}`;
+    return this.#world.serve('keepCertificate', label, `checking that certificate ${keyId} is still on '${app.displayName}'`, () => {
+      const a = this.apps.find((x) => x.id === app.id);
+      if (a === undefined || a.certificates.some((c) => c.keyId === keyId)) return 'there';
+      a.certificates.push({ ...mine });
+      // An effect only when it was put back: a check that finds it changes nothing.
+      this.#world.record('keepCertificate', label);
+      return 'restored';
     });
   }
 

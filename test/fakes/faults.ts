@@ -25,6 +25,7 @@ export type CallName =
   | 'removePassword'
   | 'addCertificate'
   | 'removeCertificate'
+  | 'keepCertificate'
   | 'list'
   | 'prepare'
   | 'write'
@@ -42,6 +43,7 @@ export const CHANGING: ReadonlySet<CallName> = new Set<CallName>([
   'removePassword',
   'addCertificate',
   'removeCertificate',
+  'keepCertificate',
   'write',
 ]);
 
@@ -113,6 +115,7 @@ export const SERVICE_OF: Record<CallName, Service> = {
   removePassword: 'Microsoft Graph',
   addCertificate: 'Microsoft Graph',
   removeCertificate: 'Microsoft Graph',
+  keepCertificate: 'Microsoft Graph',
   list: 'GitHub',
   prepare: 'GitHub',
   write: 'GitHub',
