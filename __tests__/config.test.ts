@@ -6,10 +6,17 @@ import { parse } from 'yaml';
 import { INPUT_NAMES, PER_APP_INPUT_NAMES, readConfig, SECRET_INPUT_NAMES } from '../src/config';
 import { InputError } from '../src/core/errors';
 import { certificateKind, CLIENT_SECRET } from '../src/core/credential-kind';
+import { isKeyVault, type GitHubScope, type Scope } from '../src/core/model';
 import { APP_KEYS } from '../src/inputs/app';
 import { CLOUDS } from '../src/inputs/clouds';
 import { readFleetFile } from '../src/inputs/fleet-file';
 import { inputDefaults, inputEnv, inputReader } from '../test/action-yml.ts';
+
+/** A target's scope as a GitHub one (the test fails if it is a Key Vault). */
+function github(scope: Scope): GitHubScope {
+  if (isKeyVault(scope)) throw new Error(`expected a GitHub scope, got ${scope.vaultUrl}`);
+  return scope;
+}
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const CLIENT = '66666666-7777-8888-9999-000000000000';
@@ -109,7 +116,7 @@ describe('readConfig', () => {
     const targets = c.apps[0]?.targets ?? [];
     expect(targets.find((t) => t.kind === 'credentials')?.subscriptionId).toBe(TENANT);
     expect(targets.filter((t) => t.kind !== 'credentials').every((t) => t.subscriptionId === undefined)).toBe(true);
-    expect(targets.map((t) => `${t.scope.environment}:${t.name}:${t.kind}`)).toEqual([
+    expect(targets.map((t) => `${github(t.scope).environment}:${t.name}:${t.kind}`)).toEqual([
       'prod:AZURE_CLIENT_SECRET:secret',
       'prod:AZURE_CREDENTIALS:credentials',
       'prod:AZURE_CLIENT_ID:client-id',
@@ -318,7 +325,7 @@ describe('readConfig: the fleet file', () => {
       tags: ['team-billing', 'tier-1'],
       notes: 'Owned by the billing team; rotated by the secrets workflow.',
     });
-    expect(billing?.targets.map((t) => `${t.scope.service}:${t.scope.owner}/${t.scope.repo ?? ''}#${t.scope.environment ?? ''}:${t.name}:${t.kind}`)).toEqual([
+    expect(billing?.targets.map((t) => `${t.scope.service}:${github(t.scope).owner}/${github(t.scope).repo ?? ''}#${github(t.scope).environment ?? ''}:${t.name}:${t.kind}`)).toEqual([
       'actions:octo-org/billing#:AZURE_CLIENT_SECRET:secret',
       'actions:octo-org/billing#:AZURE_CLIENT_ID:client-id',
       'actions:octo-org/billing#:AZURE_TENANT_ID:tenant-id',
@@ -342,7 +349,7 @@ describe('readConfig: the fleet file', () => {
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
     const c = readFleet(yaml);
     expect(c.apps.map((a) => a.key)).toEqual(['app-name:billing-api']);
-    expect(c.apps[0]?.targets.map((t) => `${t.scope.service}:${t.scope.repo ?? '(org)'}:${t.scope.environment ?? ''}:${t.name}`)).toEqual([
+    expect(c.apps[0]?.targets.map((t) => `${t.scope.service}:${github(t.scope).repo ?? '(org)'}:${github(t.scope).environment ?? ''}:${t.name}`)).toEqual([
       'actions:billing::AZURE_CLIENT_SECRET',
       'actions:billing::AZURE_CLIENT_ID',
       'actions:billing:production:AZURE_CLIENT_SECRET',

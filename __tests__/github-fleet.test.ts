@@ -4,7 +4,9 @@
  * listings of many pages, and GitHub's rate limits waited out, logged and bounded.
  */
 import { startEmulator, type Emulator, type RequestLogEntry, type SecondaryLimit } from '../test/emulator/index.ts';
-import type { Scope, Target } from '../src/core/model';
+import type { GitHubScope as Scope, Target as AnyTarget } from '../src/core/model';
+
+type Target = AnyTarget<Scope>;
 import { runAdapter } from '../test/github-adapter.ts';
 
 const PAT = 'github_pat_11FLEET0emulatorTokenForTests';

@@ -23,7 +23,9 @@ import {
   writeDeadline,
   type WriteBounds,
 } from '../src/core/write-window';
-import type { Target } from '../src/core/model';
+import type { GitHubScope, Target as AnyTarget } from '../src/core/model';
+
+type Target = AnyTarget<GitHubScope>;
 import { runAdapter } from '../test/github-adapter.ts';
 import { startEmulator, type Emulator } from '../test/emulator/index.ts';
 

@@ -2259,11 +2259,12 @@ function graphError(r, doing) {
 ;// CONCATENATED MODULE: ./src/core/home-kind.ts
 /**
  * A home kind: where a value is kept for the system that uses it. GitHub secrets (Actions secrets of a repository,
- * an environment or an organisation, and Dependabot secrets) today; Azure Key Vault secrets, Codespaces secrets and
- * Actions variables next. What differs between homes is here: what a person calls one and where it is, whether its
- * value can be read back and, if not, how the run tells which credential it holds, and what writing one costs
- * against GitHub's limits. Plan, summary and report ask a target's home kind; none knows each one. Writing goes
- * through the SecretStore port, which the adapters implement per home.
+ * an environment or an organisation, and Dependabot secrets), GitHub variables (Actions variables, for the values
+ * that are not secret: client and tenant ID) and Azure Key Vault secrets. What differs between homes is here: what a
+ * person calls one and where it is, whether its value can be read back and, if not, how the run tells which
+ * credential it holds, and what writing one costs against GitHub's limits. Plan, summary and report ask a target's
+ * home kind; none knows each one. Writing goes through the SecretStore port, which the adapters implement per home
+ * (adapters/homes.ts routes each scope to its home's).
  */
 
 
@@ -2275,14 +2276,34 @@ const GITHUB_SECRET = {
     mayHold: (stored, managed) => mayHold(stored.updatedAt, managed),
     // One PUT; an organisation secret's visibility and selected repositories travel in it.
     githubWritesEach: 1,
+    valuesOnly: false,
 };
-/** The home kind of a scope: every scope today holds GitHub secrets (Actions or Dependabot). */
+const GITHUB_VARIABLE = {
+    id: 'github-variable',
+    noun: 'GitHub variable',
+    where: (target) => (0,model/* scopeLabel */.$o)(target.scope),
+    missingNeedsRotation: undefined,
+    mayHold: () => [],
+    // One POST (create) or PATCH (update); an organisation variable's visibility travels in it.
+    githubWritesEach: 1,
+    valuesOnly: true,
+};
+const KEY_VAULT_SECRET = {
+    id: 'key-vault-secret',
+    noun: 'Key Vault secret',
+    where: (target) => (0,model/* scopeLabel */.$o)(target.scope),
+    missingNeedsRotation: "the current credential's value cannot be read back",
+    // Each write tags the secret with the key id of the credential it holds: exactly that one, or none of ours (a
+    // value this action did not write, or one written before it tagged).
+    mayHold: (stored, managed) => managed.filter((c) => stored.holds !== undefined && c.keyId.toLowerCase() === stored.holds.toLowerCase()),
+    githubWritesEach: 0,
+    valuesOnly: false,
+};
+/** The home kind of a scope. */
 function homeOfScope(scope) {
-    switch (scope.service) {
-        case 'actions':
-        case 'dependabot':
-            return GITHUB_SECRET;
-    }
+    if ((0,model/* isKeyVault */.iG)(scope))
+        return KEY_VAULT_SECRET;
+    return scope.service === 'variables' ? GITHUB_VARIABLE : GITHUB_SECRET;
 }
 /** The home kind of a target. */
 function homeOf(target) {
@@ -2299,30 +2320,38 @@ function githubWritesOf(targets) {
  * (core/home-kind.ts). A new home is its adapter, registered here by main.ts, plus its kind's rules.
  */
 
+
 class HomeStores {
     #adapters;
     constructor(adapters) {
         this.#adapters = adapters;
     }
+    /** Whether the targets of this scope's home can be read this run (its adapter exists). */
+    reads(scope) {
+        return !('missing' in this.#adapters[homeOfScope(scope).id]);
+    }
     list(scope) {
-        return this.#of(scope).list(scope);
+        return this.#of(scope, (store, s) => store.list(s));
     }
     prepare(scope, targets) {
-        return this.#of(scope).prepare(scope, targets);
+        return this.#of(scope, (store, s) => store.prepare(s, targets));
     }
     write(target, value, options) {
-        return this.#of(target.scope).write(target, value, options);
+        return this.#of(target.scope, (store, s) => store.write({ ...target, scope: s }, value, options));
     }
     selectedRepositories(target) {
-        return this.#of(target.scope).selectedRepositories(target);
+        return this.#of(target.scope, (store, s) => store.selectedRepositories({ ...target, scope: s }));
     }
-    #of(scope) {
+    /** Runs `fn` with the adapter of the scope's home, the scope narrowed to that adapter's. */
+    #of(scope, fn) {
         const home = homeOfScope(scope);
         const adapter = this.#adapters[home.id];
-        // The core reads and writes no home it was not given: config sets dry-run, and inventory skips reading, then.
+        // The core reads and writes no home it was not given: config refuses such targets, and inventory skips reading them.
         if ('missing' in adapter)
             throw new Error(`internal: no adapter for ${home.noun}s (${adapter.missing})`);
-        return adapter;
+        if ((0,model/* isKeyVault */.iG)(scope))
+            return fn(adapter, scope);
+        return fn(adapter, scope);
     }
 }
 
@@ -2545,6 +2574,8 @@ function makePlan(input) {
         // A companion's value (client or tenant ID) is known: its access is fixed by writing it again, without a rotation.
         else if (!(0,model/* carriesSecretValue */.PZ)(t.target.kind) && accessDrift(t) !== undefined)
             writes.push({ target: t.target, reason: accessDrift(t) ?? '' });
+        else if (companionDiffers(t, existing?.appId, input.tenantId))
+            writes.push({ target: t.target, reason: `holds another value than the ${t.target.kind === 'client-id' ? 'client' : 'tenant'} ID` });
     }
     const managedIds = new Set(managed.map((p) => p.keyId));
     const readAll = input.targets.every((t) => t.stored !== 'unread');
@@ -2571,6 +2602,13 @@ function makePlan(input) {
         credentials: [...credentials].sort(byNewestFirst).map((p) => ({ ...p, managed: managedIds.has(p.keyId) })),
         targets: input.targets,
     };
+}
+/** A companion whose home shows its value (a variable) that holds another value than the app's client or tenant ID. */
+function companionDiffers(t, appId, tenantId) {
+    if (t.stored === undefined || t.stored === 'unread' || t.stored.value === undefined)
+        return false;
+    const want = t.target.kind === 'client-id' ? appId : t.target.kind === 'tenant-id' ? tenantId : undefined;
+    return want !== undefined && t.stored.value.trim().toLowerCase() !== want.toLowerCase();
 }
 /** Why a previous managed secret that may look removable stays: it is young enough for a run going on now to be writing it. */
 function inFlightNotes(previous, runStart) {
@@ -2666,21 +2704,18 @@ function asError(reason) {
 
 
 /** Each app's state by AppSpec.key, or why it could not be read. */
-async function readInventory(specs, ports, readTargets) {
-    const targets = specs.flatMap((s) => s.targets);
+async function readInventory(specs, ports, reads) {
+    const targets = specs.flatMap((s) => s.targets).filter((t) => reads(t.scope));
     const [matches, listings, apis] = await Promise.all([
         ports.directory.findApps(specs.map((s) => (s.app.appId !== undefined ? { appId: s.app.appId } : { name: s.app.name ?? '' }))),
-        readTargets ? readListings(targets, ports) : Promise.resolve(new Map()),
+        readListings(targets, ports),
         readApis(specs, ports),
     ]);
-    const [selections, certified] = await Promise.all([
-        readTargets ? readSelections(targets, listings, ports) : Promise.resolve(new Map()),
-        withCertificates(specs, matches, ports),
-    ]);
+    const [selections, certified] = await Promise.all([readSelections(targets, listings, ports), withCertificates(specs, matches, ports)]);
     const states = new Map();
     specs.forEach((spec, i) => {
         const found = certified[i] ?? [];
-        states.set(spec.key, found instanceof Error ? found : appState(spec, found, { readTargets, listings, apis, selections }));
+        states.set(spec.key, found instanceof Error ? found : appState(spec, found, { reads, listings, apis, selections }));
     });
     return states;
 }
@@ -2721,7 +2756,7 @@ function appState(spec, matches, read) {
     try {
         const found = resolveApp(spec, matches);
         const targets = spec.targets.map((target) => {
-            if (!read.readTargets)
+            if (!read.reads(target.scope))
                 return { target, stored: 'unread' };
             const listing = read.listings.get((0,model/* scopeKey */.OD)(target.scope));
             if (listing instanceof Error)
@@ -3126,7 +3161,7 @@ function targetsTable(plan, outcome) {
 
 
 /** The plan of one app from what was read: the one PATCH, the federated credentials, the rotation. */
-async function planApp(spec, state, ports, runStart) {
+async function planApp(spec, state, ports, runStart, tenantId) {
     const { found } = state;
     const reconcile = await reconcilePlan(spec.app, found, state.apis, ports.directory);
     const plan = makePlan({
@@ -3138,6 +3173,7 @@ async function planApp(spec, state, ports, runStart) {
         servicePrincipal: spec.app.servicePrincipal,
         now: runStart,
         runStart,
+        tenantId,
     });
     plan.reconcile = reconcile;
     return { spec, found, plan, reconcile };
@@ -3245,7 +3281,8 @@ async function rotateCredential(p, app, ctx, ports, outcome) {
     // holds the new one.
     const values = added === undefined ? undefined : new DerivedValues(added.value, kind, app, ctx.tenantId, ports.log);
     const writesValue = plan.writes.some((w) => (0,model/* carriesSecretValue */.PZ)(w.target.kind));
-    await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), addDeadline, ports, outcome);
+    const holds = added?.info ?? outcome.currentCredential;
+    await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), { app, holds, notAfter: addDeadline }, ports, outcome);
     let settled;
     try {
         if (added !== undefined)
@@ -3324,8 +3361,14 @@ async function verifyNew(app, kind, added, spByVerify, ports) {
  * Writes in parallel. A write whose answer never came (or came as a server error) may have taken effect: its
  * target is "unconfirmed", which keeps every credential of the kind, the new one included.
  */
-async function writeTargets(targets, valueOf, notAfter, ports, outcome) {
-    const results = await Promise.allSettled(targets.map((t) => ports.store.write(t, valueOf(t), notAfter === undefined ? {} : { notAfter })));
+async function writeTargets(targets, valueOf, how, ports, outcome) {
+    const options = (t) => ({
+        appId: how.app.appId,
+        ...(how.notAfter === undefined ? {} : { notAfter: how.notAfter }),
+        // What a home that records it (a Key Vault secret's tag and expiry) records: the credential a value target holds.
+        ...((0,model/* carriesSecretValue */.PZ)(t.kind) && how.holds !== undefined ? { holds: how.holds } : {}),
+    });
+    const results = await Promise.allSettled(targets.map((t) => ports.store.write(t, valueOf(t), options(t))));
     results.forEach((r, i) => {
         const target = targets[i];
         if (r.status === 'fulfilled') {
@@ -3530,7 +3573,7 @@ async function planAll(apps, ctx, ports, runStart) {
     const plans = new Map();
     let states;
     try {
-        states = await readInventory(apps.map((a) => a.spec), ports, ctx.readTargets);
+        states = await readInventory(apps.map((a) => a.spec), ports, ctx.reads);
     }
     catch (error) {
         for (const a of apps)
@@ -3542,7 +3585,7 @@ async function planAll(apps, ctx, ports, runStart) {
         try {
             if (state === undefined || state instanceof Error)
                 throw state ?? new Error(`internal: ${a.spec.key} was not read`);
-            const p = await planApp(a.spec, state, ports, runStart);
+            const p = await planApp(a.spec, state, ports, runStart, ctx.tenantId);
             recordPlan(p, a.outcome);
             plans.set(a, p);
         }
@@ -3852,9 +3895,11 @@ async function main(config) {
     const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runner/* runnerLog */.t1), runner/* runnerLog */.t1, policy);
     const store = new HomeStores({
         'github-secret': config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runner/* runnerLog */.t1, policy) : { missing: 'no github-token: a dry run' },
+        'github-variable': { missing: 'not yet wired' },
+        'key-vault-secret': { missing: 'not yet wired' },
     });
     const single = config.mode === 'single';
-    const result = await runFleet(config.apps, config.fleet, { tenantId: config.signIn.tenantId, dryRun: config.dryRun, readTargets: config.github.token !== undefined, single }, { directory, store, verifier: newSecretVerifier(config.signIn, policy, runner/* runnerLog */.t1), log: runner/* runnerLog */.t1, now: () => new Date() });
+    const result = await runFleet(config.apps, config.fleet, { tenantId: config.signIn.tenantId, dryRun: config.dryRun, reads: (scope) => store.reads(scope), single }, { directory, store, verifier: newSecretVerifier(config.signIn, policy, runner/* runnerLog */.t1), log: runner/* runnerLog */.t1, now: () => new Date() });
     const reportFile = reportFileOrWarning(reportJson(result, config.signIn.tenantId, new Date()));
     (0,runner/* setOutputs */.n0)({ ...(single ? singleOutputs(result, config) : {}), ...fleetOutputs(result), 'report-file': reportFile });
     await (0,runner/* writeSummary */.Sy)(fleetSummary(result, config.signIn.tenantId, single));

@@ -21,12 +21,14 @@ export async function main(config: Config): Promise<void> {
   const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runnerLog), runnerLog, policy);
   const store = new HomeStores({
     'github-secret': config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runnerLog, policy) : { missing: 'no github-token: a dry run' },
+    'github-variable': { missing: 'not yet wired' },
+    'key-vault-secret': { missing: 'not yet wired' },
   });
   const single = config.mode === 'single';
   const result = await runFleet(
     config.apps,
     config.fleet,
-    { tenantId: config.signIn.tenantId, dryRun: config.dryRun, readTargets: config.github.token !== undefined, single },
+    { tenantId: config.signIn.tenantId, dryRun: config.dryRun, reads: (scope) => store.reads(scope), single },
     { directory, store, verifier: newSecretVerifier(config.signIn, policy, runnerLog), log: runnerLog, now: () => new Date() },
   );
 

@@ -4,7 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { Scope, Target } from '../src/core/model';
+import type { GitHubScope as Scope, Target as AnyTarget } from '../src/core/model';
+
+type Target = AnyTarget<Scope>;
 import type { Emulator } from './emulator/index.ts';
 
 export type AdapterStep =

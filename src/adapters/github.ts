@@ -15,7 +15,11 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck/light.js';
 import { ServiceError } from '../core/errors';
-import { scopeKey, scopeLabel, targetLabel, type OrgAccess, type OrgVisibility, type Scope, type StoredSecretInfo, type Target } from '../core/model';
+import { scopeKey, scopeLabel, targetLabel, type GitHubScope, type OrgAccess, type OrgVisibility, type StoredSecretInfo, type Target as AnyTarget } from '../core/model';
+
+/** This adapter's scopes and targets: GitHub's (HomeStores routes every other home elsewhere). */
+type Scope = GitHubScope;
+type Target = AnyTarget<GitHubScope>;
 import type { Log, SecretStore } from '../core/ports';
 import type { Secret } from '../core/secret';
 import { viaProxy } from './proxy';

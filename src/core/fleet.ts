@@ -5,7 +5,7 @@
  */
 import { expiryEntries, expiryWarnings, type CredentialEntry, type Managed } from './expiry';
 import { certificatesRead, readInventory } from './inventory';
-import type { AppRegistration } from './model';
+import type { AppRegistration, Scope } from './model';
 import { asError, newOutcome, type Outcome } from './outcome';
 import type { AppPlan } from './app-plan';
 import type { Ports } from './ports';
@@ -16,8 +16,8 @@ import { fnv1a } from './text';
 export interface FleetContext {
   tenantId: string;
   dryRun: boolean;
-  /** False when there is no GitHub token (dry-run): targets are then not read. */
-  readTargets: boolean;
+  /** Whether the targets of a scope can be read this run (a GitHub scope without a token, in a dry run: not). */
+  reads: (scope: Scope) => boolean;
   /** A fleet of one (the step's inputs): its log reads as a single app's, without groups or progress lines. */
   single: boolean;
 }
@@ -67,7 +67,7 @@ async function planAll(apps: readonly AppResult[], ctx: FleetContext, ports: Por
   const plans = new Map<AppResult, AppPlan>();
   let states;
   try {
-    states = await readInventory(apps.map((a) => a.spec), ports, ctx.readTargets);
+    states = await readInventory(apps.map((a) => a.spec), ports, ctx.reads);
   } catch (error) {
     for (const a of apps) a.outcome.error = asError(error);
     return plans;
@@ -77,7 +77,7 @@ async function planAll(apps: readonly AppResult[], ctx: FleetContext, ports: Por
       const state = states.get(a.spec.key);
       try {
         if (state === undefined || state instanceof Error) throw state ?? new Error(`internal: ${a.spec.key} was not read`);
-        const p = await planApp(a.spec, state, ports, runStart);
+        const p = await planApp(a.spec, state, ports, runStart, ctx.tenantId);
         recordPlan(p, a.outcome);
         plans.set(a, p);
       } catch (error) {

@@ -4,7 +4,7 @@
  * each declared API looked up once, and the selected repositories of the organisation secrets that have some.
  * A failure here belongs to the apps it concerns: one missing environment fails the apps that write to it only.
  */
-import { scopeKey, scopeLabel, uniqueScopes, type AppRegistration, type ResourceApi, type StoredSecretInfo, type Target } from './model';
+import { scopeKey, scopeLabel, uniqueScopes, type AppRegistration, type ResourceApi, type Scope, type StoredSecretInfo, type Target } from './model';
 import { asError } from './outcome';
 import type { TargetState } from './plan';
 import type { AppState } from './app-plan';
@@ -14,21 +14,18 @@ import type { AppSpec } from './spec';
 type Settled<T> = T | Error;
 
 /** Each app's state by AppSpec.key, or why it could not be read. */
-export async function readInventory(specs: readonly AppSpec[], ports: Ports, readTargets: boolean): Promise<Map<string, Settled<AppState>>> {
-  const targets = specs.flatMap((s) => s.targets);
+export async function readInventory(specs: readonly AppSpec[], ports: Ports, reads: (scope: Scope) => boolean): Promise<Map<string, Settled<AppState>>> {
+  const targets = specs.flatMap((s) => s.targets).filter((t) => reads(t.scope));
   const [matches, listings, apis] = await Promise.all([
     ports.directory.findApps(specs.map((s) => (s.app.appId !== undefined ? { appId: s.app.appId } : { name: s.app.name ?? '' }))),
-    readTargets ? readListings(targets, ports) : Promise.resolve(new Map<string, Settled<Map<string, StoredSecretInfo>>>()),
+    readListings(targets, ports),
     readApis(specs, ports),
   ]);
-  const [selections, certified] = await Promise.all([
-    readTargets ? readSelections(targets, listings, ports) : Promise.resolve(new Map<Target, Settled<string[]>>()),
-    withCertificates(specs, matches, ports),
-  ]);
+  const [selections, certified] = await Promise.all([readSelections(targets, listings, ports), withCertificates(specs, matches, ports)]);
   const states = new Map<string, Settled<AppState>>();
   specs.forEach((spec, i) => {
     const found = certified[i] ?? [];
-    states.set(spec.key, found instanceof Error ? found : appState(spec, found, { readTargets, listings, apis, selections }));
+    states.set(spec.key, found instanceof Error ? found : appState(spec, found, { reads, listings, apis, selections }));
   });
   return states;
 }
@@ -65,7 +62,7 @@ export async function certificatesRead(apps: readonly AppRegistration[], ports: 
 }
 
 interface Read {
-  readTargets: boolean;
+  reads: (scope: Scope) => boolean;
   listings: ReadonlyMap<string, Settled<Map<string, StoredSecretInfo>>>;
   apis: ReadonlyMap<string, Settled<ResourceApi[]>>;
   selections: ReadonlyMap<Target, Settled<string[]>>;
@@ -75,7 +72,7 @@ function appState(spec: AppSpec, matches: AppRegistration[], read: Read): Settle
   try {
     const found = resolveApp(spec, matches);
     const targets: TargetState[] = spec.targets.map((target) => {
-      if (!read.readTargets) return { target, stored: 'unread' as const };
+      if (!read.reads(target.scope)) return { target, stored: 'unread' as const };
       const listing = read.listings.get(scopeKey(target.scope));
       if (listing instanceof Error) throw listing;
       const selected = read.selections.get(target);

@@ -61,16 +61,30 @@ export interface AppRegistration {
 }
 
 /**
- * Where GitHub secrets are written: Actions secrets of a repository, of one of its environments or of an
- * organisation (no `repo`), or Dependabot secrets of a repository or an organisation.
+ * Where values are written on GitHub: Actions secrets of a repository, of one of its environments or of an
+ * organisation (no `repo`); Dependabot secrets of a repository or an organisation; Actions variables (`variables`)
+ * of a repository, an environment or an organisation.
  */
-export interface Scope {
-  service: 'actions' | 'dependabot';
+export interface GitHubScope {
+  service: 'actions' | 'dependabot' | 'variables';
   owner: string;
   /** Absent: the organisation `owner`. */
   repo?: string;
-  /** Only with `repo` and the actions service. */
+  /** Only with `repo`, and the actions or variables service. */
   environment?: string;
+}
+
+/** An Azure Key Vault, by its URL (`https://<vault>.vault.azure.net`, no path): its secrets are targets. */
+export interface KeyVaultScope {
+  service: 'key-vault';
+  vaultUrl: string;
+}
+
+/** Where a target is kept (home-kind.ts says what kind of home each is). */
+export type Scope = GitHubScope | KeyVaultScope;
+
+export function isKeyVault(scope: Scope): scope is KeyVaultScope {
+  return scope.service === 'key-vault';
 }
 
 export type OrgVisibility = 'all' | 'private' | 'selected';
@@ -85,8 +99,8 @@ export interface OrgAccess {
 /** What a target secret holds. Only `secret` and `credentials` carry the client secret value. */
 export type TargetKind = 'secret' | 'credentials' | 'client-id' | 'tenant-id';
 
-export interface Target {
-  scope: Scope;
+export interface Target<S extends Scope = Scope> {
+  scope: S;
   name: string;
   kind: TargetKind;
   /** Organisation scopes only: the visibility and selected repositories to hold the secret with. */
@@ -95,11 +109,15 @@ export interface Target {
   subscriptionId?: string;
 }
 
-/** Metadata GitHub shows for a stored secret. */
+/** What a home shows of a stored value without its value (a variable's value excepted: it is not secret). */
 export interface StoredSecretInfo {
   updatedAt: Date;
-  /** Organisation secrets only. */
+  /** Organisation secrets and variables only. */
   visibility?: OrgVisibility;
+  /** Key Vault secrets: the key id of the credential the latest version holds (its tag), when it has one. */
+  holds?: string;
+  /** Variables: the value, which a variable shows (it is not secret). */
+  value?: string;
 }
 
 export function carriesSecretValue(kind: TargetKind): boolean {
@@ -107,18 +125,20 @@ export function carriesSecretValue(kind: TargetKind): boolean {
 }
 
 export function scopeLabel(scope: Scope): string {
-  const dependabot = scope.service === 'dependabot' ? 'Dependabot, ' : '';
-  if (scope.repo === undefined) return `${dependabot}organisation ${scope.owner}`;
+  if (isKeyVault(scope)) return `Key Vault ${scope.vaultUrl}`;
+  const prefix = scope.service === 'dependabot' ? 'Dependabot, ' : scope.service === 'variables' ? 'variables, ' : '';
+  if (scope.repo === undefined) return `${prefix}organisation ${scope.owner}`;
   const repo = `${scope.owner}/${scope.repo}`;
-  return scope.environment === undefined ? `${dependabot}repository ${repo}` : `environment '${scope.environment}' of ${repo}`;
+  return scope.environment === undefined ? `${prefix}repository ${repo}` : `${prefix}environment '${scope.environment}' of ${repo}`;
 }
 
 export function targetLabel(t: Target): string {
   return `${t.name} (${scopeLabel(t.scope)})`;
 }
 
-/** Identifies a scope: GitHub compares owner, repository and environment names case-insensitively. */
+/** Identifies a scope: GitHub compares owner, repository and environment names case-insensitively, hosts are too. */
 export function scopeKey(scope: Scope): string {
+  if (isKeyVault(scope)) return `key-vault:${scope.vaultUrl}`.toLowerCase();
   return `${scope.service}:${scope.owner}/${scope.repo ?? ''}#${scope.environment ?? ''}`.toLowerCase();
 }
 

@@ -273,6 +273,11 @@ export interface PlanInput {
   servicePrincipal: boolean;
   now: Date;
   runStart: Date;
+  /**
+   * The tenant ID, for the companions of a home that shows its value (a variable): one that holds another value is
+   * written again. Absent: such companions are written only when missing.
+   */
+  tenantId?: string;
 }
 
 export function makePlan(input: PlanInput): Plan {
@@ -289,6 +294,7 @@ export function makePlan(input: PlanInput): Plan {
     else if (t.stored === undefined) writes.push({ target: t.target, reason: 'missing' });
     // A companion's value (client or tenant ID) is known: its access is fixed by writing it again, without a rotation.
     else if (!carriesSecretValue(t.target.kind) && accessDrift(t) !== undefined) writes.push({ target: t.target, reason: accessDrift(t) ?? '' });
+    else if (companionDiffers(t, existing?.appId, input.tenantId)) writes.push({ target: t.target, reason: `holds another value than the ${t.target.kind === 'client-id' ? 'client' : 'tenant'} ID` });
   }
   const managedIds = new Set(managed.map((p) => p.keyId));
   const readAll = input.targets.every((t) => t.stored !== 'unread');
@@ -316,6 +322,13 @@ export function makePlan(input: PlanInput): Plan {
     credentials: [...credentials].sort(byNewestFirst).map((p) => ({ ...p, managed: managedIds.has(p.keyId) })),
     targets: input.targets,
   };
+}
+
+/** A companion whose home shows its value (a variable) that holds another value than the app's client or tenant ID. */
+function companionDiffers(t: TargetState, appId: string | undefined, tenantId: string | undefined): boolean {
+  if (t.stored === undefined || t.stored === 'unread' || t.stored.value === undefined) return false;
+  const want = t.target.kind === 'client-id' ? appId : t.target.kind === 'tenant-id' ? tenantId : undefined;
+  return want !== undefined && t.stored.value.trim().toLowerCase() !== want.toLowerCase();
 }
 
 /** Why a previous managed secret that may look removable stays: it is young enough for a run going on now to be writing it. */

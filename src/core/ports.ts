@@ -1,5 +1,5 @@
 /** What the core needs from the outside world. Adapters implement these over HTTPS; tests may use fakes. */
-import type { AppRegistration, CertificateFormat, CertificateInfo, FederatedCredential, PasswordInfo, ResourceApi, Scope, StoredSecretInfo, Target } from './model';
+import type { AppRegistration, CertificateFormat, CertificateInfo, CredentialInfo, FederatedCredential, PasswordInfo, ResourceApi, Scope, StoredSecretInfo, Target } from './model';
 import type { Secret } from './secret';
 
 export interface Directory {
@@ -77,24 +77,37 @@ export interface NewCertificate {
   pem: Secret;
 }
 
-export interface SecretStore {
+/** A home's store of values (a scope type S: HomeStores routes each scope to the store of its home kind). */
+export interface SecretStore<S extends Scope = Scope> {
   /**
    * Metadata of every secret stored in a scope (every page), by upper-case name (GitHub stores names upper-cased);
    * organisation secrets with their visibility.
    */
-  list(scope: Scope): Promise<Map<string, StoredSecretInfo>>;
+  list(scope: S): Promise<Map<string, StoredSecretInfo>>;
   /**
    * Fetches what writing to a scope needs (its public key, and the ids of the repositories `targets` in it are
    * shared with), so a bad token or a misspelled repository fails before any target is written.
    */
-  prepare(scope: Scope, targets?: readonly Target[]): Promise<void>;
+  prepare(scope: S, targets?: ReadonlyArray<Target<S>>): Promise<void>;
   /**
    * Writes a value. No attempt starts after `notAfter`. Fails with a ServiceError whose `outcomeUnknown` is true
    * when the write may have taken effect all the same (an answer that never came, or a server error).
    */
-  write(target: Target, value: Secret, options?: { notAfter?: Date }): Promise<void>;
+  write(target: Target<S>, value: Secret, options?: WriteOptions): Promise<void>;
   /** Names of the repositories an organisation secret with visibility `selected` is shared with (all pages). */
-  selectedRepositories(target: Target): Promise<string[]>;
+  selectedRepositories(target: Target<S>): Promise<string[]>;
+}
+
+/** How a value is written. */
+export interface WriteOptions {
+  /** No attempt starts after this (write-window.ts). */
+  notAfter?: Date;
+  /**
+   * The credential the value is (or, for the credentials JSON, carries), and the app's client ID: a home that can
+   * record what it holds (a Key Vault secret's tags, and its expiry) records them.
+   */
+  holds?: CredentialInfo;
+  appId?: string;
 }
 
 export interface SecretVerifier {

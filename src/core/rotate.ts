@@ -11,7 +11,7 @@ import { carriesSecretValue, scopeKey, targetLabel, uniqueScopes, type AppRegist
 import { asError, type Outcome } from './outcome';
 import { expiredNotHeld, makePlan, managedSecrets, minute, type RemovalStep } from './plan';
 import type { AppPlan, AppState } from './app-plan';
-import type { Directory, Log, Ports } from './ports';
+import type { Directory, Log, Ports, WriteOptions } from './ports';
 import { formatPlan } from './report';
 import { Secret } from './secret';
 import type { AppSpec } from './spec';
@@ -25,7 +25,7 @@ export interface RunContext {
 }
 
 /** The plan of one app from what was read: the one PATCH, the federated credentials, the rotation. */
-export async function planApp(spec: AppSpec, state: AppState, ports: Ports, runStart: Date): Promise<AppPlan> {
+export async function planApp(spec: AppSpec, state: AppState, ports: Ports, runStart: Date, tenantId: string): Promise<AppPlan> {
   const { found } = state;
   const reconcile = await reconcilePlan(spec.app, found, state.apis, ports.directory);
   const plan = makePlan({
@@ -38,6 +38,7 @@ export async function planApp(spec: AppSpec, state: AppState, ports: Ports, runS
     servicePrincipal: spec.app.servicePrincipal,
     now: runStart,
     runStart,
+    tenantId,
   });
   plan.reconcile = reconcile;
   return { spec, found, plan, reconcile };
@@ -148,7 +149,8 @@ async function rotateCredential(p: AppPlan, app: AppRegistration, ctx: RunContex
   // holds the new one.
   const values = added === undefined ? undefined : new DerivedValues(added.value, kind, app, ctx.tenantId, ports.log);
   const writesValue = plan.writes.some((w) => carriesSecretValue(w.target.kind));
-  await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), addDeadline, ports, outcome);
+  const holds = added?.info ?? outcome.currentCredential;
+  await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), { app, holds, notAfter: addDeadline }, ports, outcome);
   let settled: Error | undefined;
   try {
     if (added !== undefined) await settleRotation(app, kind, added.info, writesValue, ports, outcome);
@@ -233,8 +235,20 @@ async function verifyNew(app: AppRegistration, kind: CredentialKind, added: NewC
  * Writes in parallel. A write whose answer never came (or came as a server error) may have taken effect: its
  * target is "unconfirmed", which keeps every credential of the kind, the new one included.
  */
-async function writeTargets(targets: Target[], valueOf: (t: Target) => Secret, notAfter: Date | undefined, ports: Ports, outcome: Outcome): Promise<void> {
-  const results = await Promise.allSettled(targets.map((t) => ports.store.write(t, valueOf(t), notAfter === undefined ? {} : { notAfter })));
+async function writeTargets(
+  targets: Target[],
+  valueOf: (t: Target) => Secret,
+  how: { app: AppRegistration; holds: CredentialInfo | undefined; notAfter: Date | undefined },
+  ports: Ports,
+  outcome: Outcome,
+): Promise<void> {
+  const options = (t: Target): WriteOptions => ({
+    appId: how.app.appId,
+    ...(how.notAfter === undefined ? {} : { notAfter: how.notAfter }),
+    // What a home that records it (a Key Vault secret's tag and expiry) records: the credential a value target holds.
+    ...(carriesSecretValue(t.kind) && how.holds !== undefined ? { holds: how.holds } : {}),
+  });
+  const results = await Promise.allSettled(targets.map((t) => ports.store.write(t, valueOf(t), options(t))));
   results.forEach((r, i) => {
     const target = targets[i] as Target;
     if (r.status === 'fulfilled') {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
-import { scopeKey, targetLabel, type OrgAccess, type OrgVisibility, type Scope, type Target } from '../core/model';
+import { scopeKey, targetLabel, type OrgAccess, type OrgVisibility, type GitHubScope, type Target } from '../core/model';
 import type { AppSpec } from '../core/spec';
 import { appKey, azureLoginProblem, federationOf, readApp, readRotation, readSecretNames, type Federation } from './app';
 import { FleetDoc, mapSource, pathText, pointer, type Path } from './fleet-doc';
@@ -137,7 +137,7 @@ function readTarget(ctx: Context, path: Path): Located[] | undefined {
   return scopeTargets(scope, names, subscriptionId, access).map(({ target, name }) => ({ target, where: t.source.where(name.key) }));
 }
 
-function readScope(t: Values): Scope | undefined {
+function readScope(t: Values): GitHubScope | undefined {
   const repository = t.value('repository');
   const organization = t.value('organization');
   const environment = t.value('environment');
@@ -158,7 +158,7 @@ function readScope(t: Values): Scope | undefined {
   return environment === '' ? { service, ...repo } : { service, ...repo, environment };
 }
 
-function organizationScope(t: Values, organization: string, environment: string, service: Scope['service']): Scope | undefined {
+function organizationScope(t: Values, organization: string, environment: string, service: GitHubScope['service']): GitHubScope | undefined {
   if (environment !== '') t.about('environment', 'only with repository: environments belong to repositories, not organisations');
   else if (!isOwnerName(organization)) t.problem(t.source.where('organization'), organization, OWNER_EXPECTED);
   else return { service, owner: organization };
@@ -168,7 +168,7 @@ function organizationScope(t: Values, organization: string, environment: string,
 const VISIBILITIES: readonly OrgVisibility[] = ['all', 'private', 'selected'];
 
 /** Organisation targets: visibility (default private, as `gh secret set --org`) and, with selected, the repositories. */
-function readAccess(t: Values, scope: Scope | undefined): OrgAccess | undefined | 'bad' {
+function readAccess(t: Values, scope: GitHubScope | undefined): OrgAccess | undefined | 'bad' {
   const given = t.oneOf('visibility', VISIBILITIES, 'not given');
   const items = t.items('repositories');
   const before = t.problems.length;

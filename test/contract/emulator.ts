@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { newSecretVerifier, rotatorCredential, type SignIn } from '../../src/adapters/entra';
 import { GraphDirectory } from '../../src/adapters/graph';
 import { defaultRetryPolicy, type RetryPolicy } from '../../src/adapters/retry';
-import type { Scope } from '../../src/core/model';
+import type { GitHubScope as Scope } from '../../src/core/model';
 import type { Log } from '../../src/core/ports';
 import { Secret } from '../../src/core/secret';
 import { startEmulator, type EmulatorKeys, type GitHubScope } from '../emulator/index.ts';

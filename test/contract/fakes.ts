@@ -4,7 +4,7 @@
  * the core sees AFTER the adapter's retries (test/fakes/faults.ts), so a fault the adapter rides out (replication
  * lag shorter than its retries) has nothing to plan here.
  */
-import type { Scope } from '../../src/core/model';
+import type { GitHubScope as Scope } from '../../src/core/model';
 import { fakeGuid, fakePorts } from '../fakes/index.ts';
 import type { DirectoryWorld, StoreWorld } from './worlds.ts';
 

@@ -9,7 +9,9 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { GitHubTiming } from '../../src/adapters/github-bounds';
 import { ServiceError, type ServiceErrorDetails } from '../../src/core/errors';
-import type { OrgVisibility, Scope, StoredSecretInfo, Target } from '../../src/core/model';
+import type { GitHubScope as Scope, OrgVisibility, StoredSecretInfo, Target as AnyTarget } from '../../src/core/model';
+
+type Target = AnyTarget<Scope>;
 import type { SecretStore } from '../../src/core/ports';
 import type { Secret } from '../../src/core/secret';
 

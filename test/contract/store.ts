@@ -3,7 +3,7 @@
  * one promise of src/core/ports.ts, or one the core relies on (the listing's updatedAt is how a run tells which
  * value a target holds; the write window rests on notAfter; an unknown outcome keeps every secret).
  */
-import type { OrgAccess, Scope, Target } from '../../src/core/model';
+import type { OrgAccess, GitHubScope as Scope, Target } from '../../src/core/model';
 import { Secret } from '../../src/core/secret';
 import { at, DAY, promiseTest, rejection, SECOND } from './promise.ts';
 import type { KnownBreaks, StoreWorld } from './worlds.ts';
@@ -11,7 +11,7 @@ import type { KnownBreaks, StoreWorld } from './worlds.ts';
 const VALUE = 'Contract~value.0123456789_abcdefghijklmnop';
 const OLD = 'Old~value.0123456789_abcdefghijklmnopqrstu';
 
-const secret = (scope: Scope, name: string, access?: OrgAccess): Target => ({ scope, name, kind: 'secret', ...(access === undefined ? {} : { access }) });
+const secret = (scope: Scope, name: string, access?: OrgAccess): Target<Scope> => ({ scope, name, kind: 'secret', ...(access === undefined ? {} : { access }) });
 
 export function storeContract(side: string, setup: () => Promise<StoreWorld>, broken: KnownBreaks = {}): void {
   const promise = promiseTest(broken);

@@ -4,7 +4,7 @@
  * service behind it, a way to read what the service holds around the port (the ground truth a promise is about),
  * and the faults the suite plans, each meaning the same on both sides.
  */
-import type { FederatedCredential, OrgAccess, Scope } from '../../src/core/model';
+import type { FederatedCredential, OrgAccess, GitHubScope as Scope } from '../../src/core/model';
 import type { Directory, SecretStore, SecretVerifier } from '../../src/core/ports';
 
 export interface AppSeed {

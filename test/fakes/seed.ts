@@ -3,7 +3,7 @@
  * hold its current managed secret (written seconds after it started), with an older managed secret and an unmanaged
  * one; and the invariant the fault and interleaving sweeps check, read from the fakes.
  */
-import { carriesSecretValue, type Target } from '../../src/core/model.ts';
+import { carriesSecretValue, isKeyVault, type Target } from '../../src/core/model.ts';
 import type { AppSpec } from '../../src/core/spec.ts';
 import { certificateKind } from '../../src/core/credential-kind.ts';
 import { pfxOf, type FakeApp } from './directory.ts';
@@ -41,7 +41,9 @@ export function seedNearExpiry(fake: Fake, spec: AppSpec): Seeded {
   });
   const held = credentialsOf(app, spec);
   const current = held[0]?.value ?? '';
-  for (const t of spec.targets) fake.store.put(t.scope, t.name, valueOf(t, app.appId, current), new Date(currentStart + 5_000));
+  // A Key Vault secret written by the action carries the key id of the credential it holds (its tag).
+  const holds = (t: Target): string | undefined => (isKeyVault(t.scope) && carriesSecretValue(t.kind) ? held[0]?.keyId : undefined);
+  for (const t of spec.targets) fake.store.put(t.scope, t.name, valueOf(t, app.appId, current), new Date(currentStart + 5_000), undefined, holds(t));
   return { spec, app, keyIds: held.map((p) => p.keyId), unmanagedKeyId: held[2]?.keyId };
 }
 
@@ -111,6 +113,9 @@ export function violations(fake: Fake, s: Seeded, runs = 1): string[] {
     if (v === undefined && s.app === undefined) continue;
     if (v === undefined || !live.has(v)) out.push(`${t.name} (${JSON.stringify(t.scope)}) holds a value Entra does not accept`);
     else held.add(live.get(v) ?? '');
+    // A Key Vault secret's tag is how later runs know what it holds: it must name the credential it holds.
+    const tag = fake.store.held(t.scope, t.name)?.holds;
+    if (isKeyVault(t.scope) && v !== undefined && live.has(v) && tag !== live.get(v)) out.push(`${t.name} (${JSON.stringify(t.scope)}) is tagged ${tag ?? 'with nothing'} but holds ${live.get(v) ?? ''}`);
   }
   if (s.unmanagedKeyId !== undefined && !mine.some((p) => p.keyId === s.unmanagedKeyId)) out.push('the unmanaged secret was removed');
   for (const p of mine) if (p.displayName !== MANAGED && !s.keyIds.includes(p.keyId)) out.push(`an unmanaged secret ${p.keyId} appeared`);

@@ -11,6 +11,16 @@ export function repo(name: string, environment?: string): Scope {
   return environment === undefined ? { service: 'actions', owner: 'octo', repo: name } : { service: 'actions', owner: 'octo', repo: name, environment };
 }
 
+/** A Key Vault (its URL: the vault's name under the global cloud's suffix). */
+export function vault(name: string): Scope {
+  return { service: 'key-vault', vaultUrl: `https://${name}.vault.azure.net` };
+}
+
+/** Actions variables of a repository (or one of its environments). */
+export function variables(name: string, environment?: string): Scope {
+  return { ...repo(name, environment), service: 'variables' } as Scope;
+}
+
 export function target(scope: Scope, name: string, kind: TargetKind = 'secret'): Target {
   return { scope, name, kind };
 }
@@ -63,5 +73,5 @@ export function fleetSettings(o: Partial<FleetSettings> = {}): FleetSettings {
   return { maxRotations: 50, maxWrites: 200, reportDays: 30, reportScope: 'managed', shard: undefined, ...o };
 }
 
-export const single = { tenantId: TENANT, dryRun: false, readTargets: true, single: true } as const;
-export const fleet = { tenantId: TENANT, dryRun: false, readTargets: true, single: false } as const;
+export const single = { tenantId: TENANT, dryRun: false, reads: (): boolean => true, single: true } as const;
+export const fleet = { tenantId: TENANT, dryRun: false, reads: (): boolean => true, single: false } as const;

@@ -1,14 +1,16 @@
 /**
- * GitHub's secret scopes as the SecretStore port sees them, in memory: repositories, their environments and
- * organisations (with their repositories), each secret with its value (as only the runner could open it) and
- * updated_at to the second, organisation secrets with visibility and selected repositories. Mirrors
+ * Every home as the SecretStore port sees it, in memory: GitHub's secret and variable scopes (repositories, their
+ * environments and organisations with their repositories) and Key Vaults. Each value with its updated_at to the
+ * second (as only the runner could open a secret), organisation secrets with visibility and selected repositories,
+ * variables with their value (listed: a variable is not secret), Key Vault secrets with the key id they hold (the
+ * tag the adapter writes, listed) and their expiry. Mirrors
  * src/adapters/github.ts after its retries: a missing scope or repository is a 404 before anything is written;
  * no attempt starts after a write's notAfter (ELATE, not "maybe done": nothing was sent), nor after a rate limit's
  * wait that would pass it (the refusal stands); names are upper-cased.
  */
 import { ServiceError } from '../../src/core/errors.ts';
-import { scopeKey, scopeLabel, type OrgVisibility, type Scope, type StoredSecretInfo, type Target } from '../../src/core/model.ts';
-import type { SecretStore } from '../../src/core/ports.ts';
+import { isKeyVault, scopeKey, scopeLabel, type OrgVisibility, type Scope, type StoredSecretInfo, type Target } from '../../src/core/model.ts';
+import type { SecretStore, WriteOptions } from '../../src/core/ports.ts';
 import type { Secret } from '../../src/core/secret.ts';
 import type { World } from './faults.ts';
 
@@ -18,6 +20,10 @@ export interface StoredSecret {
   visibility?: OrgVisibility;
   /** Organisation secrets with visibility selected: repository names. */
   selected?: string[];
+  /** Key Vault secrets: the key id of the credential it holds (its tag), its expiry, and the app's client ID (tag). */
+  holds?: string;
+  expires?: Date;
+  appId?: string;
 }
 
 export class FakeStore implements SecretStore {
@@ -34,15 +40,17 @@ export class FakeStore implements SecretStore {
   /** Makes a repository, an environment of one, or an organisation exist. */
   addScope(scope: Scope): void {
     if (!this.scopes.has(scopeKey(scope))) this.scopes.set(scopeKey(scope), new Map());
+    if (isKeyVault(scope)) return;
     const repos = this.orgRepos.get(scope.owner.toLowerCase()) ?? [];
     if (scope.repo !== undefined && !repos.includes(scope.repo)) repos.push(scope.repo);
     this.orgRepos.set(scope.owner.toLowerCase(), repos);
   }
 
   /** Puts a secret as if some earlier run (or a person) wrote it at `updatedAt`. */
-  put(scope: Scope, name: string, value: string, updatedAt: Date, access?: { visibility: OrgVisibility; selected?: string[] }): void {
+  put(scope: Scope, name: string, value: string, updatedAt: Date, access?: { visibility: OrgVisibility; selected?: string[] }, holds?: string): void {
     this.addScope(scope);
     const secret: StoredSecret = { value, updatedAt: floorToSecond(updatedAt) };
+    if (holds !== undefined) secret.holds = holds;
     if (access !== undefined) {
       secret.visibility = access.visibility;
       if (access.selected !== undefined) secret.selected = [...access.selected];
@@ -59,9 +67,7 @@ export class FakeStore implements SecretStore {
     const doing = `listing the secrets of ${scopeLabel(scope)}`;
     return this.#world.serve('list', scopeLabel(scope), doing, () => {
       const secrets = this.#existing(scope, doing);
-      return new Map(
-        [...secrets].map(([name, s]): [string, StoredSecretInfo] => [name, s.visibility === undefined ? { updatedAt: new Date(s.updatedAt) } : { updatedAt: new Date(s.updatedAt), visibility: s.visibility }]),
-      );
+      return new Map([...secrets].map(([name, s]): [string, StoredSecretInfo] => [name, infoOf(scope, s)]));
     });
   }
 
@@ -73,7 +79,7 @@ export class FakeStore implements SecretStore {
     });
   }
 
-  write(target: Target, value: Secret, options: { notAfter?: Date } = {}): Promise<void> {
+  write(target: Target, value: Secret, options: WriteOptions = {}): Promise<void> {
     const doing = `writing ${target.name} (${scopeLabel(target.scope)})`;
     const label = `${target.name} ${scopeLabel(target.scope)}`;
     const late = (): void => {
@@ -88,7 +94,13 @@ export class FakeStore implements SecretStore {
       () => {
         const secrets = this.#existing(target.scope, doing);
         const stored: StoredSecret = { value: value.reveal(), updatedAt: floorToSecond(this.#world.clock.now()) };
-        if (target.scope.repo === undefined) {
+        if (isKeyVault(target.scope)) {
+          if (options.holds !== undefined) {
+            stored.holds = options.holds.keyId;
+            stored.expires = options.holds.endDateTime;
+          }
+          if (options.appId !== undefined) stored.appId = options.appId;
+        } else if (target.scope.repo === undefined) {
           // The visibility and the selected repositories travel in the same PUT.
           stored.visibility = target.access?.visibility ?? 'private';
           if (stored.visibility === 'selected') stored.selected = this.#repositories(target, doing);
@@ -123,12 +135,22 @@ export class FakeStore implements SecretStore {
 
   /** The declared selected repositories, each of which must exist in the organisation. */
   #repositories(target: Target, doing: string): string[] {
+    if (isKeyVault(target.scope)) throw new Error('internal: a Key Vault has no repositories');
     const have = this.orgRepos.get(target.scope.owner.toLowerCase()) ?? [];
     const want = target.access?.repositories ?? [];
     const missing = want.filter((r) => !have.some((h) => h.toLowerCase() === r.toLowerCase()));
     if (missing.length > 0) throw notFound(`${doing} (no repository ${missing.join(', ')})`);
     return [...want];
   }
+}
+
+/** What a listing shows: never a secret's value; a variable's value, a Key Vault secret's tag. */
+function infoOf(scope: Scope, s: StoredSecret): StoredSecretInfo {
+  const info: StoredSecretInfo = { updatedAt: new Date(s.updatedAt) };
+  if (s.visibility !== undefined) info.visibility = s.visibility;
+  if (isKeyVault(scope) && s.holds !== undefined) info.holds = s.holds;
+  if (!isKeyVault(scope) && scope.service === 'variables') info.value = s.value;
+  return info;
 }
 
 function notFound(doing: string): ServiceError {
