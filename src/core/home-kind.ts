@@ -1,6 +1,6 @@
 /**
  * A home kind: where a value is kept for the system that uses it. GitHub secrets (Actions secrets of a repository,
- * an environment or an organisation, and Dependabot secrets) today; Azure Key Vault secrets, Codespaces secrets and
+ * an environment or an organisation, Dependabot and Codespaces secrets) today; Azure Key Vault secrets and
  * Actions variables next. What differs between homes is here: what a person calls one and where it is, whether its
  * value can be read back and, if not, how the run tells which credential it holds, and what writing one costs
  * against GitHub's limits. Plan, summary and report ask a target's home kind; none knows each one. Writing goes
@@ -38,11 +38,12 @@ export const GITHUB_SECRET: HomeKind = {
   githubWritesEach: 1,
 };
 
-/** The home kind of a scope: every scope today holds GitHub secrets (Actions or Dependabot). */
+/** The home kind of a scope: every scope today holds GitHub secrets (Actions, Dependabot or Codespaces). */
 export function homeOfScope(scope: Scope): HomeKind {
   switch (scope.service) {
     case 'actions':
     case 'dependabot':
+    case 'codespaces':
       return GITHUB_SECRET;
   }
 }

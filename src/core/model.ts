@@ -62,10 +62,11 @@ export interface AppRegistration {
 
 /**
  * Where GitHub secrets are written: Actions secrets of a repository, of one of its environments or of an
- * organisation (no `repo`), or Dependabot secrets of a repository or an organisation.
+ * organisation (no `repo`), or Dependabot or Codespaces secrets of a repository or an organisation. Actions
+ * variables use the same scopes with service `actions` (variables exist only for Actions).
  */
 export interface Scope {
-  service: 'actions' | 'dependabot';
+  service: 'actions' | 'dependabot' | 'codespaces';
   owner: string;
   /** Absent: the organisation `owner`. */
   repo?: string;
@@ -102,15 +103,26 @@ export interface StoredSecretInfo {
   visibility?: OrgVisibility;
 }
 
+/** An Actions variable as GitHub lists it: unlike a secret, its value reads back. */
+export interface StoredVariableInfo {
+  value: string;
+  updatedAt: Date;
+  /** Organisation variables only. */
+  visibility?: OrgVisibility;
+}
+
 export function carriesSecretValue(kind: TargetKind): boolean {
   return kind === 'secret' || kind === 'credentials';
 }
 
+/** What a person calls the secrets of a service other than Actions, as a label's prefix. */
+const SERVICE_PREFIX: Record<Scope['service'], string> = { actions: '', dependabot: 'Dependabot, ', codespaces: 'Codespaces, ' };
+
 export function scopeLabel(scope: Scope): string {
-  const dependabot = scope.service === 'dependabot' ? 'Dependabot, ' : '';
-  if (scope.repo === undefined) return `${dependabot}organisation ${scope.owner}`;
+  const service = SERVICE_PREFIX[scope.service];
+  if (scope.repo === undefined) return `${service}organisation ${scope.owner}`;
   const repo = `${scope.owner}/${scope.repo}`;
-  return scope.environment === undefined ? `${dependabot}repository ${repo}` : `environment '${scope.environment}' of ${repo}`;
+  return scope.environment === undefined ? `${service}repository ${repo}` : `environment '${scope.environment}' of ${repo}`;
 }
 
 export function targetLabel(t: Target): string {
