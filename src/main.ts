@@ -1,7 +1,7 @@
 /** Wiring: config → adapters → the fleet run (core) → outputs, job summary and JSON report. */
 import type { Config } from './config';
 import { newSecretVerifier, rotatorCredential } from './adapters/entra';
-import { GitHubSecrets } from './adapters/github';
+import { GitHubConnection, GitHubSecrets } from './adapters/github';
 import { GraphDirectory } from './adapters/graph';
 import { HomeStores } from './adapters/homes';
 import { writeReportFile } from './adapters/report-file';
@@ -20,7 +20,7 @@ export async function main(config: Config): Promise<void> {
   const policy = defaultRetryPolicy();
   const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runnerLog), runnerLog, policy);
   const store = new HomeStores({
-    'github-secret': config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runnerLog, policy) : { missing: 'no github-token: a dry run' },
+    'github-secret': config.github.token ? new GitHubSecrets(new GitHubConnection(config.github.token, config.github.apiUrl, runnerLog, policy)) : { missing: 'no github-token: a dry run' },
   });
   const single = config.mode === 'single';
   const result = await runFleet(
