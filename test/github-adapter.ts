@@ -19,7 +19,9 @@ export type AdapterStep =
   | { op: 'variable'; scope: Scope; name: string; value: string; access?: OrgAccess; existing?: boolean; notAfterMs?: number }
   /** Writes every variable at once; the result lists what each did ('created', 'updated') or its error message. */
   | { op: 'variablesAll'; writes: Array<{ scope: Scope; name: string; value: string; access?: OrgAccess }> }
-  | { op: 'variableSelected'; scope: Scope; name: string };
+  | { op: 'variableSelected'; scope: Scope; name: string }
+  /** Runs the steps at once (secrets and variables alike); the result lists each one's value or error message. */
+  | { op: 'together'; steps: AdapterStep[] };
 
 export interface AdapterPlan {
   apiUrl: string;

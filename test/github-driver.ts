@@ -20,7 +20,13 @@ async function readStdin(): Promise<string> {
 
 const notAfter = (ms: number | undefined): { notAfter?: Date } => (ms === undefined ? {} : { notAfter: new Date(Date.now() + ms) });
 
-async function run(store: GitHubSecrets, variables: GitHubVariables, step: AdapterStep): Promise<unknown> {
+interface Stores {
+  store: GitHubSecrets;
+  variables: GitHubVariables;
+}
+
+async function run(stores: Stores, step: AdapterStep): Promise<unknown> {
+  const { store } = stores;
   switch (step.op) {
     case 'list': {
       const found = await store.list(step.scope);
@@ -37,11 +43,12 @@ async function run(store: GitHubSecrets, variables: GitHubVariables, step: Adapt
     case 'selected':
       return store.selectedRepositories(step.target);
     default:
-      return runVariables(variables, step);
+      return runVariables(stores, step);
   }
 }
 
-async function runVariables(variables: GitHubVariables, step: AdapterStep): Promise<unknown> {
+async function runVariables(stores: Stores, step: AdapterStep): Promise<unknown> {
+  const { variables } = stores;
   switch (step.op) {
     case 'variables': {
       const found = await variables.list(step.scope);
@@ -55,6 +62,10 @@ async function runVariables(variables: GitHubVariables, step: AdapterStep): Prom
     }
     case 'variableSelected':
       return variables.selectedRepositories(step.scope, step.name);
+    case 'together': {
+      const settled = await Promise.allSettled(step.steps.map((s) => run(stores, s)));
+      return settled.map((s) => (s.status === 'fulfilled' ? (s.value ?? null) : String((s.reason as Error).message)));
+    }
     default:
       throw new Error(`unknown step ${step.op}`);
   }
@@ -77,7 +88,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     let result: StepResult;
     try {
-      result = { ok: true, value: (await run(store, variables, step)) ?? null, ms: Date.now() - started };
+      result = { ok: true, value: (await run({ store, variables }, step)) ?? null, ms: Date.now() - started };
     } catch (error) {
       result = { ok: false, error: error instanceof Error ? error.message : String(error), ms: Date.now() - started };
     }
