@@ -171,6 +171,14 @@ describe('errors', () => {
     expect(error).toContain(`What to try: github-token is a personal access token without ${needs}`);
   });
 
+  it('reads no selection of an organisation variable not shared with selected repositories (GitHub 409, an empty page to Octokit)', async () => {
+    emu.github.putVariable({ org: 'octo' }, 'EVERYWHERE', 'v', undefined, { visibility: 'all', repositories: [] });
+    const run = await runAdapter(emu, PAT, [{ op: 'variableSelected', scope: ORG, name: 'EVERYWHERE' }]);
+    // Octokit's paginate answers a 409 with an empty page (it is GitHub's answer for an empty repository's commits).
+    expect(okValue(run.results[0])).toEqual([]);
+    expect(emu.log.map((e) => `${e.method} ${e.path.split('?')[0]} ${e.status}`)).toEqual(['GET /orgs/octo/actions/variables/EVERYWHERE/repositories 409']);
+  });
+
   it("says the workflow's GITHUB_TOKEN cannot manage variables, and names a missing environment", async () => {
     emu.github.addToken('ghs_workflow_token', 'GITHUB_TOKEN');
     const refused = await runAdapter(emu, 'ghs_workflow_token', [{ op: 'variables', scope: REPO }]);

@@ -25,6 +25,8 @@ interface VariableRoutes {
   list: string;
   create: string;
   update: string;
+  /** An organisation variable's selected repositories (GET). */
+  repositories: string;
   params: Record<string, string>;
 }
 
@@ -39,7 +41,7 @@ function routesOf(scope: Scope): VariableRoutes {
       : scope.environment === undefined
         ? ['/repos/{owner}/{repo}/actions/variables', { owner: scope.owner, repo: scope.repo }]
         : ['/repos/{owner}/{repo}/environments/{environment_name}/variables', { owner: scope.owner, repo: scope.repo, environment_name: scope.environment }];
-  return { list: `GET ${base}`, create: `POST ${base}`, update: `PATCH ${base}/{name}`, params };
+  return { list: `GET ${base}`, create: `POST ${base}`, update: `PATCH ${base}/{name}`, repositories: `GET ${base}/{name}/repositories`, params };
 }
 
 /** `variable AZURE_CLIENT_ID (repository octo/app)` */
@@ -94,12 +96,15 @@ export class GitHubVariables {
     return order.did[1];
   }
 
-  /** Names of the repositories an organisation variable with visibility `selected` is shared with (all pages). */
+  /**
+   * Names of the repositories an organisation variable with visibility `selected` is shared with (all pages). For
+   * one with another visibility GitHub answers 409, which Octokit's paginate turns into an empty page: none.
+   */
   async selectedRepositories(scope: Scope, name: string): Promise<string[]> {
     const routes = routesOf(scope);
     if (scope.repo !== undefined) throw new Error(`internal: ${variableLabel(scope, name)} is not an organisation variable`);
     const doing = `listing the repositories ${variableLabel(scope, name)} is shared with`;
-    const repos = await this.#github.pages<{ name: string }>(`GET ${routes.update.slice('PATCH '.length)}/repositories`, { ...routes.params, name }, 'repositories', { doing, scope, what: 'variables' });
+    const repos = await this.#github.pages<{ name: string }>(routes.repositories, { ...routes.params, name }, 'repositories', { doing, scope, what: 'variables' });
     return repos.map((r) => r.name);
   }
 
