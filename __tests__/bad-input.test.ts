@@ -146,6 +146,7 @@ describe('a bad fleet file, end to end', () => {
     [APP.replace('    targets:', '    secret-lifetime-days: 1000\n    targets:'), 'fleet.yml:3: apps[0].secret-lifetime-days: ', 'expected at most 730, got 1000'],
     [`${APP}  - app-name: invoices\n    targets:\n      - repository: octo/app\n        secret-name: azure_client_secret\n`, 'fleet.yml:9: apps[1].targets[0].secret-name: ', "app 'invoices' (apps[1]) writes azure_client_secret (repository octo/app), which app 'billing-api' (apps[0]) writes too"],
     [APP.replace('        secret-name:', '        environment: production\n        dependabot: true\n        secret-name:'), 'fleet.yml:5: apps[0].targets[0].environment: ', 'not with dependabot: true'],
+    [APP.replace('        secret-name:', '        environment: production\n        codespaces: true\n        secret-name:'), 'fleet.yml:5: apps[0].targets[0].environment: ', 'not with codespaces: true (Codespaces secrets belong to repositories and organisations, not environments)'],
     [APP.replace('  - app-name: billing-api\n', '  - app-name: billing-api\n    app-id: 12345678-1234-1234-1234-123456789abc\n'), 'fleet.yml:2: apps[0].app-name / app-id: ', 'give one, not both'],
     // An empty environment is not "no environment": the value would go to the repository secret, readable by every workflow.
     [APP.replace('        secret-name:', "        environment: ''\n        secret-name:"), 'fleet.yml:5: apps[0].targets[0].environment: ', "expected a value (an empty one means nothing: leave the key out to use its default), got ''"],

@@ -332,6 +332,7 @@ describe('readConfig: the fleet file', () => {
       'actions:octo-org/billing#production:AZURE_CLIENT_SECRET:secret',
       'actions:octo-org/billing#production:AZURE_CREDENTIALS:credentials',
       'dependabot:octo-org/billing#:BILLING_API_SECRET:secret',
+      'codespaces:octo-org/billing#:BILLING_API_SECRET:secret',
     ]);
     expect(billing?.targets.find((t) => t.kind === 'credentials')?.subscriptionId).toBe('0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9');
     expect(invoices?.rotation).toMatchObject({ lifetimeDays: 90, rotateBeforeDays: 14, keepPrevious: 1 });
@@ -341,6 +342,34 @@ describe('readConfig: the fleet file', () => {
     ]);
     expect(reports?.rotation.keepPrevious).toBe(0);
     expect(reports?.targets[0]?.access).toEqual({ visibility: 'all', repositories: [] });
+  });
+
+  it('reads Codespaces targets of a repository and of an organisation; one name in Actions, Dependabot and Codespaces is three secrets', () => {
+    const yaml = `apps:
+  - app-name: billing-api
+    targets:
+      - repository: octo-org/billing
+        codespaces: true
+        secret-name: AZURE_CLIENT_SECRET
+      - organization: octo-org
+        codespaces: 'true'
+        visibility: selected
+        repositories: [billing]
+        secret-name: AZURE_CLIENT_SECRET
+      - repository: octo-org/billing
+        codespaces: false
+        secret-name: AZURE_CLIENT_SECRET
+      - repository: octo-org/billing
+        dependabot: true
+        codespaces: false
+        secret-name: AZURE_CLIENT_SECRET
+`;
+    expect(readFleet(yaml).apps[0]?.targets).toEqual([
+      { scope: { service: 'codespaces', owner: 'octo-org', repo: 'billing' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' },
+      { scope: { service: 'codespaces', owner: 'octo-org' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret', access: { visibility: 'selected', repositories: ['billing'] } },
+      { scope: { service: 'actions', owner: 'octo-org', repo: 'billing' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' },
+      { scope: { service: 'dependabot', owner: 'octo-org', repo: 'billing' }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' },
+    ]);
   });
 
   it("reads the README's fleet file example", () => {
@@ -493,6 +522,9 @@ const BAD_FLEETS: Array<[string, string, string, string]> = [
   ['neither repository nor organization', 'apps:\n  - app-name: a\n    targets:\n      - secret-name: S\n', 'fleet.yml:4: apps[0].targets[0].repository / organization: ', 'one is required'],
   ['a repository without owner', 'apps:\n  - app-name: a\n    targets:\n      - repository: billing\n        secret-name: S\n', 'fleet.yml:4: apps[0].targets[0].repository: ', "got 'billing', expected owner/name"],
   ['dependabot with environment', 'apps:\n  - app-name: a\n    targets:\n      - repository: o/r\n        environment: prod\n        dependabot: true\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].environment: ', 'not with dependabot: true'],
+  ['codespaces with environment', 'apps:\n  - app-name: a\n    targets:\n      - repository: o/r\n        environment: prod\n        codespaces: true\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].environment: ', 'not with codespaces: true (Codespaces secrets belong to repositories and organisations, not environments)'],
+  ['codespaces and dependabot', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        dependabot: true\n        codespaces: true\n        secret-name: S\n', 'fleet.yml:4: apps[0].targets[0].dependabot / codespaces: ', 'give one, not both'],
+  ['a bad codespaces boolean', 'apps:\n  - app-name: a\n    targets:\n      - repository: o/r\n        codespaces: yes\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].codespaces: ', "expected true or false, got 'yes'"],
   ['an environment of an organisation', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        environment: prod\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].environment: ', 'only with repository'],
   ['a bad visibility', 'apps:\n  - app-name: a\n    targets:\n      - organization: octo-org\n        visibility: public\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].visibility: ', "expected all, private or selected, got 'public'"],
   ['a bad visibility with repositories', 'apps:\n  - app-name: a\n    targets:\n      - organization: o\n        visibility: Selected\n        repositories: [r]\n        secret-name: S\n', 'fleet.yml:5: apps[0].targets[0].visibility: ', "expected all, private or selected, got 'Selected'"],

@@ -156,6 +156,11 @@ const scopes = [
     base: '/repos/octo/app/dependabot/secrets',
     ops: { key: 'dependabot/get-repo-public-key', put: 'dependabot/create-or-update-repo-secret', get: 'dependabot/get-repo-secret', list: 'dependabot/list-repo-secrets', del: 'dependabot/delete-repo-secret' },
   },
+  {
+    name: 'repository Codespaces',
+    base: '/repos/octo/app/codespaces/secrets',
+    ops: { key: 'codespaces/get-repo-public-key', put: 'codespaces/create-or-update-repo-secret', get: 'codespaces/get-repo-secret', list: 'codespaces/list-repo-secrets', del: 'codespaces/delete-repo-secret' },
+  },
 ] as const;
 
 describe.each(scopes)('$name secrets match the OpenAPI description', ({ base, ops }) => {
@@ -195,9 +200,9 @@ describe.each(scopes)('$name secrets match the OpenAPI description', ({ base, op
       expect(r.status).toBe(422);
       expectError(r, 'validation-error-simple');
     }
-    // The description requires key_id for Actions secrets only (Dependabot's lists no required property); a
-    // value sealed with an unnamed key cannot be opened either way, so the emulator refuses both.
-    expect(requestBodyIsValid(ops.put, { encrypted_value: seal('x', publicKey) })).toBe(ops.put.startsWith('dependabot/'));
+    // The description requires key_id for Actions secrets only (Dependabot's and Codespaces' list no required
+    // property); a value sealed with an unnamed key cannot be opened either way, so the emulator refuses both.
+    expect(requestBodyIsValid(ops.put, { encrypted_value: seal('x', publicKey) })).toBe(!ops.put.startsWith('actions/'));
     const noKey = await gh('PUT', `${base}/NO_KEY_ID`, { encrypted_value: seal('x', publicKey) });
     expect(noKey.status).toBe(422);
     expectError(noKey, 'validation-error-simple');
@@ -223,6 +228,7 @@ describe.each(scopes)('$name secrets match the OpenAPI description', ({ base, op
 const orgScopes = [
   { service: 'actions', base: '/orgs/octo/actions/secrets' },
   { service: 'dependabot', base: '/orgs/octo/dependabot/secrets' },
+  { service: 'codespaces', base: '/orgs/octo/codespaces/secrets' },
 ] as const;
 
 describe.each(orgScopes)('organization $service secrets match the OpenAPI description', ({ service, base }) => {
@@ -235,7 +241,7 @@ describe.each(orgScopes)('organization $service secrets match the OpenAPI descri
     const created = await gh('PUT', `${base}/ORG_SECRET`, body);
     expect(created.status).toBe(201);
     expectResponse(`${service}/create-or-update-org-secret`, created);
-    expect(emu.github.open({ org: 'octo', dependabot: service === 'dependabot' }, 'ORG_SECRET')).toBe('org-value');
+    expect(emu.github.open({ org: 'octo', dependabot: service === 'dependabot', codespaces: service === 'codespaces' }, 'ORG_SECRET')).toBe('org-value');
     const noVisibility = await gh('PUT', `${base}/ORG_SECRET`, { encrypted_value: seal('x', publicKey), key_id: keyId });
     expect(noVisibility.status).toBe(422);
     expectResponse(`${service}/get-org-secret`, await gh('GET', `${base}/ORG_SECRET`));
@@ -243,14 +249,15 @@ describe.each(orgScopes)('organization $service secrets match the OpenAPI descri
 
     const appId = emu.github.repoId('octo/app');
     const libId = emu.github.addRepo('octo/lib');
-    for (const ids of [[appId], [String(libId)]]) {
+    // Actions and Dependabot take ids as digit strings too; Codespaces' description takes integers only.
+    for (const ids of [[appId], service === 'codespaces' ? [libId] : [String(libId)]]) {
       const selected = { encrypted_value: seal('org-value', publicKey), key_id: keyId, visibility: 'selected', selected_repository_ids: ids };
       expectRequestBody(`${service}/create-or-update-org-secret`, selected);
       const put = await gh('PUT', `${base}/SELECTED`, selected);
       expect([201, 204]).toContain(put.status);
       expectResponse(`${service}/create-or-update-org-secret`, put);
     }
-    expect(emu.github.access('octo', 'SELECTED', { dependabot: service === 'dependabot' })).toEqual({ visibility: 'selected', repositories: ['lib'] });
+    expect(emu.github.access('octo', 'SELECTED', { dependabot: service === 'dependabot', codespaces: service === 'codespaces' })).toEqual({ visibility: 'selected', repositories: ['lib'] });
     const got = await gh('GET', `${base}/SELECTED`);
     expectResponse(`${service}/get-org-secret`, got);
     expect((got.json as Json)['selected_repositories_url']).toBe(`${emu.urls.github}${base}/SELECTED/repositories`);
@@ -265,7 +272,115 @@ describe.each(orgScopes)('organization $service secrets match the OpenAPI descri
     expect((listed.json as { repositories: Array<{ id: number; name: string }> }).repositories.map((r) => [r.id, r.name])).toEqual([[appId, 'app'], [libId, 'lib']]);
     // The selection exists only with visibility selected.
     expect((await gh('PUT', `${base}/ORG_SECRET/repositories`, setBody)).status).toBe(409);
+    const asStrings = { encrypted_value: seal('org-value', publicKey), key_id: keyId, visibility: 'selected', selected_repository_ids: [String(appId)] };
+    expect(requestBodyIsValid(`${service}/create-or-update-org-secret`, asStrings)).toBe(service !== 'codespaces');
+    expect((await gh('PUT', `${base}/AS_STRINGS`, asStrings)).status).toBe(service === 'codespaces' ? 422 : 201);
   });
+});
+
+const variableScopes = [
+  {
+    name: 'repository',
+    base: '/repos/octo/app/actions/variables',
+    scope: { repo: 'octo/app' },
+    ops: { list: 'actions/list-repo-variables', create: 'actions/create-repo-variable', get: 'actions/get-repo-variable', update: 'actions/update-repo-variable', del: 'actions/delete-repo-variable' },
+  },
+  {
+    name: 'environment',
+    base: `/repos/octo/app/environments/${encodeURIComponent('Prod env')}/variables`,
+    scope: { repo: 'octo/app', environment: 'Prod env' },
+    ops: { list: 'actions/list-environment-variables', create: 'actions/create-environment-variable', get: 'actions/get-environment-variable', update: 'actions/update-environment-variable', del: 'actions/delete-environment-variable' },
+  },
+  {
+    name: 'organization',
+    base: '/orgs/octo/actions/variables',
+    scope: { org: 'octo' },
+    ops: { list: 'actions/list-org-variables', create: 'actions/create-org-variable', get: 'actions/get-org-variable', update: 'actions/update-org-variable', del: 'actions/delete-org-variable' },
+  },
+] as const;
+
+describe.each(variableScopes)('$name variables match the OpenAPI description', ({ base, scope, ops }) => {
+  test('create (then 409), get, update, list paged by at most 30, delete; names upper-cased', async () => {
+    const access = 'org' in scope ? { visibility: 'private' } : {};
+    const body = { name: 'schema_check', value: 'v@lue with spaces ✓', ...access };
+    expectRequestBody(ops.create, body);
+    const created = await gh('POST', base, body);
+    expect(created.status).toBe(201);
+    expectResponse(ops.create, created);
+    expect(emu.github.variable(scope, 'SCHEMA_CHECK')).toMatchObject({ name: 'SCHEMA_CHECK', value: 'v@lue with spaces ✓' });
+    const again = await gh('POST', base, { ...body, name: 'SCHEMA_CHECK' });
+    expect(again.status).toBe(409);
+    expectError(again, 'basic-error');
+
+    const got = await gh('GET', `${base}/schema_check`);
+    expect(got.status).toBe(200);
+    expectResponse(ops.get, got);
+    expect(got.json).toMatchObject({ name: 'SCHEMA_CHECK', value: 'v@lue with spaces ✓' });
+    const patch = { value: 'second' };
+    expectRequestBody(ops.update, patch);
+    const updated = await gh('PATCH', `${base}/SCHEMA_CHECK`, patch);
+    expect(updated.status).toBe(204);
+    expectResponse(ops.update, updated);
+    expect(emu.github.variable(scope, 'SCHEMA_CHECK')?.value).toBe('second');
+
+    for (let i = 0; i < 35; i++) emu.github.putVariable(scope, `PAGED_${String(i).padStart(2, '0')}`, `value ${i}`);
+    const first = await gh('GET', base);
+    expectResponse(ops.list, first);
+    // GitHub's variables-per-page: 10 by default, at most 30.
+    expect(first.json).toMatchObject({ total_count: 36 });
+    expect((first.json as { variables: unknown[] }).variables).toHaveLength(10);
+    const second = await gh('GET', `${base}?per_page=100&page=2`);
+    expectResponse(ops.list, second);
+    expect((second.json as { variables: Array<{ name: string }> }).variables.map((v) => v.name)).toEqual(['PAGED_30', 'PAGED_31', 'PAGED_32', 'PAGED_33', 'PAGED_34', 'SCHEMA_CHECK']);
+    expect(second.headers['link']).toContain('rel="prev"');
+
+    const deleted = await gh('DELETE', `${base}/SCHEMA_CHECK`);
+    expect(deleted.status).toBe(204);
+    expectResponse(ops.del, deleted);
+    expect((await gh('GET', `${base}/SCHEMA_CHECK`)).status).toBe(404);
+  });
+
+  test('bad names and values are refused (422) with GitHub\'s error schema', async () => {
+    const access = 'org' in scope ? { visibility: 'all' } : {};
+    for (const name of ['1ABC', 'GITHUB_THING', 'HAS-DASH']) {
+      const r = await gh('POST', base, { name, value: 'x', ...access });
+      expect({ name, status: r.status }).toEqual({ name, status: 422 });
+      expectError(r, 'basic-error');
+    }
+    expect((await gh('POST', base, { name: 'TOO_LARGE', value: 'x'.repeat(48 * 1024 + 1), ...access })).status).toBe(422);
+  });
+});
+
+test('organization variables: visibility selected with repository ids, the selection, and 409 when not selected', async () => {
+  const base = '/orgs/octo/actions/variables';
+  const appId = emu.github.repoId('octo/app');
+  const libId = emu.github.addRepo('octo/lib');
+  const body = { name: 'SHARED', value: 'client-id', visibility: 'selected', selected_repository_ids: [appId] };
+  expectRequestBody('actions/create-org-variable', body);
+  expect((await gh('POST', base, body)).status).toBe(201);
+  const got = await gh('GET', `${base}/SHARED`);
+  expectResponse('actions/get-org-variable', got);
+  expect((got.json as Json)['selected_repositories_url']).toBe(`${emu.urls.github}${base}/SHARED/repositories`);
+  expect(emu.github.variable({ org: 'octo' }, 'SHARED')).toMatchObject({ visibility: 'selected', repositories: ['app'] });
+  const patch = { value: 'client-id-2', visibility: 'selected', selected_repository_ids: [appId, libId] };
+  expectRequestBody('actions/update-org-variable', patch);
+  expect((await gh('PATCH', `${base}/SHARED`, patch)).status).toBe(204);
+  const listed = await gh('GET', `${base}/SHARED/repositories`);
+  expectResponse('actions/list-selected-repos-for-org-variable', listed);
+  expect((listed.json as { repositories: Array<{ name: string }> }).repositories.map((r) => r.name)).toEqual(['app', 'lib']);
+  const setBody = { selected_repository_ids: [libId] };
+  expectRequestBody('actions/set-selected-repos-for-org-variable', setBody);
+  const set = await gh('PUT', `${base}/SHARED/repositories`, setBody);
+  expect(set.status).toBe(204);
+  expectResponse('actions/set-selected-repos-for-org-variable', set);
+  expect(emu.github.variable({ org: 'octo' }, 'SHARED')).toMatchObject({ value: 'client-id-2', visibility: 'selected', repositories: ['lib'] });
+  // Ids only with selected; the selection only exists with selected.
+  expect((await gh('PATCH', `${base}/SHARED`, { visibility: 'all', selected_repository_ids: [appId] })).status).toBe(422);
+  expect((await gh('PATCH', `${base}/SHARED`, { visibility: 'all' })).status).toBe(204);
+  expect(emu.github.variable({ org: 'octo' }, 'SHARED')).toMatchObject({ visibility: 'all' });
+  expect((await gh('GET', `${base}/SHARED/repositories`)).status).toBe(409);
+  expect((await gh('PUT', `${base}/SHARED/repositories`, setBody)).status).toBe(409);
+  expect((await gh('POST', base, { name: 'ELSEWHERE', value: 'x', visibility: 'selected', selected_repository_ids: [999] })).status).toBe(422);
 });
 
 test('a repository reads as GitHub\'s minimal-repository, with its id', async () => {
@@ -289,6 +404,14 @@ const UNDOCUMENTED: Record<string, number[]> = {
   // description documents 409 only on the one-repository add/remove of the same selection.
   'PUT /orgs/{org}/actions/secrets/{secret_name}/repositories': [409],
   'PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories': [409],
+  // A variable whose name is taken: GitHub answers 409 (the GitHub CLI's `variable set` relies on it to switch from
+  // POST to PATCH); the description documents only 201 for the create, and only 204 for a PATCH that renames.
+  'POST /repos/{owner}/{repo}/actions/variables': [409],
+  'POST /repos/{owner}/{repo}/environments/{environment_name}/variables': [409],
+  'POST /orgs/{org}/actions/variables': [409],
+  'PATCH /repos/{owner}/{repo}/actions/variables/{name}': [409],
+  'PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}': [409],
+  'PATCH /orgs/{org}/actions/variables/{name}': [409],
 };
 
 describe('every route in the emulator\'s route table is in the OpenAPI description', () => {
@@ -305,36 +428,42 @@ describe('every route in the emulator\'s route table is in the OpenAPI descripti
   });
 
   test('a body missing a field the description requires is refused (422), for every route with a request body', async () => {
-    const key = (await gh('GET', '/repos/octo/app/actions/secrets/public-key')).json as { key_id: string; key: string };
-    const orgKey = (await gh('GET', '/orgs/octo/actions/secrets/public-key')).json as { key_id: string; key: string };
-    const depKey = (await gh('GET', '/orgs/octo/dependabot/secrets/public-key')).json as { key_id: string; key: string };
-    const envKey = (await gh('GET', `/repos/octo/app/environments/${encodeURIComponent('Prod env')}/secrets/public-key`)).json as { key_id: string; key: string };
-    const repoDepKey = (await gh('GET', '/repos/octo/app/dependabot/secrets/public-key')).json as { key_id: string; key: string };
-    const fullBody = (path: string): Json => {
-      const k = path.startsWith('/orgs/{org}/dependabot') ? depKey : path.startsWith('/orgs/') ? orgKey : path.includes('/environments/') ? envKey : path.includes('/dependabot/') ? repoDepKey : key;
-      if (path.endsWith('/repositories')) return { selected_repository_ids: [emu.github.repoId('octo/app')] };
-      const b: Json = { encrypted_value: seal('required-check', k.key), key_id: k.key_id };
-      if (path.startsWith('/orgs/')) b['visibility'] = 'selected';
-      return b;
+    const keys = new Map<string, { key_id: string; key: string }>();
+    const concrete = (path: string): string => path.replace('{owner}', 'octo').replace('{repo}', 'app').replace('{org}', 'octo').replace('{environment_name}', encodeURIComponent('Prod env')).replace('{secret_name}', 'REQUIRED_CHECK').replace('{name}', 'REQUIRED_CHECK');
+    /** The public key of the secrets scope a path is under. */
+    const keyOf = async (path: string): Promise<{ key_id: string; key: string }> => {
+      const base = path.slice(0, path.indexOf('/secrets') + '/secrets'.length);
+      if (!keys.has(base)) keys.set(base, (await gh('GET', `${concrete(base)}/public-key`)).json as { key_id: string; key: string });
+      return keys.get(base)!;
     };
-    const concrete = (path: string): string => path.replace('{owner}', 'octo').replace('{repo}', 'app').replace('{org}', 'octo').replace('{environment_name}', encodeURIComponent('Prod env')).replace('{secret_name}', 'REQUIRED_CHECK');
+    const fullBody = async (path: string): Promise<Json> => {
+      if (path.endsWith('/repositories')) return { selected_repository_ids: [emu.github.repoId('octo/app')] };
+      const org = path.startsWith('/orgs/') ? { visibility: 'selected' } : {};
+      if (path.includes('/variables')) return { name: 'REQUIRED_CHECK', value: 'required-check', ...org };
+      const k = await keyOf(path);
+      return { encrypted_value: seal('required-check', k.key), key_id: k.key_id, ...org };
+    };
     let checked = 0;
     for (const route of GITHUB_ROUTES) {
       const operation = spec.paths[route.path]?.[route.method.toLowerCase()];
       const schema = operation?.requestBody?.content['application/json']?.schema;
       if (!schema) continue;
-      // The selection is replaced only on a secret with visibility selected: make one first.
-      if (route.path.endsWith('/repositories')) expect((await gh('PUT', concrete(route.path.replace('/repositories', '')), fullBody(route.path.replace('/repositories', '')))).status).toBeLessThan(300);
+      // The selection is replaced only on a secret or variable with visibility selected: make one first.
+      if (route.path.endsWith('/repositories')) {
+        const owner = route.path.replace('/{name}/repositories', '').replace('/repositories', '');
+        const made = route.path.includes('/variables/') ? await gh('POST', concrete(owner), await fullBody(owner)) : await gh('PUT', concrete(owner), await fullBody(owner));
+        expect([201, 204, 409]).toContain(made.status);
+      }
       const required = (deref(schema) as { required?: string[] }).required ?? [];
       for (const field of required) {
-        const body = fullBody(route.path);
+        const body = await fullBody(route.path);
         delete body[field];
         const r = await gh(route.method, concrete(route.path), body);
         expect({ route: `${route.method} ${route.path}`, field, status: r.status }).toEqual({ route: `${route.method} ${route.path}`, field, status: 422 });
         checked += 1;
       }
     }
-    expect(checked).toBeGreaterThanOrEqual(6);
+    expect(checked).toBeGreaterThanOrEqual(14);
   });
 
   test('every status the emulator answered in this file is one its route table lists', () => {

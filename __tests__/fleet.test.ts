@@ -101,6 +101,72 @@ describe('a fleet from one file', () => {
     expect(third.report?.apps.filter((a) => a.rotated).map((a) => a.name)).toEqual([1, 3, 5, 7, 9, 11].map(name));
   });
 
+  it('writes Codespaces secrets of a repository and of an organisation, each sealed with its own key; a steady rerun writes nothing', async () => {
+    const file = `apps:
+  - app-name: ${name(1)}
+    targets:
+      - repository: ${ORG}/billing
+        codespaces: true
+        secret-name: APP_SECRET
+        client-id-secret-name: APP_CLIENT_ID
+      - organization: ${ORG}
+        codespaces: true
+        visibility: selected
+        repositories: [billing, ledger]
+        secret-name: APP_ORG_SECRET
+      - repository: ${ORG}/billing
+        secret-name: APP_SECRET
+`;
+    const first = await runFleetAction(emu, file, baseInputs(emu));
+    expect(first.error).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.outputs['rotated-count']).toBe('1');
+    const secret = newest(name(1));
+    expect(secret?.secretText).toBeDefined();
+    const billing = `${ORG}/billing`;
+    expect(emu.github.open({ repo: billing, codespaces: true }, 'APP_SECRET')).toBe(secret?.secretText);
+    expect(emu.github.open({ repo: billing, codespaces: true }, 'APP_CLIENT_ID')).toBe(appNamed(name(1)).appId);
+    expect(emu.github.open({ org: ORG, codespaces: true }, 'APP_ORG_SECRET')).toBe(secret?.secretText);
+    expect(emu.github.access(ORG, 'APP_ORG_SECRET', { codespaces: true })).toEqual({ visibility: 'selected', repositories: ['billing', 'ledger'] });
+    // The Actions secret of the same name is its own secret; nothing went to the Actions organisation scope.
+    expect(emu.github.open({ repo: billing }, 'APP_SECRET')).toBe(secret?.secretText);
+    expect(emu.github.secret({ org: ORG }, 'APP_ORG_SECRET')).toBeUndefined();
+    expect(writesIn(emu).filter((w) => w.startsWith('PUT ')).sort()).toEqual([
+      `PUT /orgs/${ORG}/codespaces/secrets/APP_ORG_SECRET`,
+      `PUT /repos/${billing}/actions/secrets/APP_SECRET`,
+      `PUT /repos/${billing}/codespaces/secrets/APP_CLIENT_ID`,
+      `PUT /repos/${billing}/codespaces/secrets/APP_SECRET`,
+    ]);
+    expect(first.report?.apps[0]?.targets.map((t) => `${t.name} ${t.where}`)).toEqual(
+      expect.arrayContaining([`APP_SECRET Codespaces, repository ${billing}`, `APP_ORG_SECRET Codespaces, organisation ${ORG}`, `APP_SECRET repository ${billing}`]),
+    );
+    expect(first.summary).toContain(`Codespaces, repository ${billing}`);
+
+    emu.resetCounters();
+    const steady = await runFleetAction(emu, file, baseInputs(emu));
+    expect(steady.error).toBe('');
+    expect(steady.outputs['rotated-count']).toBe('0');
+    expect(writesIn(emu)).toEqual([]);
+    // Read, not written: each Codespaces scope listed once, and the organisation secret's selection compared.
+    expect(emu.log.filter((e) => e.path.includes('/codespaces/secrets') && e.method === 'GET').map((e) => e.path.split('?')[0]).sort()).toEqual([
+      `/orgs/${ORG}/codespaces/secrets`,
+      `/orgs/${ORG}/codespaces/secrets/APP_ORG_SECRET/repositories`,
+      `/repos/${billing}/codespaces/secrets`,
+    ]);
+  });
+
+  it('names the permission a token without Codespaces secrets lacks, before changing anything', async () => {
+    emu.github.addToken('github_pat_no_codespaces', 'pat', { codespacesSecrets: 'none' });
+    const file = `apps:\n  - app-name: ${name(1)}\n    targets:\n      - repository: ${ORG}/billing\n        codespaces: true\n        secret-name: APP_SECRET\n`;
+    const run = await runFleetAction(emu, file, { ...baseInputs(emu), 'github-token': 'github_pat_no_codespaces' });
+    expect(run.code).toBe(1);
+    expect(run.error).toContain(`listing the secrets of Codespaces, repository ${ORG}/billing (HTTP 403`);
+    expect(run.error).toContain(`personal access token without the repository permission "Codespaces secrets: Read and write" on ${ORG}/billing`);
+    expect(emu.github.secrets({ repo: `${ORG}/billing`, codespaces: true })).toEqual([]);
+    // The scopes are listed before anything changes: the app was not even created.
+    expect(emu.graph.apps.find((a) => a.displayName === name(1))).toBeUndefined();
+  });
+
   it('goes on past an app it may not change, fails naming it, and converges on the next run', async () => {
     const hidden = emu.seedApp({ displayName: name(3), ownedBy: [] });
     const file = `apps:${[1, 2, 3, 4].map((i) => fullApp(i)).join('')}\n`.replace(`app-name: ${name(3)}`, `app-id: ${hidden.appId}`);

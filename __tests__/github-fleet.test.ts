@@ -1,7 +1,7 @@
 /**
  * The GitHub adapter on a fleet's scopes, against the emulator over HTTPS (test/github-adapter.ts runs the real
- * adapter in a child process): organisation and Dependabot secrets, visibility and selected repositories by id,
- * listings of many pages, and GitHub's rate limits waited out, logged and bounded.
+ * adapter in a child process): organisation, Dependabot and Codespaces secrets, visibility and selected
+ * repositories by id, listings of many pages, and GitHub's rate limits waited out, logged and bounded.
  */
 import { startEmulator, type Emulator, type RequestLogEntry, type SecondaryLimit } from '../test/emulator/index.ts';
 import type { GitHubScope as Scope, Target as AnyTarget } from '../src/core/model';
@@ -84,6 +84,29 @@ describe('organisation and Dependabot secrets', () => {
     expect(run.results[3]).toMatchObject({ value: { AZURE_CLIENT_SECRET: { visibility: 'selected' } } });
   });
 
+  it('writes Codespaces secrets of a repository and of an organisation, each sealed with its own key, apart from the Actions ones', async () => {
+    const repoCodespaces: Scope = { service: 'codespaces', owner: 'octo', repo: 'app' };
+    const orgCodespaces: Scope = { service: 'codespaces', owner: 'octo' };
+    const run = await runAdapter(emu, PAT, [
+      { op: 'write', target: { scope: repoCodespaces, name: 'AZURE_CLIENT_SECRET', kind: 'secret' }, value: VALUE },
+      { op: 'write', target: orgTarget('AZURE_CLIENT_SECRET', ['lib', 'web'], orgCodespaces), value: VALUE },
+      { op: 'list', scope: repoCodespaces },
+      { op: 'list', scope: orgCodespaces },
+      { op: 'selected', target: orgTarget('AZURE_CLIENT_SECRET', ['lib', 'web'], orgCodespaces) },
+    ]);
+    run.results.forEach(okValue);
+    expect(emu.github.open({ repo: 'octo/app', codespaces: true }, 'AZURE_CLIENT_SECRET')).toBe(VALUE);
+    expect(emu.github.open({ org: 'octo', codespaces: true }, 'AZURE_CLIENT_SECRET')).toBe(VALUE);
+    expect(emu.github.access('octo', 'AZURE_CLIENT_SECRET', { codespaces: true })).toEqual({ visibility: 'selected', repositories: ['lib', 'web'] });
+    expect(emu.github.open({ repo: 'octo/app' }, 'AZURE_CLIENT_SECRET')).toBeUndefined();
+    expect(emu.github.open({ org: 'octo', dependabot: true }, 'AZURE_CLIENT_SECRET')).toBeUndefined();
+    expect(requests('GET', /public-key$/).map((e) => e.path)).toEqual(['/repos/octo/app/codespaces/secrets/public-key', '/orgs/octo/codespaces/secrets/public-key']);
+    expect(requests('PUT', /./).map((e) => e.path)).toEqual(['/repos/octo/app/codespaces/secrets/AZURE_CLIENT_SECRET', '/orgs/octo/codespaces/secrets/AZURE_CLIENT_SECRET']);
+    expect(Object.keys(okValue(run.results[2]!) as object)).toEqual(['AZURE_CLIENT_SECRET']);
+    expect(run.results[3]).toMatchObject({ value: { AZURE_CLIENT_SECRET: { visibility: 'selected' } } });
+    expect(okValue(run.results[4]!)).toEqual(['lib', 'web']);
+  });
+
   it('lists every page of an organisation holding 250 secrets', async () => {
     for (let i = 0; i < 250; i++) emu.github.putPlain({ org: 'octo' }, `SECRET_${String(i).padStart(3, '0')}`, 'x', undefined, { visibility: i % 2 === 0 ? 'all' : 'private', repositories: [] });
     const run = await runAdapter(emu, PAT, [{ op: 'list', scope: ORG }]);
@@ -136,6 +159,9 @@ describe('permissions and missing organisations', () => {
     { what: 'organisation Actions secrets', perms: { orgSecrets: 'none' as const }, scope: ORG, needs: 'the organisation permission "Secrets: Read and write" on octo' },
     { what: 'organisation Dependabot secrets', perms: { dependabotSecrets: 'read' as const }, scope: ORG_DEPENDABOT, needs: 'the organisation permission "Dependabot secrets: Read and write" on octo' },
     { what: 'repository Dependabot secrets', perms: { dependabotSecrets: 'none' as const }, scope: { service: 'dependabot' as const, owner: 'octo', repo: 'app' }, needs: 'the repository permission "Dependabot secrets: Read and write" on octo/app' },
+    // GitHub asks "Codespaces secrets" write even to read a repository's public key.
+    { what: 'repository Codespaces secrets', perms: { codespacesSecrets: 'read' as const }, scope: { service: 'codespaces' as const, owner: 'octo', repo: 'app' }, needs: 'the repository permission "Codespaces secrets: Read and write" on octo/app' },
+    { what: 'organisation Codespaces secrets', perms: { orgCodespacesSecrets: 'read' as const }, scope: { service: 'codespaces' as const, owner: 'octo' }, needs: 'the organisation permission "Organization codespaces secrets: Read and write" on octo' },
   ])('names the permission $what need', async ({ perms, scope, needs }) => {
     emu.github.addToken('github_pat_limited', 'pat', perms);
     const target: Target = scope.repo === undefined ? orgTarget('AZURE_CLIENT_SECRET', undefined, scope) : { scope, name: 'AZURE_CLIENT_SECRET', kind: 'secret' };

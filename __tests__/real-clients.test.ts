@@ -29,12 +29,20 @@ function azBlocker(): string | undefined {
 }
 
 const ghBlocker = onPath('gh') ? undefined : 'gh (the GitHub CLI) is not on PATH; .ci/run installs Debian\'s gh';
+/** Why gh's variable commands cannot run here (Debian 12 ships gh 2.23, which has no `gh variable`), or undefined. */
+const ghVariablesBlocker = (() => {
+  if (ghBlocker !== undefined) return ghBlocker;
+  if (spawnSync('gh', ['variable', '--help'], { stdio: 'ignore' }).status === 0) return undefined;
+  const version = /gh version (\S+)/.exec(spawnSync('gh', ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? 'unknown';
+  return `gh ${version} has no \`gh variable\` (it came in a later release)`;
+})();
 const azBlocked = azBlocker();
 const tally = { gh: 0, az: 0, opened: 0, matched: 0 };
 
 afterAll(() => {
   const parts = [ghBlocker === undefined ? `${tally.gh} gh commands` : 'gh skipped', azBlocked === undefined ? `${tally.az} az commands` : 'az skipped'];
-  console.log(`real clients: ${parts.join(' and ')} ran; ${tally.matched} of ${tally.opened} values opened matched what was sent`);
+  const variables = ghBlocker === undefined && ghVariablesBlocker !== undefined ? ` (gh's variables part skipped: ${ghVariablesBlocker})` : '';
+  console.log(`real clients: ${parts.join(' and ')} ran${variables}; ${tally.matched} of ${tally.opened} values opened matched what was sent`);
 });
 
 describe('gh (GitHub CLI, GHES mode) against the emulator', () => {
@@ -141,6 +149,61 @@ describe('gh (GitHub CLI, GHES mode) against the emulator', () => {
     expect(names(list.out)).toEqual(['DEP_SECRET']);
     expect(await gh(['secret', 'delete', 'DEP_SECRET', '--app', 'dependabot', '--repo', repo()])).toMatchObject({ code: 0 });
     expect(emu.github.secrets({ repo: 'octo/app', dependabot: true })).toEqual([]);
+  });
+
+  test('Codespaces secret (--app codespaces) of a repository, and of an organisation with --visibility selected --repos: set, list, delete', async () => {
+    const sent = value('codespaces');
+    expect(await gh(['secret', 'set', 'CS_SECRET', '--app', 'codespaces', '--body', sent, '--repo', repo()])).toMatchObject({ code: 0 });
+    expectHeld({ repo: 'octo/app', codespaces: true }, 'CS_SECRET', sent);
+    expect(emu.github.secret({ repo: 'octo/app' }, 'CS_SECRET')).toBeUndefined();
+    const list = await gh(['secret', 'list', '--app', 'codespaces', '--repo', repo()]);
+    expect(names(list.out)).toEqual(['CS_SECRET']);
+    const orgSent = value('org codespaces');
+    expect(await gh(['secret', 'set', 'CS_ORG_SECRET', '--app', 'codespaces', '--org', 'octo', '--visibility', 'selected', '--repos', 'a,c', '--body', orgSent])).toMatchObject({ code: 0 });
+    expectHeld({ org: 'octo', codespaces: true }, 'CS_ORG_SECRET', orgSent);
+    expect(emu.github.access('octo', 'CS_ORG_SECRET', { codespaces: true })).toEqual({ visibility: 'selected', repositories: ['a', 'c'] });
+    expect(emu.github.secret({ org: 'octo' }, 'CS_ORG_SECRET')).toBeUndefined();
+    const orgList = await gh(['secret', 'list', '--app', 'codespaces', '--org', 'octo']);
+    expect(orgList.out).toMatch(/^CS_ORG_SECRET\t\S+\tSELECTED/m);
+    expect(await gh(['secret', 'delete', 'CS_SECRET', '--app', 'codespaces', '--repo', repo()])).toMatchObject({ code: 0 });
+    expect(await gh(['secret', 'delete', 'CS_ORG_SECRET', '--app', 'codespaces', '--org', 'octo'])).toMatchObject({ code: 0 });
+    expect(emu.github.secrets({ repo: 'octo/app', codespaces: true })).toEqual([]);
+    expect(emu.github.secrets({ org: 'octo', codespaces: true })).toEqual([]);
+  });
+
+  test('variables through `gh api` (any gh): create, update, every page of a listing with --paginate (Link), delete', async () => {
+    expect(await gh(['api', '-X', 'POST', 'repos/octo/app/actions/variables', '-f', 'name=api_variable', '-f', 'value=first value'])).toMatchObject({ code: 0 });
+    expect(emu.github.variable({ repo: 'octo/app' }, 'API_VARIABLE')?.value).toBe('first value');
+    expect(await gh(['api', '-X', 'PATCH', 'repos/octo/app/actions/variables/API_VARIABLE', '-f', 'value=second value'])).toMatchObject({ code: 0 });
+    expect(emu.github.variable({ repo: 'octo/app' }, 'API_VARIABLE')?.value).toBe('second value');
+    for (let i = 0; i < 24; i++) emu.github.putVariable({ repo: 'octo/app' }, `PAGED_${String(i).padStart(2, '0')}`, String(i));
+    const listed = await gh(['api', '--paginate', 'repos/octo/app/actions/variables?per_page=10', '--jq', '.variables[].name']);
+    expect(listed.code).toBe(0);
+    expect(listed.out.trim().split('\n')).toEqual(emu.github.variables({ repo: 'octo/app' }).map((v) => v.name));
+    expect(emu.log.filter((e) => e.method === 'GET' && e.path.startsWith('/api/v3/repos/octo/app/actions/variables')).length).toBe(3);
+    expect(await gh(['api', '-X', 'DELETE', 'repos/octo/app/actions/variables/API_VARIABLE'])).toMatchObject({ code: 0 });
+    expect(emu.github.variable({ repo: 'octo/app' }, 'API_VARIABLE')).toBeUndefined();
+  });
+
+  // gh's `variable set --env` goes through `/repositories/{id}/environments/{env}/variables`, a path GitHub's OpenAPI
+  // description no longer has and the emulator does not serve: the environment's variable is seeded and read here.
+  (ghVariablesBlocker === undefined ? test : test.skip)(`variables: set, list and get of a repository, list of an environment, set of an organisation with --visibility selected --repos${ghVariablesBlocker === undefined ? '' : ` (skipped: ${ghVariablesBlocker})`}`, async () => {
+    const valueOf = (out: string, name: string): string | undefined => out.split('\n').find((l) => l.startsWith(`${name}\t`))?.split('\t')[1];
+    expect(await gh(['variable', 'set', 'AZURE_CLIENT_ID', '--body', 'client-id-1', '--repo', repo()])).toMatchObject({ code: 0 });
+    expect(await gh(['variable', 'set', 'AZURE_CLIENT_ID', '--body', 'client-id-2', '--repo', repo()])).toMatchObject({ code: 0 });
+    expect(emu.github.variable({ repo: 'octo/app' }, 'AZURE_CLIENT_ID')?.value).toBe('client-id-2');
+    const list = await gh(['variable', 'list', '--repo', repo()]);
+    expect(valueOf(list.out, 'AZURE_CLIENT_ID')).toBe('client-id-2');
+    if (spawnSync('gh', ['variable', 'get', '--help'], { stdio: 'ignore' }).status === 0) {
+      expect((await gh(['variable', 'get', 'AZURE_CLIENT_ID', '--repo', repo()])).out.trim()).toBe('client-id-2');
+    }
+    emu.github.putVariable({ repo: 'octo/app', environment: 'Prod env' }, 'AZURE_TENANT_ID', 'tenant-env');
+    expect(valueOf((await gh(['variable', 'list', '--env', 'Prod env', '--repo', repo()])).out, 'AZURE_TENANT_ID')).toBe('tenant-env');
+    expect(await gh(['variable', 'set', 'ORG_VAR', '--org', 'octo', '--visibility', 'selected', '--repos', 'a,b', '--body', 'org-value'])).toMatchObject({ code: 0 });
+    expect(emu.github.variable({ org: 'octo' }, 'ORG_VAR')).toMatchObject({ value: 'org-value', visibility: 'selected', repositories: ['a', 'b'] });
+    expect((await gh(['variable', 'list', '--org', 'octo'])).out).toMatch(/^ORG_VAR\torg-value\t\S+\tSELECTED/m);
+    expect(await gh(['variable', 'delete', 'ORG_VAR', '--org', 'octo'])).toMatchObject({ code: 0 });
+    expect(emu.github.variable({ org: 'octo' }, 'ORG_VAR')).toBeUndefined();
   });
 
   test('gh auth status reads the API root (/api/v3/) and its scopes', async () => {

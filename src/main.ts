@@ -1,7 +1,8 @@
 /** Wiring: config → adapters → the fleet run (core) → outputs, job summary and JSON report. */
 import type { Config } from './config';
 import { newSecretVerifier, rotatorCredential } from './adapters/entra';
-import { GitHubSecrets } from './adapters/github';
+import { GitHubConnection, GitHubSecrets } from './adapters/github';
+import { GitHubVariableStore, GitHubVariables } from './adapters/github-variables';
 import { GraphDirectory } from './adapters/graph';
 import { HomeStores } from './adapters/homes';
 import { writeReportFile } from './adapters/report-file';
@@ -19,9 +20,11 @@ export async function main(config: Config): Promise<void> {
 
   const policy = defaultRetryPolicy();
   const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runnerLog), runnerLog, policy);
+  // One GitHub connection (one Octokit, one pacer) for secrets and variables.
+  const github = config.github.token ? new GitHubConnection(config.github.token, config.github.apiUrl, runnerLog, policy) : undefined;
   const store = new HomeStores({
-    'github-secret': config.github.token ? new GitHubSecrets(config.github.token, config.github.apiUrl, runnerLog, policy) : { missing: 'no github-token: a dry run' },
-    'github-variable': { missing: 'not yet wired' },
+    'github-secret': github === undefined ? { missing: 'no github-token: a dry run' } : new GitHubSecrets(github),
+    'github-variable': github === undefined ? { missing: 'no github-token: a dry run' } : new GitHubVariableStore(new GitHubVariables(github)),
     'key-vault-secret': { missing: 'not yet wired' },
   });
   const single = config.mode === 'single';

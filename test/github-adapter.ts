@@ -1,10 +1,10 @@
 /**
- * Runs the GitHub adapter against the emulator in a child process (test/github-driver.ts) and returns what each
+ * Runs the GitHub adapters (secrets and variables) against the emulator in a child process (test/github-driver.ts) and returns what each
  * step gave and what the adapter logged. The child trusts the emulator's CA through NODE_EXTRA_CA_CERTS.
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { GitHubScope as Scope, Target as AnyTarget } from '../src/core/model';
+import type { GitHubScope as Scope, OrgAccess, Target as AnyTarget } from '../src/core/model';
 
 type Target = AnyTarget<Scope>;
 import type { Emulator } from './emulator/index.ts';
@@ -15,7 +15,15 @@ export type AdapterStep =
   | { op: 'write'; target: Target; value: string; notAfterMs?: number }
   /** Writes every target at once, as the core does; the result lists 'ok' or the error message of each. */
   | { op: 'writeAll'; targets: Target[]; value: string; notAfterMs?: number }
-  | { op: 'selected'; target: Target };
+  | { op: 'selected'; target: Target }
+  /** GitHubVariables (src/adapters/github-variables.ts), on the same connection as the secrets. */
+  | { op: 'variables'; scope: Scope }
+  | { op: 'variable'; scope: Scope; name: string; value: string; access?: OrgAccess; existing?: boolean; notAfterMs?: number }
+  /** Writes every variable at once; the result lists what each did ('created', 'updated') or its error message. */
+  | { op: 'variablesAll'; writes: Array<{ scope: Scope; name: string; value: string; access?: OrgAccess }> }
+  | { op: 'variableSelected'; scope: Scope; name: string }
+  /** Runs the steps at once (secrets and variables alike); the result lists each one's value or error message. */
+  | { op: 'together'; steps: AdapterStep[] };
 
 export interface AdapterPlan {
   apiUrl: string;

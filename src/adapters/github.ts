@@ -1,7 +1,8 @@
 /**
- * GitHub secrets over REST with Octokit (@actions/github): Actions secrets of repositories, environments and
- * organisations, Dependabot secrets of repositories and organisations. Metadata reads (every page), the public key
- * of each scope, sealed writes, and the repositories an organisation secret is shared with.
+ * GitHub over REST with Octokit (@actions/github). GitHubConnection is the one client of a run; GitHubSecrets uses it
+ * for Actions secrets of repositories, environments and organisations, and Dependabot and Codespaces secrets of
+ * repositories and organisations: metadata reads (every page), the public key of each scope, sealed writes, and the
+ * repositories an organisation secret is shared with. GitHubVariables (github-variables.ts) uses the same client.
  *
  * Retries are @octokit/plugin-retry's (5xx and dropped connections) and @octokit/plugin-throttling's (GitHub's rate
  * limits, and writes started at least baseMs apart); the `attempts` plugin below watches every attempt: it logs
@@ -46,6 +47,8 @@ class Call {
   readonly scope: Scope;
   readonly write: boolean;
   readonly notAfter: number | undefined;
+  /** What it reads or writes, for the permission a refusal names. */
+  readonly what: GitHubResource;
   attempts = 0;
   /** Waits GitHub's rate limits asked for, so far. */
   limitWaits = 0;
@@ -53,11 +56,12 @@ class Call {
   lostAnswer = false;
   last: Failure | undefined;
 
-  constructor(doing: string, scope: Scope, write: boolean, notAfter: number | undefined) {
+  constructor(doing: string, scope: Scope, write: boolean, notAfter: number | undefined, what: GitHubResource = 'secrets') {
     this.doing = doing;
     this.scope = scope;
     this.write = write;
     this.notAfter = notAfter;
+    this.what = what;
   }
 
   /**
@@ -320,7 +324,6 @@ function newOctokit(token: Secret, apiUrl: string, timing: GitHubTiming, log: Lo
     throttling,
   );
 }
-
 interface Routes {
   list: string;
   key: string;
@@ -336,35 +339,23 @@ const orgRoutes = (service: Scope['service']): Routes => ({
   repositories: `/orgs/{org}/${service}/secrets/{secret_name}/repositories`,
 });
 
-const ROUTES = {
-  repository: {
-    list: 'GET /repos/{owner}/{repo}/actions/secrets',
-    key: 'GET /repos/{owner}/{repo}/actions/secrets/public-key',
-    put: 'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}',
-  },
-  environment: {
-    list: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets',
-    key: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key',
-    put: 'PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}',
-  },
-  repositoryDependabot: {
-    list: 'GET /repos/{owner}/{repo}/dependabot/secrets',
-    key: 'GET /repos/{owner}/{repo}/dependabot/secrets/public-key',
-    put: 'PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}',
-  },
-  organisation: orgRoutes('actions'),
-  organisationDependabot: orgRoutes('dependabot'),
-} as const satisfies Record<string, Routes>;
+const repoRoutes = (service: Scope['service']): Routes => ({
+  list: `GET /repos/{owner}/{repo}/${service}/secrets`,
+  key: `GET /repos/{owner}/{repo}/${service}/secrets/public-key`,
+  put: `PUT /repos/{owner}/{repo}/${service}/secrets/{secret_name}`,
+});
 
+const ENVIRONMENT_ROUTES: Routes = {
+  list: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets',
+  key: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key',
+  put: 'PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}',
+};
+
+/** Actions, Dependabot and Codespaces secrets have the same routes under their service's name; environments are Actions'. */
 function routesOf(scope: Scope): { routes: Routes; params: Record<string, string> } {
-  if (scope.repo === undefined) {
-    return { routes: scope.service === 'dependabot' ? ROUTES.organisationDependabot : ROUTES.organisation, params: { org: scope.owner } };
-  }
+  if (scope.repo === undefined) return { routes: orgRoutes(scope.service), params: { org: scope.owner } };
   const params = { owner: scope.owner, repo: scope.repo };
-  if (scope.service === 'dependabot') return { routes: ROUTES.repositoryDependabot, params };
-  return scope.environment === undefined
-    ? { routes: ROUTES.repository, params }
-    : { routes: ROUTES.environment, params: { ...params, environment_name: scope.environment } };
+  return scope.environment === undefined ? { routes: repoRoutes(scope.service), params } : { routes: ENVIRONMENT_ROUTES, params: { ...params, environment_name: scope.environment } };
 }
 
 /** The organisation target's access, or an error: an organisation secret cannot be written without a visibility. */
@@ -383,23 +374,136 @@ function loadSeal(): Promise<(value: Secret, publicKeyBase64: string) => Promise
   return sealModule;
 }
 
-export class GitHubSecrets implements SecretStore {
+/** What one call is: what it does (for logs and errors), where, what it reads or writes, and by when it must start. */
+export interface CallSpec {
+  doing: string;
+  scope: Scope;
+  /** Which permission a refusal names; default secrets. */
+  what?: GitHubResource;
+  /** No attempt starts after this (the write window). */
+  notAfter?: Date;
+}
+
+/**
+ * One Octokit for every GitHub request of a run, secrets and variables alike: its retries, its rate-limit waits and
+ * its pacing (writes one at a time, a spacing apart) hold for all of them together, and each repository id is
+ * resolved once. Errors come out as ServiceErrors that say what was being done, the status, the request id and a hint.
+ */
+export class GitHubConnection {
+  readonly log: Log;
   readonly #octokit: Octokit;
   readonly #apiUrl: string;
-  readonly #keys = new Map<string, Promise<PublicKey>>();
   /** Repository ids by lower-case `owner/name`, resolved once per run. */
   readonly #repoIds = new Map<string, Promise<number>>();
 
   constructor(token: Secret, apiUrl: string, log: Log, timing: GitHubTiming) {
+    this.log = log;
     this.#apiUrl = apiUrl;
     this.#octokit = newOctokit(token, apiUrl, timing, log, (failure, call) => this.#error(failure, call));
+  }
+
+  /** One request, with every attempt the bounds allow; a write (anything but GET) goes through the pacing. */
+  async request(route: string, params: Record<string, unknown>, spec: CallSpec): Promise<{ data: unknown; headers: { link?: string } }> {
+    const call = new Call(spec.doing, spec.scope, !route.startsWith('GET '), spec.notAfter?.getTime(), spec.what);
+    try {
+      return await this.#octokit.request(route, { ...params, headers: { 'x-github-api-version': '2022-11-28' }, request: { call } });
+    } catch (error) {
+      if (error instanceof ServiceError) throw error;
+      throw this.#error(failureOf(error), call);
+    }
+  }
+
+  /** Every page of a listing (Octokit's paginate follows `Link: rel="next"`), `perPage` a page. */
+  async pages<T>(route: string, params: Record<string, string>, field: string, spec: Omit<CallSpec, 'notAfter'>, perPage = 100): Promise<T[]> {
+    const call = new Call(spec.doing, spec.scope, false, undefined, spec.what);
+    const items: T[] = [];
+    try {
+      // paginate sends each page with only method, url and headers: a request function with defaults carries the
+      // call (for the hooks' logs and bounds) to every page.
+      const request = this.#octokit.request.defaults({ headers: { 'x-github-api-version': '2022-11-28' }, request: { call } });
+      const [method, url] = route.split(' ');
+      const iterate = this.#octokit.paginate.iterator as (r: typeof request, p: Record<string, unknown>) => AsyncIterable<{ data: unknown }>;
+      const pages = iterate(request, { method, url, ...params, per_page: perPage });
+      for await (const page of pages) {
+        // paginate puts a listing's array in `data` (`{total_count, secrets: [...]}` → `[...]`).
+        const data = page.data;
+        items.push(...(Array.isArray(data) ? (data as T[]) : ((data as Record<string, T[] | undefined>)[field] ?? [])));
+      }
+    } catch (error) {
+      if (error instanceof ServiceError) throw error;
+      throw this.#error(failureOf(error), call);
+    }
+    return items;
+  }
+
+  /** The ids of an organisation's repositories, by name (`selected_repository_ids`), for `selectedFor` (a label). */
+  repositoryIds(org: string, names: readonly string[], selectedFor: string): Promise<number[]> {
+    return Promise.all(names.map((name) => this.#repositoryId(org, name, selectedFor)));
+  }
+
+  /** `GET /repos/{org}/{name}` → id, once per repository per run; a missing one names itself and what selected it. */
+  #repositoryId(org: string, name: string, selectedFor: string): Promise<number> {
+    const fullName = `${org}/${name}`;
+    const k = fullName.toLowerCase();
+    let id = this.#repoIds.get(k);
+    if (id === undefined) {
+      const scope: Scope = { service: 'actions', owner: org, repo: name };
+      id = this.request('GET /repos/{owner}/{repo}', { owner: org, repo: name }, { doing: `looking up repository ${fullName}, selected for ${selectedFor}`, scope }).then(
+        (r) => (r.data as { id: number }).id,
+        (error: unknown) => {
+          this.#repoIds.delete(k);
+          if (error instanceof ServiceError && error.status === 404) {
+            throw new ServiceError({
+              ...error.details,
+              hint: `repository ${fullName} (in the repositories of ${selectedFor}) does not exist, or github-token cannot see it: correct the list, or give the token access to it`,
+            });
+          }
+          throw error;
+        },
+      );
+      this.#repoIds.set(k, id);
+    }
+    return id;
+  }
+
+  #error(f: Failure, call: Call): ServiceError {
+    // A write whose answer never came, a server error to it, or any answer after an attempt whose answer was lost:
+    // it may have taken effect, and the caller must not assume it did not. A read is only a read.
+    const outcomeUnknown = call.write && (call.lostAnswer || (f.status !== undefined && f.status >= 500));
+    if (f.status !== undefined) {
+      const failure = githubError(f.status, f.message, f.requestId, call.doing, call.scope, call.what);
+      return outcomeUnknown ? new ServiceError({ ...failure.details, outcomeUnknown }) : failure;
+    }
+    const host = new URL(this.#apiUrl).host;
+    return new ServiceError({
+      service: 'GitHub',
+      doing: call.doing,
+      code: f.code,
+      detail: f.message,
+      outcomeUnknown,
+      hint: f.untrusted
+        ? untrustedHint(host, "github-api-url, or GITHUB_API_URL (set by the runner; on GHES, the server's API URL)")
+        : f === LATE
+          ? 'the write window after adding the new client secret closed before this write could start (Entra was slow to accept the secret, or GitHub was slow with the writes before it): nothing was sent; run again'
+          : `GitHub (${host}) could not be reached: check GITHUB_API_URL (or github-api-url), the proxy (HTTPS_PROXY, NO_PROXY) and the network, and run again`,
+    });
+  }
+}
+
+/** GitHub secrets (Actions, Dependabot and Codespaces), over a run's GitHubConnection. */
+export class GitHubSecrets implements SecretStore {
+  readonly #github: GitHubConnection;
+  readonly #keys = new Map<string, Promise<PublicKey>>();
+
+  constructor(github: GitHubConnection) {
+    this.#github = github;
   }
 
   /** One listing per scope, every page (a repository holds up to 100 secrets, an organisation 1,000). */
   async list(scope: Scope): Promise<Map<string, StoredSecretInfo>> {
     const { routes, params } = routesOf(scope);
     const found = new Map<string, StoredSecretInfo>();
-    const secrets = await this.#pages<{ name: string; updated_at: string; visibility?: OrgVisibility }>(routes.list, params, 'secrets', `listing the secrets of ${scopeLabel(scope)}`, scope);
+    const secrets = await this.#github.pages<{ name: string; updated_at: string; visibility?: OrgVisibility }>(routes.list, params, 'secrets', { doing: `listing the secrets of ${scopeLabel(scope)}`, scope });
     for (const s of secrets) {
       const info: StoredSecretInfo = { updatedAt: new Date(s.updated_at) };
       if (s.visibility !== undefined) info.visibility = s.visibility;
@@ -422,20 +526,16 @@ export class GitHubSecrets implements SecretStore {
     const encrypted_value = await seal(value, key.key);
     const { routes, params } = routesOf(target.scope);
     const body = { ...params, secret_name: target.name, encrypted_value, key_id: key.key_id, ...access };
-    await this.#call(routes.put, body, `writing ${targetLabel(target)}`, target.scope, options.notAfter);
+    await this.#github.request(routes.put, body, { doing: `writing ${targetLabel(target)}`, scope: target.scope, ...(options.notAfter === undefined ? {} : { notAfter: options.notAfter }) });
   }
 
   /** Names of the repositories an organisation secret with visibility `selected` is shared with (all pages). */
   async selectedRepositories(target: Target): Promise<string[]> {
-    const { route, params } = this.#repositoriesRoute(target);
-    const repos = await this.#pages<{ name: string }>(`GET ${route}`, params, 'repositories', `listing the repositories ${targetLabel(target)} is shared with`, target.scope);
-    return repos.map((r) => r.name);
-  }
-
-  #repositoriesRoute(target: Target): { route: string; params: Record<string, string> } {
     const { routes, params } = routesOf(target.scope);
     if (routes.repositories === undefined) throw new Error(`internal: ${targetLabel(target)} is not an organisation secret`);
-    return { route: routes.repositories, params: { ...params, secret_name: target.name } };
+    const doing = `listing the repositories ${targetLabel(target)} is shared with`;
+    const repos = await this.#github.pages<{ name: string }>(`GET ${routes.repositories}`, { ...params, secret_name: target.name }, 'repositories', { doing, scope: target.scope });
+    return repos.map((r) => r.name);
   }
 
   /** The PUT's visibility and, with `selected`, the repository ids (integers, as the selection's own PUT also takes them). */
@@ -445,55 +545,7 @@ export class GitHubSecrets implements SecretStore {
   }
 
   #repositoryIds(target: Target): Promise<number[]> {
-    return Promise.all(accessOf(target).repositories.map((name) => this.#repositoryId(target, name)));
-  }
-
-  /** `GET /repos/{org}/{name}` → id, once per repository per run; a missing one names itself and the target. */
-  #repositoryId(target: Target, name: string): Promise<number> {
-    const fullName = `${target.scope.owner}/${name}`;
-    const k = fullName.toLowerCase();
-    let id = this.#repoIds.get(k);
-    if (id === undefined) {
-      const scope: Scope = { service: 'actions', owner: target.scope.owner, repo: name };
-      id = this.#call('GET /repos/{owner}/{repo}', { owner: target.scope.owner, repo: name }, `looking up repository ${fullName}, selected for ${targetLabel(target)}`, scope).then(
-        (r) => (r.data as { id: number }).id,
-        (error: unknown) => {
-          this.#repoIds.delete(k);
-          if (error instanceof ServiceError && error.status === 404) {
-            throw new ServiceError({
-              ...error.details,
-              hint: `repository ${fullName} (in the repositories of ${targetLabel(target)}) does not exist, or github-token cannot see it: correct the list, or give the token access to it`,
-            });
-          }
-          throw error;
-        },
-      );
-      this.#repoIds.set(k, id);
-    }
-    return id;
-  }
-
-  /** Every page of a listing (Octokit's paginate follows `Link: rel="next"`, 100 a page). */
-  async #pages<T>(route: string, params: Record<string, string>, field: string, doing: string, scope: Scope): Promise<T[]> {
-    const call = new Call(doing, scope, false, undefined);
-    const items: T[] = [];
-    try {
-      // paginate sends each page with only method, url and headers: a request function with defaults carries the
-      // call (for the hooks' logs and bounds) to every page.
-      const request = this.#octokit.request.defaults({ headers: { 'x-github-api-version': '2022-11-28' }, request: { call } });
-      const [method, url] = route.split(' ');
-      const iterate = this.#octokit.paginate.iterator as (r: typeof request, p: Record<string, unknown>) => AsyncIterable<{ data: unknown }>;
-      const pages = iterate(request, { method, url, ...params, per_page: 100 });
-      for await (const page of pages) {
-        // paginate puts a listing's array in `data` (`{total_count, secrets: [...]}` → `[...]`).
-        const data = page.data;
-        items.push(...(Array.isArray(data) ? (data as T[]) : ((data as Record<string, T[] | undefined>)[field] ?? [])));
-      }
-    } catch (error) {
-      if (error instanceof ServiceError) throw error;
-      throw this.#error(failureOf(error), call);
-    }
-    return items;
+    return this.#github.repositoryIds(target.scope.owner, accessOf(target).repositories, targetLabel(target));
   }
 
   /**
@@ -505,7 +557,7 @@ export class GitHubSecrets implements SecretStore {
     let key = this.#keys.get(k);
     if (key === undefined) {
       const { routes, params } = routesOf(scope);
-      key = this.#call(routes.key, params, `reading the secrets public key of ${scopeLabel(scope)}`, scope).then(
+      key = this.#github.request(routes.key, params, { doing: `reading the secrets public key of ${scopeLabel(scope)}`, scope }).then(
         (r) => r.data as PublicKey,
         (error: unknown) => {
           this.#keys.delete(k);
@@ -516,50 +568,26 @@ export class GitHubSecrets implements SecretStore {
     }
     return key;
   }
-
-  async #call(route: string, params: Record<string, unknown>, doing: string, scope: Scope, notAfter?: Date): Promise<{ data: unknown; headers: { link?: string } }> {
-    const call = new Call(doing, scope, !route.startsWith('GET '), notAfter?.getTime());
-    try {
-      return await this.#octokit.request(route, { ...params, headers: { 'x-github-api-version': '2022-11-28' }, request: { call } });
-    } catch (error) {
-      if (error instanceof ServiceError) throw error;
-      throw this.#error(failureOf(error), call);
-    }
-  }
-
-  #error(f: Failure, call: Call): ServiceError {
-    // A write whose answer never came, a server error to it, or any answer after an attempt whose answer was lost:
-    // it may have taken effect, and the caller must not assume it did not. A read is only a read.
-    const outcomeUnknown = call.write && (call.lostAnswer || (f.status !== undefined && f.status >= 500));
-    if (f.status !== undefined) {
-      const failure = githubError(f.status, f.message, f.requestId, call.doing, call.scope);
-      return outcomeUnknown ? new ServiceError({ ...failure.details, outcomeUnknown }) : failure;
-    }
-    const host = new URL(this.#apiUrl).host;
-    return new ServiceError({
-      service: 'GitHub',
-      doing: call.doing,
-      code: f.code,
-      detail: f.message,
-      outcomeUnknown,
-      hint: f.untrusted
-        ? untrustedHint(host, "github-api-url, or GITHUB_API_URL (set by the runner; on GHES, the server's API URL)")
-        : f === LATE
-          ? 'the write window after adding the new client secret closed before this write could start (Entra was slow to accept the secret, or GitHub was slow with the writes before it): nothing was sent; run again'
-          : `GitHub (${host}) could not be reached: check GITHUB_API_URL (or github-api-url), the proxy (HTTPS_PROXY, NO_PROXY) and the network, and run again`,
-    });
-  }
 }
 
-/** The fine-grained token permissions a scope's secrets need (a GitHub App installation needs the same). */
-function permissionsFor(scope: Scope): string {
-  if (scope.repo === undefined) {
-    const name = scope.service === 'dependabot' ? 'Dependabot secrets' : 'Secrets';
-    return `the organisation permission "${name}: Read and write" on ${scope.owner}`;
-  }
+/** What a GitHub request reads or writes, for the permission a refusal names. */
+export type GitHubResource = 'secrets' | 'variables';
+
+const SECRET_PERMISSIONS: Record<Scope['service'], { repository: string; organisation: string }> = {
+  actions: { repository: 'Secrets', organisation: 'Secrets' },
+  dependabot: { repository: 'Dependabot secrets', organisation: 'Dependabot secrets' },
+  codespaces: { repository: 'Codespaces secrets', organisation: 'Organization codespaces secrets' },
+  variables: { repository: 'Variables', organisation: 'Variables' },
+};
+
+/** The fine-grained token permissions a scope's secrets or variables need (a GitHub App installation needs the same). */
+function permissionsFor(scope: Scope, what: GitHubResource): string {
+  const names = what === 'variables' ? { repository: 'Variables', organisation: 'Variables' } : SECRET_PERMISSIONS[scope.service];
+  if (scope.repo === undefined) return `the organisation permission "${names.organisation}: Read and write" on ${scope.owner}`;
   const repo = `${scope.owner}/${scope.repo}`;
-  if (scope.service === 'dependabot') return `the repository permission "Dependabot secrets: Read and write" on ${repo}`;
-  return `the repository permission "Secrets: Read and write"${scope.environment === undefined ? '' : ' and "Environments: Read and write"'} on ${repo}`;
+  if (scope.environment === undefined) return `the repository permission "${names.repository}: Read and write" on ${repo}`;
+  // Environment variables need only "Environments"; environment secrets, "Secrets" too.
+  return what === 'variables' ? `the repository permission "Environments: Read and write" on ${repo}` : `the repository permission "Secrets: Read and write" and "Environments: Read and write" on ${repo}`;
 }
 
 function notFoundHint(scope: Scope): string {
@@ -572,21 +600,33 @@ function notFoundHint(scope: Scope): string {
     : `environment '${scope.environment}' does not exist in ${repo} (create it under Settings → Environments), or github-token cannot see the repository`;
 }
 
-export function githubError(status: number, message: string, requestId: string | undefined, doing: string, scope: Scope): ServiceError {
-  const permissions = permissionsFor(scope);
-  let hint: string | undefined;
-  if (status === 401) hint = 'github-token was refused (Bad credentials): it is expired, revoked or mistyped';
-  else if ((status === 403 || status === 429) && /\bsecondary rate\b/i.test(message)) {
-    hint = "GitHub's secondary rate limit held longer than this run waits: run again later, or spread the targets over more runs";
-  } else if (status === 403 && /not accessible by personal access token/i.test(message)) {
-    hint = `github-token is a personal access token without ${permissions}: edit the token's permissions (and its repository access)`;
-  } else if (status === 403 && /not accessible by integration/i.test(message)) {
-    hint = `github-token may not manage secrets here. The workflow's GITHUB_TOKEN can never read or write secrets: use a fine-grained personal access token or a GitHub App token (its installation granted the same) with ${permissions}`;
-  } else if (status === 403 || status === 429) {
-    hint = `github-token lacks ${permissions} (a GitHub App installation needs the same), or a GitHub rate limit was hit: check the token, and run again later`;
-  } else if (status === 404) hint = notFoundHint(scope);
-  else if (status === 409) hint = "the secret's visibility is not 'selected', so it has no list of repositories: write it with visibility selected";
-  else if (status === 422) hint = 'GitHub refused the value: check the secret name (letters, digits and underscores) and run again';
-  else if (status >= 500) hint = 'GitHub had a transient failure: run again';
+/** The hint for a refusal of the request itself (401, 403, 429). */
+function refusalHint(status: number, message: string, scope: Scope, what: GitHubResource): string | undefined {
+  const permissions = permissionsFor(scope, what);
+  if (status === 401) return 'github-token was refused (Bad credentials): it is expired, revoked or mistyped';
+  if ((status === 403 || status === 429) && /\bsecondary rate\b/i.test(message)) {
+    return "GitHub's secondary rate limit held longer than this run waits: run again later, or spread the targets over more runs";
+  }
+  if (status === 403 && /not accessible by personal access token/i.test(message)) {
+    return `github-token is a personal access token without ${permissions}: edit the token's permissions (and its repository access)`;
+  }
+  if (status === 403 && /not accessible by integration/i.test(message)) {
+    return `github-token may not manage ${what} here. The workflow's GITHUB_TOKEN can never read or write ${what}: use a fine-grained personal access token or a GitHub App token (its installation granted the same) with ${permissions}`;
+  }
+  if (status === 403 || status === 429) return `github-token lacks ${permissions} (a GitHub App installation needs the same), or a GitHub rate limit was hit: check the token, and run again later`;
+  return undefined;
+}
+
+/** The hint for what the answer says of the resource: missing, not selected, refused as invalid, or a server's failure. */
+function answerHint(status: number, scope: Scope, what: GitHubResource): string | undefined {
+  const noun = what === 'variables' ? 'variable' : 'secret';
+  if (status === 404) return notFoundHint(scope);
+  if (status === 409) return `the ${noun}'s visibility is not 'selected', so it has no list of repositories: write it with visibility selected`;
+  if (status === 422) return `GitHub refused the value: check the ${noun} name (letters, digits and underscores) and run again`;
+  return status >= 500 ? 'GitHub had a transient failure: run again' : undefined;
+}
+
+export function githubError(status: number, message: string, requestId: string | undefined, doing: string, scope: Scope, what: GitHubResource = 'secrets'): ServiceError {
+  const hint = refusalHint(status, message, scope, what) ?? answerHint(status, scope, what);
   return new ServiceError({ service: 'GitHub', doing, status, requestId, detail: message, hint });
 }

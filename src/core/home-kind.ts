@@ -1,6 +1,6 @@
 /**
  * A home kind: where a value is kept for the system that uses it. GitHub secrets (Actions secrets of a repository,
- * an environment or an organisation, and Dependabot secrets), GitHub variables (Actions variables, for the values
+ * an environment or an organisation, Dependabot and Codespaces secrets), GitHub variables (Actions variables, for the values
  * that are not secret: client and tenant ID) and Azure Key Vault secrets. What differs between homes is here: what a
  * person calls one and where it is, whether its value can be read back and, if not, how the run tells which
  * credential it holds, and what writing one costs against GitHub's limits. Plan, summary and report ask a target's

@@ -61,12 +61,13 @@ export interface AppRegistration {
 }
 
 /**
+
  * Where values are written on GitHub: Actions secrets of a repository, of one of its environments or of an
- * organisation (no `repo`); Dependabot secrets of a repository or an organisation; Actions variables (`variables`)
- * of a repository, an environment or an organisation.
+ * organisation (no `repo`); Dependabot or Codespaces secrets of a repository or an organisation; Actions variables
+ * (`variables`) of a repository, an environment or an organisation.
  */
 export interface GitHubScope {
-  service: 'actions' | 'dependabot' | 'variables';
+  service: 'actions' | 'dependabot' | 'codespaces' | 'variables';
   owner: string;
   /** Absent: the organisation `owner`. */
   repo?: string;
@@ -120,13 +121,24 @@ export interface StoredSecretInfo {
   value?: string;
 }
 
+/** An Actions variable as GitHub lists it: unlike a secret, its value reads back. */
+export interface StoredVariableInfo {
+  value: string;
+  updatedAt: Date;
+  /** Organisation variables only. */
+  visibility?: OrgVisibility;
+}
+
 export function carriesSecretValue(kind: TargetKind): boolean {
   return kind === 'secret' || kind === 'credentials';
 }
 
+/** What a person calls the secrets of a service other than Actions, as a label's prefix. */
+const SERVICE_PREFIX: Record<GitHubScope['service'], string> = { actions: '', dependabot: 'Dependabot, ', codespaces: 'Codespaces, ', variables: 'variables of ' };
+
 export function scopeLabel(scope: Scope): string {
   if (isKeyVault(scope)) return `Key Vault ${scope.vaultUrl}`;
-  const prefix = scope.service === 'dependabot' ? 'Dependabot, ' : scope.service === 'variables' ? 'variables, ' : '';
+  const prefix = SERVICE_PREFIX[scope.service];
   if (scope.repo === undefined) return `${prefix}organisation ${scope.owner}`;
   const repo = `${scope.owner}/${scope.repo}`;
   return scope.environment === undefined ? `${prefix}repository ${repo}` : `${prefix}environment '${scope.environment}' of ${repo}`;

@@ -141,21 +141,43 @@ function readScope(t: Values): GitHubScope | undefined {
   const repository = t.value('repository');
   const organization = t.value('organization');
   const environment = t.value('environment');
-  const service = t.optionalBool('dependabot') === true ? 'dependabot' : 'actions';
   if ((repository === '') === (organization === '')) {
     if (t.reported('repository') || t.reported('organization')) return undefined;
     const message = repository === '' ? 'one is required: repository (owner/name) for a repository or environment secret, organization for an organisation secret' : 'give one, not both';
     t.about('repository / organization', message);
     return undefined;
   }
-  if (service === 'dependabot' && environment !== '') {
-    t.about('environment', 'not with dependabot: true (Dependabot secrets belong to repositories and organisations, not environments)');
-    return undefined;
-  }
+  const service = readService(t, environment);
+  if (service === undefined) return undefined;
   if (organization !== '') return organizationScope(t, organization, environment, service);
   const repo = readRepositoryName(t, t.source.where('repository'), repository);
   if (repo === undefined || !environmentNameFits(t, t.source.where('environment'), environment)) return undefined;
   return environment === '' ? { service, ...repo } : { service, ...repo, environment };
+}
+
+/** The secrets of another service than Actions that a target may name with `KEY: true`. */
+const OTHER_SERVICES = [
+  { key: 'dependabot', service: 'dependabot', noun: 'Dependabot secrets' },
+  { key: 'codespaces', service: 'codespaces', noun: 'Codespaces secrets' },
+] as const;
+
+/**
+ * Whose secrets a target writes: Actions', or Dependabot's or Codespaces' (`dependabot: true`, `codespaces: true`;
+ * one at most), which belong to repositories and organisations only.
+ */
+function readService(t: Values, environment: string): GitHubScope['service'] | undefined {
+  const chosen = OTHER_SERVICES.filter((s) => t.optionalBool(s.key) === true);
+  const other = chosen[0];
+  if (other === undefined) return 'actions';
+  if (chosen.length > 1) {
+    t.about(chosen.map((s) => s.key).join(' / '), 'give one, not both (a target writes the secrets of one service)');
+    return undefined;
+  }
+  if (environment !== '') {
+    t.about('environment', `not with ${other.key}: true (${other.noun} belong to repositories and organisations, not environments)`);
+    return undefined;
+  }
+  return other.service;
 }
 
 function organizationScope(t: Values, organization: string, environment: string, service: GitHubScope['service']): GitHubScope | undefined {

@@ -6,7 +6,7 @@
  * `open` makes a new adapter (an emulator's API URL, a token, the timing): one process serves test after test.
  */
 import { createInterface } from 'node:readline';
-import { GitHubSecrets, type GitHubTiming } from '../../src/adapters/github';
+import { GitHubConnection, GitHubSecrets, type GitHubTiming } from '../../src/adapters/github';
 import type { Log } from '../../src/core/ports';
 import { ServiceError } from '../../src/core/errors';
 import { Secret } from '../../src/core/secret';
@@ -27,7 +27,7 @@ let store: GitHubSecrets | undefined;
 
 async function serve(r: ChildRequest): Promise<unknown> {
   if (r.op === 'open') {
-    store = new GitHubSecrets(new Secret(r.token), r.apiUrl, log, r.timing satisfies GitHubTiming);
+    store = new GitHubSecrets(new GitHubConnection(new Secret(r.token), r.apiUrl, log, r.timing satisfies GitHubTiming));
     return undefined;
   }
   if (store === undefined) throw new Error('no store is open');

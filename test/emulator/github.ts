@@ -1,7 +1,8 @@
 /**
- * GitHub REST API, secrets subset: Actions secrets of repositories, environments and organizations, Dependabot
- * secrets of repositories and organizations, each scope with a real X25519 key pair; PUT bodies must be libsodium
- * sealed boxes in standard base64. Organization secrets hold a visibility and, with `selected`, repository ids.
+ * GitHub REST API, secrets and variables subset: Actions secrets of repositories, environments and organizations,
+ * Dependabot and Codespaces secrets of repositories and organizations, each scope with a real X25519 key pair; PUT
+ * bodies must be libsodium sealed boxes in standard base64. Organization secrets hold a visibility and, with
+ * `selected`, repository ids. Actions variables of the same scopes (github-variables.ts) go through the same router.
  * Repositories (`GET /repos/{o}/{r}`) have stable numeric ids. Every listing pages (`per_page` ≤ 100, `Link`).
  * An optional secondary rate limit refuses content-creating requests beyond a count in a sliding window.
  */
@@ -11,10 +12,15 @@ import sodium from 'libsodium-wrappers';
 import type { Req, Res, ServiceHandler } from './server.ts';
 import type { State } from './state.ts';
 import { handOut } from './state.ts';
-import type { ContentLimit, EmulatorGitHub, GitHubPermissions, GitHubScope, GitHubSecretMeta, Permission, SecondaryLimit } from './types.ts';
+import type { ContentLimit, EmulatorGitHub, GitHubPermissions, GitHubScope, GitHubSecretMeta, GitHubVariableScope, Permission, SecondaryLimit } from './types.ts';
 import { githubRequestId, isPlainObject, isoSeconds } from './util.ts';
+import { handleVariable, newVariableScope, seedVariable, VARIABLE_WRITES, variableDoc, variableRoutes, variableView, type VariableHelpers, type VariableOp, type VariableScope } from './github-variables.ts';
 
-const DOCS = { actions: 'https://docs.github.com/rest/actions/secrets', dependabot: 'https://docs.github.com/rest/dependabot/secrets' } as const;
+const DOCS: Record<SecretService, { repo: string; org: string }> = {
+  actions: { repo: 'https://docs.github.com/rest/actions/secrets', org: 'https://docs.github.com/rest/actions/secrets' },
+  dependabot: { repo: 'https://docs.github.com/rest/dependabot/secrets', org: 'https://docs.github.com/rest/dependabot/secrets' },
+  codespaces: { repo: 'https://docs.github.com/rest/codespaces/repository-secrets', org: 'https://docs.github.com/rest/codespaces/organization-secrets' },
+};
 const SECONDARY_DOC = 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits';
 const SECONDARY_MESSAGE = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID';
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
@@ -31,7 +37,7 @@ interface StoredSecret {
   selectedRepositoryIds?: number[];
 }
 
-type SecretService = 'actions' | 'dependabot';
+type SecretService = 'actions' | 'dependabot' | 'codespaces';
 
 interface SecretScope {
   kind: 'repo' | 'env' | 'org';
@@ -50,17 +56,23 @@ interface Repo {
   id: number;
   scope: SecretScope;
   dependabot: SecretScope;
-  environments: Map<string, { name: string; scope: SecretScope }>;
+  codespaces: SecretScope;
+  variables: VariableScope;
+  environments: Map<string, { name: string; scope: SecretScope; variables: VariableScope }>;
 }
 
 interface Org {
   name: string;
   scope: SecretScope;
   dependabot: SecretScope;
+  codespaces: SecretScope;
+  variables: VariableScope;
 }
 
 interface Token {
-  kind: 'pat' | 'GITHUB_TOKEN';
+  kind: 'pat' | 'app' | 'GITHUB_TOKEN';
+  /** A personal access token (classic), `ghp_…`: its answers show OAuth scopes. */
+  classic: boolean;
   /** Names the token in the request log. */
   label: string;
   permissions: Required<GitHubPermissions>;
@@ -121,14 +133,16 @@ function meta(s: StoredSecret, scope: SecretScope, apiBase: string): GitHubSecre
 
 /** Moves every secret's created_at and updated_at `ms` into the past, in every scope (Emulator.age). */
 export function ageGitHub(gh: GitHubState, ms: number): void {
-  const scopes = [...gh.orgs.values()].flatMap((o) => [o.scope, o.dependabot]);
-  for (const repo of gh.repos.values()) scopes.push(repo.scope, repo.dependabot, ...[...repo.environments.values()].map((e) => e.scope));
+  const scopes = [...gh.orgs.values()].flatMap((o) => [o.scope, o.dependabot, o.codespaces]);
+  const variables = [...gh.orgs.values()].map((o) => o.variables);
+  for (const repo of gh.repos.values()) {
+    scopes.push(repo.scope, repo.dependabot, repo.codespaces, ...[...repo.environments.values()].map((e) => e.scope));
+    variables.push(repo.variables, ...[...repo.environments.values()].map((e) => e.variables));
+  }
   const back = (t: string): string => isoSeconds(new Date(Date.parse(t) - ms));
-  for (const scope of scopes) {
-    for (const s of scope.secrets.values()) {
-      s.created_at = back(s.created_at);
-      s.updated_at = back(s.updated_at);
-    }
+  for (const stored of [...scopes.flatMap((sc) => [...sc.secrets.values()]), ...variables.flatMap((sc) => [...sc.variables.values()])]) {
+    stored.created_at = back(stored.created_at);
+    stored.updated_at = back(stored.updated_at);
   }
 }
 
@@ -181,13 +195,20 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
   function findScope(scope: GitHubScope): SecretScope | undefined {
     if ('org' in scope) {
       const org = gh.orgs.get(scope.org.toLowerCase());
-      return scope.dependabot === true ? org?.dependabot : org?.scope;
+      return scope.dependabot === true ? org?.dependabot : scope.codespaces === true ? org?.codespaces : org?.scope;
     }
     const repo = gh.repos.get(scope.repo.toLowerCase());
     if (!repo) return undefined;
     if (scope.dependabot === true) return repo.dependabot;
+    if (scope.codespaces === true) return repo.codespaces;
     if (scope.environment === undefined) return repo.scope;
     return repo.environments.get(scope.environment.toLowerCase())?.scope;
+  }
+  function findVariables(scope: GitHubVariableScope): VariableScope | undefined {
+    if ('org' in scope) return gh.orgs.get(scope.org.toLowerCase())?.variables;
+    const repo = gh.repos.get(scope.repo.toLowerCase());
+    if (scope.environment === undefined) return repo?.variables;
+    return repo?.environments.get(scope.environment.toLowerCase())?.variables;
   }
   const metaOf = (sc: SecretScope, s: StoredSecret): GitHubSecretMeta => {
     const m: GitHubSecretMeta = { name: s.name, created_at: s.created_at, updated_at: s.updated_at };
@@ -197,15 +218,20 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
   const repoNameOf = (id: number): string => [...gh.repos.values()].find((r) => r.id === id)?.fullName.split('/')[1] ?? `#${id}`;
   return withRealServiceSwitches(gh, {
     addToken(token, kind, permissions, label) {
-      const dflt: Permission = kind === 'pat' ? 'write' : 'none';
+      const dflt: Permission = kind === 'GITHUB_TOKEN' ? 'none' : 'write';
       gh.tokens.set(token, {
         kind,
+        classic: kind === 'pat' && token.startsWith('ghp_'),
         label: label ?? `${kind}-${gh.tokens.size + 1}`,
         permissions: {
           secrets: permissions?.secrets ?? dflt,
           environments: permissions?.environments ?? dflt,
           orgSecrets: permissions?.orgSecrets ?? dflt,
           dependabotSecrets: permissions?.dependabotSecrets ?? dflt,
+          codespacesSecrets: permissions?.codespacesSecrets ?? dflt,
+          orgCodespacesSecrets: permissions?.orgCodespacesSecrets ?? dflt,
+          variables: permissions?.variables ?? dflt,
+          orgVariables: permissions?.orgVariables ?? dflt,
         },
         used: 0,
       });
@@ -215,7 +241,15 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
       if (!/^[^/\s]+\/[^/\s]+$/.test(fullName)) throw new Error(`emulator: repo must be OWNER/NAME, got '${fullName}'`);
       let repo = gh.repos.get(fullName.toLowerCase());
       if (!repo) {
-        repo = { fullName, id: gh.nextRepoId++, scope: newScope('repo', fullName), dependabot: newScope('repo', fullName, 'dependabot'), environments: new Map() };
+        repo = {
+          fullName,
+          id: gh.nextRepoId++,
+          scope: newScope('repo', fullName),
+          dependabot: newScope('repo', fullName, 'dependabot'),
+          codespaces: newScope('repo', fullName, 'codespaces'),
+          variables: newVariableScope('repo', fullName),
+          environments: new Map(),
+        };
         gh.repos.set(fullName.toLowerCase(), repo);
       }
       for (const env of environments ?? []) this.addEnvironment(fullName, env);
@@ -230,11 +264,14 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
       const repo = gh.repos.get(fullName.toLowerCase());
       if (!repo) throw new Error(`emulator: unknown repo '${fullName}'`);
       if (!repo.environments.has(environment.toLowerCase())) {
-        repo.environments.set(environment.toLowerCase(), { name: environment, scope: newScope('env', `${repo.fullName}:${environment}`) });
+        const label = `${repo.fullName}:${environment}`;
+        repo.environments.set(environment.toLowerCase(), { name: environment, scope: newScope('env', label), variables: newVariableScope('env', label) });
       }
     },
     addOrg(org) {
-      if (!gh.orgs.has(org.toLowerCase())) gh.orgs.set(org.toLowerCase(), { name: org, scope: newScope('org', org), dependabot: newScope('org', org, 'dependabot') });
+      if (!gh.orgs.has(org.toLowerCase())) {
+        gh.orgs.set(org.toLowerCase(), { name: org, scope: newScope('org', org), dependabot: newScope('org', org, 'dependabot'), codespaces: newScope('org', org, 'codespaces'), variables: newVariableScope('org', org) });
+      }
     },
     open(scope, name) {
       return findScope(scope)?.secrets.get(name.toUpperCase())?.value;
@@ -250,7 +287,7 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
       return [...sc.secrets.values()].sort((a, b) => a.name.localeCompare(b.name)).map((s) => metaOf(sc, s));
     },
     access(org, name, options) {
-      const sc = findScope({ org, dependabot: options?.dependabot === true });
+      const sc = findScope({ org, dependabot: options?.dependabot === true, codespaces: options?.codespaces === true });
       const s = sc?.secrets.get(name.toUpperCase());
       if (!s) return undefined;
       const visibility = s.visibility ?? 'private';
@@ -273,6 +310,20 @@ export function createGitHubApi(state: State, gh: GitHubState): EmulatorGitHub {
     publicKey(scope) {
       const sc = findScope(scope);
       return sc ? { key_id: sc.keyId, key: sodium.to_base64(sc.publicKey, sodium.base64_variants.ORIGINAL) } : undefined;
+    },
+    variable(scope, name) {
+      const sc = findVariables(scope);
+      const v = sc?.variables.get(name.toUpperCase());
+      return sc && v ? variableView(v, sc, repoNameOf) : undefined;
+    },
+    variables(scope) {
+      const sc = findVariables(scope);
+      return sc ? [...sc.variables.values()].sort((a, b) => a.name.localeCompare(b.name)).map((v) => variableView(v, sc, repoNameOf)) : [];
+    },
+    putVariable(scope, name, value, updatedAt, access) {
+      const sc = findVariables(scope);
+      if (!sc) throw new Error(`emulator: unknown GitHub variables scope ${JSON.stringify(scope)}`);
+      seedVariable(sc, name, value, updatedAt, access, (r) => this.repoId(`${sc.label}/${r}`));
     },
     secondaryLimit(limit) {
       gh.secondaryLimit = limit === undefined ? undefined : { ...limit };
@@ -305,6 +356,51 @@ function realServiceSwitches(gh: GitHubState): RealServiceSwitches {
     },
   };
 }
+
+/** What a route asks of a token: the permission (its key here, its name on GitHub) and a classic token's scope. */
+interface Grant {
+  key: keyof GitHubPermissions;
+  /** As GitHub names it in `x-accepted-github-permissions`. */
+  name: string;
+  /** The OAuth scope a personal access token (classic) needs, as GitHub's reference gives it. */
+  classic: 'repo' | 'admin:org';
+  /** GitHub asks write even to read (Codespaces repository secrets: "Codespaces secrets" write on every route). */
+  alwaysWrite?: boolean;
+}
+
+const SECRET_WRITES: ReadonlySet<Op> = new Set(['put', 'delete', 'set-repos']);
+
+function secretGrant(kind: SecretScope['kind'], service: SecretService): Grant {
+  if (kind === 'org') {
+    const key = service === 'dependabot' ? 'dependabotSecrets' : service === 'codespaces' ? 'orgCodespacesSecrets' : 'orgSecrets';
+    return { key, name: service === 'actions' ? 'organization_secrets' : `organization_${service}_secrets`, classic: 'admin:org' };
+  }
+  if (service === 'dependabot') return { key: 'dependabotSecrets', name: 'dependabot_secrets', classic: 'repo' };
+  if (service === 'codespaces') return { key: 'codespacesSecrets', name: 'codespaces_secrets', classic: 'repo', alwaysWrite: true };
+  return kind === 'env' ? { key: 'environments', name: 'environments', classic: 'repo' } : { key: 'secrets', name: 'secrets', classic: 'repo' };
+}
+
+function variableGrant(kind: VariableScope['kind']): Grant {
+  if (kind === 'org') return { key: 'orgVariables', name: 'organization_actions_variables', classic: 'admin:org' };
+  return kind === 'env' ? { key: 'environments', name: 'environments', classic: 'repo' } : { key: 'variables', name: 'actions_variables', classic: 'repo' };
+}
+
+/**
+ * A classic token's scopes, from what it may write: `repo` with repository secrets (or environments), `admin:org`
+ * with organization secrets. A scope is coarser than the permissions: a test gives a classic token those two.
+ */
+function oauthScopes(token: Token): string {
+  const p = token.permissions;
+  return [p.secrets === 'write' || p.environments === 'write' ? 'repo' : '', p.orgSecrets === 'write' ? 'admin:org' : ''].filter((x) => x !== '').join(', ');
+}
+
+/** GitHub shows a classic token's scopes, and the one the route needs, on every answer. */
+function classicScopes(token: Token, grant: Grant): Record<string, string> {
+  return token.classic ? { 'x-oauth-scopes': oauthScopes(token), 'x-accepted-oauth-scopes': grant.classic } : {};
+}
+
+/** What a route's parameters name: an organization, a repository or an environment, with their secrets and variables. */
+type Holder = { scope: SecretScope; variables: VariableScope; dependabot?: SecretScope; codespaces?: SecretScope };
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
@@ -350,7 +446,7 @@ const OP_ANCHORS: Record<Op, string> = {
 function docOf(scope: SecretScope['kind'], service: SecretService, op: Op): string {
   const k = scope === 'repo' ? 'repository' : scope === 'env' ? 'environment' : 'organization';
   const a = scope === 'env' ? 'an' : scope === 'org' ? 'an' : 'a';
-  return `${DOCS[service]}#${OP_ANCHORS[op].replace('{k}', k).replace('{a}', a)}`;
+  return `${DOCS[service][scope === 'org' ? 'org' : 'repo']}#${OP_ANCHORS[op].replace('{k}', k).replace('{a}', a)}`;
 }
 
 /**
@@ -360,10 +456,10 @@ function docOf(scope: SecretScope['kind'], service: SecretService, op: Op): stri
  * the GHES prefix `/api/v3`. __tests__/emulator-openapi.test.ts checks every entry against the description.
  */
 export interface GitHubRoute {
-  method: 'GET' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   path: string;
   statuses: readonly number[];
-  target: { kind: 'root' } | { kind: 'repository' } | { kind: SecretScope['kind']; service: SecretService; op: Op };
+  target: { kind: 'root' } | { kind: 'repository' } | { kind: SecretScope['kind']; service: SecretService; op: Op } | { kind: 'variables'; scope: VariableScope['kind']; op: VariableOp };
 }
 
 function secretRoutes(kind: SecretScope['kind'], service: SecretService, base: string): GitHubRoute[] {
@@ -392,6 +488,11 @@ export const GITHUB_ROUTES: readonly GitHubRoute[] = [
   ...secretRoutes('env', 'actions', '/repos/{owner}/{repo}/environments/{environment_name}/secrets'),
   ...secretRoutes('org', 'actions', '/orgs/{org}/actions/secrets'),
   ...secretRoutes('org', 'dependabot', '/orgs/{org}/dependabot/secrets'),
+  ...secretRoutes('repo', 'codespaces', '/repos/{owner}/{repo}/codespaces/secrets'),
+  ...secretRoutes('org', 'codespaces', '/orgs/{org}/codespaces/secrets'),
+  ...variableRoutes('repo', '/repos/{owner}/{repo}/actions/variables'),
+  ...variableRoutes('env', '/repos/{owner}/{repo}/environments/{environment_name}/variables'),
+  ...variableRoutes('org', '/orgs/{org}/actions/variables'),
 ];
 
 /** The GHES REST prefix: gh (and Octokit with a GHES base URL) sends `https://HOST/api/v3/...`. */
@@ -476,7 +577,8 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     const { route, params } = matched;
     const target = route.target;
     if (target.kind === 'root') return root(req, base);
-    const doc = target.kind === 'repository' ? 'https://docs.github.com/rest/repos/repos#get-a-repository' : docOf(target.kind, target.service, target.op);
+    const doc =
+      target.kind === 'repository' ? 'https://docs.github.com/rest/repos/repos#get-a-repository' : target.kind === 'variables' ? variableDoc(target.scope, target.op) : docOf(target.kind, target.service, target.op);
 
     // Authenticate.
     const auth = header(req.headers, 'authorization');
@@ -493,31 +595,16 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
       const repo = gh.repos.get(`${params['owner'] ?? ''}/${params['repo'] ?? ''}`.toLowerCase());
       return repo ? { status: 200, headers: rate, body: repoJson(repo, base) } : err(404, 'Not Found', doc, rate);
     }
-    const secretOp = target.op;
-    const owner = params['owner'] ?? params['org'] ?? '';
-
-    // Resolve the scope: organization or repository (404), permission (403), environment (404).
-    let scope: SecretScope;
-    if (target.kind === 'org') {
-      const org = gh.orgs.get(owner.toLowerCase());
-      if (!org) return err(404, 'Not Found', doc, rate);
-      scope = target.service === 'dependabot' ? org.dependabot : org.scope;
-    } else {
-      const repo = gh.repos.get(`${owner}/${params['repo'] ?? ''}`.toLowerCase());
-      if (!repo) return err(404, 'Not Found', doc, rate);
-      scope = target.service === 'dependabot' ? repo.dependabot : repo.scope;
-      if (target.kind === 'env') {
-        const env = repo.environments.get((params['environment_name'] ?? '').toLowerCase());
-        if (!env) {
-          const permErr = permission(token, scope, secretOp, doc, rate);
-          return permErr ?? err(404, 'Not Found', doc, rate);
-        }
-        scope = env.scope;
-      }
-    }
-    const permErr = permission(token, scope, secretOp, doc, rate);
+    const grant = target.kind === 'variables' ? variableGrant(target.scope) : secretGrant(target.kind, target.service);
+    Object.assign(rate, classicScopes(token, grant));
+    const write = target.kind === 'variables' ? VARIABLE_WRITES.has(target.op) : SECRET_WRITES.has(target.op) || grant.alwaysWrite === true;
+    const permErr = permission(token, grant, write ? 'write' : 'read', doc, rate);
     if (permErr) return permErr;
-
+    const found = holderOf(target.kind === 'variables' ? target.scope : target.kind, params);
+    if (found === undefined) return err(404, 'Not Found', doc, rate);
+    if (target.kind === 'variables') return handleVariable(variableHelpers, req, found.variables, target.op, params['name'] ?? '', rate, base);
+    const scope = (target.service === 'dependabot' ? found.dependabot : target.service === 'codespaces' ? found.codespaces : found.scope) ?? found.scope;
+    const secretOp = target.op;
     const name = params['secret_name'] ?? '';
     switch (secretOp) {
       case 'list':
@@ -558,10 +645,8 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     if (header(req.headers, 'authorization') !== undefined && !token) return err(401, 'Bad credentials', 'https://docs.github.com/rest');
     if (token) token.used += 1;
     const headers = rateHeaders(token);
-    const raw = /^(?:token|bearer)\s+(\S+)/i.exec(header(req.headers, 'authorization') ?? '')?.[1] ?? '';
-    if (token && raw.startsWith('ghp_')) {
-      const scopes = [token.permissions.secrets === 'write' || token.permissions.environments === 'write' ? 'repo' : '', token.permissions.orgSecrets === 'write' ? 'admin:org' : ''];
-      headers['x-oauth-scopes'] = scopes.filter((x) => x !== '').join(', ');
+    if (token?.classic === true) {
+      headers['x-oauth-scopes'] = oauthScopes(token);
       headers['x-accepted-oauth-scopes'] = '';
     }
     const body: Record<string, string> = {
@@ -618,23 +703,37 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     return { status: 200, headers: rate, body: errors.length > 0 ? { data, errors } : { data } };
   }
 
-  function permission(token: Token, scope: SecretScope, op: Op, doc: string, rate: Record<string, string>): Res | undefined {
-    const needed: Permission = op === 'put' || op === 'delete' || op === 'set-repos' ? 'write' : 'read';
+  /** GitHub's 403 for a token without the grant's permission (`needed` of it), or undefined when it has it. */
+  function permission(token: Token, grant: Grant, needed: Permission, doc: string, rate: Record<string, string>): Res | undefined {
     if (token.kind === 'GITHUB_TOKEN') return err(403, 'Resource not accessible by integration', doc, rate);
-    const which: keyof GitHubPermissions =
-      scope.service === 'dependabot' ? 'dependabotSecrets' : scope.kind === 'repo' ? 'secrets' : scope.kind === 'env' ? 'environments' : 'orgSecrets';
-    const have = token.permissions[which];
-    const ok = have === 'write' || (have === 'read' && needed === 'read');
-    if (ok) return undefined;
-    const permName = { secrets: 'secrets', environments: 'environments', orgSecrets: 'organization_secrets', dependabotSecrets: scope.kind === 'org' ? 'organization_dependabot_secrets' : 'dependabot_secrets' }[which];
-    return err(403, 'Resource not accessible by personal access token', doc, { ...rate, 'x-accepted-github-permissions': `${permName}=${needed}` });
+    const have = token.permissions[grant.key];
+    if (have === 'write' || (have === 'read' && needed === 'read')) return undefined;
+    const message = token.kind === 'app' ? 'Resource not accessible by integration' : 'Resource not accessible by personal access token';
+    return err(403, message, doc, { ...rate, 'x-accepted-github-permissions': `${grant.name}=${needed}` });
   }
 
-  /** One page of `all` (`per_page` at most 100, default 30; `page` from 1), with GitHub's `Link` header. */
-  function paged<T>(req: Req, rate: Record<string, string>, all: T[], body: (page: T[], total: number) => object): Res {
+  /** The organization, repository or environment a route's parameters name, or undefined (404). */
+  function holderOf(kind: SecretScope['kind'], params: Record<string, string>): Holder | undefined {
+    const owner = params['owner'] ?? params['org'] ?? '';
+    if (kind === 'org') return gh.orgs.get(owner.toLowerCase());
+    const repo = gh.repos.get(`${owner}/${params['repo'] ?? ''}`.toLowerCase());
+    if (!repo || kind === 'repo') return repo;
+    return repo.environments.get((params['environment_name'] ?? '').toLowerCase());
+  }
+
+  const variableHelpers: VariableHelpers = {
+    err,
+    paged: (req, rate, all, body, perPage) => paged(req, rate, all, body, perPage),
+    jsonBody,
+    repositoryIds: (org, raw, doc, rate) => repositoryIds(org, raw, false, doc, rate),
+    repositories: (ids, base) => ids.flatMap((id) => [...gh.repos.values()].filter((r) => r.id === id)).map((r) => repoJson(r, base)),
+  };
+
+  /** One page of `all` (`per_page` at most 100, default 30, unless the route says otherwise; `page` from 1), with GitHub's `Link` header. */
+  function paged<T>(req: Req, rate: Record<string, string>, all: T[], body: (page: T[], total: number) => object, limits = { max: 100, dflt: 30 }): Res {
     const perPageRaw = req.query.get('per_page');
     const pageRaw = req.query.get('page');
-    const perPage = Math.min(100, Math.max(1, perPageRaw !== null && /^\d+$/.test(perPageRaw) ? Number(perPageRaw) : 30));
+    const perPage = Math.min(limits.max, Math.max(1, perPageRaw !== null && /^\d+$/.test(perPageRaw) ? Number(perPageRaw) : limits.dflt));
     const page = Math.max(1, pageRaw !== null && /^\d+$/.test(pageRaw) ? Number(pageRaw) : 1);
     const slice = all.slice((page - 1) * perPage, page * perPage);
     const headers = { ...rate };
@@ -657,13 +756,13 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
   }
 
   /** Repository ids as GitHub takes them (integers; the organization secret PUT also takes digit strings), or an error. */
-  function repositoryIds(scope: SecretScope, raw: unknown, allowStrings: boolean, doc: string, rate: Record<string, string>): number[] | Res {
+  function repositoryIds(org: string, raw: unknown, allowStrings: boolean, doc: string, rate: Record<string, string>): number[] | Res {
     const ok = (x: unknown): boolean => Number.isInteger(x) || (allowStrings && typeof x === 'string' && /^\d+$/.test(x));
     if (!Array.isArray(raw) || !raw.every(ok)) return err(422, `Invalid request.\n\nFor 'properties/selected_repository_ids', ${JSON.stringify(raw)} is not an array of integers.`, doc, rate);
     const ids = raw.map(Number);
-    const inOrg = new Set([...gh.repos.values()].filter((r) => r.fullName.toLowerCase().startsWith(`${scope.label.toLowerCase()}/`)).map((r) => r.id));
+    const inOrg = new Set([...gh.repos.values()].filter((r) => r.fullName.toLowerCase().startsWith(`${org.toLowerCase()}/`)).map((r) => r.id));
     const unknown = ids.filter((id) => !inOrg.has(id));
-    if (unknown.length > 0) return err(422, `Repository ids not found in ${scope.label}: ${unknown.join(', ')}`, doc, rate);
+    if (unknown.length > 0) return err(422, `Repository ids not found in ${org}: ${unknown.join(', ')}`, doc, rate);
     return [...new Set(ids)];
   }
 
@@ -685,7 +784,7 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
     if (body['selected_repository_ids'] === undefined) return err(422, 'Invalid request.\n\n"selected_repository_ids" wasn\'t supplied.', doc, rate);
     // GitHub: the selection exists only for visibility selected.
     if (s.visibility !== 'selected') return err(409, `The visibility of ${s.name} is not "selected".`, doc, rate);
-    const ids = repositoryIds(scope, body['selected_repository_ids'], false, doc, rate);
+    const ids = repositoryIds(scope.label, body['selected_repository_ids'], false, doc, rate);
     if (!Array.isArray(ids)) return ids;
     s.selectedRepositoryIds = ids;
     if (gh.selectionPutMovesUpdatedAt) s.updated_at = isoSeconds();
@@ -716,7 +815,8 @@ export function createGitHubHandler(state: State, gh: GitHubState): ServiceHandl
       const raw = body['selected_repository_ids'];
       if (raw !== undefined) {
         if (vis !== 'selected') return err(422, 'Selected repositories can only be specified when visibility is "selected".', doc, rate);
-        const ids = repositoryIds(scope, raw, true, doc, rate);
+        // Actions and Dependabot take digit strings too (their descriptions say so); Codespaces only integers.
+        const ids = repositoryIds(scope.label, raw, scope.service !== 'codespaces', doc, rate);
         if (!Array.isArray(ids)) return ids;
         selected = ids;
       }

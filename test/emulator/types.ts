@@ -317,10 +317,34 @@ export interface GitHubPermissions {
   orgSecrets?: Permission;
   /** Permission "Dependabot secrets" (Dependabot secrets of repositories and organizations). */
   dependabotSecrets?: Permission;
+  /** Repository permission "Codespaces secrets" (`codespaces_secrets`; GitHub asks write even to list them). */
+  codespacesSecrets?: Permission;
+  /** Organization permission "Organization codespaces secrets" (`organization_codespaces_secrets`). */
+  orgCodespacesSecrets?: Permission;
+  /** Repository permission "Variables" (`actions_variables`): repository variables (environment ones need "Environments"). */
+  variables?: Permission;
+  /** Organization permission "Variables" (`organization_actions_variables`). */
+  orgVariables?: Permission;
 }
 
-/** A secrets scope: Actions secrets by default, Dependabot secrets with `dependabot: true` (no environment then). */
-export type GitHubScope = { repo: string; environment?: string; dependabot?: boolean } | { org: string; dependabot?: boolean };
+/**
+ * A secrets scope: Actions secrets by default, Dependabot secrets with `dependabot: true`, Codespaces secrets with
+ * `codespaces: true` (no environment with either).
+ */
+export type GitHubScope = { repo: string; environment?: string; dependabot?: boolean; codespaces?: boolean } | { org: string; dependabot?: boolean; codespaces?: boolean };
+
+/** An Actions variables scope: a repository, one of its environments, or an organization. */
+export type GitHubVariableScope = { repo: string; environment?: string } | { org: string };
+
+/** An Actions variable as the emulator holds it; `repositories` (names, sorted) for an organization one with visibility selected. */
+export interface GitHubVariableView {
+  name: string;
+  value: string;
+  created_at: string;
+  updated_at: string;
+  visibility?: 'all' | 'private' | 'selected';
+  repositories?: string[];
+}
 
 /** Who may use an organization secret: repository names (not owner/name) with visibility selected. */
 export interface GitHubOrgAccess {
@@ -361,17 +385,20 @@ export interface GitHubSecretMeta {
 
 export interface EmulatorGitHub {
   /**
-   * kind 'pat': a fine-grained token, default permissions all 'write'. kind 'GITHUB_TOKEN': cannot use the secrets
-   * API at all. `label` names the token in the request log (RequestLogEntry.principal); default `${kind}-${n}`
-   * (n counts the tokens added).
+   * kind 'pat': a personal access token, default permissions all 'write' (a token starting `ghp_` is a classic one:
+   * the API root and every secrets or variables answer show its scopes, `x-oauth-scopes`, and the scope the route
+   * needs, `x-accepted-oauth-scopes`). kind 'app': a GitHub App installation token, default permissions all 'write',
+   * refused as GitHub refuses an integration ("Resource not accessible by integration", with the permission it
+   * lacks). kind 'GITHUB_TOKEN': cannot use the secrets or variables API at all. `label` names the token in the
+   * request log (RequestLogEntry.principal); default `${kind}-${n}` (n counts the tokens added).
    */
-  addToken(token: string, kind: 'pat' | 'GITHUB_TOKEN', permissions?: GitHubPermissions, label?: string): void;
+  addToken(token: string, kind: 'pat' | 'app' | 'GITHUB_TOKEN', permissions?: GitHubPermissions, label?: string): void;
   /** Adds a repository (once; again adds environments) and returns its id: stable, numeric, as GET /repos/{o}/{r} shows it. */
   addRepo(fullName: string, environments?: string[]): number;
   /** The id of a repository added with addRepo. */
   repoId(fullName: string): number;
   addEnvironment(fullName: string, environment: string): void;
-  /** Adds an organization with its Actions and Dependabot secrets scopes (own public keys); its repositories are `org/…`. */
+  /** Adds an organization with its Actions, Dependabot and Codespaces secrets scopes (own public keys) and its variables; its repositories are `org/…`. */
   addOrg(org: string): void;
   /** Plaintext of a stored secret (opened with the scope's private key at PUT time and kept). */
   open(scope: GitHubScope, name: string): string | undefined;
@@ -379,11 +406,17 @@ export interface EmulatorGitHub {
   /** Every secret of a scope (metadata), sorted by name. */
   secrets(scope: GitHubScope): GitHubSecretMeta[];
   /** Visibility and selected repositories (names, sorted) of an organization secret; undefined if there is none. */
-  access(org: string, name: string, options?: { dependabot?: boolean }): GitHubOrgAccess | undefined;
+  access(org: string, name: string, options?: { dependabot?: boolean; codespaces?: boolean }): GitHubOrgAccess | undefined;
   /** Seed a secret directly; `access` for an organization secret (default: as before, or private). */
   putPlain(scope: GitHubScope, name: string, value: string, updatedAt?: string, access?: GitHubOrgAccess): void;
   /** The scope's public key as served by GET .../public-key. */
   publicKey(scope: GitHubScope): { key_id: string; key: string } | undefined;
+  /** An Actions variable as stored (value, times, and for an organization its visibility and selected repositories). */
+  variable(scope: GitHubVariableScope, name: string): GitHubVariableView | undefined;
+  /** Every variable of a scope, sorted by name. */
+  variables(scope: GitHubVariableScope): GitHubVariableView[];
+  /** Seed a variable directly (created, or its value replaced); `access` for an organization one (default: as before, or private). */
+  putVariable(scope: GitHubVariableScope, name: string, value: string, updatedAt?: string, access?: GitHubOrgAccess): void;
   /** Switches GitHub's secondary rate limit on (see SecondaryLimit) or, with undefined, off; either way its count restarts. */
   secondaryLimit(limit: SecondaryLimit | undefined): void;
   /**
