@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { INPUT_NAMES, PER_APP_INPUT_NAMES, readConfig, SECRET_INPUT_NAMES } from '../src/config';
 import { InputError } from '../src/core/errors';
 import { certificateKind, CLIENT_SECRET } from '../src/core/credential-kind';
-import { isKeyVault, type GitHubScope, type Scope } from '../src/core/model';
+import { isKeyVault, scopeLabel, type GitHubScope, type Scope } from '../src/core/model';
 import { APP_KEYS } from '../src/inputs/app';
 import { CLOUDS } from '../src/inputs/clouds';
 import { readFleetFile } from '../src/inputs/fleet-file';
@@ -611,5 +611,73 @@ apps:
     expect(c.apps.map((a) => a.rotation.kind)).toEqual([certificateKind('pfx'), CLIENT_SECRET]);
     const bad = fleetFile.replace('  - app-name: orders-api\n', '  - app-name: orders-api\n    certificate-format: pem\n');
     expect(fleetProblems(bad)).toEqual(['fleet.yml:10: apps[1].certificate-format: only with credential-type: certificate (a client secret has one form)']);
+  });
+});
+
+describe('homes: Actions variables and Key Vault secrets', () => {
+  const kv = 'https://kv-payments.vault.azure.net';
+
+  it('step: variables for the IDs in the repository (or each environment), Key Vault secrets from their identifiers', () => {
+    const c = readEnv(env({ ...base, environments: 'prod\nstaging', 'client-id-variable-name': 'AZURE_CLIENT_ID', 'tenant-id-variable-name': 'AZURE_TENANT_ID', 'key-vault-secrets': `${kv}/secrets/billing-secret\n${kv}/secrets/billing-copy` }));
+    expect(c.apps[0]?.targets.map((t) => `${scopeLabel(t.scope)} ${t.name} ${t.kind}`)).toEqual([
+      "environment 'prod' of octo/app AZURE_CLIENT_SECRET secret",
+      "variables of environment 'prod' of octo/app AZURE_CLIENT_ID client-id",
+      "variables of environment 'prod' of octo/app AZURE_TENANT_ID tenant-id",
+      "environment 'staging' of octo/app AZURE_CLIENT_SECRET secret",
+      "variables of environment 'staging' of octo/app AZURE_CLIENT_ID client-id",
+      "variables of environment 'staging' of octo/app AZURE_TENANT_ID tenant-id",
+      `Key Vault ${kv} billing-secret secret`,
+      `Key Vault ${kv} billing-copy secret`,
+    ]);
+  });
+
+  it('step: Key Vault secrets alone need no github-token; a GitHub input given then says it needs one', () => {
+    const noToken: Record<string, string> = { ...base };
+    delete noToken['github-token'];
+    const c = readEnv(env({ ...noToken, 'key-vault-secrets': `${kv}/secrets/billing-secret` }));
+    expect(c.apps[0]?.targets).toEqual([{ scope: { service: 'key-vault', vaultUrl: kv }, name: 'billing-secret', kind: 'secret' }]);
+    expect(c.github.token).toBeUndefined();
+    expect(problemsOf({ ...noToken, 'key-vault-secrets': `${kv}/secrets/billing-secret`, environments: 'prod', 'client-id-variable-name': 'AZURE_CLIENT_ID' })).toEqual([
+      'environments: needs github-token: without one only key-vault-secrets are written',
+      'client-id-variable-name: needs github-token: without one only key-vault-secrets are written',
+    ]);
+    expect(problemsOf(noToken)).toEqual([expect.stringMatching(/^github-token: required \(unless dry-run is true\).*A run that writes only Key Vault secrets \(key-vault-secrets\) needs none$/)]);
+  });
+
+  it('step: names the line and what is expected', () => {
+    expect(problemsOf({ ...base, 'key-vault-secrets': `${kv}/secrets/ok\nhttp://kv.vault.azure.net/secrets/x\n${kv}/secrets/bad_name\n${kv}/secrets/ok/v1\n${kv}/secrets/OK` })).toEqual([
+      "key-vault-secrets, line 2: got 'http://kv.vault.azure.net/secrets/x', expected a Key Vault secret identifier, like https://kv-payments.vault.azure.net/secrets/payments-api-client-secret (no version)",
+      `key-vault-secrets, line 3: got 'bad_name', expected a Key Vault secret name: 1 to 127 letters, digits and dashes`,
+      `key-vault-secrets, line 4: got '${kv}/secrets/ok/v1', expected a Key Vault secret identifier, like https://kv-payments.vault.azure.net/secrets/payments-api-client-secret (no version)`,
+      `key-vault-secrets, line 5: got '${kv}/secrets/OK', expected each Key Vault secret once (names are case-insensitive)`,
+    ]);
+    expect(problemsOf({ ...base, 'client-id-variable-name': 'GITHUB_ID', 'tenant-id-variable-name': '1D' })).toEqual([
+      "client-id-variable-name: got 'GITHUB_ID', expected a GitHub variable name that does not start with GITHUB_ (GitHub reserves that prefix)",
+      "tenant-id-variable-name: got '1D', expected a GitHub variable name: only letters, digits and underscores, not starting with a digit",
+    ]);
+  });
+
+  it('fleet: a key-vault target, and variables of an organisation with its visibility; a fleet of Key Vault targets only needs no token', () => {
+    const file = `apps:\n  - app-name: billing-api\n    targets:\n      - key-vault: ${kv}/\n        secret-name: billing-api-secret\n        client-id-secret-name: billing-api-client-id\n      - organization: octo-org\n        visibility: all\n        secret-name: BILLING_SECRET\n        client-id-variable-name: BILLING_CLIENT_ID\n`;
+    const c = readFleet(file);
+    expect(c.apps[0]?.targets).toEqual([
+      { scope: { service: 'key-vault', vaultUrl: kv }, name: 'billing-api-secret', kind: 'secret' },
+      { scope: { service: 'key-vault', vaultUrl: kv }, name: 'billing-api-client-id', kind: 'client-id' },
+      { scope: { service: 'actions', owner: 'octo-org' }, name: 'BILLING_SECRET', kind: 'secret', access: { visibility: 'all', repositories: [] } },
+      { scope: { service: 'variables', owner: 'octo-org' }, name: 'BILLING_CLIENT_ID', kind: 'client-id', access: { visibility: 'all', repositories: [] } },
+    ]);
+    const vaultOnly = `apps:\n  - app-name: billing-api\n    targets:\n      - key-vault: ${kv}\n        secret-name: billing-api-secret\n`;
+    expect(fleetProblems(vaultOnly, { 'github-token': '' })).toEqual([]);
+    expect(fleetProblems(file, { 'github-token': '' })).toEqual([expect.stringMatching(/^github-token: required/)]);
+  });
+
+  it('fleet: what a key-vault target cannot have, bad names, and variables of Dependabot, each at its line', () => {
+    const file = `apps:\n  - app-name: billing-api\n    targets:\n      - key-vault: ${kv}/keys\n        environment: prod\n        secret-name: billing_secret\n      - repository: octo-org/billing\n        dependabot: true\n        secret-name: BILLING_SECRET\n        tenant-id-variable-name: BILLING_TENANT_ID\n`;
+    expect(fleetProblems(file)).toEqual([
+      'fleet.yml:5: apps[0].targets[0].environment: not with key-vault (a Key Vault target names its vault, and the secrets in it)',
+      `fleet.yml:4: apps[0].targets[0].key-vault: got '${kv}/keys', expected a vault's https:// URL without a path, like https://kv-payments.vault.azure.net (az keyvault show --name <vault> --query properties.vaultUri)`,
+      "fleet.yml:6: apps[0].targets[0].secret-name: got 'billing_secret', expected a Key Vault secret name: 1 to 127 letters, digits and dashes",
+      'fleet.yml:10: apps[1].targets[1].tenant-id-variable-name: not with dependabot: true (variables belong to Actions)'.replace('apps[1]', 'apps[0]'),
+    ]);
   });
 });

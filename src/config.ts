@@ -10,13 +10,13 @@
  * a fleet file describes every app (src/inputs/fleet-file.ts), through the same rules (src/inputs/app.ts).
  */
 import { InputError } from './core/errors';
-import type { Scope, Target } from './core/model';
+import { isKeyVault, type GitHubScope, type Target } from './core/model';
 import type { Secret } from './core/secret';
 import type { AppSpec, FleetSettings, ReportScope } from './core/spec';
 import { appKey, APP_KEYS, azureLoginProblem, federationOf, readApp, readRotation, readSecretNames, SECRET_NAME_KEYS } from './inputs/app';
 import { CLOUD_NAMES, CLOUDS, type Cloud } from './inputs/clouds';
 import type { readFleetFile } from './inputs/fleet-file';
-import { environmentNameFits, readRepositoryName, readSubscriptionId, REPOSITORY_EXPECTED, scopeTargets } from './inputs/targets';
+import { environmentNameFits, readKeyVaultSecrets, readRepositoryName, readSubscriptionId, readVariableNames, REPOSITORY_EXPECTED, scopeTargets, VARIABLE_NAME_KEYS, variableTargets } from './inputs/targets';
 import { parseUrl, stepSource, Values, type Env } from './inputs/values';
 
 /** Every input the action reads: exactly the inputs action.yml declares. The reader accepts no other name. */
@@ -38,6 +38,9 @@ export const INPUT_NAMES = [
   'tenant-id-secret-name',
   'credentials-secret-name',
   'subscription-id',
+  'client-id-variable-name',
+  'tenant-id-variable-name',
+  'key-vault-secrets',
   'dry-run',
   'config',
   'max-rotations',
@@ -58,6 +61,8 @@ export const PER_APP_INPUT_NAMES = [
   'environments',
   ...SECRET_NAME_KEYS,
   'subscription-id',
+  ...VARIABLE_NAME_KEYS,
+  'key-vault-secrets',
 ] as const satisfies readonly InputName[];
 
 export const MAX_ROTATIONS = 1000;
@@ -118,8 +123,14 @@ export function readConfig(read: InputReader, env: Env, fleetReading?: FleetRead
   const configPath = step.value('config');
   const single = configPath === '' ? readSingleApp(step) : undefined;
   const dryRun = readDryRun(step);
-  const github = readGitHub(step, dryRun.dryRun === true);
-  const apps = configPath === '' ? singleAppSpec(step, single) : fleetApps(step, configPath, fleetReading);
+  const token = step.secret('github-token');
+  const noToken = token === undefined && dryRun.dryRun !== true;
+  // One app: a GitHub home unless key-vault-secrets alone are meant (given, without a token).
+  if (configPath === '' && noToken && step.value('key-vault-secrets') === '') tokenRequired(step);
+  const github = readGitHub(step, token);
+  const apps = configPath === '' ? singleAppSpec(step, single, token !== undefined) : fleetApps(step, configPath, fleetReading);
+  // A fleet: a GitHub home when any target is one.
+  if (configPath !== '' && noToken && apps?.some((a) => a.targets.some((t) => !isKeyVault(t.scope))) === true) tokenRequired(step);
   const fleet = readFleetSettings(step);
   if (problems.length > 0 || !signIn || dryRun.dryRun === undefined || !github || !apps || !fleet) {
     throw new InputError(problems.length > 0 ? problems : ['internal: an input was rejected without a reason'], configPath === '' ? undefined : configPath);
@@ -181,15 +192,16 @@ function httpsRoot(inputs: Values, name: InputName, example: string): string | u
   return undefined;
 }
 
-function readGitHub(inputs: Values, dryRun: boolean): Config['github'] | undefined {
-  const token = inputs.secret('github-token');
-  if (token === undefined && !dryRun) {
-    inputs.problems.push(
-      'github-token: required (unless dry-run is true), expected a fine-grained token or GitHub App token with the Secrets (and, for environments, Environments) read and write permission; the workflow GITHUB_TOKEN cannot write secrets',
-    );
-  }
+function readGitHub(inputs: Values, token: Secret | undefined): Config['github'] | undefined {
   const apiUrl = readApiUrl(inputs);
   return apiUrl === undefined ? undefined : { token, apiUrl };
+}
+
+/** github-token is needed to write GitHub secrets or variables: not for Key Vault secrets alone, nor in a dry run. */
+function tokenRequired(inputs: Values): void {
+  inputs.problems.push(
+    'github-token: required (unless dry-run is true), expected a fine-grained token or GitHub App token with the Secrets (and, for environments, Environments; for variables, Variables) read and write permission; the workflow GITHUB_TOKEN cannot write secrets. A run that writes only Key Vault secrets (key-vault-secrets) needs none',
+  );
 }
 
 /**
@@ -221,9 +233,21 @@ function readSingleApp(step: Values): SingleApp {
   return { app: readApp(step, federationOf(step)), rotation: readRotation(step) };
 }
 
-/** Single mode: a fleet of one, its targets from repository, environments and the secret-name inputs. */
-function singleAppSpec(step: Values, single: SingleApp | undefined): AppSpec[] | undefined {
-  const targets = readSingleTargets(step);
+/**
+ * Single mode: a fleet of one, its targets from repository, environments, the secret-name and variable-name inputs,
+ * and key-vault-secrets. Without github-token, key-vault-secrets alone: no GitHub secret (secret-name's default) is
+ * meant then, and a GitHub input given is an error.
+ */
+function singleAppSpec(step: Values, single: SingleApp | undefined, token: boolean): AppSpec[] | undefined {
+  const vault = readKeyVaultSecrets(step);
+  const keyVaultOnly = !token && vault !== undefined && vault.length > 0;
+  if (keyVaultOnly) {
+    for (const name of ['repository', 'environments', 'client-id-secret-name', 'tenant-id-secret-name', 'credentials-secret-name', ...VARIABLE_NAME_KEYS] as const) {
+      if (step.value(name) !== '') step.about(name, 'needs github-token: without one only key-vault-secrets are written');
+    }
+  }
+  const github = keyVaultOnly ? [] : readSingleTargets(step);
+  const targets = github === undefined || vault === undefined ? undefined : [...github, ...vault];
   const azureLogin = single?.rotation === undefined ? undefined : azureLoginProblem(single.rotation.kind);
   if (azureLogin !== undefined && step.value('credentials-secret-name') !== '') {
     step.about('credentials-secret-name', azureLogin);
@@ -236,12 +260,13 @@ function singleAppSpec(step: Values, single: SingleApp | undefined): AppSpec[] |
 function readSingleTargets(inputs: Values): Target[] | undefined {
   const repository = readRepository(inputs);
   const names = readSecretNames(inputs);
+  const variables = readVariableNames(inputs);
   const environments = readEnvironments(inputs);
   const subscriptionId = readSubscriptionId(inputs);
-  if (repository === undefined || names === undefined) return undefined;
-  const scopes: Scope[] =
+  if (repository === undefined || names === undefined || variables === undefined) return undefined;
+  const scopes: GitHubScope[] =
     environments.length === 0 ? [{ service: 'actions', ...repository }] : environments.map((environment) => ({ service: 'actions', ...repository, environment }));
-  return scopes.flatMap((scope) => scopeTargets(scope, names, subscriptionId).map((t) => t.target));
+  return scopes.flatMap((scope) => [...scopeTargets(scope, names, subscriptionId), ...variableTargets(scope, variables)].map((t) => t.target));
 }
 
 /** `repository`, or the workflow's own repository when empty. */

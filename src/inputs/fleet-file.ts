@@ -6,13 +6,13 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
-import { scopeKey, targetLabel, type OrgAccess, type OrgVisibility, type GitHubScope, type Target } from '../core/model';
+import { scopeKey, targetLabel, type OrgAccess, type OrgVisibility, type GitHubScope, type Target, type TargetKind } from '../core/model';
 import type { AppSpec } from '../core/spec';
 import { appKey, azureLoginProblem, federationOf, readApp, readRotation, readSecretNames, type Federation } from './app';
 import { FleetDoc, mapSource, pathText, pointer, type Path } from './fleet-doc';
 import { EMPTY_EXPECTED, schemaProblems } from './fleet-schema';
 import { isOwnerName, isRepoName, OWNER_EXPECTED, REPO_NAME_EXPECTED } from './github-names';
-import { environmentNameFits, readRepositoryName, readSubscriptionId, scopeTargets } from './targets';
+import { environmentNameFits, keyVaultNameFits, readRepositoryName, readSubscriptionId, readVariableNames, readVaultUrl, scopeTargets, VARIABLE_NAME_KEYS, variableTargets } from './targets';
 import type { Values } from './values';
 
 interface Context {
@@ -126,15 +126,46 @@ function readTargets(ctx: Context, path: Path): Located[] | undefined {
   return all.includes(undefined) ? undefined : (all as Located[][]).flat();
 }
 
-/** One target entry: a scope, its access (organisations), and the secret names written there. */
+/**
+ * One target entry: a GitHub scope, its access (organisations), the secret names written there and the variable
+ * names (Actions only); or a Key Vault (`key-vault`) and the secret names written in it.
+ */
 function readTarget(ctx: Context, path: Path): Located[] | undefined {
   const t = ctx.step.withSource(mapSource(ctx.doc, [path], {}));
+  if (t.value('key-vault') !== '' || t.reported('key-vault')) return readKeyVaultTarget(t);
   const scope = readScope(t);
   const access = readAccess(t, scope);
   const names = readSecretNames(t);
+  const variables = readVariableNames(t);
   const subscriptionId = readSubscriptionId(t);
-  if (scope === undefined || access === 'bad' || names === undefined) return undefined;
-  return scopeTargets(scope, names, subscriptionId, access).map(({ target, name }) => ({ target, where: t.source.where(name.key) }));
+  if (scope !== undefined && scope.service !== 'actions') {
+    for (const v of variables ?? []) t.about(v.key, `not with ${scope.service}: true (variables belong to Actions)`);
+  }
+  if (scope === undefined || access === 'bad' || names === undefined || variables === undefined || (scope.service !== 'actions' && variables.length > 0)) return undefined;
+  const targets = [...scopeTargets(scope, names, subscriptionId, access), ...variableTargets(scope, variables, access)];
+  return targets.map(({ target, name }) => ({ target, where: t.source.where(name.key) }));
+}
+
+/** Keys a Key Vault target cannot have: they say where on GitHub, or what only GitHub holds. */
+const NOT_WITH_KEY_VAULT = ['repository', 'organization', 'environment', 'dependabot', 'codespaces', 'visibility', 'repositories', 'credentials-secret-name', 'subscription-id', ...VARIABLE_NAME_KEYS] as const;
+const KEY_VAULT_NAME_KEYS = ['secret-name', 'client-id-secret-name', 'tenant-id-secret-name'] as const;
+const KEY_VAULT_KIND: Record<(typeof KEY_VAULT_NAME_KEYS)[number], TargetKind> = { 'secret-name': 'secret', 'client-id-secret-name': 'client-id', 'tenant-id-secret-name': 'tenant-id' };
+
+/** A Key Vault target: the vault's URL and the names of the secrets written in it (the value, and the IDs if asked). */
+function readKeyVaultTarget(t: Values): Located[] | undefined {
+  const before = t.problems.length;
+  for (const key of NOT_WITH_KEY_VAULT) {
+    if (t.value(key) !== '' || t.items(key) !== undefined) t.about(key, 'not with key-vault (a Key Vault target names its vault, and the secrets in it)');
+  }
+  const scope = t.reported('key-vault') ? undefined : readVaultUrl(t, t.source.where('key-vault'), t.value('key-vault'));
+  const targets: Located[] = [];
+  for (const key of KEY_VAULT_NAME_KEYS) {
+    const name = t.value(key);
+    if (name === '' || !keyVaultNameFits(t, t.source.where(key), name)) continue;
+    if (targets.some((x) => x.target.name.toLowerCase() === name.toLowerCase())) t.problem(t.source.where(key), name, 'a name different from the others of this vault (Key Vault names are case-insensitive)');
+    else if (scope !== undefined) targets.push({ target: { scope, name, kind: KEY_VAULT_KIND[key] }, where: t.source.where(key) });
+  }
+  return t.problems.length > before || scope === undefined ? undefined : targets;
 }
 
 function readScope(t: Values): GitHubScope | undefined {
@@ -143,7 +174,7 @@ function readScope(t: Values): GitHubScope | undefined {
   const environment = t.value('environment');
   if ((repository === '') === (organization === '')) {
     if (t.reported('repository') || t.reported('organization')) return undefined;
-    const message = repository === '' ? 'one is required: repository (owner/name) for a repository or environment secret, organization for an organisation secret' : 'give one, not both';
+    const message = repository === '' ? 'one is required: repository (owner/name) for a repository or environment secret, organization for an organisation secret, key-vault for a Key Vault' : 'give one, not both';
     t.about('repository / organization', message);
     return undefined;
   }
