@@ -3432,7 +3432,7 @@ async function rotateCredential(p, app, ctx, ports, outcome) {
     const values = added === undefined ? undefined : new DerivedValues(added.value, kind, app, ctx.tenantId, ports.log);
     const writesValue = plan.writes.some((w) => (0,model/* carriesSecretValue */.PZ)(w.target.kind));
     const holds = added?.info ?? outcome.currentCredential;
-    await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), { app, holds, notAfter: addDeadline }, ports, outcome);
+    await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), { app, holds, notAfter: addDeadline, kind }, ports, outcome);
     let settled;
     try {
         if (added !== undefined)
@@ -3512,8 +3512,10 @@ async function verifyNew(app, kind, added, spByVerify, ports) {
  * target is "unconfirmed", which keeps every credential of the kind, the new one included.
  */
 async function writeTargets(targets, valueOf, how, ports, outcome) {
+    const form = (t) => (t.kind === 'credentials' ? 'json' : t.kind === 'secret' ? how.kind.valueForm : 'id');
     const options = (t) => ({
         appId: how.app.appId,
+        form: form(t),
         ...(how.notAfter === undefined ? {} : { notAfter: how.notAfter }),
         // What a home that records it (a Key Vault secret's tag and expiry) records: the credential a value target holds.
         ...((0,model/* carriesSecretValue */.PZ)(t.kind) && how.holds !== undefined ? { holds: how.holds } : {}),

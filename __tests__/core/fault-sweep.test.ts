@@ -12,7 +12,7 @@ import { runFleet } from '../../src/core/fleet.ts';
 import { fakePorts, FAULT_KINDS, type CallName, type Fake } from '../../test/fakes/index.ts';
 import { convergenceProblems, newManaged, seedNearExpiry, seedNothing, violations, type Seeded } from '../../test/fakes/seed.ts';
 import { translate } from '../../test/fakes/slow-sweep-translation.ts';
-import { appSpec, DAY, fleet, fleetSettings, repo, single, target } from '../../test/fakes/specs.ts';
+import { appSpec, DAY, fleet, fleetSettings, repo, single, target, variables, vault } from '../../test/fakes/specs.ts';
 import { readSweepFixture, SLOW_START_STATES, variantsOf, type SlowStartState } from '../../test/slow-sweep.ts';
 import { writeSweepReport } from '../../test/sweep-report.ts';
 
@@ -85,7 +85,29 @@ const CERTIFICATE_STATES: Array<[string, SlowStartState | undefined, (fake: Fake
   ],
 ];
 
-it.each([...START_STATES, ...CERTIFICATE_STATES])('keeps every GitHub secret working under every fault kind, once and persistent, at every port call of %s', async (name, _key, setUp) => {
+/** Homes besides GitHub secrets: a Key Vault secret (its tag says what it holds) with a repository secret, and variables. */
+const HOME_STATES: Array<[string, SlowStartState | undefined, (fake: Fake) => Seeded[]]> = [
+  [
+    'a rotation near expiry to a Key Vault secret and a repository secret, the IDs as variables',
+    undefined,
+    (f) => [
+      seedNearExpiry(
+        f,
+        appSpec({
+          targets: [
+            target(vault('kv-payments'), 'payments-api-client-secret'),
+            target(repo('app'), 'AZURE_CLIENT_SECRET'),
+            target(variables('app'), 'AZURE_CLIENT_ID', 'client-id'),
+            target(variables('app'), 'AZURE_TENANT_ID', 'tenant-id'),
+          ],
+        }),
+      ),
+    ],
+  ],
+  ['a Key Vault secret created from nothing (keep-previous 0)', undefined, (f) => [seedNothing(f, appSpec({ name: 'new-service', keepPrevious: 0, targets: [target(vault('kv-payments'), 'new-service-client-secret')] }))]],
+];
+
+it.each([...START_STATES, ...CERTIFICATE_STATES, ...HOME_STATES])('keeps every GitHub secret working under every fault kind, once and persistent, at every port call of %s', async (name, _key, setUp) => {
   const clean = fakePorts();
   const cleanSeeded = setUp(clean);
   await run(clean, cleanSeeded);

@@ -16,7 +16,7 @@ import { binomial, exploreAll, RUN_NAMES, type RunName, type Schedule } from '..
 import { fakePorts, type Fake } from '../../test/fakes/index.ts';
 import { FakeInterleaving } from '../../test/fakes/interleave.ts';
 import { brokenTargets, convergenceProblems, seedNearExpiry, violations, type Seeded } from '../../test/fakes/seed.ts';
-import { appSpec, fleet, fleetSettings, repo, single, target } from '../../test/fakes/specs.ts';
+import { appSpec, fleet, fleetSettings, repo, single, target, vault } from '../../test/fakes/specs.ts';
 import { writeSweepReport } from '../../test/sweep-report.ts';
 import { certificateKind } from '../../src/core/credential-kind.ts';
 
@@ -31,6 +31,8 @@ interface Config {
   fleet?: true;
   /** The app rotates a certificate (PEM) instead of a client secret. */
   certificate?: true;
+  /** The value target is a Key Vault secret (its tag says what it holds) instead of a repository secret. */
+  keyVault?: true;
   /** The slow sweep's count of interleavings (each also stands for its mirror image). */
   slow: number;
 }
@@ -49,8 +51,14 @@ const CERTIFICATE_CONFIGS: Config[] = [
   { keepPrevious: 0, valueTargets: 1, certificate: true, slow: 35 },
 ];
 
+/** The same shapes with the value in a Key Vault secret (home-kind.ts KEY_VAULT_SECRET): `slow` the count the shape gives. */
+const KEY_VAULT_CONFIGS: Config[] = [
+  { keepPrevious: 1, valueTargets: 1, keyVault: true, slow: 10 },
+  { keepPrevious: 0, valueTargets: 1, keyVault: true, slow: 35 },
+];
+
 const nameOf = (c: Config): string =>
-  `${c.certificate ? 'certificate, ' : ''}${c.fleet ? 'a fleet of two apps, max-rotations 1' : `keep-previous ${c.keepPrevious}, ${c.valueTargets} value target${c.valueTargets > 1 ? 's' : ''}`}`;
+  `${c.certificate ? 'certificate, ' : ''}${c.keyVault ? 'Key Vault, ' : ''}${c.fleet ? 'a fleet of two apps, max-rotations 1' : `keep-previous ${c.keepPrevious}, ${c.valueTargets} value target${c.valueTargets > 1 ? 's' : ''}`}`;
 
 /** Each run adds a secret, writes every value target, removes the older managed one (keep-previous 0: both). */
 const stepsPerRun = (c: Config): number => 1 + c.valueTargets + (c.keepPrevious === 0 ? 2 : 1);
@@ -70,7 +78,7 @@ function setUp(fake: Fake, c: Config): Start {
     ];
     return { seeded, settings: fleetSettings({ maxRotations: 1 }), ctx: fleet };
   }
-  const targets = [target(repo('app'), 'AZURE_CLIENT_SECRET')];
+  const targets = [c.keyVault ? target(vault('kv-payments'), 'payments-api-client-secret') : target(repo('app'), 'AZURE_CLIENT_SECRET')];
   if (c.valueTargets === 2) targets.push(target(repo('app'), 'AZURE_CREDENTIALS', 'credentials'));
   const kind = c.certificate ? { kind: certificateKind('pem') } : {};
   return { seeded: [seedNearExpiry(fake, appSpec({ keepPrevious: c.keepPrevious, targets, ...kind }))], settings: fleetSettings(), ctx: single };
@@ -154,7 +162,7 @@ async function sweep(pass: Pass, configs = CONFIGS): Promise<{ figures: Array<{ 
   const violationCount = sum((f) => f.violations.length);
   const broken = (f: Findings): number => new Set(f.violations.map((v) => v.steps.join(', '))).size;
   const title = pass.staggered ? `staggered (B's start is a step; the clock moves ${pass.stepMs / 1000} s before every step)` : 'plain';
-  const kind = configs.some((c) => c.certificate) ? '-certificates' : '';
+  const kind = configs.some((c) => c.certificate) ? '-certificates' : configs.some((c) => c.keyVault) ? '-key-vault' : '';
   const file = pass.staggered ? `interleave-sweep-fakes${kind}-staggered-${pass.stepMs / 1000}s.txt` : `interleave-sweep-fakes${kind}.txt`;
   const report = [
     `Interleaving sweep over the fakes, ${title}: ${sum((f) => f.interleavings)} interleavings${pass.staggered ? '' : ' (each also stands for its mirror image)'}, ${sum((f) => f.runs)} runs, ${violationCount} violations in ${sum(broken)} interleavings, ${Date.now() - t0} ms`,
@@ -217,6 +225,16 @@ describe('every interleaving of two runs of the same rotation, over the fakes', 
     expect(figures.reduce((n, f) => n + f.late, 0)).toBeGreaterThan(0);
     expect(figures.flatMap((f) => f.unscheduled)).toEqual([]);
     expect(listed(figures)).toEqual([]);
+  });
+
+  it('a Key Vault home keeps holding a working secret in every interleaving too, plain and staggered', async () => {
+    const plain = await sweep(PLAIN, KEY_VAULT_CONFIGS);
+    expect(plain.figures.map((f) => f.interleavings)).toEqual(KEY_VAULT_CONFIGS.map((c) => c.slow));
+    const staggered = await sweep(STAGGERED, KEY_VAULT_CONFIGS);
+    for (const { figures } of [plain, staggered]) {
+      expect(figures.flatMap((f) => f.unscheduled)).toEqual([]);
+      expect(listed(figures)).toEqual([]);
+    }
   });
 
   it('a certificate rotation keeps every target working in every interleaving too, plain and staggered', async () => {

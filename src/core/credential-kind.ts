@@ -44,6 +44,8 @@ export interface CredentialKind {
    * the whole keyCredentials collection, which another run's PATCH, built from an older read, can undo.
    */
   keep(directory: Directory, app: AppRegistration, added: CredentialInfo): Promise<'there' | 'restored'>;
+  /** The form of the value a target receives: a secret's text, a PEM (key and certificate), or base64 of a PFX. */
+  readonly valueForm: 'text' | 'pem' | 'pfx';
   /** Resolves once Entra accepts the new credential for the app (see SecretVerifier.accepts). */
   accepts(verifier: SecretVerifier, app: AppRegistration, added: NewCredential, options: { servicePrincipalMayBeMissing: boolean }): Promise<'accepted' | 'no-service-principal'>;
   /**
@@ -69,6 +71,7 @@ export const CLIENT_SECRET: CredentialKind = {
   add: (directory, app, displayName, endDateTime) => directory.addPassword(app, displayName, endDateTime),
   remove: (directory, app, keyId) => directory.removePassword(app, keyId),
   keep: () => Promise.resolve('there'),
+  valueForm: 'text',
   accepts: (verifier, app, added, options) => verifier.accepts(app, added.value, options),
   azureLoginKey: 'clientSecret',
 };
@@ -100,6 +103,7 @@ function certificate(format: CertificateFormat): CredentialKind {
     add: (directory, app, displayName, endDateTime) => directory.addCertificate(app, displayName, endDateTime, format).then(({ info, value, pem }) => ({ info, value, signIn: pem })),
     remove: (directory, app, keyId) => directory.removeCertificate(app, keyId),
     keep: (directory, app, added) => directory.keepCertificate(app, added.keyId),
+    valueForm: format,
     accepts: (verifier, app, added, options) => verifier.acceptsCertificate(app, added.signIn ?? added.value, options),
     // azure/login signs in with a client secret or OIDC only: config refuses a credentials target with a certificate.
     azureLoginKey: undefined,

@@ -108,6 +108,11 @@ export interface WriteOptions {
    */
   holds?: CredentialInfo;
   appId?: string;
+  /**
+   * What the value is, for a home that records it (a Key Vault secret's content type): a credential's text, PEM or
+   * PFX (CredentialKind.valueForm), azure/login's JSON, or an ID.
+   */
+  form?: 'text' | 'pem' | 'pfx' | 'json' | 'id';
 }
 
 export interface SecretVerifier {

@@ -150,7 +150,7 @@ async function rotateCredential(p: AppPlan, app: AppRegistration, ctx: RunContex
   const values = added === undefined ? undefined : new DerivedValues(added.value, kind, app, ctx.tenantId, ports.log);
   const writesValue = plan.writes.some((w) => carriesSecretValue(w.target.kind));
   const holds = added?.info ?? outcome.currentCredential;
-  await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), { app, holds, notAfter: addDeadline }, ports, outcome);
+  await writeTargets(plan.writes.map((w) => w.target), (t) => valueFor(t, app, ctx.tenantId, values), { app, holds, notAfter: addDeadline, kind }, ports, outcome);
   let settled: Error | undefined;
   try {
     if (added !== undefined) await settleRotation(app, kind, added.info, writesValue, ports, outcome);
@@ -238,12 +238,14 @@ async function verifyNew(app: AppRegistration, kind: CredentialKind, added: NewC
 async function writeTargets(
   targets: Target[],
   valueOf: (t: Target) => Secret,
-  how: { app: AppRegistration; holds: CredentialInfo | undefined; notAfter: Date | undefined },
+  how: { app: AppRegistration; holds: CredentialInfo | undefined; notAfter: Date | undefined; kind: CredentialKind },
   ports: Ports,
   outcome: Outcome,
 ): Promise<void> {
+  const form = (t: Target): NonNullable<WriteOptions['form']> => (t.kind === 'credentials' ? 'json' : t.kind === 'secret' ? how.kind.valueForm : 'id');
   const options = (t: Target): WriteOptions => ({
     appId: how.app.appId,
+    form: form(t),
     ...(how.notAfter === undefined ? {} : { notAfter: how.notAfter }),
     // What a home that records it (a Key Vault secret's tag and expiry) records: the credential a value target holds.
     ...(carriesSecretValue(t.kind) && how.holds !== undefined ? { holds: how.holds } : {}),
