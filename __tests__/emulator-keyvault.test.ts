@@ -8,8 +8,14 @@
  * firewall switch, soft-deleted names, faults, holds and the request log. Where the emulator and the real service
  * differ, the real service wins: the comments say where the emulator guesses.
  *
- * The Azure CLI part lives in __tests__/real-clients.test.ts (az runs in a private namespace there).
+ * A second client no one here wrote: Microsoft's Python library (azure-keyvault-secrets, as Debian ships it with
+ * azure-cli; api-version 7.3), driven by test/real-clients/keyvault-python.py when /usr/bin/python3 has it. The
+ * Azure CLI itself cannot be used: Debian's azure-cli 2.45 fails every `az keyvault secret` command before sending
+ * anything (its keyvault module imports azure.keyvault.v7_0, which Debian does not package), and no other az can be
+ * installed here; the part below says so when it skips.
  */
+import { execFile, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient, type KeyVaultSecret, type SecretProperties } from '@azure/keyvault-secrets';
@@ -527,4 +533,60 @@ describe('held against Key Vault\'s published description (7.6 secrets.json)', (
     }
     expect(names).toBe(5);
   });
+});
+
+const PYTHON = '/usr/bin/python3';
+const pythonBlocker = ((): string | undefined => {
+  const probe = spawnSync(PYTHON, ['-c', 'import azure.keyvault.secrets, azure.core'], { encoding: 'utf8' });
+  return probe.status === 0 ? undefined : `${PYTHON} cannot import azure.keyvault.secrets (Debian's python3-azure, installed with azure-cli by .ci/run): ${(probe.stderr || String(probe.error)).trim().split('\n').pop() ?? ''}`;
+})();
+const azBlocker = ((): string => {
+  const probe = spawnSync('az', ['keyvault', 'secret', 'set', '--help'], { encoding: 'utf8', timeout: 120_000 });
+  if (probe.error) return `az is not on PATH (${probe.error.message})`;
+  const broken = /ModuleNotFoundError: [^\n]*/.exec(probe.stderr)?.[0];
+  return broken === undefined ? 'az keyvault secret runs here, but this test does not drive it yet' : `az keyvault secret cannot run here: ${broken}`;
+})();
+
+describe('Microsoft\'s Python client (azure-keyvault-secrets) against the emulator', () => {
+  if (pythonBlocker !== undefined) {
+    test.skip(`skipped: ${pythonBlocker}`, () => undefined);
+    console.log(`emulator-keyvault: Python part skipped: ${pythonBlocker}`);
+    return;
+  }
+  test('set, get, list, versions, delete, the 409 of a deleted name, recover, purge: what it saw is what the emulator holds', async () => {
+    const url = officer();
+    const t = await token();
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(PYTHON, [join(__dirname, '..', 'test', 'real-clients', 'keyvault-python.py')], {
+        env: { PATH: '/usr/bin:/bin', KV_VAULT_URL: url, KV_TOKEN: t, KV_CA_FILE: emu.caFile, KV_VALUE: 'python value' },
+        timeout: 60_000,
+      }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    const seen = JSON.parse(out) as Record<string, unknown> & { set: Record<string, unknown>; versions: string[]; conflict: { status: number; code: string; message: string } };
+    const requests = emu.log.filter((e) => e.service === 'keyvault');
+    // Its own api-version, the challenge first, and the scope the challenge named.
+    expect(seen['apiVersion']).toBe('7.3');
+    expect(requests.every((e) => e.path.includes('api-version=7.3'))).toBe(true);
+    expect(requests[0]).toMatchObject({ method: 'PUT', status: 401 });
+    expect(seen['scopes']).toEqual(['https://vault.azure.net/.default']);
+    expect(seen.set).toMatchObject({ name: 'from-python', contentType: 'text/plain', tags: { 'entra-client-id': 'py' }, expiresOn: '2031-01-02T03:04:05+00:00', enabled: true, value: 'python value' });
+    expect(seen['got']).toBe('python value-2');
+    expect(seen['gotFirst']).toBe('python value');
+    expect(seen['listed']).toEqual(['from-python']);
+    expect(seen.versions).toHaveLength(2);
+    expect(seen.versions).toContain(seen.set['version']);
+    expect(seen['deleted']).toEqual(['from-python']);
+    expect(seen['deletedRecoveryId']).toBe(`${url}/deletedsecrets/from-python`);
+    expect(seen.conflict).toMatchObject({ status: 409, code: 'Conflict' });
+    expect(seen['recovered']).toBe('python value-2');
+    expect(seen['afterPurge']).toEqual([]);
+    // After the purge the emulator holds nothing of it; every request was answered, none failed unexpectedly.
+    expect(emu.keyVault.secrets(url)).toEqual([]);
+    expect(requests.filter((e) => e.status >= 400).map((e) => `${e.method} ${e.status}`)).toEqual(['PUT 401', 'PUT 409']);
+  });
+});
+
+describe('the Azure CLI (az keyvault secret)', () => {
+  test.skip(`skipped: ${azBlocker}`, () => undefined);
+  console.log(`emulator-keyvault: az part skipped: ${azBlocker}`);
 });
