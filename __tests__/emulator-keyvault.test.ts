@@ -128,6 +128,8 @@ describe('the SecretClient of @azure/keyvault-secrets against the emulator', () 
     expect(emu.log.filter((e) => e.service === 'entra' && e.path.includes('/oauth2/v2.0/token')).map((e) => e.status)).toEqual([200]);
   });
 
+  // The service does not document the order of a versions listing; the emulator lists them oldest first. Clients
+  // must not rely on it (the adapter picks the newest by its creation time): the real service wins.
   test('list properties (every page, no values) and the versions of one secret', async () => {
     const url = officer();
     for (let i = 0; i < 30; i += 1) emu.keyVault.seed(url, `s-${String(i).padStart(2, '0')}`, { value: `value ${i}`, tags: { n: String(i) } });
@@ -218,6 +220,7 @@ describe('the challenge and the token checks, over raw HTTPS', () => {
     expect(r.headers['x-ms-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  // AKV10022 is Key Vault's own text; the texts for a forged or expired token are guessed: the real service wins.
   test('a Graph token: 401 AKV10022 (audience); a token Entra never issued: 401; a Key Vault token: 200', async () => {
     const url = officer();
     const graph = await kv(url, 'GET', '/secrets', { token: await token(`${emu.urls.graph}/.default`) });
@@ -238,6 +241,8 @@ describe('the challenge and the token checks, over raw HTTPS', () => {
     expect((await kv(url, 'GET', '/secrets', { token: t })).status).toBe(401);
   });
 
+  // An unknown version's text is the service's; what it answers a request without api-version is guessed (400
+  // here; it may serve its latest version instead): the real service wins.
   test('api-version: required, and one the service does not know is 400 BadParameter', async () => {
     const url = officer();
     const t = await token();
@@ -333,6 +338,7 @@ describe('vaults, access and switches', () => {
     expect(emu.keyVault.versions(url, 'app-secret')).toHaveLength(1);
   });
 
+  // The invalid-name text is the service's; the texts of the other 400s are guessed: the real service wins.
   test('PUT checks: the name rule, at most 15 tags, a value, Unix seconds for exp and nbf', async () => {
     const url = officer();
     const t = await token();

@@ -6,6 +6,8 @@
  * their bounds, each error users meet with its hint and the facts that do not depend on the input (status, code,
  * request id), and that no value reaches an error or a log line. Proxy routing: __tests__/proxy-keyvault.test.ts.
  */
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { rotatorCredential, type SignIn } from '../src/adapters/entra';
 import { isMicrosoftVaultHost, KEY_VAULT_CONTENT_TYPES, KeyVaultSecrets } from '../src/adapters/keyvault';
@@ -142,6 +144,26 @@ describe('list, write and holds', () => {
     const w = await world();
     await w.kv.write(`${w.vault}/`, 'plain', new Secret(VALUE), { contentType: 'text/plain', tags: { appId: APP_ID } });
     expect((await w.kv.list(`${w.vault}/secrets/plain`)).get('PLAIN')?.appId).toBe(APP_ID);
+  });
+
+  test('a host that is not a Microsoft vault host and names another resource in its challenge gets no token', async () => {
+    const w = await world();
+    // Not a vault: a server asking for a Microsoft Graph token, which the SDK would fetch with its check off.
+    const server = createServer({ key: keys.certs.keyPem, cert: keys.certs.certPem }, (_req, res) => {
+      res.writeHead(401, { 'www-authenticate': `Bearer authorization="${w.e.urls.authority}/${w.e.tenantId}", resource="https://graph.microsoft.com"`, 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const before = w.e.log.filter((x) => x.service === 'entra').length;
+      const e = await failure(w.kv.list(`https://127.0.0.1:${(server.address() as AddressInfo).port}`));
+      expect(e.details.detail).toMatch(/asked for a token for https:\/\/graph\.microsoft\.com\/\.default, which is not Key Vault's: no token was given/);
+      expect(e.details.hint).toMatch(/sign-in challenge for another resource than Key Vault: check the vault URL/);
+      expect(w.e.log.filter((x) => x.service === 'entra')).toHaveLength(before);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('Microsoft vault hosts keep the SDK\'s challenge check; any other host has it off', () => {

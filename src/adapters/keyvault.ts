@@ -5,7 +5,9 @@
  * tenant and the resource, and the token is asked for `<resource>/.default`, so a sovereign cloud's vault needs
  * nothing of its own), the retries of throttling, 5xx and dropped connections (honouring Retry-After), and paging
  * by nextLink. It goes through HTTPS_PROXY (or HTTP_PROXY) and honours NO_PROXY on its own, as @azure/identity's
- * pipeline does, and trusts NODE_EXTRA_CA_CERTS as every Node TLS connection does.
+ * pipeline does (the same code: a NO_PROXY entry names a host exactly, or with a leading dot a domain and its
+ * subdomains; unlike the fetch of proxy.ts it does not read `*` or `host:port` entries), and trusts
+ * NODE_EXTRA_CA_CERTS as every Node TLS connection does.
  *
  * One pipeline policy of ours runs around every attempt (`attemptsPolicy`): each attempt gets the run's request
  * timeout, none starts after a write's `notAfter` or past the run's tries, no Retry-After longer than the run allows
@@ -188,9 +190,10 @@ function responseFailure(response: PipelineResponse): Failure {
 function transportFailure(error: unknown): Failure {
   const node = nodeErrorIn(error);
   const timedOut = error instanceof Error && error.name === 'AbortError';
-  const code = timedOut ? 'ETIMEDOUT' : node?.code === 'REQUEST_SEND_ERROR' ? 'ECONNRESET' : (node?.code ?? 'ECONNRESET');
+  const code = timedOut ? 'ETIMEDOUT' : node?.code === 'REQUEST_SEND_ERROR' ? 'ECONNRESET' : node?.code;
   const message = timedOut ? 'no answer within the request timeout' : (node?.message ?? (error instanceof Error ? error.message : String(error)));
-  return { status: undefined, code, message, requestId: undefined, sent: !NEVER_SENT_CODES.has(code) };
+  // No code: not the network's failure but the client's own (the SDK's challenge check), before anything was sent.
+  return { status: undefined, code, message, requestId: undefined, sent: code !== undefined && !NEVER_SENT_CODES.has(code) };
 }
 
 /** A failure from whatever a call threw: our Stop, the SDK's RestError, or anything else. */
@@ -273,12 +276,21 @@ function vaultOnly(credential: TokenCredential, host: string): TokenCredential {
     getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
       const asked = [scopes].flat();
       if (asked.some((s) => !VAULT_SCOPES.has(s.toLowerCase()))) {
-        return Promise.reject(new Error(`the vault at ${host} asked for a token for ${asked.join(' ')}, which is not Key Vault's: no token was given`));
+        return Promise.reject(
+          new ServiceError({
+            service: SERVICE,
+            doing: `signing in for the vault at ${host}`,
+            detail: `the vault at ${host} asked for a token for ${asked.join(' ')}, which is not Key Vault's: no token was given`,
+            hint: CHALLENGE_HINT,
+          }),
+        );
       }
       return credential.getToken(scopes, options);
     },
   };
 }
+
+const CHALLENGE_HINT = "the host answered Key Vault's sign-in challenge for another resource than Key Vault: check the vault URL (`az keyvault show --name <vault-name> --query properties.vaultUri -o tsv` prints it)";
 
 export class KeyVaultSecrets {
   readonly #credential: TokenCredential;
@@ -502,6 +514,6 @@ export function keyVaultHint(f: Failure, c: HintContext): string {
   if (f.status === 404) return `the vault has no such secret, or the vault URL is not a vault: check the vault URL`;
   if (f.status === 429) return 'Key Vault throttled the requests longer than this run waits: run again later';
   if (f.status !== undefined && f.status >= 500) return 'Key Vault had a transient failure: run again';
-  if (/challenge resource/i.test(f.message)) return 'the host answered a sign-in challenge for another resource than Key Vault: check the vault URL';
+  if (/challenge resource/i.test(f.message)) return CHALLENGE_HINT;
   return `the vault (${host}) could not be reached: check the vault URL, the proxy (HTTPS_PROXY, NO_PROXY) and the network, and run again`;
 }
