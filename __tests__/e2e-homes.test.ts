@@ -1,10 +1,13 @@
 /**
  * Homes besides GitHub secrets, end to end: the bundled action run as a runner runs it, against the emulator.
  * Actions variables hold the client and tenant ID: written when missing, read back and left alone when they hold the
- * value (a steady run writes nothing), written again when they hold another.
+ * value (a steady run writes nothing), written again when they hold another. Azure Key Vault secrets hold the value
+ * with tags saying which credential it is: a run whose only home is a vault needs no GitHub token and sends GitHub
+ * nothing; a vault holding an older key id is rotated; each refusal says what to do; a write whose answer was lost is
+ * settled by reading the tags back.
  */
 import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys } from '../test/emulator/index.ts';
-import { baseInputs, expectNoLeak, REPO, runAction, runFleetAction, standardSetup, writesIn } from '../test/harness.ts';
+import { baseInputs, expectNoLeak, REPO, ROTATOR_ID, runAction, runFleetAction, standardSetup, writesIn } from '../test/harness.ts';
 
 let keys: EmulatorKeys;
 let emu: Emulator;
@@ -70,5 +73,107 @@ describe('Actions variables for the client and tenant ID', () => {
     const steady = await runFleetAction(emu, file, baseInputs(emu));
     expect(steady.error).toBe('');
     expect(writesIn(emu).length).toBe(writes);
+  });
+});
+
+const DAY = 86_400_000;
+const iso = (ms: number): string => new Date(Date.now() + ms).toISOString();
+const MANAGED = 'rotated-by-github-actions';
+
+describe('Azure Key Vault secrets', () => {
+  const vaultInputs = (vault: string, extra: Record<string, string> = {}): Record<string, string> => {
+    const rest: Record<string, string> = { ...baseInputs(emu) };
+    delete rest['github-token'];
+    return { ...rest, 'app-name': 'kv-api', 'key-vault-secrets': `${vault}/secrets/kv-api-client-secret`, ...extra };
+  };
+  const officer = (): string => emu.keyVault.addVault('127.0.0.1', { rbac: { [ROTATOR_ID]: 'Key Vault Secrets Officer' } });
+
+  it('a vault alone: no github-token, no GitHub request; the value, its content type, its expiry and the tags saying which credential it is; a steady run writes nothing', async () => {
+    const vault = officer();
+    const run = await runAction(emu, vaultInputs(vault));
+    expect(run.error).toBe('');
+    const app = emu.graph.apps.find((a) => a.displayName === 'kv-api');
+    const [secret] = app?.passwordCredentials ?? [];
+    expect(emu.keyVault.open(vault, 'kv-api-client-secret')).toBe(secret?.secretText);
+    const [version] = emu.keyVault.versions(vault, 'kv-api-client-secret');
+    expect(version?.tags).toEqual({ 'entra-client-id': app?.appId, 'entra-credential-key-id': secret?.keyId });
+    expect(version?.contentType).toBe('text/plain');
+    // Key Vault keeps an expiry in whole seconds.
+    expect(version?.expiresOn?.getTime()).toBe(Math.floor(Date.parse(secret?.endDateTime ?? '') / 1000) * 1000);
+    expect(emu.log.filter((e) => e.service === 'github')).toEqual([]);
+    expect(run.summary).toMatch(/Key Vault/);
+    expectNoLeak(run, emu);
+
+    const writes = writesIn(emu).length;
+    const steady = await runAction(emu, vaultInputs(vault));
+    expect(steady.error).toBe('');
+    expect(steady.outputs['rotated']).toBe('false');
+    expect(writesIn(emu).length).toBe(writes);
+  });
+
+  it('a vault and a GitHub secret near expiry: both get the new secret; a vault that holds an older key id is a reason to rotate', async () => {
+    const vault = officer();
+    const seeded = emu.seedApp({
+      displayName: 'kv-api',
+      servicePrincipal: true,
+      passwords: [
+        { displayName: MANAGED, startDateTime: iso(-20 * DAY), endDateTime: iso(160 * DAY) },
+        { displayName: MANAGED, startDateTime: iso(-200 * DAY), endDateTime: iso(5 * DAY) },
+      ],
+    });
+    const [current, older] = seeded.passwordCredentials;
+    emu.github.putPlain({ repo: REPO }, 'AZURE_CLIENT_SECRET', current?.secretText ?? '', iso(-20 * DAY + 5_000));
+    // The vault still holds the older one (a run that wrote GitHub only): the newest is not expiring, yet a rotation is due.
+    emu.keyVault.seed(vault, 'kv-api-client-secret', { value: older?.secretText ?? '', tags: { 'entra-client-id': seeded.appId, 'entra-credential-key-id': older?.keyId ?? '' } });
+    const run = await runAction(emu, { ...vaultInputs(vault), 'github-token': baseInputs(emu)['github-token'] ?? '' });
+    expect(run.error).toBe('');
+    expect(run.outputs['rotated']).toBe('true');
+    expect(run.stdout).toMatch(new RegExp(`kv-api-client-secret \\(Key Vault ${vault.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) was last written .*with ${older?.keyId ?? ''}, not the newest`));
+    const newest = seeded.passwordCredentials.find((p) => p.keyId === run.outputs['secret-key-id']);
+    expect(emu.keyVault.open(vault, 'kv-api-client-secret')).toBe(newest?.secretText);
+    expect(emu.github.open({ repo: REPO }, 'AZURE_CLIENT_SECRET')).toBe(newest?.secretText);
+    expect(emu.keyVault.versions(vault, 'kv-api-client-secret').at(-1)?.tags['entra-credential-key-id']).toBe(newest?.keyId);
+  });
+
+  it('a certificate in a vault: the PEM, as application/x-pem-file', async () => {
+    const vault = officer();
+    const run = await runAction(emu, vaultInputs(vault, { 'credential-type': 'certificate' }));
+    expect(run.error).toBe('');
+    const [version] = emu.keyVault.versions(vault, 'kv-api-client-secret');
+    expect(version?.contentType).toBe('application/x-pem-file');
+    expect(emu.keyVault.open(vault, 'kv-api-client-secret')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(version?.tags['entra-credential-key-id']).toBe(emu.certificates(emu.graph.apps.find((a) => a.displayName === 'kv-api')?.appId ?? '')[0]?.keyId);
+  });
+
+  it.each([
+    ['no role on the vault', (v: string) => emu.keyVault.grant(v, ROTATOR_ID, undefined), /ForbiddenByRbac[\s\S]*Key Vault Secrets Officer[\s\S]*az role assignment create/],
+    ['the vault refuses the runner (firewall)', (v: string) => emu.keyVault.firewall(v, true), /ForbiddenByFirewall[\s\S]*self-hosted runner/],
+  ])('%s: fails before any credential is added, saying what to do', async (_name, breakIt, hint) => {
+    const vault = officer();
+    breakIt(vault);
+    const run = await runAction(emu, vaultInputs(vault));
+    expect(run.code).not.toBe(0);
+    expect(run.error).toMatch(hint);
+    expect(emu.graph.apps.find((a) => a.displayName === 'kv-api')?.passwordCredentials ?? []).toEqual([]);
+  });
+
+  it('a soft-deleted secret of that name: the write is refused, the new secret removed again, and the step says how to recover or purge it', async () => {
+    const vault = officer();
+    emu.keyVault.seedDeleted(vault, 'kv-api-client-secret', { value: 'old' });
+    const run = await runAction(emu, vaultInputs(vault));
+    expect(run.code).not.toBe(0);
+    expect(run.error).toMatch(/ObjectIsDeletedButRecoverable[\s\S]*az keyvault secret (recover|purge)/);
+    expect(run.error).toMatch(/the new client secret was removed again/);
+    expect(emu.graph.apps.find((a) => a.displayName === 'kv-api')?.passwordCredentials).toEqual([]);
+  });
+
+  it('a vault write whose answer was lost is settled by reading the tags back: one version, the run succeeds', async () => {
+    const vault = officer();
+    const lost = emu.faults.add({ kind: 'drop-after', times: 1, match: { service: 'keyvault', method: 'PUT', path: /\/secrets\/kv-api-client-secret(\?|$)/ } });
+    const run = await runAction(emu, vaultInputs(vault));
+    expect(run.error).toBe('');
+    expect(lost.fired).toBe(1);
+    const app = emu.graph.apps.find((a) => a.displayName === 'kv-api');
+    expect(emu.keyVault.versions(vault, 'kv-api-client-secret').map((v) => v.tags['entra-credential-key-id'])).toEqual([app?.passwordCredentials[0]?.keyId]);
   });
 });

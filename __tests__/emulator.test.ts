@@ -621,7 +621,7 @@ describe('faults, counters and connections', () => {
     } finally {
       agent.destroy();
     }
-    expect(emu.tlsConnections()).toEqual({ entra: 0, graph: 0, github: 1, oidc: 0 });
+    expect(emu.tlsConnections()).toEqual({ entra: 0, graph: 0, github: 1, oidc: 0, keyvault: 0 });
     expect(emu.log).toHaveLength(2);
     expect(emu.log[0]?.connection).toBe(emu.log[1]?.connection);
     expect(emu.log.map((e) => e.protocol)).toEqual(['1.1', '1.1']);
@@ -697,7 +697,7 @@ describe('HTTP/2', () => {
       await Promise.all([entra.close(), oidc.close()]);
     }
     expect(emu.log.map((e) => [e.service, e.protocol, e.status])).toEqual([['entra', '2.0', 200], ['oidc', '2.0', 200]]);
-    expect(emu.tlsConnections()).toEqual({ entra: 1, graph: 0, github: 0, oidc: 1 });
+    expect(emu.tlsConnections()).toEqual({ entra: 1, graph: 0, github: 0, oidc: 1, keyvault: 0 });
   });
 
   test('parallel requests to Graph and GitHub are multiplexed: one TLS connection per server', async () => {
@@ -736,7 +736,7 @@ describe('HTTP/2', () => {
     } finally {
       await Promise.all([g.close(), h.close()]);
     }
-    expect(emu.tlsConnections()).toEqual({ entra: 0, graph: 1, github: 1, oidc: 0 });
+    expect(emu.tlsConnections()).toEqual({ entra: 0, graph: 1, github: 1, oidc: 0, keyvault: 0 });
     expect(emu.log).toHaveLength(10);
     expect(emu.log.every((e) => e.protocol === '2.0')).toBe(true);
     const graphConnections = new Set(emu.log.filter((e) => e.service === 'graph').map((e) => e.connection));

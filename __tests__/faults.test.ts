@@ -40,6 +40,7 @@ import {
   nearExpiryFleet,
   nearExpirySingleTarget,
   nearExpiryCertificate,
+  nearExpiryKeyVault,
   nearExpiryWithCompanions,
   makeSeedPem,
   newManagedPerApp,
@@ -141,6 +142,7 @@ const START_STATES: Array<[string, SlowStartState | undefined, SetUp]> = [
     undefined,
     (emu, inputs) => nearExpiryCertificate(emu, inputs, seedPem, 0),
   ],
+  ['a rotation near expiry to a Key Vault secret and a repository secret (keep-previous 1)', undefined, (emu, inputs) => nearExpiryKeyVault(emu, inputs)],
 ];
 
 /**

@@ -15,6 +15,7 @@ import {
   makeSeedPem,
   nearExpiryCertificate,
   nearExpiryFleet,
+  nearExpiryKeyVault,
   runOn,
   seedNearExpiry,
   type SeedPem,
@@ -51,6 +52,8 @@ interface Config {
    * writes, removes by removeKey and checks that its certificate is still on the app.
    */
   certificate?: true;
+  /** The value in a Key Vault secret and a repository secret (test/invariant.ts nearExpiryKeyVault), keep-previous 1. */
+  keyVault?: true;
 }
 
 const CONFIGS: Config[] = [
@@ -61,12 +64,13 @@ const CONFIGS: Config[] = [
   { keepPrevious: 1, valueTargets: 1, fleet: true },
   { keepPrevious: 1, valueTargets: 1, certificate: true },
   { keepPrevious: 0, valueTargets: 1, certificate: true },
+  { keepPrevious: 1, valueTargets: 2, keyVault: true },
 ];
 
 const nameOf = (c: Config): string =>
   c.fleet
     ? 'a fleet of two apps, max-rotations 1'
-    : `${c.certificate ? 'certificate, ' : ''}keep-previous ${c.keepPrevious}, ${c.valueTargets} value target${c.valueTargets > 1 ? 's' : ''}`;
+    : `${c.certificate ? 'certificate, ' : ''}${c.keyVault ? 'a Key Vault secret and a repository secret, ' : ''}keep-previous ${c.keepPrevious}, ${c.valueTargets} value target${c.valueTargets > 1 ? 's' : ''}`;
 
 /** INTERLEAVE_ONLY=<text>: only the configurations whose name contains it (to rerun a few while working on them). */
 const ONLY = process.env['INTERLEAVE_ONLY'];
@@ -84,6 +88,10 @@ function setUp(emu: Emulator, config: Config): StartState {
   if (config.fleet) {
     emu.github.addRepo(REPO, ['production']);
     return nearExpiryFleet(emu, baseInputs(emu), { maxRotations: 1, setUp: false });
+  }
+  if (config.keyVault) {
+    emu.github.addRepo(REPO);
+    return nearExpiryKeyVault(emu, baseInputs(emu), { setUp: false, officers: RUN_NAMES.map((r) => RUNS[r].clientId) });
   }
   if (config.certificate) {
     if (seedPem === undefined) throw new Error('internal: no seed certificate');

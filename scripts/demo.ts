@@ -1,11 +1,11 @@
 /**
  * The demo: starts the bundled emulator (Entra ID + Microsoft Graph + GitHub, HTTPS on 127.0.0.1), runs the real
  * bundled action (dist/index.js) against it as a runner would (create, steady state, forced rotation, a fleet file,
- * a certificate), and shows what happened. The secret value is verified by opening the sealed GitHub secret; it is never printed.
+ * a certificate, and a client secret kept in Azure Key Vault only), and shows what happened. The secret value is verified by opening the sealed GitHub secret; it is never printed.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { startEmulator } from '../test/emulator/index.ts';
-import { baseInputs, expectNoLeak, REPO, runAction, runFleetAction, standardSetup, writesIn, type ActionRun } from '../test/harness.ts';
+import { baseInputs, expectNoLeak, REPO, ROTATOR_ID, runAction, runFleetAction, standardSetup, writesIn, type ActionRun } from '../test/harness.ts';
 
 const emu = await startEmulator();
 standardSetup(emu);
@@ -56,6 +56,7 @@ try {
   }
   failed = (await fleetPart()) || failed;
   failed = (await certificatePart()) || failed;
+  failed = (await keyVaultPart()) || failed;
   console.log('\nNo secret value appeared in any log, output or summary (checked against every value the emulator handed out).');
 } finally {
   await emu.close();
@@ -155,9 +156,34 @@ async function certificatePart(): Promise<boolean> {
   return run.code !== 0 || !holds;
 }
 
+/**
+ * An app whose system runs in Azure: its client secret goes to an Azure Key Vault secret only (no GitHub token, no
+ * GitHub request), and the IDs to Actions variables are not asked for. Shows the vault secret's tags, content type and
+ * expiry (never its value); the value is checked against Entra by the emulator.
+ */
+async function keyVaultPart(): Promise<boolean> {
+  const vault = emu.keyVault.addVault('127.0.0.1', { rbac: { [ROTATOR_ID]: 'Key Vault Secrets Officer' } }, { name: 'kv-orders' });
+  console.log(`\n=== Run 6: key-vault-secrets only (${vault}/secrets/orders-api-client-secret), no github-token ===`);
+  emu.resetCounters();
+  const inputs: Record<string, string> = { ...baseInputs(emu), 'app-name': 'Contoso orders', 'key-vault-secrets': `${vault}/secrets/orders-api-client-secret` };
+  delete inputs['github-token'];
+  const run = await runAction(emu, inputs);
+  show('Run 6: what the step printed', run);
+  console.log(`requests: ${countByService()}`);
+  const app = emu.graph.apps.find((a) => a.displayName === 'Contoso orders');
+  const secret = app?.passwordCredentials[0];
+  const [version] = emu.keyVault.versions(vault, 'orders-api-client-secret');
+  console.log(`Key Vault secret orders-api-client-secret: version ${version?.version ?? '?'}, content type ${version?.contentType ?? '?'}, expires ${version?.expiresOn?.toISOString() ?? 'never'}`);
+  for (const [tag, value] of Object.entries(version?.tags ?? {})) console.log(`  tag ${tag} = ${value}`);
+  const holds = secret !== undefined && emu.keyVault.open(vault, 'orders-api-client-secret') === secret.secretText && version?.tags['entra-credential-key-id'] === secret.keyId;
+  console.log(`it ${holds ? `opens to the app's client secret ${secret?.keyId ?? ''}, which its tag names ✔` : 'does NOT hold the client secret its tag names ✘'}; GitHub requests: ${emu.log.filter((e) => e.service === 'github').length}`);
+  expectNoLeak(run, emu);
+  return run.code !== 0 || !holds;
+}
+
 /** '3 to Entra ID (sign-in), 2 to Microsoft Graph, 1 to GitHub': what each run cost, in words. */
 function countByService(): string {
-  const names: Record<string, string> = { entra: 'Entra ID (sign-in)', graph: 'Microsoft Graph', github: 'GitHub', oidc: "GitHub's ID-token endpoint" };
+  const names: Record<string, string> = { entra: 'Entra ID (sign-in)', graph: 'Microsoft Graph', github: 'GitHub', oidc: "GitHub's ID-token endpoint", keyvault: 'Azure Key Vault' };
   const hosts = new Map<string, number>();
   for (const e of emu.log) hosts.set(e.service, (hosts.get(e.service) ?? 0) + 1);
   return [...hosts].map(([h, n]) => `${n} to ${names[h] ?? h}`).join(', ');

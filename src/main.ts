@@ -5,6 +5,7 @@ import { GitHubConnection, GitHubSecrets } from './adapters/github';
 import { GitHubVariableStore, GitHubVariables } from './adapters/github-variables';
 import { GraphDirectory } from './adapters/graph';
 import { HomeStores } from './adapters/homes';
+import { KeyVaultHome, KeyVaultSecrets } from './adapters/keyvault';
 import { writeReportFile } from './adapters/report-file';
 import { defaultRetryPolicy } from './adapters/retry';
 import { fail, runnerLog, setOutputs, writeSummary } from './adapters/runner';
@@ -19,13 +20,15 @@ export async function main(config: Config): Promise<void> {
   if (config.dryRunBecause !== undefined) runnerLog.info(`Dry run: ${config.dryRunBecause}`);
 
   const policy = defaultRetryPolicy();
-  const directory = new GraphDirectory(config.signIn.graphEndpoint, rotatorCredential(config.signIn, policy, runnerLog), runnerLog, policy);
+  // One rotator credential (its token cache) for Graph and Key Vault.
+  const credential = rotatorCredential(config.signIn, policy, runnerLog);
+  const directory = new GraphDirectory(config.signIn.graphEndpoint, credential, runnerLog, policy);
   // One GitHub connection (one Octokit, one pacer) for secrets and variables.
   const github = config.github.token ? new GitHubConnection(config.github.token, config.github.apiUrl, runnerLog, policy) : undefined;
   const store = new HomeStores({
     'github-secret': github === undefined ? { missing: 'no github-token: a dry run' } : new GitHubSecrets(github),
     'github-variable': github === undefined ? { missing: 'no github-token: a dry run' } : new GitHubVariableStore(new GitHubVariables(github)),
-    'key-vault-secret': { missing: 'not yet wired' },
+    'key-vault-secret': new KeyVaultHome(new KeyVaultSecrets(credential, { clientId: config.signIn.clientId, log: runnerLog, policy })),
   });
   const single = config.mode === 'single';
   const result = await runFleet(

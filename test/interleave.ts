@@ -31,19 +31,19 @@ export type RunOf = (entry: RequestLogEntry) => RunName | undefined;
 const QUIET_TIMEOUT_MS = 20_000;
 
 /**
- * Adding or removing a client secret, writing a GitHub secret; for certificates, a PATCH of an app (the action
+ * Adding or removing a client secret, writing a GitHub or Key Vault secret; for certificates, a PATCH of an app (the action
  * PATCHes keyCredentials only when adding, putting back or removing a certificate, and its app properties only
  * before any credential step) and removeKey.
  */
 export function isCritical(e: Pick<RequestLogEntry, 'service' | 'method' | 'path'>): boolean {
-  if (e.service === 'github') return e.method === 'PUT';
+  if (e.service === 'github' || e.service === 'keyvault') return e.method === 'PUT';
   if (e.service !== 'graph') return false;
   if (e.method === 'PATCH') return /^\/v1\.0\/applications\/[^/?]+$/.test(e.path);
   return e.method === 'POST' && /\/(addPassword|removePassword|removeKey)$/.test(e.path);
 }
 
 export function stepLabel(run: RunName, e: RequestLogEntry): string {
-  const what = e.service === 'github' ? `PUT ${e.path.split('/').pop() ?? ''}` : e.method === 'PATCH' ? 'PATCH keyCredentials' : (e.path.split('/').pop() ?? '');
+  const what = e.service === 'github' || e.service === 'keyvault' ? `PUT ${(e.path.split('?')[0] ?? '').split('/').pop() ?? ''}` : e.method === 'PATCH' ? 'PATCH keyCredentials' : (e.path.split('/').pop() ?? '');
   return `${run} ${what}`;
 }
 

@@ -8,14 +8,15 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { makeCertificate } from '../src/adapters/certificate.ts';
 import type { Emulator, GraphApp } from './emulator/index.ts';
-import { REPO, runAction, runFleetAction, standardSetup, type ActionRun } from './harness.ts';
+import { REPO, ROTATOR_ID, runAction, runFleetAction, standardSetup, type ActionRun } from './harness.ts';
 
 export const MANAGED = 'rotated-by-github-actions';
 const DAY = 86_400_000;
 const iso = (ms: number): string => new Date(Date.now() + ms).toISOString();
 
 export interface ValueTarget {
-  scope: { repo: string; environment?: string };
+  /** A GitHub repository (or environment) secret, or a Key Vault secret (`vaultUrl`). */
+  scope: { repo: string; environment?: string } | { vaultUrl: string };
   name: string;
   kind: 'secret' | 'credentials';
 }
@@ -93,7 +94,10 @@ export function seedNearExpiry(emu: Emulator, seed: NearExpiry): StartState {
   const written = new Date(currentStart + WRITTEN_AFTER_START_MS).toISOString();
   for (const t of seed.targets) {
     const value = t.kind === 'secret' ? current : JSON.stringify({ clientId: app.appId, clientSecret: current, tenantId: emu.tenantId });
-    emu.github.putPlain(t.scope, t.name, value, written);
+    if ('vaultUrl' in t.scope) {
+      const keyId = app.passwordCredentials[0]?.keyId ?? '';
+      emu.keyVault.seed(t.scope.vaultUrl, t.name, { value, tags: { 'entra-client-id': app.appId, 'entra-credential-key-id': keyId }, updatedOn: new Date(written) });
+    } else emu.github.putPlain(t.scope, t.name, value, written);
   }
   for (const scope of seed.clientIdScopes) emu.github.putPlain(scope, 'AZURE_CLIENT_ID', app.appId, written);
   return {
@@ -166,6 +170,27 @@ export function createFromNothing(emu: Emulator, baseInputs: Record<string, stri
   };
 }
 
+/**
+ * Near expiry, the value in a Key Vault secret and a repository secret, keep-previous 1: the rotator is Key Vault
+ * Secrets Officer on the vault (at 127.0.0.1 on the emulator's Key Vault port). `setUp: false` for a caller that adds
+ * the rotators and repository itself; `officers` are the rotators given the role.
+ */
+export function nearExpiryKeyVault(emu: Emulator, baseInputs: Record<string, string>, options: { setUp?: boolean; officers?: string[] } = {}): StartState {
+  if (options.setUp !== false) standardSetup(emu);
+  const officers = options.officers ?? [ROTATOR_ID];
+  const vaultUrl = emu.keyVault.addVault('127.0.0.1', { rbac: Object.fromEntries(officers.map((o) => [o, 'Key Vault Secrets Officer' as const])) });
+  return seedNearExpiry(emu, {
+    appName: 'payments-api',
+    targets: [
+      { scope: { vaultUrl }, name: 'payments-api-client-secret', kind: 'secret' },
+      { scope: { repo: REPO }, name: 'AZURE_CLIENT_SECRET', kind: 'secret' },
+    ],
+    clientIdScopes: [],
+    keepPrevious: 1,
+    inputs: { ...baseInputs, 'key-vault-secrets': `${vaultUrl}/secrets/payments-api-client-secret` },
+  });
+}
+
 /** A certificate's PEM (PKCS#8 key, then the certificate) and DER: the current managed one of a certificate start state. */
 export interface SeedPem {
   pem: string;
@@ -201,8 +226,9 @@ export function nearExpiryCertificate(emu: Emulator, baseInputs: Record<string, 
   });
   const certificates = emu.certificates(app.id);
   const [current, , unmanaged] = certificates;
-  const target: ValueTarget = { scope: { repo: REPO }, name: 'AZURE_CLIENT_CERTIFICATE', kind: 'secret' };
-  emu.github.putPlain(target.scope, target.name, seed.pem, new Date(Date.parse(current?.startDateTime ?? '') + WRITTEN_AFTER_START_MS).toISOString());
+  const scope = { repo: REPO };
+  const target: ValueTarget = { scope, name: 'AZURE_CLIENT_CERTIFICATE', kind: 'secret' };
+  emu.github.putPlain(scope, target.name, seed.pem, new Date(Date.parse(current?.startDateTime ?? '') + WRITTEN_AFTER_START_MS).toISOString());
   return {
     appName: 'cert-api',
     appId: app.appId,
@@ -278,7 +304,7 @@ function appOf(emu: Emulator, start: StartState): GraphApp | undefined {
  * ('key does not match' otherwise).
  */
 export function heldValue(emu: Emulator, t: ValueTarget, start?: StartState): string | undefined {
-  const raw = emu.github.open(t.scope, t.name);
+  const raw = 'vaultUrl' in t.scope ? emu.keyVault.open(t.scope.vaultUrl, t.name) : emu.github.open(t.scope, t.name);
   if (raw !== undefined && start?.certificate !== undefined) return certificateIdentity(raw);
   if (raw === undefined || t.kind === 'secret') return raw;
   try {
@@ -322,6 +348,11 @@ export function invariantViolations(emu: Emulator, start: StartState): string[] 
     if (v === undefined && start.objectId === '') continue;
     if (v === undefined || !live.has(v)) violations.push(`${targetLabel(t)} holds a value Entra does not accept`);
     else held.add(live.get(v) ?? '');
+    // A vault's tag is how later runs know what it holds: it must name the credential it holds.
+    if ('vaultUrl' in t.scope && v !== undefined && live.has(v)) {
+      const tag = emu.keyVault.versions(t.scope.vaultUrl, t.name).at(-1)?.tags['entra-credential-key-id'];
+      if (tag !== live.get(v)) violations.push(`${targetLabel(t)} is tagged ${tag ?? 'with nothing'} but holds ${live.get(v) ?? ''}`);
+    }
   }
   if (start.unmanagedKeyId !== '') {
     const unmanaged = credentials.find((p) => p.keyId === start.unmanagedKeyId);
@@ -378,7 +409,8 @@ export function convergenceProblems(emu: Emulator, start: StartState, options: {
   return problems;
 }
 
-function scopeLabel(scope: { repo: string; environment?: string }): string {
+function scopeLabel(scope: ValueTarget['scope']): string {
+  if ('vaultUrl' in scope) return `Key Vault ${scope.vaultUrl}`;
   return scope.environment === undefined ? `repository ${scope.repo}` : `environment '${scope.environment}'`;
 }
 

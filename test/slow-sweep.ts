@@ -7,6 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Service } from './emulator/types.ts';
 
 /** npm scripts and jest both run from the package root. */
 export const SLOW_SWEEP_FIXTURE = resolve('test/fakes/slow-sweep-requests.json');
@@ -20,7 +21,7 @@ export type SlowStartState = (typeof SLOW_START_STATES)[number];
 
 /** One request of a clean run, as the slow sweep identifies it across emulators (whose ids differ). */
 export interface SweptRequest {
-  service: 'entra' | 'graph' | 'github' | 'oidc';
+  service: Service;
   method: string;
   /** The path and query as received, every GUID replaced by `<id>`. */
   shape: string;

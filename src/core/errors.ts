@@ -28,7 +28,7 @@ function inputErrorMessage(problems: readonly string[], file: string | undefined
   return `${problems.length} problems in ${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
 }
 
-export type Service = 'Microsoft Entra ID' | 'Microsoft Graph' | 'GitHub';
+export type Service = 'Microsoft Entra ID' | 'Microsoft Graph' | 'GitHub' | 'Azure Key Vault';
 
 export interface ServiceErrorDetails {
   service: Service;

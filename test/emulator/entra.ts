@@ -13,6 +13,7 @@ import type { DecodedJwt } from './jwt.ts';
 import { parseCertificateKey } from './certs.ts';
 import { GRAPH_APP_ID, fillAppDefaults } from './graph-model.ts';
 import { entraTimestamp, guid, isGuid, isPlainObject, jwtLooking } from './util.ts';
+import { KEY_VAULT_APP_ID, KEY_VAULT_RESOURCE } from './keyvault.ts';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
@@ -136,6 +137,8 @@ export function createEntraHandler(state: State): ServiceHandler {
     if (r.toLowerCase() === 'https://graph.microsoft.com') return { audience: 'https://graph.microsoft.com', isGraph: false };
     // ARM: `https://management.core.windows.net//.default` (the Azure CLI's form, double slash) or `https://management.azure.com/.default`.
     if (ARM_RESOURCES.includes(r.toLowerCase())) return { audience: `${r.toLowerCase()}/`, isGraph: false };
+    // Key Vault (`https://vault.azure.net/.default`, the scope its challenge names): v1 tokens carry the URI as `aud`.
+    if ([KEY_VAULT_RESOURCE, KEY_VAULT_APP_ID].includes(r.toLowerCase())) return { audience: KEY_VAULT_RESOURCE, isGraph: false };
     const sp = state.graph.servicePrincipals.find((s) => s.appId.toLowerCase() === r.toLowerCase() || s.servicePrincipalNames.some((n) => n.replace(/\/+$/, '').toLowerCase() === r.toLowerCase()));
     if (sp) return { audience: sp.appId, isGraph: false };
     const app = state.graph.apps.find((a) => a.appId.toLowerCase() === r.toLowerCase() || a.identifierUris.some((u) => u.replace(/\/+$/, '').toLowerCase() === r.toLowerCase()));

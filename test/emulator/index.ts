@@ -1,7 +1,7 @@
 /**
  * Local emulator of the services the action talks to, each on its own HTTPS server on 127.0.0.1:
  * the Entra ID token endpoint (authority), Microsoft Graph v1.0 (application management), the GitHub Actions
- * OIDC ID-token endpoint, and the GitHub REST secrets API. A CA is generated at start; child processes trust it
+ * OIDC ID-token endpoint, the GitHub REST secrets API, and Azure Key Vault's secrets data plane. A CA is generated at start; child processes trust it
  * through NODE_EXTRA_CA_CERTS (see emulatorEnv).
  */
 import { createHash } from 'node:crypto';
@@ -21,6 +21,7 @@ import { createOidcHandler } from './oidc.ts';
 import { createGraphHandler } from './graph.ts';
 import { ageGitHub, createGitHubApi, createGitHubHandler, createGitHubState } from './github.ts';
 import { ageDirectory } from './age.ts';
+import { ageKeyVault, createKeyVaultApi, createKeyVaultHandler, createKeyVaultState } from './keyvault.ts';
 import { newApp, seedResourceServicePrincipals, servicePrincipalForApp } from './graph-model.ts';
 import type {
   Emulator,
@@ -105,7 +106,7 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
 
   const state: State = {
     tenantId,
-    urls: { authority: '', graph: '', github: '', idTokenRequestUrl: '' },
+    urls: { authority: '', graph: '', github: '', idTokenRequestUrl: '', keyVault: '' },
     rotators: new Map(),
     graph: { apps: [], servicePrincipals: seedResourceServicePrincipals() },
     accessTokens: new Map(),
@@ -128,22 +129,25 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
   };
   handOut(state, idTokenRequestToken);
   const gh = createGitHubState();
+  const kv = createKeyVaultState();
   const tls = { key: certs.keyPem, cert: certs.certPem };
   const serverOptions = { http1Only: options.http1Only ?? false };
 
   const servers: ServiceServer[] = [];
   try {
-    const [entra, graph, github, oidc] = await Promise.all([
+    const [entra, graph, github, oidc, keyVault] = await Promise.all([
       startServiceServer(plumbing, createEntraHandler(state), tls, serverOptions),
       startServiceServer(plumbing, createGraphHandler(state), tls, serverOptions),
       startServiceServer(plumbing, createGitHubHandler(state, gh), tls, serverOptions),
       startServiceServer(plumbing, createOidcHandler(state), tls, serverOptions),
+      startServiceServer(plumbing, createKeyVaultHandler(state, kv), tls, serverOptions),
     ]);
-    servers.push(entra, graph, github, oidc);
+    servers.push(entra, graph, github, oidc, keyVault);
     state.urls.authority = `https://127.0.0.1:${entra.port}`;
     state.urls.graph = `https://127.0.0.1:${graph.port}`;
     state.urls.github = `https://127.0.0.1:${github.port}`;
     state.urls.idTokenRequestUrl = `https://127.0.0.1:${oidc.port}/idtoken?api-version=2.0`;
+    state.urls.keyVault = `https://127.0.0.1:${keyVault.port}`;
   } catch (e) {
     await Promise.all(servers.map((s) => s.close()));
     await rm(dir, { recursive: true, force: true });
@@ -236,6 +240,7 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
       });
     },
     github: githubApi,
+    keyVault: createKeyVaultApi(kv, () => Number(new URL(state.urls.keyVault).port)),
     log: plumbing.log,
     tlsConnections(): Record<Service, number> {
       return { ...plumbing.tls };
@@ -263,6 +268,7 @@ export async function startEmulator(options: EmulatorOptions & { keys?: Emulator
     age(ms: number) {
       ageDirectory(state, ms);
       ageGitHub(gh, ms);
+      ageKeyVault(kv, ms);
     },
     hold(rule: HoldRule) {
       return addHold(plumbing, rule);

@@ -74,7 +74,7 @@ interface Parking {
   go: (proceed: boolean) => void;
 }
 
-/** State shared by the four servers: the log, fault list, holds, counters. */
+/** State shared by the servers: the log, fault list, holds, counters. */
 export interface Plumbing {
   log: RequestLogEntry[];
   nextIndex: number;
@@ -89,7 +89,7 @@ export interface Plumbing {
 }
 
 export function createPlumbing(latencyMs: number): Plumbing {
-  return { log: [], nextIndex: 0, connectionSeq: 0, tls: { entra: 0, graph: 0, github: 0, oidc: 0 }, faults: [], latencyMs, holds: [], parked: new Map(), active: new Map() };
+  return { log: [], nextIndex: 0, connectionSeq: 0, tls: { entra: 0, graph: 0, github: 0, oidc: 0, keyvault: 0 }, faults: [], latencyMs, holds: [], parked: new Map(), active: new Map() };
 }
 
 /** Adds a fault; the handle counts how many times it fired. */

@@ -68,6 +68,8 @@ export async function createCertificates(): Promise<Certificates> {
         // Names that resolve nowhere: reachable only through a test's proxy (@actions/http-client never proxies loopback).
         { type: 'dns', value: 'emulator.test' },
         { type: 'dns', value: '*.emulator.test' },
+        // Key Vaults reached through the proxy: <vault>.vault.emulator.test (a wildcard covers one label only).
+        { type: 'dns', value: '*.vault.emulator.test' },
         // Entra's real name, which only the real-client test maps to 127.0.0.1, inside a private network and mount
         // namespace (the Azure CLI's MSAL asks it for instance discovery whatever the authority).
         { type: 'dns', value: 'login.microsoftonline.com' },

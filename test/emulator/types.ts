@@ -1,11 +1,11 @@
 /**
  * Public types of the local service emulator (Entra ID token endpoint, Microsoft Graph v1.0 application
- * management, GitHub Actions OIDC ID-token endpoint, GitHub REST secrets API).
+ * management, GitHub Actions OIDC ID-token endpoint, GitHub REST secrets API, Azure Key Vault's secrets data plane).
  */
 
 import type * as Graph from '@microsoft/microsoft-graph-types';
 
-export type Service = 'entra' | 'graph' | 'github' | 'oidc';
+export type Service = 'entra' | 'graph' | 'github' | 'oidc' | 'keyvault';
 
 /**
  * A model of a Graph resource: `S` names only properties of Graph's type `T` (from @microsoft/microsoft-graph-types;
@@ -514,6 +514,94 @@ export interface EmulatorUrls {
   github: string;
   /** 'https://127.0.0.1:P4/idtoken?api-version=2.0' (already has '?'). */
   idTokenRequestUrl: string;
+  /**
+   * 'https://127.0.0.1:P5': the Key Vault server. A vault is reached on this port by its own host name (the URL
+   * emu.keyVault.addVault returns); this URL itself is a vault only once a vault at 127.0.0.1 is added.
+   */
+  keyVault: string;
+}
+
+/** Azure RBAC's built-in roles for secrets: "User" reads values and metadata; "Officer" does everything. */
+export type KeyVaultRole = 'Key Vault Secrets Officer' | 'Key Vault Secrets User';
+
+/** An access policy's secret permissions (backup and restore are not modelled). */
+export type KeyVaultSecretPermission = 'get' | 'list' | 'set' | 'delete' | 'recover' | 'purge';
+
+/**
+ * How a vault grants access to secrets, by client id (case-insensitive): Azure RBAC (a role per principal; none:
+ * 403 ForbiddenByRbac), or the access-policy model (permissions per principal; one missing: 403 ForbiddenByPolicy).
+ */
+export type KeyVaultAccess =
+  | { rbac: Record<string, KeyVaultRole> }
+  | { accessPolicies: Record<string, KeyVaultSecretPermission[]> };
+
+/** A version to seed (emu.keyVault.seed / seedDeleted). */
+export interface KeyVaultSeed {
+  value: string;
+  contentType?: string;
+  tags?: Record<string, string>;
+  expiresOn?: Date;
+  notBefore?: Date;
+  /** Default true. */
+  enabled?: boolean;
+  /** Its created and updated time (whole seconds); default now. */
+  updatedOn?: Date;
+}
+
+/** One version of a secret as the vault holds it, without its value. */
+export interface KeyVaultVersionView {
+  /** As first written (names are case-insensitive). */
+  name: string;
+  /** 32 lower-case hex digits. */
+  version: string;
+  contentType: string | undefined;
+  enabled: boolean;
+  notBefore: Date | undefined;
+  expiresOn: Date | undefined;
+  createdOn: Date;
+  updatedOn: Date;
+  /** {} when the version has none. */
+  tags: Record<string, string>;
+}
+
+/** A secret's latest version, how many it has, and whether it is soft-deleted. */
+export interface KeyVaultSecretView extends KeyVaultVersionView {
+  versionCount: number;
+  deleted: boolean;
+}
+
+/**
+ * Azure Key Vault's secrets data plane (see README.md, "Azure Key Vault"). Every method taking `vaultUrl` accepts
+ * the vault's URL (any path and port ignored) or its host name, and throws for a vault that was not added.
+ */
+export interface EmulatorKeyVault {
+  /**
+   * Adds a vault at `host` (a host name: 'kv1.vault.emulator.test', '127.0.0.1', 'localhost'; or a URL) and returns
+   * its URL, `https://<host>:<the Key Vault server's port>`. Default access: RBAC with no role for anyone. `name`
+   * (default: the host's first label, or `vault-<n>` for an address) is what 403 messages and the resource id name.
+   */
+  addVault(host: string, access?: KeyVaultAccess, options?: { name?: string }): string;
+  /** The vault's URL, name and Azure resource id (`/subscriptions/…/providers/Microsoft.KeyVault/vaults/<name>`). */
+  vault(vaultUrl: string): { url: string; name: string; resourceId: string };
+  /**
+   * Changes one principal's access: a role on an RBAC vault, permissions on an access-policy vault; undefined
+   * removes it. Throws when the grant does not fit the vault's model.
+   */
+  grant(vaultUrl: string, clientId: string, grant: KeyVaultRole | readonly KeyVaultSecretPermission[] | undefined): void;
+  /** On: every authenticated request answers 403 Forbidden, inner ForbiddenByFirewall (the caller is outside the network rules). */
+  firewall(vaultUrl: string, on: boolean): void;
+  /** Plaintext of the latest version, or undefined (no such secret, or soft-deleted). */
+  open(vaultUrl: string, name: string): string | undefined;
+  /** Every version of a secret, oldest first, with tags and attributes (soft-deleted ones too); [] if none. */
+  versions(vaultUrl: string, name: string): KeyVaultVersionView[];
+  /** Every secret of the vault (its latest version), soft-deleted ones flagged, sorted by name. */
+  secrets(vaultUrl: string): KeyVaultSecretView[];
+  /** Adds a version, as a PUT would (a new secret, or a new latest version). */
+  seed(vaultUrl: string, name: string, seed: KeyVaultSeed): KeyVaultVersionView;
+  /** Adds a version and leaves the secret soft-deleted (a PUT of its name: 409 ObjectIsDeletedButRecoverable). */
+  seedDeleted(vaultUrl: string, name: string, seed: KeyVaultSeed): KeyVaultVersionView;
+  /** Whether the secret is soft-deleted now. */
+  isDeleted(vaultUrl: string, name: string): boolean;
 }
 
 export interface Emulator {
@@ -537,6 +625,8 @@ export interface Emulator {
    */
   certificates(app: string): CertificateView[];
   github: EmulatorGitHub;
+  /** Azure Key Vault's secrets data plane: vaults, their access, their secrets. */
+  keyVault: EmulatorKeyVault;
   log: RequestLogEntry[];
   /** TLS connections accepted per server (since start or resetCounters), whatever protocol they then spoke. */
   tlsConnections(): Record<Service, number>;
@@ -557,8 +647,8 @@ export interface Emulator {
   /**
    * As if `ms` had passed: every stored timestamp moves `ms` into the past: passwords' startDateTime and
    * endDateTime (and keyCredentials' if set), apps' and service principals' createdDateTime, GitHub secrets'
-   * created_at and updated_at in every scope, when each password was added (secretPropagationMs) and when access
-   * tokens expire.
+   * created_at and updated_at in every scope, Key Vault versions' created and updated (and soft-deleted secrets'
+   * dates), when each password was added (secretPropagationMs) and when access tokens expire.
    */
   age(ms: number): void;
   /**
