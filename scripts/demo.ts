@@ -162,6 +162,8 @@ async function certificatePart(): Promise<boolean> {
  * expiry (never its value); the value is checked against Entra by the emulator.
  */
 async function keyVaultPart(): Promise<boolean> {
+  // Another tenant's policy than run 5's: client secrets allowed.
+  emu.policy.passwordAdditionBlocked = false;
   const vault = emu.keyVault.addVault('127.0.0.1', { rbac: { [ROTATOR_ID]: 'Key Vault Secrets Officer' } }, { name: 'kv-orders' });
   console.log(`\n=== Run 6: key-vault-secrets only (${vault}/secrets/orders-api-client-secret), no github-token ===`);
   emu.resetCounters();
