@@ -157,6 +157,22 @@ describe('Azure Key Vault secrets', () => {
     expect(emu.graph.apps.find((a) => a.displayName === 'kv-api')?.passwordCredentials ?? []).toEqual([]);
   });
 
+  it('an access-policy vault without set: listing works, the write is refused (ForbiddenByPolicy), the new secret is removed again, and the step names the policy to add', async () => {
+    const vault = emu.keyVault.addVault('127.0.0.1', { accessPolicies: { [ROTATOR_ID]: ['get', 'list'] } });
+    const run = await runAction(emu, vaultInputs(vault));
+    expect(run.code).not.toBe(0);
+    expect(run.error).toMatch(/ForbiddenByPolicy[\s\S]*az keyvault set-policy[\s\S]*get list set/);
+    expect(run.error).toMatch(/the new client secret was removed again/);
+    expect(emu.graph.apps.find((a) => a.displayName === 'kv-api')?.passwordCredentials).toEqual([]);
+  });
+
+  it('a vault host that does not resolve: fails before any credential is added, pointing to az keyvault show', async () => {
+    const run = await runAction(emu, vaultInputs('https://no-such-vault.vault.invalid'));
+    expect(run.code).not.toBe(0);
+    expect(run.error).toMatch(/az keyvault show/);
+    expect(emu.graph.apps.find((a) => a.displayName === 'kv-api')?.passwordCredentials ?? []).toEqual([]);
+  });
+
   it('a soft-deleted secret of that name: the write is refused, the new secret removed again, and the step says how to recover or purge it', async () => {
     const vault = officer();
     emu.keyVault.seedDeleted(vault, 'kv-api-client-secret', { value: 'old' });
@@ -175,5 +191,48 @@ describe('Azure Key Vault secrets', () => {
     expect(lost.fired).toBe(1);
     const app = emu.graph.apps.find((a) => a.displayName === 'kv-api');
     expect(emu.keyVault.versions(vault, 'kv-api-client-secret').map((v) => v.tags['entra-credential-key-id'])).toEqual([app?.passwordCredentials[0]?.keyId]);
+  });
+});
+
+describe('a fleet with every kind of home', () => {
+  it('a Key Vault target, a Codespaces target and variables in one file: each written; the steady rerun writes nothing', async () => {
+    emu.github.addOrg('octo');
+    const vault = emu.keyVault.addVault('127.0.0.1', { rbac: { [ROTATOR_ID]: 'Key Vault Secrets Officer' } });
+    const file = [
+      'apps:',
+      '  - app-name: homes-api',
+      '    targets:',
+      `      - key-vault: ${vault}`,
+      '        secret-name: homes-api-client-secret',
+      '        client-id-secret-name: homes-api-client-id',
+      `      - repository: ${REPO}`,
+      '        codespaces: true',
+      '        secret-name: HOMES_API_SECRET',
+      `      - repository: ${REPO}`,
+      '        environment: production',
+      '        secret-name: HOMES_API_SECRET',
+      '        client-id-variable-name: HOMES_API_CLIENT_ID',
+      '        tenant-id-variable-name: HOMES_API_TENANT_ID',
+      '',
+    ].join('\n');
+    const first = await runFleetAction(emu, file, baseInputs(emu));
+    expect(first.error).toBe('');
+    const app = emu.graph.apps.find((a) => a.displayName === 'homes-api');
+    const secret = app?.passwordCredentials[0]?.secretText;
+    expect(emu.keyVault.open(vault, 'homes-api-client-secret')).toBe(secret);
+    expect(emu.keyVault.open(vault, 'homes-api-client-id')).toBe(app?.appId);
+    expect(emu.github.open({ repo: REPO, codespaces: true }, 'HOMES_API_SECRET')).toBe(secret);
+    expect(emu.github.open({ repo: REPO, environment: 'production' }, 'HOMES_API_SECRET')).toBe(secret);
+    expect(emu.github.variable({ repo: REPO, environment: 'production' }, 'HOMES_API_CLIENT_ID')?.value).toBe(app?.appId);
+    expect(emu.github.variable({ repo: REPO, environment: 'production' }, 'HOMES_API_TENANT_ID')?.value).toBe(emu.tenantId);
+    expect(first.summary).toMatch(/Key Vault secret/);
+    expect(first.summary).toMatch(/GitHub variable/);
+    expectNoLeak(first, emu);
+
+    const writes = writesIn(emu).length;
+    const steady = await runFleetAction(emu, file, baseInputs(emu));
+    expect(steady.error).toBe('');
+    expect(steady.report?.apps.map((a) => a.rotated)).toEqual([false]);
+    expect(writesIn(emu).length).toBe(writes);
   });
 });

@@ -2427,6 +2427,7 @@ const GITHUB_SECRET = {
     // One PUT; an organisation secret's visibility and selected repositories travel in it.
     githubWritesEach: 1,
     valuesOnly: false,
+    exact: false,
 };
 const GITHUB_VARIABLE = {
     id: 'github-variable',
@@ -2437,6 +2438,7 @@ const GITHUB_VARIABLE = {
     // One POST (create) or PATCH (update); an organisation variable's visibility travels in it.
     githubWritesEach: 1,
     valuesOnly: true,
+    exact: false,
 };
 const KEY_VAULT_SECRET = {
     id: 'key-vault-secret',
@@ -2448,6 +2450,7 @@ const KEY_VAULT_SECRET = {
     mayHold: (stored, managed) => managed.filter((c) => stored.holds !== undefined && c.keyId.toLowerCase() === stored.holds.toLowerCase()),
     githubWritesEach: 0,
     valuesOnly: false,
+    exact: true,
 };
 /** The home kind of a scope. */
 function homeOfScope(scope) {
@@ -3092,8 +3095,18 @@ function targetReason(t, managed, kind, now) {
         return { due: true, reason: `${drift}, which takes a value, and a value cannot be read back` };
     const candidates = home.mayHold(t.stored, managed);
     const when = minute(t.stored.updatedAt);
-    if (!candidates.includes(newest))
+    if (!candidates.includes(newest)) {
+        // A home that says what it holds (a vault's tag) may hold a managed one an overlapping run wrote after the run
+        // that made the newest: both are kept until no run can still be writing, then a new one settles it.
+        const settled = settledAfter([newest]);
+        if (home.exact && candidates.length > 0 && now.getTime() <= settled.getTime()) {
+            return {
+                due: false,
+                reason: `${(0,model/* targetLabel */.Op)(t.target)} holds ${candidates.map((c) => c.keyId).join(' or ')}, not the newest managed ${kind.short} (${newest.keyId}), which a run made ${minute(newest.startDateTime)} and may still be writing: both are kept, and a run after ${minute(settled)} settles it`,
+            };
+        }
         return { due: true, reason: `${(0,model/* targetLabel */.Op)(t.target)} was last written ${when}, ${notNewest(t.stored.updatedAt, managed, candidates, kind)}` };
+    }
     if (candidates.length === 1)
         return undefined;
     const ids = candidates.map((p) => p.keyId).join(' or ');

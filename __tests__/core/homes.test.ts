@@ -69,6 +69,26 @@ describe('a Key Vault home', () => {
     expect(violations(fake, s)).toEqual([]);
   });
 
+  it("a vault holding the credential an overlapping run wrote after the newest was made: not a reason to rotate until no run can still be writing, and both are kept", async () => {
+    const fake = fakePorts();
+    const s = seedNearExpiry(fake, keyVaultOnly(0));
+    await runOne(fake, s.spec);
+    const [made] = newManaged(fake, s);
+    const app = fake.directory.apps[0];
+    if (made === undefined || app === undefined) throw new Error('seed');
+    // Another run added a newer one 2 minutes ago; the vault was last written by this run, with `made`.
+    fake.clock.advance(60_000);
+    const newer = await fake.directory.addPassword({ ...app, passwordCredentials: [], settings: {} as never, signInAudience: 'AzureADMyOrg' }, made.displayName ?? '', new Date(fake.clock.now().getTime() + 180 * DAY));
+    fake.clock.advance(2 * 60_000);
+    const plan = (await runFleet([s.spec], fleetSettings(), { ...single, dryRun: true }, fake.ports())).apps[0]?.outcome.plan;
+    expect(plan?.rotate).toBe(false);
+    expect(plan?.notes.join('\n')).toMatch(new RegExp(`holds ${made.keyId}, not the newest managed secret \\(${newer.info.keyId}\\), which a run made .* and may still be writing: both are kept`));
+    expect(plan?.removals.map((r) => r.credential.keyId)).not.toContain(made.keyId);
+    fake.clock.advance(15 * 60_000);
+    const later = (await runFleet([s.spec], fleetSettings(), { ...single, dryRun: true }, fake.ports())).apps[0]?.outcome.plan;
+    expect(later?.rotate).toBe(true);
+  });
+
   it('a missing vault secret needs a new credential (its value cannot be read back): created with the app', async () => {
     const fake = fakePorts();
     const s = seedNothing(fake, keyVaultOnly());

@@ -29,6 +29,8 @@ export interface HomeKind {
   readonly githubWritesEach: number;
   /** Holds a value only, never a credential: a variable (config refuses a secret value there). */
   readonly valuesOnly: boolean;
+  /** mayHold names the one credential it holds (a Key Vault secret's tag), not those it may hold. */
+  readonly exact: boolean;
 }
 
 export const GITHUB_SECRET: HomeKind = {
@@ -40,6 +42,7 @@ export const GITHUB_SECRET: HomeKind = {
   // One PUT; an organisation secret's visibility and selected repositories travel in it.
   githubWritesEach: 1,
   valuesOnly: false,
+  exact: false,
 };
 
 export const GITHUB_VARIABLE: HomeKind = {
@@ -51,6 +54,7 @@ export const GITHUB_VARIABLE: HomeKind = {
   // One POST (create) or PATCH (update); an organisation variable's visibility travels in it.
   githubWritesEach: 1,
   valuesOnly: true,
+  exact: false,
 };
 
 export const KEY_VAULT_SECRET: HomeKind = {
@@ -63,6 +67,7 @@ export const KEY_VAULT_SECRET: HomeKind = {
   mayHold: (stored, managed) => managed.filter((c) => stored.holds !== undefined && c.keyId.toLowerCase() === stored.holds.toLowerCase()),
   githubWritesEach: 0,
   valuesOnly: false,
+  exact: true,
 };
 
 /** The home kind of a scope. */

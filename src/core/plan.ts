@@ -151,7 +151,18 @@ function targetReason(t: TargetState, managed: readonly CredentialInfo[], kind: 
   if (drift !== undefined) return { due: true, reason: `${drift}, which takes a value, and a value cannot be read back` };
   const candidates = home.mayHold(t.stored, managed);
   const when = minute(t.stored.updatedAt);
-  if (!candidates.includes(newest)) return { due: true, reason: `${targetLabel(t.target)} was last written ${when}, ${notNewest(t.stored.updatedAt, managed, candidates, kind)}` };
+  if (!candidates.includes(newest)) {
+    // A home that says what it holds (a vault's tag) may hold a managed one an overlapping run wrote after the run
+    // that made the newest: both are kept until no run can still be writing, then a new one settles it.
+    const settled = settledAfter([newest]);
+    if (home.exact && candidates.length > 0 && now.getTime() <= settled.getTime()) {
+      return {
+        due: false,
+        reason: `${targetLabel(t.target)} holds ${candidates.map((c) => c.keyId).join(' or ')}, not the newest managed ${kind.short} (${newest.keyId}), which a run made ${minute(newest.startDateTime)} and may still be writing: both are kept, and a run after ${minute(settled)} settles it`,
+      };
+    }
+    return { due: true, reason: `${targetLabel(t.target)} was last written ${when}, ${notNewest(t.stored.updatedAt, managed, candidates, kind)}` };
+  }
   if (candidates.length === 1) return undefined;
   const ids = candidates.map((p) => p.keyId).join(' or ');
   const settled = settledAfter(candidates);
