@@ -3,10 +3,11 @@
  * keeps keyCredentials as Graph does and signs in with a client assertion checked against the app's certificates).
  * Every stored PEM is used: @azure/identity's ClientCertificateCredential signs in with it. The PFX is opened.
  */
-import { getCACertificates, setDefaultCACertificates, createSecureContext } from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import { ClientCertificateCredential } from '@azure/identity';
 import forge from 'node-forge';
-import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys } from '../test/emulator/index.ts';
+import { startEmulator, type Emulator, type EmulatorKeys } from '../test/emulator/index.ts';
+import { withTrustedEmulatorKeys } from '../test/trusted-keys.ts';
 import { baseInputs, expectNoLeak, REPO, runAction, runFleetAction, standardSetup, writesIn, type ActionRun } from '../test/harness.ts';
 
 const DAY = 86_400_000;
@@ -15,17 +16,8 @@ const repo = { repo: REPO };
 const MANAGED = 'rotated-by-github-actions';
 
 let keys: EmulatorKeys;
-let defaultCAs: string[];
 let emu: Emulator;
-beforeAll(async () => {
-  keys = await createEmulatorKeys();
-  defaultCAs = getCACertificates('default');
-  // The emulator's CA, trusted in this process as NODE_EXTRA_CA_CERTS trusts it in the action's.
-  setDefaultCACertificates([...defaultCAs, keys.certs.caPem]);
-});
-afterAll(() => {
-  setDefaultCACertificates(defaultCAs);
-});
+withTrustedEmulatorKeys((k) => (keys = k));
 beforeEach(async () => {
   emu = await startEmulator({ keys });
   standardSetup(emu);

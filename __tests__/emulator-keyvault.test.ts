@@ -16,10 +16,10 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient, type KeyVaultSecret, type SecretProperties } from '@azure/keyvault-secrets';
-import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys } from '../test/emulator/index.ts';
+import { startEmulator, type Emulator, type EmulatorKeys } from '../test/emulator/index.ts';
+import { withTrustedEmulatorKeys } from '../test/trusted-keys.ts';
 import { http2Client, request, type HttpResponse } from '../test/emulator/https-client.ts';
 import { ROTATOR_ID, ROTATOR_SECRET, standardSetup } from '../test/harness.ts';
 
@@ -28,16 +28,7 @@ const OTHER_SECRET = 'Oth8Q~other.rotator_secret-0123456789abcde';
 const DAY = 86_400_000;
 
 let keys: EmulatorKeys;
-let defaultCAs: string[];
-beforeAll(async () => {
-  keys = await createEmulatorKeys();
-  // The SDK and @azure/identity run in this process: trust the emulator's CA as NODE_EXTRA_CA_CERTS would.
-  defaultCAs = getCACertificates('default');
-  setDefaultCACertificates([...defaultCAs, keys.certs.caPem]);
-});
-afterAll(() => {
-  setDefaultCACertificates(defaultCAs);
-});
+withTrustedEmulatorKeys((k) => (keys = k));
 
 let emu: Emulator;
 beforeEach(async () => {

@@ -6,7 +6,6 @@
  * certificate that was there before and is missing after the PATCH put back, and the call failing loudly whether or
  * not that worked; a tenant's lifetime cap and its hint; AADSTS700027 from Entra.
  */
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { newSecretVerifier, rotatorCredential, type SignIn } from '../src/adapters/entra';
 import { GraphDirectory, thumbprintOf } from '../src/adapters/graph';
 import { defaultRetryPolicy, type RetryPolicy } from '../src/adapters/retry';
@@ -14,22 +13,15 @@ import { ServiceError } from '../src/core/errors';
 import type { AppRegistration } from '../src/core/model';
 import type { Log } from '../src/core/ports';
 import { Secret } from '../src/core/secret';
-import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys, type RequestLogEntry } from '../test/emulator/index.ts';
+import { startEmulator, type Emulator, type EmulatorKeys, type RequestLogEntry } from '../test/emulator/index.ts';
+import { withTrustedEmulatorKeys } from '../test/trusted-keys.ts';
 import { ROTATOR_ID, ROTATOR_SECRET, standardSetup } from '../test/harness.ts';
 
 const DAY = 86_400_000;
 const POLICY: RetryPolicy = { ...defaultRetryPolicy({}), baseMs: 10 };
 
 let keys: EmulatorKeys;
-let defaultCAs: string[];
-beforeAll(async () => {
-  keys = await createEmulatorKeys();
-  defaultCAs = getCACertificates('default');
-  setDefaultCACertificates([...defaultCAs, keys.certs.caPem]);
-});
-afterAll(() => {
-  setDefaultCACertificates(defaultCAs);
-});
+withTrustedEmulatorKeys((k) => (keys = k));
 
 let emu: Emulator | undefined;
 afterEach(async () => {

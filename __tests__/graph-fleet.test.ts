@@ -7,29 +7,21 @@
  * does at start-up), so that fetch (the Graph client) and @azure/identity use it as they would on a runner.
  */
 import { randomUUID } from 'node:crypto';
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { rotatorCredential } from '../src/adapters/entra';
 import { GraphDirectory } from '../src/adapters/graph';
 import { defaultRetryPolicy, type RetryPolicy } from '../src/adapters/retry';
 import { ServiceError } from '../src/core/errors';
 import type { Log } from '../src/core/ports';
 import { Secret } from '../src/core/secret';
-import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys, type EmulatorOptions, type RequestLogEntry } from '../test/emulator/index.ts';
+import { startEmulator, type Emulator, type EmulatorKeys, type EmulatorOptions, type RequestLogEntry } from '../test/emulator/index.ts';
+import { withTrustedEmulatorKeys } from '../test/trusted-keys.ts';
 import { ROTATOR_ID, ROTATOR_SECRET, standardSetup } from '../test/harness.ts';
 
 const DAY = 86_400_000;
 const iso = (ms: number): string => new Date(Date.now() + ms).toISOString();
 
 let keys: EmulatorKeys;
-let defaultCAs: string[];
-beforeAll(async () => {
-  keys = await createEmulatorKeys();
-  defaultCAs = getCACertificates('default');
-  setDefaultCACertificates([...defaultCAs, keys.certs.caPem]);
-});
-afterAll(() => {
-  setDefaultCACertificates(defaultCAs);
-});
+withTrustedEmulatorKeys((k) => (keys = k));
 
 let emu: Emulator | undefined;
 afterEach(async () => {

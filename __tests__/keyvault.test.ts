@@ -8,14 +8,14 @@
  */
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { rotatorCredential, type SignIn } from '../src/adapters/entra';
 import { isMicrosoftVaultHost, KEY_VAULT_CONTENT_TYPES, KeyVaultSecrets } from '../src/adapters/keyvault';
 import { defaultRetryPolicy, type RetryPolicy } from '../src/adapters/retry';
 import { ServiceError } from '../src/core/errors';
 import type { Log } from '../src/core/ports';
 import { Secret } from '../src/core/secret';
-import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys, type KeyVaultAccess, type RequestLogEntry } from '../test/emulator/index.ts';
+import { startEmulator, type Emulator, type EmulatorKeys, type KeyVaultAccess, type RequestLogEntry } from '../test/emulator/index.ts';
+import { withTrustedEmulatorKeys } from '../test/trusted-keys.ts';
 import { ROTATOR_ID, ROTATOR_SECRET, standardSetup } from '../test/harness.ts';
 
 const DAY = 86_400_000;
@@ -26,15 +26,7 @@ const KEY_ID = '6b6b6b6b-1111-4222-8333-555555555555';
 const VALUE = 'Kv8Q~the.new_client-secret.value0123456789';
 
 let keys: EmulatorKeys;
-let defaultCAs: string[];
-beforeAll(async () => {
-  keys = await createEmulatorKeys();
-  defaultCAs = getCACertificates('default');
-  setDefaultCACertificates([...defaultCAs, keys.certs.caPem]);
-});
-afterAll(() => {
-  setDefaultCACertificates(defaultCAs);
-});
+withTrustedEmulatorKeys((k) => (keys = k));
 
 let emu: Emulator | undefined;
 afterEach(async () => {

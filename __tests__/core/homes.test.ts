@@ -89,6 +89,18 @@ describe('a Key Vault home', () => {
     expect(later?.rotate).toBe(true);
   });
 
+  it('a vault left holding the old credential by a run that wrote the other targets but not it: rotated at once (the one it holds is not young)', async () => {
+    const fake = fakePorts();
+    const spec = appSpec({ targets: [target(KV, 'payments-api-client-secret'), target(repo('app'), 'AZURE_CLIENT_SECRET')] });
+    const s = seedNearExpiry(fake, spec);
+    fake.world.plan({ call: 'write', labelIncludes: 'payments-api-client-secret', kind: 'refused', times: Infinity });
+    await runOne(fake, spec);
+    fake.world.faults.length = 0;
+    const next = await runOne(fake, spec);
+    expect(next.apps[0]?.outcome.rotated).toBe(true);
+    expect(convergenceProblems(fake, s)).toEqual([]);
+  });
+
   it('a missing vault secret needs a new credential (its value cannot be read back): created with the app', async () => {
     const fake = fakePorts();
     const s = seedNothing(fake, keyVaultOnly());

@@ -152,10 +152,11 @@ function targetReason(t: TargetState, managed: readonly CredentialInfo[], kind: 
   const candidates = home.mayHold(t.stored, managed);
   const when = minute(t.stored.updatedAt);
   if (!candidates.includes(newest)) {
-    // A home that says what it holds (a vault's tag) may hold a managed one an overlapping run wrote after the run
-    // that made the newest: both are kept until no run can still be writing, then a new one settles it.
+    // A home that says what it holds (a vault's tag) may hold a managed one an overlapping run made and wrote after
+    // the run that made the newest: while the one it holds is that young, both are kept; once no run can still be
+    // writing, a new one settles it. One it holds from before (a run that wrote the others but not it) is stale now.
     const settled = settledAfter([newest]);
-    if (home.exact && candidates.length > 0 && now.getTime() <= settled.getTime()) {
+    if (home.exact && candidates.length > 0 && now.getTime() <= settledAfter(candidates).getTime()) {
       return {
         due: false,
         reason: `${targetLabel(t.target)} holds ${candidates.map((c) => c.keyId).join(' or ')}, not the newest managed ${kind.short} (${newest.keyId}), which a run made ${minute(newest.startDateTime)} and may still be writing: both are kept, and a run after ${minute(settled)} settles it`,
