@@ -2426,7 +2426,6 @@ const GITHUB_SECRET = {
     mayHold: (stored, managed) => mayHold(stored.updatedAt, managed),
     // One PUT; an organisation secret's visibility and selected repositories travel in it.
     githubWritesEach: 1,
-    valuesOnly: false,
     exact: false,
 };
 const GITHUB_VARIABLE = {
@@ -2437,7 +2436,6 @@ const GITHUB_VARIABLE = {
     mayHold: () => [],
     // One POST (create) or PATCH (update); an organisation variable's visibility travels in it.
     githubWritesEach: 1,
-    valuesOnly: true,
     exact: false,
 };
 const KEY_VAULT_SECRET = {
@@ -2449,7 +2447,6 @@ const KEY_VAULT_SECRET = {
     // value this action did not write, or one written before it tagged).
     mayHold: (stored, managed) => managed.filter((c) => stored.holds !== undefined && c.keyId.toLowerCase() === stored.holds.toLowerCase()),
     githubWritesEach: 0,
-    valuesOnly: false,
     exact: true,
 };
 /** The home kind of a scope. */

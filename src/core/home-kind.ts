@@ -27,8 +27,6 @@ export interface HomeKind {
   mayHold<C extends CredentialInfo>(stored: StoredSecretInfo, managed: readonly C[]): C[];
   /** GitHub content-creating requests (what max-writes counts) one write of a target makes. */
   readonly githubWritesEach: number;
-  /** Holds a value only, never a credential: a variable (config refuses a secret value there). */
-  readonly valuesOnly: boolean;
   /** mayHold names the one credential it holds (a Key Vault secret's tag), not those it may hold. */
   readonly exact: boolean;
 }
@@ -41,7 +39,6 @@ export const GITHUB_SECRET: HomeKind = {
   mayHold: (stored, managed) => mayHold(stored.updatedAt, managed),
   // One PUT; an organisation secret's visibility and selected repositories travel in it.
   githubWritesEach: 1,
-  valuesOnly: false,
   exact: false,
 };
 
@@ -53,7 +50,6 @@ export const GITHUB_VARIABLE: HomeKind = {
   mayHold: () => [],
   // One POST (create) or PATCH (update); an organisation variable's visibility travels in it.
   githubWritesEach: 1,
-  valuesOnly: true,
   exact: false,
 };
 
@@ -66,7 +62,6 @@ export const KEY_VAULT_SECRET: HomeKind = {
   // value this action did not write, or one written before it tagged).
   mayHold: (stored, managed) => managed.filter((c) => stored.holds !== undefined && c.keyId.toLowerCase() === stored.holds.toLowerCase()),
   githubWritesEach: 0,
-  valuesOnly: false,
   exact: true,
 };
 
