@@ -9,13 +9,13 @@
 import { newSecretVerifier, rotatorCredential, type SignIn } from '../src/adapters/entra';
 import { GraphDirectory, thumbprintOf } from '../src/adapters/graph';
 import { defaultRetryPolicy, type RetryPolicy } from '../src/adapters/retry';
-import { ServiceError } from '../src/core/errors';
 import type { AppRegistration } from '../src/core/model';
 import type { Log } from '../src/core/ports';
 import { Secret } from '../src/core/secret';
 import { startEmulator, type Emulator, type EmulatorKeys, type RequestLogEntry } from '../test/emulator/index.ts';
 import { withTrustedEmulatorKeys } from '../test/trusted-keys.ts';
 import { ROTATOR_ID, ROTATOR_SECRET, standardSetup } from '../test/harness.ts';
+import { failure } from '../test/service-failure.ts';
 
 const DAY = 86_400_000;
 const POLICY: RetryPolicy = { ...defaultRetryPolicy({}), baseMs: 10 };
@@ -69,15 +69,6 @@ async function world(certificates = 1): Promise<World> {
 
 const graphWrites = (e: Emulator): RequestLogEntry[] => e.log.filter((x) => x.service === 'graph' && x.method === 'PATCH');
 const keyReads = (e: Emulator): RequestLogEntry[] => e.log.filter((x) => x.service === 'graph' && x.method === 'GET' && /keyCredentials/.test(decodeURIComponent(x.path)));
-
-async function failure(p: Promise<unknown>): Promise<ServiceError> {
-  const outcome = await p.then(
-    () => 'success',
-    (err: unknown) => err,
-  );
-  if (!(outcome instanceof ServiceError)) throw new Error(`expected a ServiceError, got ${String(outcome)}`);
-  return outcome;
-}
 
 /**
  * Drops the certificate `keyId` from the app the first time a read of its keyCredentials follows a PATCH: as if the

@@ -11,12 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { rotatorCredential, type SignIn } from '../src/adapters/entra';
 import { isMicrosoftVaultHost, KEY_VAULT_CONTENT_TYPES, KeyVaultSecrets } from '../src/adapters/keyvault';
 import { defaultRetryPolicy, type RetryPolicy } from '../src/adapters/retry';
-import { ServiceError } from '../src/core/errors';
 import type { Log } from '../src/core/ports';
 import { Secret } from '../src/core/secret';
 import { startEmulator, type Emulator, type EmulatorKeys, type KeyVaultAccess, type RequestLogEntry } from '../test/emulator/index.ts';
 import { withTrustedEmulatorKeys } from '../test/trusted-keys.ts';
 import { ROTATOR_ID, ROTATOR_SECRET, standardSetup } from '../test/harness.ts';
+import { failure } from '../test/service-failure.ts';
 
 const DAY = 86_400_000;
 const POLICY: RetryPolicy = { ...defaultRetryPolicy({}), baseMs: 10, timeoutMs: 5000 };
@@ -64,15 +64,6 @@ const vaultLog = (e: Emulator): RequestLogEntry[] => e.log.filter((x) => x.servi
 /** Requests that read a value: a GET of one secret (the listings, versions and deleted ones carry none). */
 const valueReads = (e: Emulator): RequestLogEntry[] => vaultLog(e).filter((x) => x.method === 'GET' && /^\/secrets\/[^/?]+(\/[0-9a-f]{32}|\/)?(\?|$)/.test(x.path));
 const puts = (e: Emulator): RequestLogEntry[] => vaultLog(e).filter((x) => x.method === 'PUT' && x.principal === ROTATOR_ID && x.status !== 401);
-
-async function failure(p: Promise<unknown>): Promise<ServiceError> {
-  const outcome = await p.then(
-    () => 'success',
-    (err: unknown) => err,
-  );
-  if (!(outcome instanceof ServiceError)) throw new Error(`expected a ServiceError, got ${String(outcome)}`);
-  return outcome;
-}
 
 const write = (w: World, name = 'billing-api-secret', extra: { notAfter?: Date } = {}): Promise<void> =>
   w.kv.write(w.vault, name, new Secret(VALUE), {

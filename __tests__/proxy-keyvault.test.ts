@@ -11,12 +11,12 @@ import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { rotatorCredential, type SignIn } from '../src/adapters/entra';
 import { KeyVaultSecrets } from '../src/adapters/keyvault';
 import { defaultRetryPolicy, type RetryPolicy } from '../src/adapters/retry';
-import { ServiceError } from '../src/core/errors';
 import type { Log } from '../src/core/ports';
 import { Secret } from '../src/core/secret';
 import { createEmulatorKeys, startEmulator, type Emulator, type EmulatorKeys } from '../test/emulator/index.ts';
 import { ROTATOR_ID, ROTATOR_SECRET, standardSetup } from '../test/harness.ts';
 import { startConnectProxy, type ConnectProxy } from '../test/proxy.ts';
+import { failure } from '../test/service-failure.ts';
 
 const POLICY: RetryPolicy = { ...defaultRetryPolicy({}), baseMs: 10, timeoutMs: 5000 };
 const APP_ID = '5a5a5a5a-1111-4222-8333-444444444444';
@@ -70,15 +70,6 @@ afterEach(async () => {
 
 const vaultPort = (): number => Number(new URL(emu.urls.keyVault).port);
 const vaultTunnels = (): ConnectProxy['tunnels'] => proxy.tunnels.filter((t) => t.port === vaultPort());
-
-async function failure(p: Promise<unknown>): Promise<ServiceError> {
-  const outcome = await p.then(
-    () => 'success',
-    (err: unknown) => err,
-  );
-  if (!(outcome instanceof ServiceError)) throw new Error(`expected a ServiceError, got ${String(outcome)}`);
-  return outcome;
-}
 
 it('sends every vault request through HTTPS_PROXY, to the vault by its name', async () => {
   const vault = emu.keyVault.addVault('kv1.vault.emulator.test', { rbac: { [ROTATOR_ID]: 'Key Vault Secrets Officer' } });
